@@ -1,0 +1,462 @@
+"""Generate the bundled demo data: a SIMULATED Mali late-2025 fuel blockade.
+
+THE OUTPUT OF THIS SCRIPT IS SIMULATED, NOT OBSERVED DATA. It exists so the tracker can run end
+to end on a fresh machine (collect -> detect -> report) and so tests have a realistic, known
+scenario. No value written here was measured by anyone; do not quote it as a fact about Mali.
+
+Scenario
+--------
+In early September 2025 the armed group JNIM announced a blockade of fuel imports to Mali and
+began attacking fuel convoys on the corridors from Senegal (north-west) and Cote d'Ivoire
+(south-east) to Bamako. Fuel stations ran dry, people queued for days, the grid lost its
+fuel-fired plants and generators stopped, and the usual fall of grain prices after the harvest
+did not come. The simulation reproduces those patterns in four families of indicators.
+
+What follows public reporting (shape and timing only; the numbers are invented):
+
+* Crop calendar (FEWS NET, Mali): lean season June-September with grain prices peaking around
+  August-September; millet, sorghum and maize harvested October-December, so prices usually
+  fall from October (here ~10-15% from September to November/December); rice harvested
+  November-January with a smaller seasonal swing. Sikasso is a surplus zone (cheaper); Kayes and
+  Mopti are deficit or remote markets (dearer).
+* 2022: ECOWAS sanctions on Mali (January-July 2022) and the regional price rise: grain prices
+  +15-25% during 2022, fading through 2023 to a small lasting premium.
+* Blockade timeline and convoy attacks (Bellingcat, "Mali under siege: tracking the fuel
+  blockade crippling Bamako", 2025-12-03; see /work/shared/data/...bellingcat.csv in the
+  project notes): blockade announced early September 2025 (the simulation starts it on
+  2025-09-03); attacks on 2025-09-14 (Kayes region) and 2025-09-19 (NW of Bamako) on the
+  Senegal corridor, 2025-10-17 and 2025-10-21 (Sikasso region) on the Cote d'Ivoire corridor,
+  2025-10-28 (NW of Bamako) and 2025-11-06 (between Zegoua and Sikasso). Escorted convoys
+  brought brief, partial relief in early-mid November before supply tightened again.
+* Power: Mali already had heavy load shedding in 2024 (here 6-10 h/day in mid-2024, easing to
+  ~3-6 h/day in early-mid 2025); from mid-September 2025 outages climb to 12-20 h/day.
+
+Assumptions (invented, chosen to look plausible):
+
+* Grain: 2016 annual-average retail levels of ~265 XOF/kg millet, ~245 sorghum, ~200 maize,
+  ~380 rice; 2.5-3.2 %/yr trend inflation; market level and seasonal-amplitude factors per
+  market; multiplicative AR(1) noise (a national component per item plus a market component,
+  ~3% in total). A handful of months are missing (rows absent), never in 2025. In October and
+  November 2025 the harvest dip fails: prices stay at, or rise 2-6% above, September 2025
+  (fuel-driven transport costs), most in Bamako and Sikasso.
+* Fuel availability: share of surveyed stations with fuel, normally 0.88-0.98 with a weekly
+  pattern (lowest on Mondays after the weekend). Under the blockade a city "supply factor"
+  (piecewise linear between dated anchor points around the attack dates) multiplies it: ~0.5-0.6
+  by late September, ~0.15-0.3 by late October, ~0.35-0.45 during the November relief, then
+  falling again. Kati tracks Bamako; Segou is milder; Sikasso is milder at first (southern
+  corridor still open) and hit hardest after the 17 and 21 October attacks. Diesel is slightly
+  scarcer than petrol.
+* Queue time: median hours in line, normally 0.1-0.6 h (longest on Mondays); under the blockade
+  it grows as a power of the shortage, reaching 12-72 h in Bamako and Kati in late October,
+  somewhat less elsewhere.
+* Fuel prices: the official pump price is regulated and held constant (775 XOF/L petrol,
+  725 XOF/L diesel, invented round figures). The parallel-market price sits 0-5% above the pump
+  price in normal times and climbs with the (one-week smoothed) shortage to 1,500-3,000 XOF/L at
+  the blockade peak; parallel prices are rounded to 5 XOF.
+* Power: daily hours without grid power for four Bamako communes and Kati, around a common
+  trend with area factors (Commune III, the administrative centre, least affected; Kati most),
+  lower on weekends, AR(1) noise on the logit of the share of the day without power.
+
+Determinism
+-----------
+Every series draws from its own numpy ``default_rng`` seeded with ``[2025, crc32(series key)]``,
+so adding or removing a series does not change the others. Values are rounded (prices to 0
+decimals, parallel prices to 5 XOF, shares to 3 decimals, hours to 2), columns are in a fixed
+order, rows are sorted by (indicator, location, item, price_type, date) and lines end in ``\\n``.
+Running the script twice gives byte-identical files (with the same numpy version: numpy does
+not promise the same random streams across major versions).
+
+Usage::
+
+    python datasets/generate_demo.py               # writes datasets/demo/*.csv
+    python datasets/generate_demo.py --out /tmp/x  # somewhere else (tests compare the two)
+
+Licence: MIT, like the rest of the project (the generator and its output). The Bellingcat and
+FEWS NET facts are cited, not copied.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import sys
+import zlib
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+SEED = 2025
+SOURCE = "SIMULATED demo data (datasets/generate_demo.py, seed 2025)"
+COLUMNS = [
+    "indicator", "location", "item", "price_type", "date", "value", "unit", "currency",
+    "source", "admin1", "latitude", "longitude",
+]
+DEFAULT_OUT = Path(__file__).resolve().parent / "demo"
+
+# name -> (admin1 region, latitude, longitude); approximate town / area centres.
+LOCATIONS: dict[str, tuple[str, float, float]] = {
+    "Bamako": ("Bamako", 12.6392, -8.0029),
+    "Kayes": ("Kayes", 14.4469, -11.4456),
+    "Segou": ("Segou", 13.4317, -6.2157),
+    "Sikasso": ("Sikasso", 11.3176, -5.6665),
+    "Mopti": ("Mopti", 14.4843, -4.1827),
+    "Kati": ("Koulikoro", 12.7441, -8.0726),
+    "Bamako Commune I": ("Bamako", 12.6650, -7.9600),
+    "Bamako Commune III": ("Bamako", 12.6500, -8.0150),
+    "Bamako Commune IV": ("Bamako", 12.6450, -8.0450),
+    "Bamako Commune VI": ("Bamako", 12.5800, -7.9500),
+}
+
+# The blockade as the simulation sees it (see module docstring for the sources).
+BLOCKADE_START = "2025-09-03"
+CONVOY_ATTACKS = ["2025-09-14", "2025-09-19", "2025-10-17", "2025-10-21", "2025-10-28", "2025-11-06"]
+
+DAILY_START = dt.date(2024, 7, 1)
+DAILY_END = dt.date(2025, 11, 20)
+MONTHLY_START = (2016, 1)
+MONTHLY_END = (2025, 11)
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _rng(*key: str) -> np.random.Generator:
+    """A generator of its own for one series: seed 2025 plus a stable hash of the key."""
+    return np.random.default_rng([SEED, zlib.crc32("/".join(key).encode("utf-8"))])
+
+
+def _ar1(rng: np.random.Generator, n: int, phi: float, sigma: float) -> np.ndarray:
+    """AR(1) path x_t = phi * x_{t-1} + e_t, e ~ N(0, sigma), started from its stationary law."""
+    e = rng.standard_normal(n) * sigma
+    x = np.empty(n)
+    x[0] = e[0] / np.sqrt(1.0 - phi * phi)
+    for t in range(1, n):
+        x[t] = phi * x[t - 1] + e[t]
+    return x
+
+
+def _daily_dates() -> list[dt.date]:
+    n = (DAILY_END - DAILY_START).days + 1
+    return [DAILY_START + dt.timedelta(days=i) for i in range(n)]
+
+
+def _months() -> list[tuple[int, int]]:
+    out = []
+    y, m = MONTHLY_START
+    while (y, m) <= MONTHLY_END:
+        out.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _piecewise(dates: Sequence[dt.date], anchors: Sequence[tuple[str, float]]) -> np.ndarray:
+    """Linear interpolation between dated anchor values, flat before the first / after the last."""
+    x = np.array([d.toordinal() for d in dates], dtype=float)
+    xp = np.array([dt.date.fromisoformat(d).toordinal() for d, _ in anchors], dtype=float)
+    fp = np.array([v for _, v in anchors], dtype=float)
+    return np.interp(x, xp, fp)
+
+
+def _fmt(value: float, decimals: int) -> str:
+    s = f"{value:.{decimals}f}"
+    if s.startswith("-") and float(s) == 0.0:  # never write "-0.00"
+        s = s[1:]
+    return s
+
+
+def _row(indicator: str, location: str, item: str, price_type: str, date: str, value: str,
+         unit: str, currency: str) -> list[str]:
+    admin1, lat, lon = LOCATIONS[location]
+    return [indicator, location, item, price_type, date, value, unit, currency, SOURCE,
+            admin1, f"{lat:.4f}", f"{lon:.4f}"]
+
+
+def _write(path: Path, rows: Iterable[list[str]]) -> int:
+    rows = sorted(rows, key=lambda r: (r[0], r[1], r[2], r[3], r[4]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(COLUMNS)
+        w.writerows(rows)
+    return len(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# 1. grain prices (monthly)
+
+GRAIN_MARKETS = ["Bamako", "Kayes", "Segou", "Sikasso", "Mopti"]
+
+# Seasonal index by calendar month before normalisation (mean 1). Coarse grains: lean-season
+# peak in August-September, harvest October-December: September -> November about -13%.
+COARSE_SEASON = [0.95, 0.95, 0.97, 0.99, 1.01, 1.04, 1.07, 1.09, 1.09, 1.02, 0.95, 0.93]
+# Rice: harvest November-January, weaker swing (September -> December about -6%).
+RICE_SEASON = [0.98, 0.98, 0.99, 1.00, 1.01, 1.02, 1.03, 1.035, 1.035, 1.03, 1.00, 0.975]
+
+GRAIN_ITEMS = {
+    # 2016 annual-average level (XOF/kg), trend growth per year, season, 2022 shock peak
+    "millet": dict(level=265.0, growth=0.030, season=COARSE_SEASON, shock=0.22),
+    "sorghum": dict(level=245.0, growth=0.030, season=COARSE_SEASON, shock=0.21),
+    "maize": dict(level=200.0, growth=0.032, season=COARSE_SEASON, shock=0.20),
+    "rice": dict(level=380.0, growth=0.025, season=RICE_SEASON, shock=0.16),
+}
+
+GRAIN_MARKET_FACTORS = {
+    # level factor for coarse grains, for rice, seasonal amplitude, 2025 Oct / Nov rise over Sep
+    "Bamako": dict(coarse=1.04, rice=1.00, amp=0.95, oct=0.030, nov=0.055),
+    "Kayes": dict(coarse=1.10, rice=1.08, amp=1.10, oct=0.010, nov=0.025),
+    "Segou": dict(coarse=0.97, rice=0.95, amp=1.00, oct=0.012, nov=0.030),
+    "Sikasso": dict(coarse=0.90, rice=1.02, amp=0.90, oct=0.030, nov=0.050),
+    "Mopti": dict(coarse=1.08, rice=0.98, amp=1.15, oct=0.005, nov=0.022),
+}
+
+
+def _shock_2022(months: list[tuple[int, int]], peak: float) -> np.ndarray:
+    """ECOWAS sanctions / regional rise: ramps up over H1 2022, fades in 2023 to peak/5."""
+    out = np.ones(len(months))
+    for i, (y, m) in enumerate(months):
+        if y == 2022:
+            out[i] = 1.0 + peak * min(1.0, m / 6.0)
+        elif y == 2023:
+            out[i] = 1.0 + peak * (1.0 - 0.8 * m / 12.0)
+        elif y > 2023:
+            out[i] = 1.0 + peak * 0.2
+    return out
+
+
+def _grain_gaps(months: list[tuple[int, int]]) -> set[tuple[str, str, int]]:
+    """A dozen missing (market, item, month index) gaps, 2016-02..2024-06, some two months long."""
+    rng = _rng("grain", "gaps")
+    series = [(mk, it) for mk in GRAIN_MARKETS for it in GRAIN_ITEMS]
+    last_allowed = months.index((2024, 6))
+    gaps: set[tuple[str, str, int]] = set()
+    for _ in range(12):
+        mk, it = series[int(rng.random() * len(series))]
+        start = 1 + int(rng.random() * (last_allowed - 1))
+        length = 2 if rng.random() < 0.25 else 1
+        for k in range(length):
+            gaps.add((mk, it, start + k))
+    return gaps
+
+
+def grain_rows() -> list[list[str]]:
+    months = _months()
+    n = len(months)
+    years = np.array([(y - 2016) + (m - 1) / 12.0 for y, m in months])
+    i_sep25 = months.index((2025, 9))
+    gaps = _grain_gaps(months)
+    rows = []
+    for item, spec in GRAIN_ITEMS.items():
+        season = np.array(spec["season"]) / np.mean(spec["season"])
+        national = _ar1(_rng("grain", "national", item), n, phi=0.7, sigma=0.015)
+        shock = _shock_2022(months, spec["shock"])
+        for market in GRAIN_MARKETS:
+            f = GRAIN_MARKET_FACTORS[market]
+            rng = _rng("grain", market, item)
+            level = spec["level"] * (f["rice"] if item == "rice" else f["coarse"])
+            seas = np.array([1.0 + f["amp"] * (season[m - 1] - 1.0) for _, m in months])
+            local = _ar1(rng, n, phi=0.5, sigma=0.02)
+            price = level * np.exp(spec["growth"] * years) * seas * shock * np.exp(national + local)
+            # 2025: the harvest dip fails. October and November are tied to September 2025.
+            jitter = rng.standard_normal(2) * 0.004
+            price[i_sep25 + 1] = price[i_sep25] * (1.0 + max(0.0, f["oct"] + jitter[0]))
+            price[i_sep25 + 2] = price[i_sep25] * (1.0 + min(0.058, max(0.022, f["nov"] + jitter[1])))
+            for i, (y, m) in enumerate(months):
+                if (market, item, i) in gaps:
+                    continue
+                rows.append(_row("grain_price", market, item, "retail", f"{y:04d}-{m:02d}",
+                                 _fmt(price[i], 0), "XOF/KG", "XOF"))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# 2. fuel (daily): availability, queue time, pump and parallel prices
+
+FUEL_CITIES = ["Bamako", "Kati", "Segou", "Sikasso"]
+FUEL_ITEMS = ["petrol", "diesel"]
+
+# Supply factor (share of normal availability) around the attack dates. Flat at 1 before.
+BAMAKO_SUPPLY = [
+    ("2025-09-02", 1.00),
+    ("2025-09-13", 0.88),  # blockade announced, stocks running down
+    ("2025-09-16", 0.80),  # 14 Sep ambush on the Senegal corridor (Kayes region)
+    ("2025-09-21", 0.71),  # 19 Sep ambush < 70 km NW of Bamako
+    ("2025-09-28", 0.61),
+    ("2025-10-08", 0.55),
+    ("2025-10-16", 0.50),
+    ("2025-10-20", 0.40),  # 17 Oct ambush on the Cote d'Ivoire corridor
+    ("2025-10-25", 0.27),  # 21 Oct ambush near Sikasso
+    ("2025-10-31", 0.21),  # 28 Oct second ambush NW of Bamako
+    ("2025-11-05", 0.20),
+    ("2025-11-08", 0.36),  # escorted convoys arrive
+    ("2025-11-12", 0.46),
+    ("2025-11-15", 0.40),
+    ("2025-11-20", 0.28),  # supply tightens again
+]
+SIKASSO_SUPPLY = [
+    ("2025-09-02", 1.00),
+    ("2025-09-20", 0.86),
+    ("2025-09-30", 0.67),
+    ("2025-10-16", 0.60),
+    ("2025-10-19", 0.42),  # 17 Oct: 50 tankers burnt between Kolondieba and Kidiana
+    ("2025-10-23", 0.24),  # 21 Oct: > 40 tankers destroyed near Sikasso
+    ("2025-10-30", 0.15),
+    ("2025-11-05", 0.14),
+    ("2025-11-08", 0.12),  # 6 Nov ambush between Zegoua and Sikasso
+    ("2025-11-13", 0.30),
+    ("2025-11-16", 0.26),
+    ("2025-11-20", 0.16),
+]
+# city: (base availability petrol, queue scale, how much of Bamako's loss applies)
+FUEL_CITY = {
+    "Bamako": dict(base=0.940, queue=1.00),
+    "Kati": dict(base=0.925, queue=1.05),
+    "Segou": dict(base=0.935, queue=0.60),
+    "Sikasso": dict(base=0.950, queue=0.70),
+}
+WEEKLY_AVAIL = [-0.035, -0.010, 0.005, 0.010, 0.010, 0.000, -0.015]  # Mon..Sun
+WEEKLY_QUEUE = [0.20, 0.05, 0.00, 0.00, 0.05, 0.10, -0.05]  # hours added to 0.25, Mon..Sun
+PUMP_PRICE = {"petrol": 775.0, "diesel": 725.0}
+
+
+def _supply(city: str, item: str, dates: list[dt.date]) -> np.ndarray:
+    bamako = _piecewise(dates, BAMAKO_SUPPLY)
+    if city == "Sikasso":
+        f = _piecewise(dates, SIKASSO_SUPPLY)
+    elif city == "Segou":
+        f = 1.0 - 0.85 * (1.0 - bamako)
+    else:  # Bamako, and Kati which tracks it
+        f = bamako
+    return f ** 1.1 if item == "diesel" else f
+
+
+def fuel_rows() -> list[list[str]]:
+    dates = _daily_dates()
+    n = len(dates)
+    iso = [d.isoformat() for d in dates]
+    dow = np.array([d.weekday() for d in dates])
+    # a Bamako-area shock shared by Bamako and Kati, so Kati tracks Bamako
+    area = _ar1(_rng("fuel", "bamako-area"), n, phi=0.5, sigma=0.008)
+    rows = []
+    for city in FUEL_CITIES:
+        c = FUEL_CITY[city]
+        for item in FUEL_ITEMS:
+            rng = _rng("fuel", city, item)
+            f = _supply(city, item, dates)
+            loss = 1.0 - f
+            base = c["base"] - (0.010 if item == "diesel" else 0.0)
+            own = _ar1(rng, n, phi=0.5, sigma=0.010)
+            noise = 0.7 * area + 0.5 * own if city in ("Bamako", "Kati") else own
+            normal = base + np.array(WEEKLY_AVAIL)[dow] + noise
+            crisis_noise = _ar1(rng, n, phi=0.6, sigma=0.035) * loss
+            avail = np.clip(normal * f + crisis_noise, 0.0, 1.0)
+
+            # queue: normal part 0.1-0.6 h; blockade part a power of the shortage
+            shortage = np.clip(loss - crisis_noise / base, 0.0, 1.0)
+            q_normal = np.clip((0.25 + np.array(WEEKLY_QUEUE)[dow])
+                               * np.exp(rng.standard_normal(n) * 0.2), 0.1, 0.6)
+            q_crisis = 64.0 * c["queue"] * shortage ** 1.9 * np.exp(_ar1(rng, n, 0.5, 0.12))
+            queue = np.maximum(q_normal + q_crisis, 0.0)
+
+            # prices: pump constant; parallel = pump * (1 + premium + f(7-day mean shortage))
+            pump = PUMP_PRICE[item]
+            smooth = np.convolve(np.concatenate([np.zeros(6), shortage]), np.ones(7) / 7.0,
+                                 mode="valid")
+            premium = np.clip(0.025 + _ar1(rng, n, phi=0.9, sigma=0.004), 0.0, 0.05)
+            surge = 3.2 * smooth ** 1.5 * np.exp(_ar1(rng, n, phi=0.7, sigma=0.04))
+            parallel = np.minimum(pump * (1.0 + premium + surge), 3000.0)
+
+            for i in range(n):
+                rows.append(_row("fuel_availability", city, item, "", iso[i],
+                                 _fmt(avail[i], 3), "share", ""))
+                rows.append(_row("fuel_queue_time", city, item, "", iso[i],
+                                 _fmt(queue[i], 2), "hours", ""))
+                rows.append(_row("fuel_price", city, item, "pump", iso[i],
+                                 _fmt(pump, 0), "XOF/L", "XOF"))
+                rows.append(_row("fuel_price", city, item, "parallel", iso[i],
+                                 _fmt(5.0 * round(parallel[i] / 5.0), 0), "XOF/L", "XOF"))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# 3. power outages (daily hours without grid power)
+
+POWER_AREAS = {
+    # area: factor on the common trend (Commune III, the administrative centre, is spared most)
+    "Bamako Commune I": 0.97,
+    "Bamako Commune III": 0.85,
+    "Bamako Commune IV": 1.00,
+    "Bamako Commune VI": 1.08,
+    "Kati": 1.12,
+}
+POWER_TREND = [
+    ("2024-07-01", 8.5),   # heavy load shedding through 2024
+    ("2024-08-15", 9.0),
+    ("2024-10-01", 8.0),
+    ("2024-11-15", 6.5),   # cool season, lower demand
+    ("2025-01-01", 5.5),
+    ("2025-02-15", 4.2),
+    ("2025-04-15", 5.0),   # hot-season demand peak
+    ("2025-05-31", 5.2),
+    ("2025-07-01", 4.0),
+    ("2025-09-10", 4.0),
+    ("2025-09-20", 6.0),   # blockade: fuel-fired plants and generators start to stop
+    ("2025-10-01", 8.5),
+    ("2025-10-15", 12.0),
+    ("2025-10-25", 15.5),
+    ("2025-11-05", 17.0),
+    ("2025-11-12", 14.0),  # escorted convoys: brief relief
+    ("2025-11-20", 16.5),
+]
+WEEKLY_POWER = [1.03, 1.03, 1.03, 1.03, 1.03, 0.96, 0.88]  # Mon..Sun
+
+
+def power_rows() -> list[list[str]]:
+    dates = _daily_dates()
+    n = len(dates)
+    iso = [d.isoformat() for d in dates]
+    dow = np.array([d.weekday() for d in dates])
+    trend = _piecewise(dates, POWER_TREND) * np.array(WEEKLY_POWER)[dow]
+    grid = _ar1(_rng("power", "grid"), n, phi=0.8, sigma=0.05)  # grid-wide shocks
+    rows = []
+    for area, factor in POWER_AREAS.items():
+        local = _ar1(_rng("power", area), n, phi=0.6, sigma=0.07)
+        # noise on the logit of the share of the day without power: roughly multiplicative
+        # (~10%) at low levels, shrinking near 24 h so the peak stays around 12-20 h/day
+        share = trend * factor / 24.0
+        logit = np.log(share / (1.0 - share)) + grid + local
+        hours = np.clip(24.0 / (1.0 + np.exp(-logit)), 0.0, 24.0)
+        for i in range(n):
+            rows.append(_row("power_outage", area, "", "", iso[i], _fmt(hours[i], 2),
+                             "hours/day", ""))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def generate(out_dir: str | Path = DEFAULT_OUT) -> dict[str, int]:
+    """Write grain_prices.csv, fuel.csv and power.csv into out_dir; return {file name: rows}."""
+    out = Path(out_dir)
+    return {
+        "grain_prices.csv": _write(out / "grain_prices.csv", grain_rows()),
+        "fuel.csv": _write(out / "fuel.csv", fuel_rows()),
+        "power.csv": _write(out / "power.csv", power_rows()),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Write the SIMULATED Mali 2025 fuel-blockade demo CSVs (deterministic, seed 2025).")
+    parser.add_argument("--out", default=str(DEFAULT_OUT),
+                        help="output directory (default: the demo/ folder beside this script)")
+    args = parser.parse_args(argv)
+    counts = generate(args.out)
+    for name, rows in counts.items():
+        print(f"{Path(args.out) / name}: {rows} rows")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,369 @@
+"""What every collector shares: reading text tables, validating rows, storing them atomically.
+
+A collector module only turns its source format into rows of the generic long format (strings
+are fine) with the line each came from; `Collector.collect_file` validates them (dates, numbers,
+units, catalog bounds, conflicting duplicates), quarantines what fails with its line and reason,
+and stores the rest in one transaction, so a file is either imported or not, never half.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import catalog, units
+from ..errors import InputError, StrictModeError
+from ..store import SERIES_KEY, Store
+
+GENERIC_COLUMNS = ["indicator", "location", "item", "price_type", "date", "value", "unit", "currency",
+                   "source", "admin1", "admin2", "pcode", "latitude", "longitude"]
+_MAGIC = {b"PK\x03\x04": "a ZIP/XLSX archive", b"%PDF": "a PDF document", b"\x89PNG": "a PNG image",
+          b"\xff\xd8\xff": "a JPEG image", b"SQLite format 3": "an SQLite database", b"\x1f\x8b": "a gzip archive"}
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+@dataclass
+class Parsed:
+    """A source file turned into generic long rows (plus `source_line` and `raw`)."""
+
+    rows: pd.DataFrame
+    rows_read: int
+    rejects: list[dict] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class CollectSummary:
+    source_file: str
+    collector: str
+    rows_read: int = 0
+    new: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    rejected: int = 0
+    reject_lines: list = field(default_factory=list)
+    series: int = 0
+
+    def line(self) -> str:
+        name = Path(self.source_file).name
+        text = (f"{name}: {self.rows_read} rows read; observations {self.new} new, {self.revised} revised, "
+                f"{self.unchanged} unchanged")
+        if self.skipped:
+            reasons = ", ".join(f"{why}: {n}" for why, n in sorted(self.skipped.items()))
+            text += f"; skipped {sum(self.skipped.values())} ({reasons})"
+        if self.rejected:
+            shown = ", ".join(str(n) for n in self.reject_lines[:5])
+            more = ", ..." if len(self.reject_lines) > 5 else ""
+            text += f"; rejected {self.rejected} (lines {shown}{more})"
+        return text
+
+    def as_dict(self) -> dict:
+        out = dict(self.__dict__)
+        out["skipped"] = dict(self.skipped)
+        return out
+
+
+class Collector:
+    """Base class. Subclasses set `name` and implement `read(path) -> Parsed`."""
+
+    name = ""
+    description = ""
+
+    def read(self, path: Path) -> Parsed:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def collect(self, store: Store, paths, strict: bool = False, run_id: int | None = None) -> list[CollectSummary]:
+        return [self.collect_file(store, Path(p), strict=strict, run_id=run_id) for p in paths]
+
+    def collect_file(self, store: Store, path: Path, strict: bool = False, run_id: int | None = None) -> CollectSummary:
+        source_file = str(path.resolve())
+        if not path.is_file():
+            raise InputError(path, "no such file")
+        parsed = self.read(path)
+        summary = CollectSummary(source_file=source_file, collector=self.name, rows_read=parsed.rows_read,
+                                 skipped=Counter(parsed.skipped))
+        rows, rejects, duplicates = validate_rows(parsed.rows)
+        summary.skipped.update(duplicates)
+        rejects = parsed.rejects + rejects
+        for reject in rejects:
+            reject["source_file"] = source_file
+        try:
+            with store.transaction():
+                ids = store.ensure_series(rows) if not rows.empty else pd.Series(dtype="int64")
+                rows = rows.assign(series_id=ids)
+                rows, unit_rejects = _check_series_units(store, rows)
+                rejects += [dict(r, source_file=source_file) for r in unit_rejects]
+                if strict and rejects:
+                    raise StrictModeError(path, f"{len(rejects)} row(s) rejected, nothing imported (--strict); "
+                                                f"first: line {rejects[0].get('line')}: {rejects[0]['reason']}",
+                                          line=rejects[0].get("line"), field=rejects[0].get("field"))
+                counts = store.ingest(rows.assign(source_file=source_file), run_id=run_id)
+                store.add_rejects(rejects, self.name, run_id)
+                summary.series = int(rows["series_id"].nunique()) if not rows.empty else 0
+                summary.__dict__.update(counts)
+                summary.rejected = len(rejects)
+                summary.reject_lines = sorted(r["line"] for r in rejects if r.get("line") is not None)
+                store.record_import(source_file=source_file, sha256=_sha256(path), collector=self.name,
+                                    rows_read=summary.rows_read, new=summary.new, revised=summary.revised,
+                                    unchanged=summary.unchanged, rejected=summary.rejected, run_id=run_id)
+        except StrictModeError:
+            with store.transaction():  # the data is rolled back; the evidence is kept
+                store.add_rejects(rejects, self.name, run_id)
+            raise
+        return summary
+
+
+def read_text_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], str]]]:
+    """Read a delimited text file: (header names, [(line number, fields, raw line)]).
+
+    Handles a UTF-8 BOM, `,` `;` `\\t` or `|` delimiters and quoted fields across lines; refuses
+    binary files and empty files with a message naming the file. Header is line 1."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(path, "file is empty (expected a header row and data rows)")
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            raise InputError(path, f"not a CSV file: it is {kind}")
+    if b"\x00" in data[:8192]:
+        raise InputError(path, "not a CSV file: it has binary content")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    first = text.lstrip().splitlines()[0] if text.strip() else ""
+    if first.startswith(("{", "[")):
+        raise InputError(path, "not a CSV file: it looks like JSON")
+    if first.lower().startswith(("<!doctype", "<html", "<?xml")):
+        raise InputError(path, "not a CSV file: it looks like HTML or XML")
+    delimiter = max(",;\t|", key=first.count)
+    if first.count(delimiter) == 0:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except (csv.Error, StopIteration) as error:
+        raise InputError(path, f"cannot read the header row ({error})", line=1) from error
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    rows = []
+    previous_end = reader.line_num
+    try:
+        for fields in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if not any(f.strip() for f in fields):
+                continue
+            rows.append((start, fields, delimiter.join(fields)))
+    except csv.Error as error:
+        raise InputError(path, f"malformed CSV ({error})", line=previous_end + 1) from error
+    return header, rows
+
+
+def rows_to_frame(path: Path, header: list[str], rows, columns: dict[str, str], required: list[str]) -> Parsed:
+    """Map a text table to generic columns. `columns` maps generic name -> header name.
+
+    Rows whose field count differs from the header are rejected with their line."""
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise InputError(path, f"missing column(s) {', '.join(missing)}; found {', '.join(header) or 'none'}", line=1)
+    index = {name: header.index(col) for name, col in columns.items()}
+    good, rejects = [], []
+    for line, fields, raw in rows:
+        if len(fields) != len(header):
+            rejects.append({"line": line, "field": "", "raw": raw,
+                            "reason": f"{len(fields)} fields where the header has {len(header)}"})
+            continue
+        record = {name: fields[i].strip() for name, i in index.items()}
+        record["source_line"] = line
+        record["raw"] = raw
+        good.append(record)
+    frame = pd.DataFrame(good, columns=list(columns) + ["source_line", "raw"])
+    return Parsed(rows=frame, rows_read=len(rows), rejects=rejects)
+
+
+def validate_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter]:
+    """Validate and normalise generic long rows; return (good rows, rejects, skipped counts).
+
+    Good rows have a normalised `date` (YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS), a float
+    `value` in the series' canonical unit, and `unit` set to that canonical unit."""
+    frame = rows.copy()
+    for name in GENERIC_COLUMNS:
+        if name not in frame.columns:
+            frame[name] = ""
+    text = [c for c in GENERIC_COLUMNS if c not in ("value", "latitude", "longitude")]
+    frame[text] = frame[text].fillna("").astype(str).apply(lambda s: s.str.strip())
+    frame["indicator"] = frame["indicator"].str.lower()
+    frame["item"] = frame["item"].str.lower()
+    frame["price_type"] = frame["price_type"].str.lower()
+    reasons = pd.Series("", index=frame.index, dtype=object)
+    fields = pd.Series("", index=frame.index, dtype=object)
+
+    def fail(mask, field_name, messages):
+        mask = mask & (reasons == "")
+        reasons[mask] = messages[mask] if isinstance(messages, pd.Series) else messages
+        fields[mask] = field_name
+
+    for key in ("indicator", "location", "date"):
+        fail(frame[key] == "", key, f"missing {key}")
+    raw_value = frame["value"].astype(str).str.strip().replace({"nan": "", "None": ""})
+    fail(raw_value == "", "value", "missing value")
+    value = pd.to_numeric(raw_value, errors="coerce")
+    fail(value.isna() | ~np.isfinite(value.fillna(0)), "value", "value " + raw_value.map(repr) + " is not a number")
+    dates = normalise_dates(frame["date"])
+    fail(dates.isna(), "date", "date " + frame["date"].map(repr) + " is not ISO 8601 (YYYY-MM-DD, YYYY-MM or a date-time)")
+    frame["date"] = dates
+
+    canonical, factor = [], []
+    for indicator, unit_text in zip(frame["indicator"], frame["unit"]):
+        try:
+            unit = unit_for(indicator, unit_text)
+            canonical.append(unit.canonical)
+            factor.append(unit.factor)
+        except units.UnitError as error:
+            canonical.append(None)
+            factor.append(str(error))
+    factor = pd.Series(factor, index=frame.index, dtype=object)
+    bad_unit = pd.Series([c is None for c in canonical], index=frame.index)
+    fail(bad_unit, "unit", factor.where(bad_unit, ""))
+    frame["unit"] = canonical
+    value = value * pd.to_numeric(factor.where(~bad_unit), errors="coerce")
+    frame["value"] = value
+
+    for name in ("latitude", "longitude"):
+        raw = frame[name].fillna("").astype(str).str.strip().replace({"nan": ""})
+        number = pd.to_numeric(raw, errors="coerce")
+        limit = 90 if name == "latitude" else 180
+        fail((raw != "") & (number.isna() | (number.abs() > limit)), name,
+             f"{name} " + raw.map(repr) + f" is not a number between -{limit} and {limit}")
+        frame[name] = number
+
+    for indicator, group in frame[reasons == ""].groupby("indicator"):
+        definition = catalog.get(indicator)
+        values = value[group.index]
+        if definition.min is not None:
+            fail(values < definition.min, "value", "value " + values.map("{:g}".format) +
+                 f" is below the minimum {definition.min:g} for {indicator} ({definition.unit})")
+        if definition.max is not None:
+            fail(values > definition.max, "value", "value " + values.map("{:g}".format) +
+                 f" is above the maximum {definition.max:g} for {indicator} ({definition.unit})")
+
+    rejects = [{"line": _line(line), "field": f, "raw": raw, "reason": r}
+               for line, f, raw, r in zip(frame["source_line"], fields, frame.get("raw", ""), reasons) if r]
+    good = frame[reasons == ""]
+    good, conflicts, skipped = _collapse_duplicates(good)
+    good["currency"] = [c or _currency_of(u) for c, u in zip(good["currency"], good["unit"])]
+    return good, rejects + conflicts, skipped
+
+
+def unit_for(indicator: str, unit_text: str) -> units.Unit:
+    """The canonical unit of a row: its own unit if given (checked against the catalog's
+    dimension for built-in indicators), else the catalog's unit."""
+    definition = catalog.get(indicator)
+    if not unit_text:
+        if definition.builtin:
+            return units.parse(definition.unit)
+        return units.Unit("", 1.0, "other")
+    try:
+        unit = units.parse(unit_text)
+    except units.UnitError:
+        if definition.builtin:
+            raise
+        return units.Unit(unit_text, 1.0, "other")  # user-defined indicator: keep its unit as written
+    if definition.builtin:
+        expected = units.parse(definition.unit)
+        compatible = {expected.dimension} | ({"duration", "duration/day"} if expected.dimension.startswith("duration") else set())
+        if unit.dimension not in compatible:
+            raise units.UnitError(f"unit {unit_text!r} does not fit {indicator} (expected {definition.unit})")
+        if unit.dimension.startswith("duration"):
+            return units.Unit(expected.canonical, unit.factor, expected.dimension)
+    return unit
+
+
+def normalise_dates(raw: pd.Series) -> pd.Series:
+    """ISO dates to stored form: YYYY-MM stays, YYYY-MM-DD stays, date-times become
+    YYYY-MM-DDTHH:MM:SS (UTC when a zone is given). Anything else becomes NA."""
+    out = pd.Series(pd.NA, index=raw.index, dtype=object)
+    text = raw.fillna("").astype(str).str.strip()
+    month = text.str.match(_MONTH)
+    out[month] = text[month]
+    day = text.str.match(_DAY) & ~month
+    parsed = pd.to_datetime(text[day], format="%Y-%m-%d", errors="coerce")
+    out[day] = parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), pd.NA)
+    moment = text.str.match(_DATETIME) & ~day & ~month
+    if moment.any():
+        stamps = pd.Series([_parse_moment(t) for t in text[moment]], index=text[moment].index, dtype=object)
+        out[moment] = stamps
+    return out
+
+
+def _parse_moment(text: str):
+    try:
+        stamp = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        return pd.NA
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _collapse_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter]:
+    """Exact duplicates of a (series, date) collapse; a different value for the same
+    (series, date) in one file is a conflict: the first line wins, the others are rejected."""
+    keys = SERIES_KEY + ["date"]
+    skipped = Counter()
+    dup_exact = frame.duplicated(keys + ["value"], keep="first")
+    if dup_exact.any():
+        skipped["duplicate rows"] = int(dup_exact.sum())
+    frame = frame[~dup_exact]
+    conflict = frame.duplicated(keys, keep="first")
+    rejects = []
+    if conflict.any():
+        firsts = frame[~conflict].set_index(keys)
+        for row in frame[conflict].itertuples(index=False):
+            kept = firsts.loc[tuple(getattr(row, k) for k in keys)]
+            rejects.append({"line": _line(row.source_line), "field": "value", "raw": getattr(row, "raw", ""),
+                            "reason": f"conflicts with line {_line(kept['source_line'])} for the same series and date "
+                                      f"({row.value:g} here, {kept['value']:g} kept: the first line wins)"})
+    return frame[~conflict].copy(), rejects, skipped
+
+
+def _check_series_units(store: Store, rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """A row whose unit differs from its stored series' unit is rejected, not mixed in."""
+    if rows.empty:
+        return rows, []
+    stored = store.query_frame("SELECT id AS series_id, unit AS stored_unit FROM series")
+    merged = rows.merge(stored, on="series_id", how="left")
+    merged.index = rows.index
+    bad = (merged["stored_unit"].fillna("") != "") & (merged["unit"] != merged["stored_unit"])
+    rejects = [{"line": _line(r.source_line), "field": "unit", "raw": getattr(r, "raw", ""),
+                "reason": f"unit {r.unit} differs from the series unit {r.stored_unit}"}
+               for r in merged[bad].itertuples(index=False)]
+    return rows[~bad], rejects
+
+
+def _currency_of(unit: str) -> str:
+    head = (unit or "").split("/")[0]
+    return head if re.fullmatch(r"[A-Z]{3}", head) else ""
+
+
+def _line(value):
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+

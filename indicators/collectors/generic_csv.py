@@ -1,0 +1,23 @@
+"""`collect csv`: the generic long CSV of DESIGN.md.
+
+Columns (any order, case-insensitive): indicator, location, item, date, value, unit; optional
+price_type, currency, source, admin1, admin2, pcode, latitude, longitude. `,` `;` or tab.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .base import GENERIC_COLUMNS, Collector, Parsed, read_text_table, rows_to_frame
+
+REQUIRED = ["indicator", "location", "date", "value"]
+
+
+class GenericCSVCollector(Collector):
+    name = "csv"
+    description = "Generic long CSV: indicator,location,item,date,value,unit[,price_type,currency,...]"
+
+    def read(self, path: Path) -> Parsed:
+        header, rows = read_text_table(path)
+        lowered = [h.lower() for h in header]
+        columns = {name: header[lowered.index(name)] for name in GENERIC_COLUMNS if name in lowered}
+        return rows_to_frame(path, header, rows, columns, REQUIRED)

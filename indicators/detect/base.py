@@ -1,0 +1,111 @@
+"""The detector interface (template method, as in adtk and darts).
+
+`Detector.detect(values, info)` validates the input (a unique, sorted date index), puts the
+series on its regular calendar, and calls the subclass's `_detect`. A detector returns, for
+each scored date, the expected value with its band, a continuous score and a severity, plus an
+explanation a person can read. Scores and severities are separate: `severity.phase` turns a
+score into a phase with the detector's thresholds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import catalog
+from ..catalog import Indicator
+
+OUTPUT_COLUMNS = ["date", "value", "expected", "lower", "upper", "score", "severity", "explanation"]
+PERIODS = {"monthly": 12, "weekly": 52, "daily": 7, "hourly": 24}
+PANDAS_FREQ = {"monthly": "M", "weekly": "W", "daily": "D", "hourly": "h"}
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """What a detector may know about a series besides its values."""
+
+    indicator: str
+    location: str
+    item: str = ""
+    price_type: str = ""
+    unit: str = ""
+    frequency: str = ""
+    series_id: int | None = None
+
+    @property
+    def definition(self) -> Indicator:
+        return catalog.get(self.indicator)
+
+    def label(self) -> str:
+        """'Millet retail price in Segou', 'Fuel availability (petrol) in Bamako'."""
+        definition = self.definition
+        if self.indicator.endswith("_price") and self.item:
+            kind = f"{self.item.capitalize()} {self.price_type + ' ' if self.price_type else ''}price"
+            return f"{kind} in {self.location}"
+        detail = f" ({self.item})" if self.item else ""
+        return f"{definition.title}{detail} in {self.location}"
+
+
+@dataclass
+class DetectionResult:
+    status: str  # "scored" or "insufficient_history"
+    message: str = ""
+    frame: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OUTPUT_COLUMNS))
+
+
+class Detector:
+    """Subclasses set `name`, `title`, `method` (a paragraph for the report's method note) and
+    `thresholds`, and implement `_detect(values, info) -> DetectionResult` on a regular index."""
+
+    name = ""
+    title = ""
+    method = ""
+    thresholds: dict[str, float] = {}
+    applies_to: tuple[str, ...] | None = None  # indicator names, or None for every series
+
+    def applies(self, info: SeriesInfo) -> bool:
+        return self.applies_to is None or info.indicator in self.applies_to
+
+    def detect(self, values: pd.Series, info: SeriesInfo) -> DetectionResult:
+        values = values.dropna()
+        if not values.index.is_unique:
+            raise ValueError(f"{info.label()}: dates must be unique")
+        if not values.index.is_monotonic_increasing:
+            values = values.sort_index()
+        frequency = info.frequency or "daily"
+        regular = to_regular(values, frequency)
+        return self._detect(regular, info, frequency)
+
+    def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:  # pragma: no cover
+        raise NotImplementedError
+
+
+def to_regular(values: pd.Series, frequency: str) -> pd.Series:
+    """Date strings -> a series on a regular PeriodIndex with NaN in the gaps."""
+    if values.empty:
+        return pd.Series(dtype="float64", index=pd.PeriodIndex([], freq=PANDAS_FREQ[frequency]))
+    stamps = pd.to_datetime(pd.Index(values.index), format="ISO8601")
+    periods = stamps.to_period(PANDAS_FREQ[frequency])
+    series = pd.Series(values.to_numpy(dtype="float64"), index=periods)
+    series = series.groupby(level=0).last()
+    full = pd.period_range(series.index.min(), series.index.max(), freq=series.index.freq)
+    return series.reindex(full)
+
+
+def period_label(period: pd.Period, frequency: str) -> str:
+    """The stored date string for a period: YYYY-MM for monthly, YYYY-MM-DD otherwise."""
+    if frequency == "monthly":
+        return period.strftime("%Y-%m")
+    if frequency == "hourly":
+        return period.start_time.strftime("%Y-%m-%dT%H:%M:%S")
+    return period.start_time.strftime("%Y-%m-%d")
+
+
+def orient(deviation: np.ndarray | float, bad_direction: str):
+    """Signed deviation -> score in the bad direction (positive = worse)."""
+    if bad_direction == "down":
+        return -deviation
+    if bad_direction == "both":
+        return np.abs(deviation)
+    return deviation

@@ -1,0 +1,36 @@
+"""Run detectors over the stored series and write their output back to the store."""
+from __future__ import annotations
+
+from collections import Counter
+
+from ..store import Store
+from .base import OUTPUT_COLUMNS, SeriesInfo
+
+
+def run_detection(store: Store, detectors: list[str] | None = None, run_id: int | None = None,
+                  indicator: str | None = None) -> dict:
+    """Score every series (or one indicator's) with every detector (or the named ones).
+
+    Each series' output replaces that detector's earlier output in one transaction."""
+    from . import DETECTORS, get_detector
+
+    chosen = [get_detector(name) for name in (detectors or list(DETECTORS))]
+    series = store.series(indicator)
+    counts = Counter()
+    for row in series.itertuples(index=False):
+        info = SeriesInfo(indicator=row.indicator, location=row.location, item=row.item,
+                          price_type=row.price_type, unit=row.unit, frequency=row.frequency, series_id=row.id)
+        values = store.values(row.id)
+        for detector in chosen:
+            if not detector.applies(info):
+                continue
+            result = detector.detect(values, info)
+            with store.transaction():
+                store.replace_anomalies(row.id, detector.name, result.frame[OUTPUT_COLUMNS], run_id)
+                store.set_detection_status(row.id, detector.name, result.status, result.message,
+                                           len(values), run_id)
+            counts[f"{detector.name}:{result.status}"] += 1
+            for severity, n in result.frame["severity"].value_counts().items():
+                counts[f"severity:{severity}"] += int(n)
+        counts["series"] += 1
+    return dict(counts)

@@ -1,0 +1,37 @@
+"""Print frames as a readable table, CSV with a header row, or JSON records."""
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+import pandas as pd
+
+FORMATS = ("table", "csv", "json")
+
+
+def write_frame(frame: pd.DataFrame, fmt: str, stream=None) -> None:
+    stream = stream or sys.stdout
+    if fmt == "csv":
+        frame.to_csv(stream, index=False, lineterminator="\n")
+    elif fmt == "json":
+        records = [{k: _json_value(v) for k, v in row.items()} for row in frame.to_dict("records")]
+        json.dump(records, stream, ensure_ascii=False, indent=1)
+        stream.write("\n")
+    else:
+        if frame.empty:
+            stream.write("(none)\n")
+            return
+        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250,
+                               "display.max_colwidth", 120):
+            stream.write(frame.to_string(index=False) + "\n")
+
+
+def _json_value(value):
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value

@@ -1,0 +1,491 @@
+"""The SQLite store, through sqlite-utils.
+
+Tables (see DESIGN.md, "Data model"):
+- `series`: one row per (indicator, location, item, price_type) with its metadata;
+- `observations`: the current value of each (series, date) with its provenance;
+- `revisions`: every superseded value, with when and by what it was replaced (history is never lost);
+- `rejects`: rows that failed validation (file, line, field, raw content, reason);
+- `anomalies`: detector output per (series, date, detector);
+- `detection_status`: per (series, detector): scored, or why not (for example not enough history);
+- `imports`: one row per imported file and run (checksum, counts);
+- `runs`: one row per command run (start, end, status, counts).
+
+Writes go through `Store.transaction()`, which takes the write lock up front (`BEGIN IMMEDIATE`)
+so that concurrent writers wait on the busy timeout instead of failing half-way.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import sqlite_utils
+
+from .errors import StoreError
+
+SERIES_KEY = ["indicator", "location", "item", "price_type"]
+SERIES_META = ["unit", "currency", "frequency", "source", "description",
+               "admin1", "admin2", "pcode", "latitude", "longitude", "metadata"]
+SEVERITIES = ["normal", "stress", "alert", "crisis"]
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+DEFAULT_DB = Path("datasets") / "track.db"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS series (
+    id INTEGER PRIMARY KEY,
+    indicator TEXT NOT NULL,
+    location TEXT NOT NULL,
+    item TEXT NOT NULL DEFAULT '',
+    price_type TEXT NOT NULL DEFAULT '',
+    unit TEXT NOT NULL DEFAULT '',
+    currency TEXT NOT NULL DEFAULT '',
+    frequency TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    admin1 TEXT NOT NULL DEFAULT '',
+    admin2 TEXT NOT NULL DEFAULT '',
+    pcode TEXT NOT NULL DEFAULT '',
+    latitude REAL,
+    longitude REAL,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (indicator, location, item, price_type)
+);
+CREATE TABLE IF NOT EXISTS observations (
+    series_id INTEGER NOT NULL REFERENCES series(id),
+    date TEXT NOT NULL,
+    value REAL NOT NULL,
+    source_file TEXT NOT NULL DEFAULT '',
+    source_line INTEGER,
+    collected_at TEXT NOT NULL,
+    run_id INTEGER,
+    PRIMARY KEY (series_id, date)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS revisions (
+    id INTEGER PRIMARY KEY,
+    series_id INTEGER NOT NULL REFERENCES series(id),
+    date TEXT NOT NULL,
+    value REAL NOT NULL,
+    source_file TEXT NOT NULL DEFAULT '',
+    source_line INTEGER,
+    collected_at TEXT NOT NULL,
+    superseded_at TEXT NOT NULL,
+    new_value REAL NOT NULL,
+    new_source_file TEXT NOT NULL DEFAULT '',
+    new_source_line INTEGER,
+    run_id INTEGER
+);
+CREATE INDEX IF NOT EXISTS revisions_series_date ON revisions (series_id, date);
+CREATE TABLE IF NOT EXISTS rejects (
+    id INTEGER PRIMARY KEY,
+    source_file TEXT NOT NULL,
+    line INTEGER,
+    field TEXT NOT NULL DEFAULT '',
+    raw TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL,
+    collector TEXT NOT NULL DEFAULT '',
+    rejected_at TEXT NOT NULL,
+    run_id INTEGER,
+    UNIQUE (source_file, line, raw, reason)
+);
+CREATE TABLE IF NOT EXISTS anomalies (
+    series_id INTEGER NOT NULL REFERENCES series(id),
+    date TEXT NOT NULL,
+    detector TEXT NOT NULL,
+    value REAL,
+    expected REAL,
+    lower REAL,
+    upper REAL,
+    score REAL,
+    severity TEXT NOT NULL,
+    explanation TEXT NOT NULL DEFAULT '',
+    detected_at TEXT NOT NULL,
+    first_run_id INTEGER,
+    run_id INTEGER,
+    PRIMARY KEY (series_id, date, detector)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS anomalies_severity ON anomalies (severity, date);
+CREATE TABLE IF NOT EXISTS detection_status (
+    series_id INTEGER NOT NULL REFERENCES series(id),
+    detector TEXT NOT NULL,
+    status TEXT NOT NULL,
+    message TEXT NOT NULL DEFAULT '',
+    observations INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL,
+    run_id INTEGER,
+    PRIMARY KEY (series_id, detector)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS imports (
+    id INTEGER PRIMARY KEY,
+    source_file TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    collector TEXT NOT NULL,
+    rows_read INTEGER NOT NULL,
+    new INTEGER NOT NULL,
+    revised INTEGER NOT NULL,
+    unchanged INTEGER NOT NULL,
+    rejected INTEGER NOT NULL,
+    imported_at TEXT NOT NULL,
+    run_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    command TEXT NOT NULL,
+    arguments TEXT NOT NULL DEFAULT '',
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    status TEXT NOT NULL,
+    counts TEXT NOT NULL DEFAULT '{}',
+    message TEXT NOT NULL DEFAULT '',
+    pid INTEGER,
+    host TEXT
+);
+"""
+
+
+def now() -> str:
+    """UTC time stamp as stored everywhere in the database."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("TRACK_DB") or DEFAULT_DB)
+
+
+class Store:
+    """A tracker database on disk (or in memory with `Store(":memory:")`)."""
+
+    def __init__(self, path: str | Path | None = None, busy_timeout: float = 60.0):
+        self.path = Path(path) if path is not None else default_db_path()
+        try:
+            if str(self.path) == ":memory:":
+                conn = sqlite3.connect(":memory:", timeout=busy_timeout, isolation_level=None)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(str(self.path), timeout=busy_timeout, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            self.db = sqlite_utils.Database(conn)
+            if str(self.path) != ":memory:":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            with self.transaction():
+                for statement in filter(str.strip, SCHEMA.split(";")):
+                    conn.execute(statement)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path}: cannot open the database ({error})") from error
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """One write transaction; takes the write lock at once so writers queue, never half-write."""
+        if self.conn.in_transaction:
+            yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- runs -------------------------------------------------------------------------------
+    def start_run(self, command: str, arguments: str = "") -> int:
+        with self.transaction():
+            cursor = self.conn.execute(
+                "INSERT INTO runs (command, arguments, started_at, status, pid, host) VALUES (?, ?, ?, 'running', ?, ?)",
+                (command, arguments, now(), os.getpid(), socket.gethostname()),
+            )
+        return cursor.lastrowid
+
+    def finish_run(self, run_id: int, status: str, counts: dict | None = None, message: str = "") -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE runs SET ended_at = ?, status = ?, counts = ?, message = ? WHERE id = ?",
+                (now(), status, json.dumps(counts or {}, default=str), message, run_id),
+            )
+
+    def runs(self) -> pd.DataFrame:
+        return self.query_frame("SELECT * FROM runs ORDER BY id")
+
+    # -- series -----------------------------------------------------------------------------
+    def ensure_series(self, frame: pd.DataFrame) -> pd.Series:
+        """Create missing series for the keys in `frame` (with metadata columns when present)
+        and fill metadata that is still empty; return the series id for every row of `frame`."""
+        keys = frame[SERIES_KEY].astype(str)
+        firsts = frame.assign(**{k: keys[k] for k in SERIES_KEY}).drop_duplicates(SERIES_KEY)
+        stamp = now()
+        for record in firsts.to_dict("records"):
+            meta = {k: record.get(k) for k in SERIES_META if k in record}
+            meta = {k: _clean(v) for k, v in meta.items()}
+            meta = {k: v for k, v in meta.items() if v not in (None, "")}
+            if isinstance(meta.get("metadata"), dict):
+                meta["metadata"] = json.dumps(meta["metadata"], sort_keys=True, ensure_ascii=False)
+            key = [record[k] for k in SERIES_KEY]
+            columns = ", ".join(SERIES_KEY + list(meta) + ["created_at", "updated_at"])
+            marks = ", ".join("?" * (len(SERIES_KEY) + len(meta) + 2))
+            fill = ", ".join(
+                f"{k} = CASE WHEN series.{k} IS NULL OR series.{k} IN ('', '{{}}') THEN excluded.{k} ELSE series.{k} END"
+                for k in meta
+            )
+            self.conn.execute(
+                f"INSERT INTO series ({columns}) VALUES ({marks}) "
+                f"ON CONFLICT (indicator, location, item, price_type) DO "
+                + (f"UPDATE SET {fill}" if fill else "NOTHING"),
+                key + list(meta.values()) + [stamp, stamp],
+            )
+        ids = self.query_frame(
+            "SELECT id, indicator, location, item, price_type FROM series"
+        ).set_index(SERIES_KEY)["id"]
+        return pd.Series(ids.reindex(pd.MultiIndex.from_frame(keys)).to_numpy(), index=frame.index)
+
+    def series(self, indicator: str | None = None) -> pd.DataFrame:
+        """Every series with metadata and coverage (first and last date, observation count)."""
+        where, params = ("WHERE s.indicator = ?", [indicator]) if indicator else ("", [])
+        return self.query_frame(
+            f"""SELECT s.*, COUNT(o.date) AS observations, MIN(o.date) AS first_date,
+                       MAX(o.date) AS last_date, MAX(o.collected_at) AS last_collected
+                FROM series s LEFT JOIN observations o ON o.series_id = s.id {where}
+                GROUP BY s.id ORDER BY s.indicator, s.location, s.item, s.price_type""",
+            params,
+        )
+
+    def set_frequency(self, series_ids) -> None:
+        """Infer each series' frequency from its dates (monthly dates are stored as YYYY-MM)."""
+        for series_id in {int(s) for s in series_ids}:
+            dates = [row[0] for row in self.conn.execute(
+                "SELECT date FROM observations WHERE series_id = ? ORDER BY date DESC LIMIT 200", (series_id,))]
+            self.conn.execute("UPDATE series SET frequency = ? WHERE id = ?", (infer_frequency(dates), series_id))
+
+    # -- observations -----------------------------------------------------------------------
+    def ingest(self, frame: pd.DataFrame, run_id: int | None = None) -> dict:
+        """Store observations (columns: series_id, date, value, source_file, source_line).
+
+        A (series, date) not yet stored is new; one stored with the same value is unchanged
+        (its first provenance stays); one with another value is updated and the old value is
+        kept in `revisions`. Call inside `transaction()` to make a file's import atomic."""
+        counts = {"new": 0, "revised": 0, "unchanged": 0}
+        if frame.empty:
+            return counts
+        stamp = now()
+        incoming = frame[["series_id", "date", "value", "source_file", "source_line"]].copy()
+        incoming["series_id"] = incoming["series_id"].astype(int)
+        existing = self._existing(incoming)
+        merged = incoming.merge(existing, on=["series_id", "date"], how="left", suffixes=("", "_old"))
+        is_new = merged["value_old"].isna()
+        same = ~is_new & _close(merged["value"], merged["value_old"])
+        revised = merged[~is_new & ~same]
+        fresh = merged[is_new]
+        self.conn.executemany(
+            "INSERT INTO observations (series_id, date, value, source_file, source_line, collected_at, run_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(int(r.series_id), r.date, float(r.value), r.source_file, _int(r.source_line), stamp, run_id)
+             for r in fresh.itertuples(index=False)],
+        )
+        if not revised.empty:
+            self.conn.executemany(
+                "INSERT INTO revisions (series_id, date, value, source_file, source_line, collected_at, "
+                "superseded_at, new_value, new_source_file, new_source_line, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(int(r.series_id), r.date, float(r.value_old), r.source_file_old, _int(r.source_line_old),
+                  r.collected_at, stamp, float(r.value), r.source_file, _int(r.source_line), run_id)
+                 for r in revised.itertuples(index=False)],
+            )
+            self.conn.executemany(
+                "UPDATE observations SET value = ?, source_file = ?, source_line = ?, collected_at = ?, run_id = ? "
+                "WHERE series_id = ? AND date = ?",
+                [(float(r.value), r.source_file, _int(r.source_line), stamp, run_id, int(r.series_id), r.date)
+                 for r in revised.itertuples(index=False)],
+            )
+        counts.update(new=int(is_new.sum()), revised=len(revised), unchanged=int(same.sum()))
+        if counts["new"]:
+            self.set_frequency(fresh["series_id"].unique())
+        return counts
+
+    def _existing(self, incoming: pd.DataFrame) -> pd.DataFrame:
+        columns = ["series_id", "date", "value", "source_file", "source_line", "collected_at"]
+        frames = []
+        for series_id, dates in incoming.groupby("series_id")["date"]:
+            low, high = dates.min(), dates.max()
+            frames.append(self.query_frame(
+                f"SELECT {', '.join(columns)} FROM observations WHERE series_id = ? AND date BETWEEN ? AND ?",
+                [int(series_id), low, high]))
+        frames = [f for f in frames if not f.empty]
+        if not frames:
+            return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "object") for c in columns}).astype({"series_id": int})
+        return pd.concat(frames, ignore_index=True).astype({"series_id": int})
+
+    def observations(self, indicator: str | None = None, series_id: int | None = None) -> pd.DataFrame:
+        """Observations in the generic long format, with provenance."""
+        clauses, params = [], []
+        if indicator:
+            clauses.append("s.indicator = ?")
+            params.append(indicator)
+        if series_id is not None:
+            clauses.append("s.id = ?")
+            params.append(int(series_id))
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        return self.query_frame(
+            f"""SELECT s.indicator, s.location, s.item, s.price_type, o.date, o.value, s.unit, s.currency,
+                       s.source, s.admin1, s.admin2, s.pcode, s.latitude, s.longitude,
+                       o.source_file, o.source_line, o.collected_at, o.series_id
+                FROM observations o JOIN series s ON s.id = o.series_id {where}
+                ORDER BY s.indicator, s.location, s.item, s.price_type, o.date""",
+            params,
+        )
+
+    def values(self, series_id: int) -> pd.Series:
+        """One series' values indexed by its date strings, in date order."""
+        rows = self.conn.execute(
+            "SELECT date, value FROM observations WHERE series_id = ? ORDER BY date", (int(series_id),)).fetchall()
+        return pd.Series([r[1] for r in rows], index=[r[0] for r in rows], dtype="float64", name="value")
+
+    def revisions(self, series_id: int | None = None) -> pd.DataFrame:
+        where, params = ("WHERE series_id = ?", [int(series_id)]) if series_id is not None else ("", [])
+        return self.query_frame(f"SELECT * FROM revisions {where} ORDER BY series_id, date, id", params)
+
+    # -- rejects and imports ----------------------------------------------------------------
+    def add_rejects(self, rejects: list[dict], collector: str, run_id: int | None = None) -> int:
+        """Quarantine rejected rows; the same rejected row collected again is not added twice."""
+        stamp = now()
+        before = self.conn.total_changes
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO rejects (source_file, line, field, raw, reason, collector, rejected_at, run_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r["source_file"], r.get("line"), r.get("field") or "", r.get("raw") or "", r["reason"],
+              collector, stamp, run_id) for r in rejects],
+        )
+        return self.conn.total_changes - before
+
+    def rejects(self) -> pd.DataFrame:
+        return self.query_frame(
+            "SELECT source_file, line, field, raw, reason, collector, rejected_at FROM rejects ORDER BY id")
+
+    def record_import(self, **fields) -> None:
+        self.db["imports"].insert(dict(fields, imported_at=now()))
+
+    # -- anomalies --------------------------------------------------------------------------
+    def replace_anomalies(self, series_id: int, detector: str, frame: pd.DataFrame, run_id: int | None = None) -> None:
+        """Make `frame` (date, value, expected, lower, upper, score, severity, explanation) the
+        detector's output for the series. Rows already stored keep the run that first raised them."""
+        stamp = now()
+        dates = list(frame["date"]) if not frame.empty else []
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS keep_dates (date TEXT PRIMARY KEY)")
+        self.conn.execute("DELETE FROM keep_dates")
+        self.conn.executemany("INSERT OR IGNORE INTO keep_dates VALUES (?)", [(d,) for d in dates])
+        self.conn.execute(
+            "DELETE FROM anomalies WHERE series_id = ? AND detector = ? AND date NOT IN (SELECT date FROM keep_dates)",
+            (int(series_id), detector))
+        self.conn.executemany(
+            """INSERT INTO anomalies (series_id, date, detector, value, expected, lower, upper, score, severity,
+                                      explanation, detected_at, first_run_id, run_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (series_id, date, detector) DO UPDATE SET
+                 value = excluded.value, expected = excluded.expected, lower = excluded.lower,
+                 upper = excluded.upper, score = excluded.score, explanation = excluded.explanation,
+                 run_id = excluded.run_id,
+                 first_run_id = CASE WHEN anomalies.severity = excluded.severity THEN anomalies.first_run_id
+                                     ELSE excluded.first_run_id END,
+                 detected_at = CASE WHEN anomalies.severity = excluded.severity THEN anomalies.detected_at
+                                    ELSE excluded.detected_at END,
+                 severity = excluded.severity""",
+            [(int(series_id), r.date, detector, _float(r.value), _float(r.expected), _float(r.lower), _float(r.upper),
+              _float(r.score), r.severity, r.explanation, stamp, run_id, run_id)
+             for r in frame.itertuples(index=False)],
+        )
+
+    def set_detection_status(self, series_id: int, detector: str, status: str, message: str,
+                             observations: int, run_id: int | None = None) -> None:
+        self.conn.execute(
+            """INSERT INTO detection_status (series_id, detector, status, message, observations, updated_at, run_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (series_id, detector) DO UPDATE SET
+               status = excluded.status, message = excluded.message, observations = excluded.observations,
+               updated_at = excluded.updated_at, run_id = excluded.run_id""",
+            (int(series_id), detector, status, message, int(observations), now(), run_id))
+
+    def detection_status(self) -> pd.DataFrame:
+        return self.query_frame(
+            """SELECT s.indicator, s.location, s.item, s.price_type, d.detector, d.status, d.message,
+                      d.observations, d.updated_at
+               FROM detection_status d JOIN series s ON s.id = d.series_id
+               ORDER BY s.indicator, s.location, s.item, s.price_type, d.detector""")
+
+    def anomalies(self, detector: str | None = None) -> pd.DataFrame:
+        """Every stored detector row joined with its series key."""
+        where, params = ("WHERE a.detector = ?", [detector]) if detector else ("", [])
+        return self.query_frame(
+            f"""SELECT s.indicator, s.location, s.item, s.price_type, a.date, a.value, a.expected, a.lower,
+                       a.upper, a.score, a.severity, a.detector, a.explanation, a.series_id, s.unit,
+                       a.first_run_id, a.run_id
+                FROM anomalies a JOIN series s ON s.id = a.series_id {where}
+                ORDER BY s.indicator, s.location, s.item, s.price_type, a.date, a.detector""",
+            params,
+        )
+
+    # -- helpers ----------------------------------------------------------------------------
+    def query_frame(self, sql: str, params=()) -> pd.DataFrame:
+        cursor = self.conn.execute(sql, list(params))
+        columns = [c[0] for c in cursor.description]
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
+    def table_counts(self) -> dict[str, int]:
+        names = ["series", "observations", "revisions", "rejects", "anomalies", "runs"]
+        return {n: self.conn.execute(f"SELECT COUNT(*) FROM {n}").fetchone()[0] for n in names}
+
+
+def infer_frequency(dates: list[str]) -> str:
+    """monthly for YYYY-MM dates, hourly for date-times, else daily or weekly from the median gap."""
+    if not dates:
+        return ""
+    if all(len(d) == 7 for d in dates):
+        return "monthly"
+    if any("T" in d for d in dates):
+        return "hourly"
+    if len(dates) < 2:
+        return "daily"
+    stamps = pd.to_datetime(pd.Series(sorted(dates)), format="ISO8601")
+    gap = stamps.diff().dropna().median()
+    if gap >= pd.Timedelta(days=25):
+        return "monthly"
+    if gap >= pd.Timedelta(days=6):
+        return "weekly"
+    return "daily"
+
+
+def _close(a: pd.Series, b: pd.Series) -> pd.Series:
+    return ((a - b).abs() <= 1e-9 * b.abs().clip(lower=1.0)).fillna(False)
+
+
+def _clean(value):
+    if value is None:
+        return None
+    if isinstance(value, float) and pd.isna(value):
+        return None
+    return value
+
+
+def _int(value):
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _float(value):
+    return None if value is None or pd.isna(value) else float(value)

@@ -1,0 +1,95 @@
+"""Unit normalisation: every stored value is in one canonical unit per series.
+
+Prices become a price per KG or per L (`XOF/100 KG` -> `XOF/KG`, value divided by 100);
+percentages become shares; minutes and days become hours. A unit that cannot be read is an
+error for the row (rejected with its line), never guessed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Quantity units: canonical base and how many base units one of them is.
+_QUANTITY = {
+    "KG": ("KG", 1.0), "KGS": ("KG", 1.0), "KILOGRAM": ("KG", 1.0), "KILOGRAMS": ("KG", 1.0),
+    "G": ("KG", 0.001), "GR": ("KG", 0.001), "GRAM": ("KG", 0.001), "GRAMS": ("KG", 0.001),
+    "T": ("KG", 1000.0), "MT": ("KG", 1000.0), "TONNE": ("KG", 1000.0), "TON": ("KG", 1000.0),
+    "TONNES": ("KG", 1000.0),
+    "L": ("L", 1.0), "LITRE": ("L", 1.0), "LITER": ("L", 1.0), "LITRES": ("L", 1.0),
+    "LITERS": ("L", 1.0), "LTR": ("L", 1.0), "ML": ("L", 0.001), "CL": ("L", 0.01),
+    "GALLON": ("L", 3.785411784), "GAL": ("L", 3.785411784),
+}
+_DURATION = {
+    "HOURS": 1.0, "HOUR": 1.0, "H": 1.0, "HRS": 1.0, "HR": 1.0,
+    "MINUTES": 1 / 60, "MINUTE": 1 / 60, "MIN": 1 / 60, "MINS": 1 / 60,
+    "DAYS": 24.0, "DAY": 24.0, "D": 24.0,
+}
+_SHARE = {"SHARE": 1.0, "FRACTION": 1.0, "RATIO": 1.0, "%": 0.01, "PERCENT": 0.01, "PCT": 0.01}
+_QUANTITY_RE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)?\s*([A-Za-z%]+)\s*$")
+
+
+class UnitError(ValueError):
+    """The unit text is not one the tracker can convert."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A parsed unit: `canonical` is what is stored, `factor` converts a value into it."""
+
+    canonical: str
+    factor: float
+    dimension: str  # price/mass, price/volume, share, duration, duration/day, other
+
+
+def parse_quantity(text: str) -> tuple[str, float]:
+    """'100 KG' -> ('KG', 100.0); '500 G' -> ('KG', 0.5); '20 L' -> ('L', 20.0)."""
+    match = _QUANTITY_RE.match(text or "")
+    if not match or match.group(2).upper() not in _QUANTITY:
+        raise UnitError(f"unknown quantity unit {text!r} (expected e.g. KG, 100 KG, 500 G, L, 20 L)")
+    amount = float(match.group(1).replace(",", ".")) if match.group(1) else 1.0
+    if amount <= 0:
+        raise UnitError(f"quantity unit {text!r} has a zero amount")
+    base, per = _QUANTITY[match.group(2).upper()]
+    return base, amount * per
+
+
+def price_unit(currency: str, quantity: str) -> Unit:
+    """A price in `currency` per `quantity` ('XOF', '100 KG') as a price per KG or per L."""
+    currency = (currency or "").strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise UnitError(f"currency {currency!r} is not an ISO 4217 code")
+    base, amount = parse_quantity(quantity)
+    dimension = "price/mass" if base == "KG" else "price/volume"
+    return Unit(f"{currency}/{base}", 1.0 / amount, dimension)
+
+
+def parse(text: str) -> Unit:
+    """Parse a unit string as written in a generic CSV and return its canonical form."""
+    raw = (text or "").strip()
+    if not raw:
+        raise UnitError("unit is empty")
+    upper = raw.upper()
+    if upper in _SHARE:
+        return Unit("share", _SHARE[upper], "share")
+    if "/" in upper:
+        head, tail = (part.strip() for part in upper.split("/", 1))
+        if tail in ("DAY", "D") and head in _DURATION:
+            return Unit("hours/day", _DURATION[head], "duration/day")
+        if re.fullmatch(r"[A-Z]{3}", head):
+            try:
+                return price_unit(head, tail)
+            except UnitError:
+                if re.fullmatch(r"[A-Z]{3}", tail):  # exchange rate, e.g. XOF/USD
+                    return Unit(f"{head}/{tail}", 1.0, "rate")
+                raise
+    if upper in _DURATION:
+        return Unit("hours", _DURATION[upper], "duration")
+    raise UnitError(f"unknown unit {raw!r} (expected e.g. XOF/KG, XOF/100 KG, XOF/L, share, %, hours, minutes, hours/day)")
+
+
+def dimension_of(canonical: str) -> str:
+    """The dimension of a canonical unit string (as stored in the catalog or a series)."""
+    try:
+        return parse(canonical).dimension
+    except UnitError:
+        return "other"
