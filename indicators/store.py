@@ -132,7 +132,8 @@ CREATE TABLE IF NOT EXISTS imports (
     unchanged INTEGER NOT NULL,
     rejected INTEGER NOT NULL,
     imported_at TEXT NOT NULL,
-    run_id INTEGER
+    run_id INTEGER,
+    UNIQUE (source_file, sha256)
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
@@ -381,7 +382,8 @@ class Store:
             "SELECT source_file, line, field, raw, reason, collector, rejected_at FROM rejects ORDER BY id")
 
     def record_import(self, **fields) -> None:
-        self.db["imports"].insert(dict(fields, imported_at=now()))
+        """Remember the first import of each (file, content); the same content again adds nothing."""
+        self.db["imports"].insert(dict(fields, imported_at=now()), ignore=True)
 
     # -- anomalies --------------------------------------------------------------------------
     def replace_anomalies(self, series_id: int, detector: str, frame: pd.DataFrame, run_id: int | None = None) -> None:

@@ -25,6 +25,8 @@ _DURATION = {
     "DAYS": 24.0, "DAY": 24.0, "D": 24.0,
 }
 _SHARE = {"SHARE": 1.0, "FRACTION": 1.0, "RATIO": 1.0, "%": 0.01, "PERCENT": 0.01, "PCT": 0.01}
+# Currencies that exchange rates are quoted against (XOF/USD, GNF/EUR).
+REFERENCE_CURRENCIES = {"USD", "EUR", "GBP", "CHF", "CNY", "JPY"}
 _QUANTITY_RE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)?\s*([A-Za-z%]+)\s*$")
 
 
@@ -79,7 +81,7 @@ def parse(text: str) -> Unit:
             try:
                 return price_unit(head, tail)
             except UnitError:
-                if re.fullmatch(r"[A-Z]{3}", tail):  # exchange rate, e.g. XOF/USD
+                if tail in REFERENCE_CURRENCIES:  # exchange rate, e.g. XOF/USD
                     return Unit(f"{head}/{tail}", 1.0, "rate")
                 raise
     if upper in _DURATION:

@@ -23,8 +23,9 @@ from .explain import format_value, relative
 from .severity import phase
 
 REFIT_EVERY = {"monthly": 1, "weekly": 4, "daily": 7, "hourly": 24}
-MIN_ERRORS = 12  # forecast errors needed before they set the scale
-COLD_START_INFLATION = 2.0  # in-sample STL remainders understate forecast errors
+# Out-of-sample forecast errors needed before a date is scored: in-sample STL remainders
+# understate forecast errors, so the scale is only trusted once the model has been tested.
+MIN_ERRORS = {"monthly": 12, "weekly": 26, "daily": 28, "hourly": 48}
 WINDOW = {"monthly": 120, "weekly": 156, "daily": 120, "hourly": 24 * 28}
 
 
@@ -41,17 +42,20 @@ class SeasonalBaseline(Detector):
         "counted in the bad direction: up for prices, queues and outages, down for availability. "
         "Prices are modelled in logs. Phases: stress from 2.5, alert from 3.5, crisis from 5 robust "
         "standard deviations; the band shown is the expected value +/- 2 scales. Needs two full "
-        "seasonal cycles of history (25 months, 15 days)."
+        "seasonal cycles of history to fit, then a warm-up (12 months, 28 days) of forecast errors to "
+        "measure the scale before the first date is scored (37 months, 43 days in all)."
     )
 
     def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
         period = PERIODS[frequency]
         needed = 2 * period + 1
+        warm_up = MIN_ERRORS[frequency]
         observed = int(regular.notna().sum())
-        if observed < needed:
+        if observed < needed + warm_up:
             return DetectionResult(
                 "insufficient_history",
-                f"not enough history: {observed} {frequency} observations, {needed} needed for a seasonal baseline")
+                f"not enough history: {observed} {frequency} observations, {needed + warm_up} needed "
+                f"(two seasonal cycles to fit, then {warm_up} to measure forecast errors)")
         use_log = units.dimension_of(info.unit) in ("price/mass", "price/volume", "rate") \
             and bool((regular.dropna() > 0).all())
         work = np.log(regular) if use_log else regular.copy()
@@ -72,18 +76,18 @@ class SeasonalBaseline(Detector):
             if fit is None:
                 continue
             level, slope, seasonal, spread = fit
-            if len(errors) >= MIN_ERRORS:
+            if len(errors) >= warm_up:
                 recent = np.asarray(errors[-window:])
                 spread = max(1.4826 * float(np.median(np.abs(recent - np.median(recent)))), spread)
             else:
-                spread = spread * COLD_START_INFLATION
+                spread = np.nan  # warming up: forecast, measure the error, do not score yet
             for t in range(block, min(block + step, n)):
                 ahead = t - block + 1
                 expected[t] = level + slope * ahead + seasonal[(len(history) + ahead - 1) % period]
                 scale[t] = spread
             done = values[block:block + step] - expected[block:block + step]
             errors.extend(done[~np.isnan(done)].tolist())
-        observed_mask = ~np.isnan(values) & ~np.isnan(expected)
+        observed_mask = ~np.isnan(values) & ~np.isnan(expected) & ~np.isnan(scale)
         if not observed_mask.any():
             return DetectionResult("insufficient_history", "not enough regular history to fit a seasonal baseline")
         deviation = (values - expected) / scale

@@ -1,0 +1,58 @@
+"""The main job on the bundled demo, end to end, on a real database file (the README's command)."""
+import json
+import sqlite3
+
+import pytest
+
+from indicators.cli import cli
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    from click.testing import CliRunner
+    folder = tmp_path_factory.mktemp("demo")
+    db, out = folder / "track.db", folder / "reports"
+    result = CliRunner().invoke(cli, ["run", "--db", str(db), "--out", str(out), "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return db, out, json.loads(result.output)
+
+
+def _alerts(db, indicator):
+    connection = sqlite3.connect(db)
+    rows = connection.execute(
+        "SELECT a.date, a.severity FROM anomalies a JOIN series s ON s.id = a.series_id "
+        "WHERE s.indicator = ? AND a.severity != 'normal'", (indicator,)).fetchall()
+    connection.close()
+    return rows
+
+
+def test_demo_creates_the_four_families_of_series(demo_run):
+    db, out, summary = demo_run
+    connection = sqlite3.connect(db)
+    indicators = {row[0] for row in connection.execute("SELECT DISTINCT indicator FROM series")}
+    assert {"grain_price", "fuel_availability", "fuel_queue_time", "power_outage"} <= indicators
+    assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert (out / "index.html").is_file()
+    assert summary["errors"] == [] and summary["files"]
+
+
+@pytest.mark.parametrize("indicator", ["fuel_availability", "fuel_queue_time", "power_outage"])
+def test_demo_raises_crisis_alerts_on_the_blockade(demo_run, indicator):
+    rows = _alerts(demo_run[0], indicator)
+    crisis_dates = sorted(date for date, severity in rows if severity == "crisis")
+    assert crisis_dates, indicator
+    assert "2025-09-01" <= crisis_dates[0] <= "2025-10-31"  # flagged as the blockade tightens
+    assert all(date >= "2025-09" for date in crisis_dates)  # no crisis before the blockade
+
+
+def test_demo_flags_grain_prices_that_did_not_fall_at_harvest(demo_run):
+    rows = _alerts(demo_run[0], "grain_price")
+    assert any(date in ("2025-10", "2025-11") for date, _ in rows)
+
+
+def test_rerunning_the_demo_changes_no_observation(demo_run):
+    db, out, _ = demo_run
+    from click.testing import CliRunner
+    result = CliRunner().invoke(cli, ["run", "--db", str(db), "--out", str(out), "--json"], catch_exceptions=False)
+    summary = json.loads(result.output)
+    assert sum(f["new"] + f["revised"] for f in summary["files"]) == 0
