@@ -222,16 +222,16 @@ def validate_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter
     fail(dates.isna(), "date", "date " + frame["date"].map(repr) + " is not ISO 8601 (YYYY-MM-DD, YYYY-MM or a date-time)")
     frame["date"] = dates
 
-    canonical, factor = [], []
-    for indicator, unit_text in zip(frame["indicator"], frame["unit"]):
+    resolved = {}
+    for pair in set(zip(frame["indicator"], frame["unit"])):  # few distinct pairs: resolve each once
         try:
-            unit = unit_for(indicator, unit_text)
-            canonical.append(unit.canonical)
-            factor.append(unit.factor)
+            unit = unit_for(*pair)
+            resolved[pair] = (unit.canonical, unit.factor)
         except units.UnitError as error:
-            canonical.append(None)
-            factor.append(str(error))
-    factor = pd.Series(factor, index=frame.index, dtype=object)
+            resolved[pair] = (None, str(error))
+    pairs = [resolved[pair] for pair in zip(frame["indicator"], frame["unit"])]
+    canonical = [c for c, _ in pairs]
+    factor = pd.Series([f for _, f in pairs], index=frame.index, dtype=object)
     bad_unit = pd.Series([c is None for c in canonical], index=frame.index)
     fail(bad_unit, "unit", factor.where(bad_unit, ""))
     frame["unit"] = canonical
