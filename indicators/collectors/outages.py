@@ -8,7 +8,8 @@ Columns (matched by name, case- and accent-insensitively, French labels accepted
 - every day between an area's first and last outage day without any outage is 0.
 Times are read as written (local clock time) unless they carry a zone offset, which is
 converted to UTC. An observation's provenance is the file and the line of the first event
-touching that day; zero-filled days have no line.
+touching that day; a zero-filled day carries the line of the last event before it (the log
+goes on past that event, so the gap is a day without outage).
 """
 from __future__ import annotations
 

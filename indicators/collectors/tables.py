@@ -4,7 +4,7 @@
   `read_text_table` gives for CSV, whatever the file extension says (the content decides);
 - `match_columns(...)`: find columns by name, case- and accent-insensitively, ignoring Kobo
   group prefixes (`station_info/city` is `city`) and accepting aliases (French labels);
-- `fold(text)`: the comparison form of a label (`Limité` -> `limite`);
+- `fold(text)`: the comparison form of a label (`Limité` -> `limite`, `Durée (h)` -> `duree_h`);
 - `parse_timestamp(text)`: one observation time (ISO 8601, or day-first `DD/MM/YYYY HH:MM`).
 
 Line numbers: CSV lines are file lines (header is line 1), XLSX lines are sheet rows, and a JSON
@@ -28,10 +28,16 @@ JSON_RECORD_KEYS = ("results", "items", "data", "records")
 _DAY_FIRST = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 
-def fold(text) -> str:
-    """Lower case, accents removed, spaces and hyphens as underscores: 'Limité' -> 'limite'."""
+def plain(text) -> str:
+    """Lower case, accents removed, runs of white space as one space: ' Limité ' -> 'limite'."""
     text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[\s\-]+", "_", text.strip().lower())
+    return " ".join(text.lower().split())
+
+
+def fold(text) -> str:
+    """The comparison form of a name or label: `plain`, then every run of other characters than
+    letters and digits as one underscore, none at the ends: 'Durée (h)' -> 'duree_h'."""
+    return re.sub(r"[^a-z0-9]+", "_", plain(text)).strip("_")
 
 
 def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], str]]]:

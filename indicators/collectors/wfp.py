@@ -23,7 +23,7 @@ import pandas as pd
 
 from .. import units
 from .base import Collector, Parsed, rows_to_frame
-from .tables import fold, match_columns, read_table
+from .tables import fold, match_columns, plain, read_table
 
 SOURCE = "World Food Programme (WFP), via HDX (CC BY-IGO)"
 COLUMNS = {
@@ -80,7 +80,7 @@ class WFPCollector(Collector):
                 skipped[kind[1]] += 1
                 continue
             indicator, item, price_type = kind
-            flags = {f.strip() for f in fold(record["priceflag"]).split(",") if f.strip()}
+            flags = {f.strip() for f in plain(record["priceflag"]).split(",") if f.strip()}
             if flags == {"forecast"}:
                 skipped["forecast"] += 1
                 continue
@@ -101,7 +101,7 @@ class WFPCollector(Collector):
 
 def classify(commodity: str, category: str = "") -> tuple[str, str, str]:
     """(indicator, item, price type or '') for a WFP commodity, or ('skip', reason, '')."""
-    name = fold(commodity).replace("_", " ")
+    name = plain(commodity)
     head = re.split(r"[\s(,]", name, maxsplit=1)[0]
     inside = name[name.find("(") + 1:name.rfind(")")] if "(" in name else ""
     if head == "fuel":
