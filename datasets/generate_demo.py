@@ -46,7 +46,7 @@ Assumptions (invented, chosen to look plausible):
   falling again. Kati tracks Bamako; Segou is milder; Sikasso is milder at first (southern
   corridor still open) and hit hardest after the 17 and 21 October attacks. Diesel is slightly
   scarcer than petrol.
-* Queue time: median hours in line, normally 0.1-0.6 h (longest on Mondays); under the blockade
+* Queue time: typical hours in line, normally 0.1-0.6 h (longest on Mondays); under the blockade
   it grows as a power of the shortage, reaching 12-72 h in Bamako and Kati in late October,
   somewhat less elsewhere.
 * Fuel prices: the official pump price is regulated and held constant (775 XOF/L petrol,
@@ -57,18 +57,41 @@ Assumptions (invented, chosen to look plausible):
   trend with area factors (Commune III, the administrative centre, least affected; Kati most),
   lower on weekends, AR(1) noise on the logit of the share of the day without power.
 
+Output formats
+--------------
+The simulated truth above is written the way the data would reach an analyst, so the demo runs
+through the format collectors (`track.py collect wfp|stations|outages`):
+
+* ``wfp_food_prices_mli.csv``: the monthly grain prices as a WFP HDX country file (header, HXL
+  hashtag row, dates on the 15th, ``priceflag``), plus a ``source`` column saying SIMULATED.
+  Like real files: Kayes maize quoted per ``100 KG`` until 2018, a few exact duplicate rows,
+  and WFP-style ``forecast`` rows for the three months after the last price.
+* ``fuel_station_survey.csv``: a KoboToolbox-style export of a daily fuel-station survey from
+  2025-06-01, one row per station report and fuel type, with Kobo group prefixes
+  (``station_info/city``), French and English choice labels mixed by enumerator, a few earlier
+  reports superseded the same day and a few repeated ``_uuid`` values. 36 stations in four
+  cities; the collector's daily aggregates (share with fuel, median queue, median prices)
+  follow the city paths above with a real survey's sampling noise.
+* ``power_outage_log.csv``: one row per outage event (area, feeder, start, end or
+  ``duration_hours``, cause). Each day's hours are cut into load-shedding blocks in a 03:00 to
+  03:00 window, so some events cross midnight; some events overlap (a second feeder logging
+  part of the same outage) and a few are logged twice. The collector's daily hours follow the
+  power path above.
+
 Determinism
 -----------
-Every series draws from its own numpy ``default_rng`` seeded with ``[2025, crc32(series key)]``,
+Every series draws from its own numpy ``default_rng`` seeded with ``[2025, crc32(key)]``,
 so adding or removing a series does not change the others. Values are rounded (prices to 0
-decimals, parallel prices to 5 XOF, shares to 3 decimals, hours to 2), columns are in a fixed
-order, rows are sorted by (indicator, location, item, price_type, date) and lines end in ``\\n``.
-Running the script twice gives byte-identical files (with the same numpy version: numpy does
-not promise the same random streams across major versions).
+decimals, parallel prices to 5 XOF, queues to 5 minutes, outage times to 5 minutes), columns
+are in a fixed order, rows are in each format's natural order (date and market for WFP,
+submission time for the survey, start time for the outage log), ``_uuid`` values come from the
+seeded generator, and lines end in ``\\n``. Running the script twice gives byte-identical files
+(with the same numpy version: numpy does not promise the same random streams across major
+versions); ``tests/test_demo_data.py`` regenerates and compares.
 
 Usage::
 
-    python datasets/generate_demo.py               # writes datasets/demo/*.csv
+    python datasets/generate_demo.py               # writes the three files into datasets/demo/
     python datasets/generate_demo.py --out /tmp/x  # somewhere else (tests compare the two)
 
 Licence: MIT, like the rest of the project (the generator and its output). The Bellingcat and
@@ -83,16 +106,14 @@ import sys
 import uuid
 import zlib
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
 SEED = 2025
 SOURCE = "SIMULATED demo data (datasets/generate_demo.py, seed 2025)"
-COLUMNS = [
-    "indicator", "location", "item", "price_type", "date", "value", "unit", "currency",
-    "source", "admin1", "latitude", "longitude",
-]
+# On every row of every demo file (short, since it is repeated; datasets/README.md says more).
+ROW_SOURCE = "SIMULATED demo"
 DEFAULT_OUT = Path(__file__).resolve().parent / "demo"
 
 # name -> (admin1 region, latitude, longitude); approximate town / area centres.
@@ -172,16 +193,6 @@ def _row(indicator: str, location: str, item: str, price_type: str, date: str, v
     admin1, lat, lon = LOCATIONS[location]
     return [indicator, location, item, price_type, date, value, unit, currency, SOURCE,
             admin1, f"{lat:.4f}", f"{lon:.4f}"]
-
-
-def _write(path: Path, rows: Iterable[list[str]]) -> int:
-    rows = sorted(rows, key=lambda r: (r[0], r[1], r[2], r[3], r[4]))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(COLUMNS)
-        w.writerows(rows)
-    return len(rows)
 
 
 # --------------------------------------------------------------------------------------------
@@ -396,7 +407,6 @@ SURVEY_LABELS = {
 SURVEY_COLUMNS = ["today", "station_info/city", "station_info/station", "fuel/fuel_type", "fuel/status",
                   "fuel/queue_minutes", "fuel/pump_price", "fuel/parallel_price", "meta/source", "_id",
                   "_uuid", "_submission_time", "_index"]
-SURVEY_SOURCE = "SIMULATED demo"  # short: it is on every row; datasets/README.md says more
 
 
 def _uuid(rng: np.random.Generator) -> str:
@@ -438,7 +448,7 @@ def station_reports() -> list[list[str]]:
                               str(int(5 * round(queue * 60 / 5))) if rng.random() < 0.92 else "",
                               _fmt(path["pump"], 0) if has_fuel else "",
                               _fmt(5.0 * round(parallel / 5.0), 0) if rng.random() < 0.85 else "",
-                              SURVEY_SOURCE, _uuid(rng)]
+                              ROW_SOURCE, _uuid(rng)]
                     if rng.random() < 0.03:  # an earlier report the same day, superseded later
                         early = stamp - dt.timedelta(hours=2)
                         stale = SURVEY_LABELS[language[station]]["available" if has_fuel else "limited"]
@@ -510,7 +520,6 @@ FEEDERS = {  # two or three feeders (departs) per area, invented codes
     "Kati": ["F71 Kati Ville", "F72 Kati Camp"],
 }
 OUTAGE_COLUMNS = ["area", "feeder", "start", "end", "duration_hours", "cause", "source"]
-OUTAGE_SOURCE = SURVEY_SOURCE
 
 
 def outage_events() -> list[list[str]]:
@@ -545,7 +554,7 @@ def outage_events() -> list[list[str]]:
                 as_duration = rng.random() < 0.33
                 row = [area, feeder, start.strftime("%Y-%m-%d %H:%M"),
                        "" if as_duration else end.strftime("%Y-%m-%d %H:%M"),
-                       _fmt(length / 60, 2).rstrip("0").rstrip(".") if as_duration else "", cause, OUTAGE_SOURCE]
+                       _fmt(length / 60, 2).rstrip("0").rstrip(".") if as_duration else "", cause, ROW_SOURCE]
                 rows.append(row)
                 if rng.random() < 0.004:
                     rows.append(list(row))  # logged twice
@@ -555,7 +564,7 @@ def outage_events() -> list[list[str]]:
                     o_start = start + dt.timedelta(minutes=inner)
                     o_end = o_start + dt.timedelta(minutes=5 * max(1, int((length - inner) / 5 * rng.random())))
                     rows.append([area, other, o_start.strftime("%Y-%m-%d %H:%M"), o_end.strftime("%Y-%m-%d %H:%M"),
-                                 "", cause, OUTAGE_SOURCE])
+                                 "", cause, ROW_SOURCE])
                 moment = end + dt.timedelta(minutes=gap)
     rows.sort(key=lambda r: (r[2], r[0], r[1], r[3]))
     return rows
@@ -584,7 +593,6 @@ WFP_MARKETS = {  # market: (admin2 cercle, invented market id)
 }
 WFP_COMMODITIES = {"millet": ("Millet", "73"), "sorghum": ("Sorghum", "65"), "maize": ("Maize", "51"),
                    "rice": ("Rice", "52")}
-WFP_SOURCE = SURVEY_SOURCE
 
 
 def wfp_rows() -> list[list[str]]:
@@ -601,7 +609,7 @@ def wfp_rows() -> list[list[str]]:
         if market == "Kayes" and item == "maize" and date < "2019-01":
             quantity, price = "100 KG", str(int(value) * 100)
         row = [f"{date}-15", admin1, admin2, market, market_id, lat, lon, "cereals and tubers", commodity,
-               commodity_id, quantity, "actual", "Retail", currency, price, "", WFP_SOURCE]
+               commodity_id, quantity, "actual", "Retail", currency, price, "", ROW_SOURCE]
         rows.append(row)
         if rng.random() < 0.004:
             rows.append(list(row))
@@ -609,7 +617,7 @@ def wfp_rows() -> list[list[str]]:
             for ahead, month in enumerate(["2025-12", "2026-01", "2026-02"], start=1):
                 forecast = int(value) * (1.0 + 0.01 * ahead)
                 rows.append([f"{month}-15"] + row[1:11] + ["forecast", "Retail", currency, _fmt(forecast, 0), "",
-                                                         WFP_SOURCE])
+                                                         ROW_SOURCE])
     rows.sort(key=lambda r: (r[0], r[3], r[8], r[11]))
     return rows
 
@@ -643,7 +651,7 @@ def generate(out_dir: str | Path = DEFAULT_OUT) -> dict[str, int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Write the SIMULATED Mali 2025 fuel-blockade demo CSVs (deterministic, seed 2025).")
+        description="Write the SIMULATED Mali 2025 fuel-blockade demo inputs (deterministic, seed 2025).")
     parser.add_argument("--out", default=str(DEFAULT_OUT),
                         help="output directory (default: the demo/ folder beside this script)")
     args = parser.parse_args(argv)
