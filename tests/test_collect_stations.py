@@ -120,6 +120,15 @@ def test_reports_without_submission_time_use_date_and_line_order(write_csv, stor
     assert got[("fuel_queue_time", "Kati", "diesel", "", "2025-10-20")][0] == 5.5
 
 
+def test_kobo_metadata_columns_are_not_form_columns(write_csv, store):
+    # Kobo's _status (submission state) comes first here; the form's status is fuel/status
+    path = write_csv("kobo.csv", "_status,_id,_submission_time,station_info/city,station_info/station,fuel/fuel_type,"
+                                 "fuel/status\n"
+                                 "submitted_via_web,1,2025-10-20T08:00:00,Kati,A,diesel,out\n")
+    StationsCollector().collect_file(store, path)
+    assert stored(store)[("fuel_availability", "Kati", "diesel", "", "2025-10-20")][0] == 0.0
+
+
 def test_bad_rows_are_rejected_with_line_and_field(write_csv, store):
     path = write_csv("bad.csv", "_submission_time,city,station,fuel_type,status,queue_minutes,pump_price\n"
                                 "2025-10-20T08:00:00,Kati,A,diesel,available,30,725\n"

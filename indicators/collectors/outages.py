@@ -25,7 +25,7 @@ COLUMNS = {
     "area": ("zone", "quartier", "commune", "secteur", "localite", "location"),
     "start": ("debut", "start_time", "heure_debut", "date_debut", "begin", "started_at", "coupure_debut"),
     "end": ("fin", "end_time", "heure_fin", "date_fin", "ended_at", "retablissement", "coupure_fin"),
-    "duration_hours": ("duree_heures", "duree_h", "duree", "duration", "duration_h", "hours"),
+    "duration_hours": ("duree_heures", "duree_h", "duree", "duration", "duration_h"),
     "feeder": ("depart", "ligne", "feeder_name"),
     "cause": ("raison", "motif", "cause_coupure"),
     "admin1": ("region",),

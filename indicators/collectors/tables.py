@@ -36,8 +36,10 @@ def plain(text) -> str:
 
 def fold(text) -> str:
     """The comparison form of a name or label: `plain`, then every run of other characters than
-    letters and digits as one underscore, none at the ends: 'Durée (h)' -> 'duree_h'."""
-    return re.sub(r"[^a-z0-9]+", "_", plain(text)).strip("_")
+    letters and digits as one underscore, none at the ends: 'Durée (h)' -> 'duree_h'. A leading
+    underscore stays: Kobo's own metadata columns (`_status`, `_id`) are not the form's `status`."""
+    text = plain(text)
+    return ("_" if text.startswith("_") else "") + re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
 def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], str]]]:
