@@ -120,6 +120,15 @@ def test_reports_without_submission_time_use_date_and_line_order(write_csv, stor
     assert got[("fuel_queue_time", "Kati", "diesel", "", "2025-10-20")][0] == 5.5
 
 
+def test_station_coordinates_give_the_city_position(write_csv, store):
+    path = write_csv("kobo.csv", "_submission_time,city,station,fuel_type,status,gps,_gps_latitude,_gps_longitude\n"
+                                 "2025-10-20T08:00:00,Kati,A,diesel,out,12.74 -8.07 0 0,12.74,-8.07\n"
+                                 "2025-10-20T09:00:00,Kati,B,diesel,out,12.76 -8.09 0 0,12.76,-8.09\n")
+    StationsCollector().collect_file(store, path)
+    assert store.conn.execute("SELECT latitude, longitude FROM series LIMIT 1").fetchone() == \
+        (pytest.approx(12.75), pytest.approx(-8.08))
+
+
 def test_kobo_metadata_columns_are_not_form_columns(write_csv, store):
     # Kobo's _status (submission state) comes first here; the form's status is fuel/status
     path = write_csv("kobo.csv", "_status,_id,_submission_time,station_info/city,station_info/station,fuel/fuel_type,"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .base import Collector, Parsed, rows_to_frame
-from .tables import match_columns, parse_timestamp, read_table
+from .tables import RowError, match_columns, parse_number, parse_timestamp, read_table
 
 COLUMNS = {
     "area": ("zone", "quartier", "commune", "secteur", "localite", "location"),
@@ -57,47 +57,41 @@ class OutagesCollector(Collector):
 def _events(table: Parsed) -> tuple[pd.DataFrame, list[dict], Counter]:
     good, rejects, skipped = [], [], Counter()
     for record in table.rows.to_dict("records"):
-        def reject(field, reason):
-            rejects.append({"line": record["source_line"], "field": field, "raw": record["raw"], "reason": reason})
-
-        if not record.get("area"):
-            reject("area", "missing area")
-            continue
-        start = parse_timestamp(record["start"])
-        if start is None:
-            reject("start", f"unreadable start time {record['start']!r} (expected ISO 8601 or DD/MM/YYYY HH:MM)")
-            continue
-        end_text = record.get("end", "")
-        duration_text = str(record.get("duration_hours", "") or "").strip().replace(",", ".")
-        if end_text:
-            end = parse_timestamp(end_text)
-            if end is None:
-                reject("end", f"unreadable end time {end_text!r} (expected ISO 8601 or DD/MM/YYYY HH:MM)")
-                continue
-            if end < start:
-                reject("end", f"the outage ends ({end_text}) before it starts ({record['start']})")
-                continue
-        elif duration_text:
-            hours = pd.to_numeric(duration_text, errors="coerce")
-            if pd.isna(hours) or hours < 0:
-                reject("duration_hours", f"duration {record['duration_hours']!r} is not a non-negative number of hours")
-                continue
-            if hours > 24:
-                reject("duration_hours", f"duration {hours:g} h is over 24 hours without an end time "
-                                         "(give the end time for outages longer than a day)")
-                continue
-            end = start + pd.Timedelta(hours=float(hours))
-        else:
-            reject("end", "missing end time and duration_hours")
-            continue
-        good.append({"area": record["area"], "start": start, "end": end, "line": record["source_line"],
-                     "feeder": record.get("feeder", ""), "admin1": record.get("admin1", ""),
-                     "source": record.get("source", "")})
+        try:
+            good.append(_event(record))
+        except RowError as error:
+            rejects.append(error.reject(record))
     events = pd.DataFrame(good, columns=["area", "start", "end", "line", "feeder", "admin1", "source"])
     repeated = events.duplicated(["area", "start", "end"], keep="first")
     if repeated.any():
         skipped["duplicate events"] = int(repeated.sum())  # they would count once anyway
     return events[~repeated], rejects, skipped
+
+
+def _event(record: dict) -> dict:
+    """One outage as (area, start, end, ...); raises `RowError` naming the field at fault."""
+    if not record.get("area"):
+        raise RowError("area", "missing area")
+    start = parse_timestamp(record["start"])
+    if start is None:
+        raise RowError("start", f"unreadable start time {record['start']!r} (expected ISO 8601 or DD/MM/YYYY HH:MM)")
+    end_text = record.get("end", "")
+    if end_text:
+        end = parse_timestamp(end_text)
+        if end is None:
+            raise RowError("end", f"unreadable end time {end_text!r} (expected ISO 8601 or DD/MM/YYYY HH:MM)")
+        if end < start:
+            raise RowError("end", f"the outage ends ({end_text}) before it starts ({record['start']})")
+    else:
+        hours = parse_number(record, "duration_hours")
+        if hours is None:
+            raise RowError("end", "missing end time and duration_hours")
+        if hours > 24:
+            raise RowError("duration_hours", f"duration {hours:g} h is over 24 hours without an end time "
+                                             "(give the end time for outages longer than a day)")
+        end = start + pd.Timedelta(hours=hours)
+    return {"area": record["area"], "start": start, "end": end, "line": record["source_line"],
+            "feeder": record.get("feeder", ""), "admin1": record.get("admin1", ""), "source": record.get("source", "")}
 
 
 def _daily_hours(area: str, events: pd.DataFrame, path: Path) -> list[dict]:

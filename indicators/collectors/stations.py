@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .base import Collector, Parsed, rows_to_frame
-from .tables import fold, match_columns, parse_timestamp, read_table
+from .tables import RowError, fold, match_columns, parse_number, parse_timestamp, read_table
 
 COLUMNS = {
     "submission_time": ("_submission_time", "submissiontime", "date_soumission", "heure_soumission"),
@@ -37,6 +37,10 @@ COLUMNS = {
     "currency": ("devise", "monnaie"),
     "admin1": ("region",),
     "admin2": ("cercle", "district"),
+    # Kobo writes a geopoint question `gps` as _gps_latitude, _gps_longitude, ...
+    "latitude": ("lat", "_gps_latitude", "_geopoint_latitude", "_location_latitude", "_coordonnees_latitude"),
+    "longitude": ("lon", "lng", "_gps_longitude", "_geopoint_longitude", "_location_longitude",
+                  "_coordonnees_longitude"),
     "source": ("source_des_donnees",),
 }
 REQUIRED = ["city", "station", "fuel_type", "status", ("submission_time", "date")]
@@ -71,63 +75,58 @@ def _reports(table: Parsed) -> tuple[pd.DataFrame, list[dict], Counter]:
     """Validated reports (one per station, fuel type and day: the latest), rejects, skipped."""
     good, rejects, skipped, seen = [], [], Counter(), set()
     for record in table.rows.to_dict("records"):
-        def reject(field, reason):
-            rejects.append({"line": record["source_line"], "field": field, "raw": record["raw"], "reason": reason})
-
         uuid = record.get("uuid", "")
         if uuid and uuid in seen:
             skipped["repeated _uuid"] += 1
             continue
-        moment = parse_timestamp(record.get("submission_time"))
-        day = parse_timestamp(record.get("date")) or moment
-        if day is None:
-            field = "date" if record.get("date") else "submission_time"
-            reject(field, f"unreadable time {record.get(field, '')!r} (expected ISO 8601 or DD/MM/YYYY)")
-            continue
-        missing = next((key for key in ("city", "station") if not record.get(key)), None)
-        if missing:
-            reject(missing, f"missing {missing}")
-            continue
-        fuel = FUEL_TYPES.get(fold(record["fuel_type"]))
-        if fuel is None:
-            reject("fuel_type", f"unknown fuel type {record['fuel_type']!r} (expected one of "
-                                f"{', '.join(sorted(FUEL_TYPES))})")
-            continue
-        has_fuel = STATUSES.get(fold(record["status"]))
-        if has_fuel is None:
-            reject("status", f"unknown status {record['status']!r} (expected one of {', '.join(sorted(STATUSES))})")
-            continue
-        numbers, bad = {}, None
-        for key, scale in (("queue_hours", 1.0), ("queue_minutes", 1 / 60), ("pump_price", 1.0), ("parallel_price", 1.0)):
-            text = str(record.get(key, "") or "").strip().replace(",", ".")
-            if not text:
-                continue
-            number = pd.to_numeric(text, errors="coerce")
-            if pd.isna(number) or number < 0:
-                bad = (key, f"{key} {record[key]!r} is not a non-negative number")
-                break
-            numbers[key] = float(number) * scale
-        if bad:
-            reject(*bad)
+        try:
+            good.append(_report(record))
+        except RowError as error:
+            rejects.append(error.reject(record))
             continue
         if uuid:
             seen.add(uuid)
-        good.append({
-            "city": record["city"], "station": fold(record["station"]), "fuel": fuel, "has_fuel": has_fuel,
-            "day": day.strftime("%Y-%m-%d"), "moment": moment if moment is not None else day,
-            "queue": numbers.get("queue_hours", numbers.get("queue_minutes")),
-            "pump": numbers.get("pump_price"), "parallel": numbers.get("parallel_price"),
-            "currency": (record.get("currency") or "XOF").upper(), "admin1": record.get("admin1", ""),
-            "admin2": record.get("admin2", ""), "source": record.get("source", ""),
-            "source_line": record["source_line"],
-        })
-    reports = pd.DataFrame(good, columns=["city", "station", "fuel", "has_fuel", "day", "moment", "queue", "pump",
-                                          "parallel", "currency", "admin1", "admin2", "source", "source_line"])
+    reports = pd.DataFrame(good, columns=REPORT_COLUMNS)
     reports = reports.sort_values(["moment", "source_line"], kind="stable")
     earlier = reports.duplicated(["city", "station", "fuel", "day"], keep="last")
     if earlier.any():
         skipped["earlier report by the same station that day"] = int(earlier.sum())
     return reports[~earlier], rejects, skipped
+
+
+REPORT_COLUMNS = ["city", "station", "fuel", "has_fuel", "day", "moment", "queue", "pump", "parallel", "currency",
+                  "admin1", "admin2", "latitude", "longitude", "source", "source_line"]
+
+
+def _report(record: dict) -> dict:
+    """One report as typed values; raises `RowError` naming the field at fault."""
+    moment = parse_timestamp(record.get("submission_time"))
+    day = parse_timestamp(record.get("date")) or moment
+    if day is None:
+        field = "date" if record.get("date") else "submission_time"
+        raise RowError(field, f"unreadable time {record.get(field, '')!r} (expected ISO 8601 or DD/MM/YYYY)")
+    for field in ("city", "station"):
+        if not record.get(field):
+            raise RowError(field, f"missing {field}")
+    fuel = FUEL_TYPES.get(fold(record["fuel_type"]))
+    if fuel is None:
+        raise RowError("fuel_type", f"unknown fuel type {record['fuel_type']!r} (expected one of "
+                                    f"{', '.join(sorted(FUEL_TYPES))})")
+    has_fuel = STATUSES.get(fold(record["status"]))
+    if has_fuel is None:
+        raise RowError("status", f"unknown status {record['status']!r} (expected one of {', '.join(sorted(STATUSES))})")
+    queue = parse_number(record, "queue_hours")
+    if queue is None and (minutes := parse_number(record, "queue_minutes")) is not None:
+        queue = minutes / 60
+    latitude, longitude = parse_number(record, "latitude", None), parse_number(record, "longitude", None)
+    return {
+        "city": record["city"], "station": fold(record["station"]), "fuel": fuel, "has_fuel": has_fuel,
+        "day": day.strftime("%Y-%m-%d"), "moment": moment if moment is not None else day, "queue": queue,
+        "pump": parse_number(record, "pump_price"), "parallel": parse_number(record, "parallel_price"),
+        "currency": (record.get("currency") or "XOF").upper(), "admin1": record.get("admin1", ""),
+        "admin2": record.get("admin2", ""), "latitude": latitude, "longitude": longitude,
+        "source": record.get("source", ""), "source_line": record["source_line"],
+    }
 
 
 def _aggregate(reports: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -137,6 +136,8 @@ def _aggregate(reports: pd.DataFrame, path: Path) -> pd.DataFrame:
         first = group.sort_values("source_line").iloc[0]
         lines = sorted(int(n) for n in group["source_line"])
         common = {"location": city, "item": fuel, "date": day, "admin1": first["admin1"], "admin2": first["admin2"],
+                  # the city's position: the median of its reporting stations' coordinates
+                  "latitude": _text(group["latitude"].median()), "longitude": _text(group["longitude"].median()),
                   "source": first["source"] or f"{DEFAULT_SOURCE} ({path.name})",
                   "metadata": {"method": METHOD, "collector": "stations"},
                   "raw": f"{len(group)} station reports, lines {', '.join(map(str, lines[:20]))}"
@@ -152,3 +153,7 @@ def _aggregate(reports: pd.DataFrame, path: Path) -> pd.DataFrame:
             out.append(dict(common, indicator=indicator, price_type=price_type, value=float(value), unit=unit,
                             currency=unit.split("/")[0] if "/" in unit else "", source_line=line))
     return pd.DataFrame(out)
+
+
+def _text(number: float) -> str:
+    return "" if pd.isna(number) else f"{number:.6f}"

@@ -5,7 +5,9 @@
 - `match_columns(...)`: find columns by name, case- and accent-insensitively, ignoring Kobo
   group prefixes (`station_info/city` is `city`) and accepting aliases (French labels);
 - `fold(text)`: the comparison form of a label (`Limité` -> `limite`, `Durée (h)` -> `duree_h`);
-- `parse_timestamp(text)`: one observation time (ISO 8601, or day-first `DD/MM/YYYY HH:MM`).
+- `parse_timestamp(text)`: one observation time (ISO 8601, or day-first `DD/MM/YYYY HH:MM`);
+- `RowError` and `parse_number`: a row-level problem naming its field, turned into a reject
+  (file line, field, raw content, reason) by `RowError.reject(record)`.
 
 Line numbers: CSV lines are file lines (header is line 1), XLSX lines are sheet rows, and a JSON
 record's "line" is its position in the record list (1 = first record).
@@ -186,3 +188,29 @@ def parse_timestamp(text) -> pd.Timestamp | None:
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
     return stamp
+
+
+class RowError(ValueError):
+    """One row cannot be used; `field` is the column at fault. Collectors turn it into a reject."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+    def reject(self, record: dict) -> dict:
+        """The reject for `record` (a row of `rows_to_frame`, with `source_line` and `raw`)."""
+        return {"line": record["source_line"], "field": self.field, "raw": record["raw"], "reason": self.reason}
+
+
+def parse_number(record: dict, field: str, minimum: float | None = 0.0) -> float | None:
+    """The number in `record[field]` (a decimal comma is accepted), None when empty; raises
+    `RowError` when it is not a number or is below `minimum`."""
+    text = str(record.get(field, "") or "").strip()
+    if not text:
+        return None
+    number = pd.to_numeric(text.replace(",", "."), errors="coerce")
+    if pd.isna(number) or (minimum is not None and number < minimum):
+        expected = "a number" if minimum is None else f"a number of at least {minimum:g}"
+        raise RowError(field, f"{field} {text!r} is not {expected}")
+    return float(number)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from .. import units
 from .base import Collector, Parsed, rows_to_frame
-from .tables import fold, match_columns, plain, read_table
+from .tables import RowError, fold, match_columns, plain, read_table
 
 SOURCE = "World Food Programme (WFP), via HDX (CC BY-IGO)"
 COLUMNS = {
@@ -85,13 +85,13 @@ class WFPCollector(Collector):
                 skipped["forecast"] += 1
                 continue
             if not flags or not flags <= set(FLAG_RANK):
-                rejects.append(_reject(record, "priceflag", f"price flag {record['priceflag']!r} is not actual, "
-                                                            "aggregate or forecast"))
+                rejects.append(RowError("priceflag", f"price flag {record['priceflag']!r} is not actual, aggregate "
+                                                     "or forecast").reject(record))
                 continue
             try:
                 unit = _unit(indicator, record["currency"], record["unit"])
             except units.UnitError as error:
-                rejects.append(_reject(record, "unit", f"unit {record['unit']!r}: {error}"))
+                rejects.append(RowError("unit", f"unit {record['unit']!r}: {error}").reject(record))
                 continue
             good.append(_row(record, indicator, item, price_type or fold(record["pricetype"]), unit,
                              min(FLAG_RANK[f] for f in flags), record.get("countryiso3") or default_iso3))
@@ -153,7 +153,3 @@ def _number(text: str):
         return float(text)
     except ValueError:
         return text
-
-
-def _reject(record: dict, field: str, reason: str) -> dict:
-    return {"line": record["source_line"], "field": field, "raw": record["raw"], "reason": reason}
