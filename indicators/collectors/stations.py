@@ -131,27 +131,35 @@ def _report(record: dict) -> dict:
 
 def _aggregate(reports: pd.DataFrame, path: Path) -> pd.DataFrame:
     """Generic long rows: one per (indicator, city, fuel, price type, day)."""
+    keys = ["city", "fuel", "day"]
+    if reports.empty:
+        return pd.DataFrame()
+    by_line = reports.sort_values("source_line", kind="stable")
+    groups = by_line.groupby(keys, sort=True)
+    base = groups[["admin1", "admin2", "source", "currency"]].first()
+    base["latitude"] = groups["latitude"].median().map(_text)
+    base["longitude"] = groups["longitude"].median().map(_text)
+    base["lines"] = groups["source_line"].agg(list)
+    measures = [("fuel_availability", "", groups["has_fuel"].mean(), groups["source_line"].min())]
+    for indicator, column, price_type in (("fuel_queue_time", "queue", ""), ("fuel_price", "pump", "pump"),
+                                          ("fuel_price", "parallel", "parallel")):
+        reported = by_line[by_line[column].notna()].groupby(keys, sort=True)
+        measures.append((indicator, price_type, reported[column].median(), reported["source_line"].min()))
     out = []
-    for (city, fuel, day), group in reports.groupby(["city", "fuel", "day"], sort=True):
-        first = group.sort_values("source_line").iloc[0]
-        lines = sorted(int(n) for n in group["source_line"])
-        common = {"location": city, "item": fuel, "date": day, "admin1": first["admin1"], "admin2": first["admin2"],
-                  # the city's position: the median of its reporting stations' coordinates
-                  "latitude": _text(group["latitude"].median()), "longitude": _text(group["longitude"].median()),
-                  "source": first["source"] or f"{DEFAULT_SOURCE} ({path.name})",
-                  "metadata": {"method": METHOD, "collector": "stations"},
-                  "raw": f"{len(group)} station reports, lines {', '.join(map(str, lines[:20]))}"
-                         + (", ..." if len(lines) > 20 else "")}
-        values = [("fuel_availability", "", group["has_fuel"].mean(), "share", lines[0])]
-        for indicator, column, price_type, unit in (("fuel_queue_time", "queue", "", "hours"),
-                                                    ("fuel_price", "pump", "pump", f"{first['currency']}/L"),
-                                                    ("fuel_price", "parallel", "parallel", f"{first['currency']}/L")):
-            reported = group[group[column].notna()]
-            if not reported.empty:
-                values.append((indicator, price_type, reported[column].median(), unit, int(reported["source_line"].min())))
-        for indicator, price_type, value, unit, line in values:
-            out.append(dict(common, indicator=indicator, price_type=price_type, value=float(value), unit=unit,
-                            currency=unit.split("/")[0] if "/" in unit else "", source_line=line))
+    for indicator, price_type, values, first_lines in measures:
+        for key, value in values.items():
+            info = base.loc[key]
+            lines = info["lines"]
+            unit = {"fuel_availability": "share", "fuel_queue_time": "hours"}.get(indicator, f"{info['currency']}/L")
+            out.append({
+                "indicator": indicator, "location": key[0], "item": key[1], "price_type": price_type, "date": key[2],
+                "value": float(value), "unit": unit, "currency": unit.split("/")[0] if "/" in unit else "",
+                "admin1": info["admin1"], "admin2": info["admin2"], "latitude": info["latitude"],
+                "longitude": info["longitude"], "source": info["source"] or f"{DEFAULT_SOURCE} ({path.name})",
+                "metadata": {"method": METHOD, "collector": "stations"}, "source_line": int(first_lines[key]),
+                "raw": f"{len(lines)} station reports, lines {', '.join(map(str, lines[:20]))}"
+                       + (", ..." if len(lines) > 20 else ""),
+            })
     return pd.DataFrame(out)
 
 
