@@ -73,8 +73,8 @@ through the format collectors (`track.py collect wfp|stations|outages`):
   cities; the collector's daily aggregates (share with fuel, median queue, median prices)
   follow the city paths above with a real survey's sampling noise.
 * ``power_outage_log.csv``: one row per outage event (area, feeder, start, end or
-  ``duration_hours``, cause). Each day's hours are cut into load-shedding blocks in a 03:00 to
-  03:00 window, so some events cross midnight; some events overlap (a second feeder logging
+  ``duration_hours``, cause). Each day's hours are cut into load-shedding blocks in a 01:00 to
+  01:00 window, so some events cross midnight; some events overlap (a second feeder logging
   part of the same outage) and a few are logged twice. The collector's daily hours follow the
   power path above.
 
@@ -526,7 +526,7 @@ def outage_events() -> list[list[str]]:
     """One row per outage event, sorted by start.
 
     Each day's target hours are cut into one to four load-shedding blocks placed, with gaps,
-    in a 24-hour window that runs from 03:00 to 03:00 the next day, so some blocks cross
+    in a 24-hour window that runs from 01:00 to 01:00 the next day, so some blocks cross
     midnight; times are on a 5-minute grid. A tenth of the blocks are also logged by a second
     feeder over part of the same time (overlapping events that must count once), a few rows are
     logged twice, and a third give `duration_hours` instead of an end time. Causes follow the
@@ -545,7 +545,7 @@ def outage_events() -> list[list[str]]:
             blocks = 1 + int(total > 240) + int(total > 600) + int(total > 900)
             lengths = _split_minutes(rng, total, blocks)
             gaps = _split_minutes(rng, 24 * 60 - total, blocks + 1)
-            moment = dt.datetime.combine(day, dt.time(3, 0)) + dt.timedelta(minutes=gaps[0])
+            moment = dt.datetime.combine(day, dt.time(1, 0)) + dt.timedelta(minutes=gaps[0])
             cause = "fuel shortage" if day >= blockade and rng.random() < 0.7 else \
                 ("fault" if rng.random() < 0.15 else "load shedding")
             for length, gap in zip(lengths, gaps[1:]):
