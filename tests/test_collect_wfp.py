@@ -177,7 +177,8 @@ def test_hostile_files_give_one_clear_error(write_csv, store, name, content, mes
     ("Exchange rate", "non-food", ("skip", "official exchange rate", "")),
     ("Wage (qualified labour)", "non-food", ("skip", "wage", "")),
     ("Laundry soap", "non-food", ("skip", "other non-food", "")),
-    ("Charcoal", "", ("skip", "other non-food", "")),
+    ("Charcoal", "", ("skip", "other non-food", "")),  # DataBridges: no category, known by name
+    ("Water (drinking)", "miscellaneous food", ("food_price", "water (drinking)", "")),
 ])
 def test_classify(commodity, category, expected):
     assert classify(commodity, category) == expected

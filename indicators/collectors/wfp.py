@@ -51,10 +51,11 @@ REQUIRED = ["date", "market", "commodity", "unit", "priceflag", "pricetype", "cu
 CEREALS = {"millet", "sorghum", "maize", "rice", "wheat", "teff", "barley", "fonio", "oats", "rye", "bulgur"}
 # WFP fuel names -> tracker items: "Fuel (petrol-gasoline)" -> petrol.
 FUELS = {"petrol": "petrol", "gasoline": "petrol", "diesel": "diesel", "gas": "gas", "kerosene": "kerosene"}
-# Non-food goods without a series of their own (DataBridges pages carry no category column).
+# Non-food goods without a series of their own, recognised by name when there is no category
+# column to say so (DataBridges pages).
 NON_FOOD_WORDS = {"soap", "firewood", "charcoal", "fertilizer", "transport", "milling", "toothpaste",
-                  "toothbrush", "shampoo", "disinfecting", "sanitary", "hand", "surgical", "straw", "feed",
-                  "handwash", "cement", "water"}
+                  "toothbrush", "shampoo", "disinfecting", "sanitary", "hand", "handwash", "surgical", "straw",
+                  "feed", "cement", "livestock"}
 FLAG_RANK = {"actual": 0, "aggregate": 1}
 _ISO3_IN_NAME = re.compile(r"wfp_food_prices_([a-z]{3})(?:[^a-z]|$)", re.IGNORECASE)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})")
@@ -113,7 +114,7 @@ def classify(commodity: str, category: str = "") -> tuple[str, str, str]:
         return ("exchange_rate", "usd", "unofficial") if "unofficial" in inside else ("skip", "official exchange rate", "")
     if head == "wage":
         return ("skip", "wage", "")
-    if fold(category) == "non_food" or head in NON_FOOD_WORDS:
+    if fold(category) == "non_food" or (not category and head in NON_FOOD_WORDS):
         return ("skip", "other non-food", "")
     return ("grain_price" if head in CEREALS else "food_price", name, "")
 
@@ -140,7 +141,8 @@ def _row(record: dict, indicator: str, item: str, price_type: str, unit: str, ra
     return {
         "indicator": indicator, "location": f"{market} ({iso3})" if iso3 else market, "item": item,
         "price_type": price_type, "date": f"{month.group(1)}-{month.group(2)}" if month else record["date"],
-        "value": record["price"], "unit": unit, "currency": record["currency"].upper(), "source": record.get("source") or SOURCE,
+        "value": record["price"], "unit": unit, "currency": record["currency"].upper(),
+        "source": record.get("source") or SOURCE,
         "admin1": record.get("admin1", ""), "admin2": record.get("admin2", ""),
         "latitude": record.get("latitude", ""), "longitude": record.get("longitude", ""),
         "metadata": metadata, "preference": rank, "preference_label": "an actual price" if rank == 0 else "an aggregate",
