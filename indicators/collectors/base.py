@@ -283,8 +283,7 @@ def unit_for(indicator: str, unit_text: str) -> units.Unit:
     if definition.builtin:
         expected = units.parse(definition.unit)
         compatible = {expected.dimension} | ({"duration", "duration/day"} if expected.dimension.startswith("duration") else set())
-        if expected.dimension.startswith("price/"):  # food is sold by the KG or the L (oil, milk)
-            compatible |= {"price/mass", "price/volume"}
+        compatible |= {units.parse(u).dimension for u in definition.extra.get("alternative_units", [])}
         if unit.dimension not in compatible:
             raise units.UnitError(f"unit {unit_text!r} does not fit {indicator} (expected {definition.unit})")
         if unit.dimension.startswith("duration"):
