@@ -404,9 +404,9 @@ SURVEY_LABELS = {
     "en": {"petrol": "petrol", "diesel": "diesel", "available": "available", "limited": "limited",
            "out": "out"},
 }
-SURVEY_COLUMNS = ["today", "station_info/city", "station_info/station", "fuel/fuel_type", "fuel/status",
-                  "fuel/queue_minutes", "fuel/pump_price", "fuel/parallel_price", "meta/source", "_id",
-                  "_uuid", "_submission_time", "_index"]
+SURVEY_COLUMNS = ["today", "station_info/region", "station_info/city", "station_info/station", "fuel/fuel_type",
+                  "fuel/status", "fuel/queue_minutes", "fuel/pump_price", "fuel/parallel_price", "meta/source",
+                  "_id", "_uuid", "_submission_time", "_index"]
 
 
 def _uuid(rng: np.random.Generator) -> str:
@@ -444,7 +444,7 @@ def station_reports() -> list[list[str]]:
                     parallel = path["parallel"] * np.exp(rng.standard_normal() * 0.04)
                     minute = 7 * 60 + int(rng.random() * 300)
                     stamp = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minute, seconds=int(rng.random() * 60))
-                    fields = [day.isoformat(), city, station, labels[item], labels[status],
+                    fields = [day.isoformat(), LOCATIONS[city][0], city, station, labels[item], labels[status],
                               str(int(5 * round(queue * 60 / 5))) if rng.random() < 0.92 else "",
                               _fmt(path["pump"], 0) if has_fuel else "",
                               _fmt(5.0 * round(parallel / 5.0), 0) if rng.random() < 0.85 else "",
@@ -452,12 +452,12 @@ def station_reports() -> list[list[str]]:
                     if rng.random() < 0.03:  # an earlier report the same day, superseded later
                         early = stamp - dt.timedelta(hours=2)
                         stale = SURVEY_LABELS[language[station]]["available" if has_fuel else "limited"]
-                        reports.append((early, fields[:4] + [stale] + fields[5:9] + [_uuid(rng)]))
+                        reports.append((early, fields[:5] + [stale] + fields[6:10] + [_uuid(rng)]))
                     reports.append((stamp, fields))
                     if rng.random() < 0.002:  # exported twice after a resubmission: same _uuid
                         reports.append((stamp, list(fields)))
-    reports.sort(key=lambda r: (r[0], r[1][1], r[1][2], r[1][3], r[1][9]))
-    return [fields[:9] + [str(41_000_000 + index), fields[9], stamp.isoformat(timespec="seconds"), str(index)]
+    reports.sort(key=lambda r: (r[0], r[1][2], r[1][3], r[1][4], r[1][10]))
+    return [fields[:10] + [str(41_000_000 + index), fields[10], stamp.isoformat(timespec="seconds"), str(index)]
             for index, (stamp, fields) in enumerate(reports, start=1)]
 
 
