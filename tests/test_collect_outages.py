@@ -130,3 +130,20 @@ def test_cli_end_to_end(track, write_csv):
     assert "journal_coupures_fr.csv,4,end" in rejects.output
     bad = track("collect", "outages", str(FIXTURES / "not_a_table.csv"))
     assert bad.exit_code == 1 and "not_a_table.csv: not a CSV file: it is a PDF document" in bad.output
+
+
+def test_windows_1252_french_log(tmp_path, store):
+    path = tmp_path / "coupures.csv"
+    path.write_bytes("Zone;Début;Fin;Durée (h)\nMédina Coura;21/10/2025 10:00;;2,5\n".encode("cp1252"))
+    OutagesCollector().collect_file(store, path)
+    assert daily(store, "Médina Coura") == {"2025-10-21": (2.5, 2)}
+
+
+def test_json_rejects_name_the_record(tmp_path, store):
+    path = tmp_path / "outages.json"
+    path.write_text(json.dumps({"data": [{"area": "Kati", "start": "2025-10-21 08:00", "end": "2025-10-21 07:00"}]}),
+                    encoding="utf-8")
+    summary = OutagesCollector().collect_file(store, path)
+    assert summary.reject_lines == [1]
+    raw = store.conn.execute("SELECT raw FROM rejects").fetchone()[0]
+    assert json.loads(raw)["end"] == "2025-10-21 07:00"
