@@ -170,6 +170,13 @@ def test_hostile_files(write_csv, store, name, content, message):
     assert store.conn.execute("SELECT COUNT(*) FROM observations").fetchone()[0] == 0
 
 
+def test_old_xls_workbook_is_named(tmp_path, store):
+    path = tmp_path / "export.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64))
+    with pytest.raises(InputError, match="old Excel .xls workbook"):
+        StationsCollector().collect_file(store, path)
+
+
 def test_real_empty_and_wrong_type_fixtures(store):
     for name, message in (("empty.csv", "file is empty"), ("not_a_table.csv", "PDF")):
         with pytest.raises(InputError, match=message):

@@ -52,8 +52,9 @@ def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], str]]]
         raise InputError(path, "file is empty (expected a header row and data rows, or JSON records)")
     if data.startswith(b"PK\x03\x04"):
         return _read_xlsx(path)
-    head = data.lstrip()[:1]
-    if head in (b"{", b"[") or data.startswith(b"\xef\xbb\xbf{") or data.startswith(b"\xef\xbb\xbf["):
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(path, "an old Excel .xls workbook: save it as .xlsx or .csv")
+    if data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"["):
         return _read_json(path, data)
     return read_text_table(path)
 
