@@ -46,7 +46,7 @@ Assumptions (invented, chosen to look plausible):
   falling again. Kati tracks Bamako; Segou is milder; Sikasso is milder at first (southern
   corridor still open) and hit hardest after the 17 and 21 October attacks. Diesel is slightly
   scarcer than petrol.
-* Queue time: median hours in line, normally 0.1-0.6 h (longest on Mondays); under the blockade
+* Queue time: typical hours in line, normally 0.1-0.6 h (longest on Mondays); under the blockade
   it grows as a power of the shortage, reaching 12-72 h in Bamako and Kati in late October,
   somewhat less elsewhere.
 * Fuel prices: the official pump price is regulated and held constant (775 XOF/L petrol,
@@ -57,18 +57,41 @@ Assumptions (invented, chosen to look plausible):
   trend with area factors (Commune III, the administrative centre, least affected; Kati most),
   lower on weekends, AR(1) noise on the logit of the share of the day without power.
 
+Output formats
+--------------
+The simulated truth above is written the way the data would reach an analyst, so the demo runs
+through the format collectors (`track.py collect wfp|stations|outages`):
+
+* ``wfp_food_prices_mli.csv``: the monthly grain prices as a WFP HDX country file (header, HXL
+  hashtag row, dates on the 15th, ``priceflag``), plus a ``source`` column saying SIMULATED.
+  Like real files: Kayes maize quoted per ``100 KG`` until 2018, a few exact duplicate rows,
+  and WFP-style ``forecast`` rows for the three months after the last price.
+* ``fuel_station_survey.csv``: a KoboToolbox-style export of a daily fuel-station survey from
+  2025-06-01, one row per station report and fuel type, with Kobo group prefixes
+  (``station_info/city``), French and English choice labels mixed by enumerator, a few earlier
+  reports superseded the same day and a few repeated ``_uuid`` values. 36 stations in four
+  cities; the collector's daily aggregates (share with fuel, median queue, median prices)
+  follow the city paths above with a real survey's sampling noise.
+* ``power_outage_log.csv``: one row per outage event (area, feeder, start, end or
+  ``duration_hours``, cause). Each day's hours are cut into load-shedding blocks in a 01:00 to
+  01:00 window, so some events cross midnight; some events overlap (a second feeder logging
+  part of the same outage) and a few are logged twice. The collector's daily hours follow the
+  power path above.
+
 Determinism
 -----------
-Every series draws from its own numpy ``default_rng`` seeded with ``[2025, crc32(series key)]``,
+Every series draws from its own numpy ``default_rng`` seeded with ``[2025, crc32(key)]``,
 so adding or removing a series does not change the others. Values are rounded (prices to 0
-decimals, parallel prices to 5 XOF, shares to 3 decimals, hours to 2), columns are in a fixed
-order, rows are sorted by (indicator, location, item, price_type, date) and lines end in ``\\n``.
-Running the script twice gives byte-identical files (with the same numpy version: numpy does
-not promise the same random streams across major versions).
+decimals, parallel prices to 5 XOF, queues to 5 minutes, outage times to 5 minutes), columns
+are in a fixed order, rows are in each format's natural order (date and market for WFP,
+submission time for the survey, start time for the outage log), ``_uuid`` values come from the
+seeded generator, and lines end in ``\\n``. Running the script twice gives byte-identical files
+(with the same numpy version: numpy does not promise the same random streams across major
+versions); ``tests/test_demo_data.py`` regenerates and compares.
 
 Usage::
 
-    python datasets/generate_demo.py               # writes datasets/demo/*.csv
+    python datasets/generate_demo.py               # writes the three files into datasets/demo/
     python datasets/generate_demo.py --out /tmp/x  # somewhere else (tests compare the two)
 
 Licence: MIT, like the rest of the project (the generator and its output). The Bellingcat and
@@ -80,18 +103,17 @@ import argparse
 import csv
 import datetime as dt
 import sys
+import uuid
 import zlib
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
 SEED = 2025
 SOURCE = "SIMULATED demo data (datasets/generate_demo.py, seed 2025)"
-COLUMNS = [
-    "indicator", "location", "item", "price_type", "date", "value", "unit", "currency",
-    "source", "admin1", "latitude", "longitude",
-]
+# On every row of every demo file (short, since it is repeated; datasets/README.md says more).
+ROW_SOURCE = "SIMULATED demo"
 DEFAULT_OUT = Path(__file__).resolve().parent / "demo"
 
 # name -> (admin1 region, latitude, longitude); approximate town / area centres.
@@ -171,16 +193,6 @@ def _row(indicator: str, location: str, item: str, price_type: str, date: str, v
     admin1, lat, lon = LOCATIONS[location]
     return [indicator, location, item, price_type, date, value, unit, currency, SOURCE,
             admin1, f"{lat:.4f}", f"{lon:.4f}"]
-
-
-def _write(path: Path, rows: Iterable[list[str]]) -> int:
-    rows = sorted(rows, key=lambda r: (r[0], r[1], r[2], r[3], r[4]))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(COLUMNS)
-        w.writerows(rows)
-    return len(rows)
 
 
 # --------------------------------------------------------------------------------------------
@@ -331,14 +343,15 @@ def _supply(city: str, item: str, dates: list[dt.date]) -> np.ndarray:
     return f ** 1.1 if item == "diesel" else f
 
 
-def fuel_rows() -> list[list[str]]:
+def fuel_paths() -> dict[tuple[str, str], dict[str, np.ndarray]]:
+    """The city-level truth the station survey samples: for each (city, item), daily arrays
+    `avail` (share of stations with fuel), `queue` (hours), `pump` and `parallel` (XOF/L)."""
     dates = _daily_dates()
     n = len(dates)
-    iso = [d.isoformat() for d in dates]
     dow = np.array([d.weekday() for d in dates])
     # a Bamako-area shock shared by Bamako and Kati, so Kati tracks Bamako
     area = _ar1(_rng("fuel", "bamako-area"), n, phi=0.5, sigma=0.008)
-    rows = []
+    paths = {}
     for city in FUEL_CITIES:
         c = FUEL_CITY[city]
         for item in FUEL_ITEMS:
@@ -366,17 +379,86 @@ def fuel_rows() -> list[list[str]]:
             premium = np.clip(0.025 + _ar1(rng, n, phi=0.9, sigma=0.004), 0.0, 0.05)
             surge = 3.2 * smooth ** 1.5 * np.exp(_ar1(rng, n, phi=0.7, sigma=0.04))
             parallel = np.minimum(pump * (1.0 + premium + surge), 3000.0)
+            paths[(city, item)] = dict(avail=avail, queue=queue, pump=np.full(n, pump), parallel=parallel)
+    return paths
 
-            for i in range(n):
-                rows.append(_row("fuel_availability", city, item, "", iso[i],
-                                 _fmt(avail[i], 3), "share", ""))
-                rows.append(_row("fuel_queue_time", city, item, "", iso[i],
-                                 _fmt(queue[i], 2), "hours", ""))
-                rows.append(_row("fuel_price", city, item, "pump", iso[i],
-                                 _fmt(pump, 0), "XOF/L", "XOF"))
-                rows.append(_row("fuel_price", city, item, "parallel", iso[i],
-                                 _fmt(5.0 * round(parallel[i] / 5.0), 0), "XOF/L", "XOF"))
-    return rows
+
+# The survey: stations per city (invented names of real neighbourhoods), each visited on most
+# days by an enumerator whose form runs in French or English, so labels are mixed as in a real
+# Kobo export where form languages differ between enumerators.
+SURVEY_START = dt.date(2025, 6, 1)
+STATIONS = {
+    "Bamako": ["Total Hamdallaye", "Shell ACI 2000", "Oryx Badalabougou", "Star Sebenikoro",
+               "Total Kalaban Coura", "Shell Magnambougou", "Oryx Banankabougou", "Star Lafiabougou",
+               "Total Niarela", "Shell Sogoniko", "Oryx Djicoroni", "Star Missira"],
+    "Kati": ["Total Kati Centre", "Shell Kati Gare", "Oryx Kati Malibougou", "Star Kati Farada",
+             "Total Kati Sananfara", "Shell Kati Noumorila", "Oryx Kati Coco", "Star Kati Kognoumani"],
+    "Segou": ["Total Segou Nord", "Shell Segou Gare", "Oryx Pelengana", "Star Segou Dar Salam",
+              "Total Bougoufie", "Shell Segou Medine", "Oryx Segou Hamdallaye", "Star Sebougou"],
+    "Sikasso": ["Total Sikasso Centre", "Shell Wayerma", "Oryx Medine", "Star Lafiabougou Sikasso",
+                "Total Hamdallaye Sikasso", "Shell Sanoubougou", "Oryx Bougoula", "Star Mancourani"],
+}
+SURVEY_LABELS = {
+    "fr": {"petrol": "Essence", "diesel": "Gasoil", "available": "Disponible", "limited": "Limité",
+           "out": "Rupture"},
+    "en": {"petrol": "petrol", "diesel": "diesel", "available": "available", "limited": "limited",
+           "out": "out"},
+}
+SURVEY_COLUMNS = ["today", "station_info/region", "station_info/city", "station_info/station", "fuel/fuel_type",
+                  "fuel/status", "fuel/queue_minutes", "fuel/pump_price", "fuel/parallel_price", "meta/source",
+                  "_id", "_uuid", "_submission_time", "_index"]
+
+
+def _uuid(rng: np.random.Generator) -> str:
+    return str(uuid.UUID(bytes=rng.bytes(16), version=4))
+
+
+def station_reports() -> list[list[str]]:
+    """One row per station report (one per fuel type per visit), in submission order.
+
+    Each day a station is visited with probability 0.9; each station visited has fuel with the
+    probability given by the city share that day, so the daily share of the survey follows the city
+    path with the sampling noise of a real survey; stations with fuel are `limited` rather than `available` more
+    often as the share falls. Queues are the city queue times a station factor; parallel prices
+    the city price times a station factor, rounded to 5 XOF. A few visits are reported twice the
+    same day (an earlier report superseded by a later one) and a few submissions are exported
+    twice with the same _uuid, as Kobo does after a resubmission."""
+    dates = _daily_dates()
+    first = dates.index(SURVEY_START)
+    paths = fuel_paths()
+    reports = []  # (submission time, fields without _id/_index)
+    for city, stations in STATIONS.items():
+        rng = _rng("survey", city)
+        language = {s: ("fr" if rng.random() < 0.65 else "en") for s in stations}
+        for i in range(first, len(dates)):
+            day = dates[i]
+            visited = [s for s in stations if rng.random() < 0.9] or stations[:1]
+            for item in FUEL_ITEMS:
+                path = {k: v[i] for k, v in paths[(city, item)].items()}
+                for station in visited:
+                    labels = SURVEY_LABELS[language[station]]
+                    has_fuel = bool(rng.random() < path["avail"])
+                    status = ("limited" if rng.random() < min(0.9, 1.6 * (1.0 - path["avail"])) else "available") \
+                        if has_fuel else "out"
+                    queue = path["queue"] * np.exp(rng.standard_normal() * 0.25)
+                    parallel = path["parallel"] * np.exp(rng.standard_normal() * 0.04)
+                    minute = 7 * 60 + int(rng.random() * 300)
+                    stamp = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minute, seconds=int(rng.random() * 60))
+                    fields = [day.isoformat(), LOCATIONS[city][0], city, station, labels[item], labels[status],
+                              str(int(5 * round(queue * 60 / 5))) if rng.random() < 0.92 else "",
+                              _fmt(path["pump"], 0) if has_fuel else "",
+                              _fmt(5.0 * round(parallel / 5.0), 0) if rng.random() < 0.85 else "",
+                              ROW_SOURCE, _uuid(rng)]
+                    if rng.random() < 0.03:  # an earlier report the same day, superseded later
+                        early = stamp - dt.timedelta(hours=2)
+                        stale = SURVEY_LABELS[language[station]]["available" if has_fuel else "limited"]
+                        reports.append((early, fields[:5] + [stale] + fields[6:10] + [_uuid(rng)]))
+                    reports.append((stamp, fields))
+                    if rng.random() < 0.002:  # exported twice after a resubmission: same _uuid
+                        reports.append((stamp, list(fields)))
+    reports.sort(key=lambda r: (r[0], r[1][2], r[1][3], r[1][4], r[1][10]))
+    return [fields[:10] + [str(41_000_000 + index), fields[10], stamp.isoformat(timespec="seconds"), str(index)]
+            for index, (stamp, fields) in enumerate(reports, start=1)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -412,43 +494,164 @@ POWER_TREND = [
 WEEKLY_POWER = [1.03, 1.03, 1.03, 1.03, 1.03, 0.96, 0.88]  # Mon..Sun
 
 
-def power_rows() -> list[list[str]]:
+def power_hours() -> dict[str, np.ndarray]:
+    """The truth the outage log is drawn from: target hours without power per area and day."""
     dates = _daily_dates()
     n = len(dates)
-    iso = [d.isoformat() for d in dates]
     dow = np.array([d.weekday() for d in dates])
     trend = _piecewise(dates, POWER_TREND) * np.array(WEEKLY_POWER)[dow]
     grid = _ar1(_rng("power", "grid"), n, phi=0.8, sigma=0.05)  # grid-wide shocks
-    rows = []
+    out = {}
     for area, factor in POWER_AREAS.items():
         local = _ar1(_rng("power", area), n, phi=0.6, sigma=0.07)
         # noise on the logit of the share of the day without power: roughly multiplicative
         # (~10%) at low levels, shrinking near 24 h so the peak stays around 12-20 h/day
         share = trend * factor / 24.0
         logit = np.log(share / (1.0 - share)) + grid + local
-        hours = np.clip(24.0 / (1.0 + np.exp(-logit)), 0.0, 24.0)
-        for i in range(n):
-            rows.append(_row("power_outage", area, "", "", iso[i], _fmt(hours[i], 2),
-                             "hours/day", ""))
+        out[area] = np.clip(24.0 / (1.0 + np.exp(-logit)), 0.0, 24.0)
+    return out
+
+
+FEEDERS = {  # two or three feeders (departs) per area, invented codes
+    "Bamako Commune I": ["F11 Boulkassoumbougou", "F13 Djelibougou"],
+    "Bamako Commune III": ["F31 Centre commercial", "F32 Bamako-Coura"],
+    "Bamako Commune IV": ["F41 Lafiabougou", "F42 Djicoroni", "F43 Sebenikoro"],
+    "Bamako Commune VI": ["F61 Sogoniko", "F62 Magnambougou", "F63 Niamakoro"],
+    "Kati": ["F71 Kati Ville", "F72 Kati Camp"],
+}
+OUTAGE_COLUMNS = ["area", "feeder", "start", "end", "duration_hours", "cause", "source"]
+
+
+def outage_events() -> list[list[str]]:
+    """One row per outage event, sorted by start.
+
+    Each day's target hours are cut into one to four load-shedding blocks placed, with gaps,
+    in a 24-hour window that runs from 01:00 to 01:00 the next day, so some blocks cross
+    midnight; times are on a 5-minute grid. A tenth of the blocks are also logged by a second
+    feeder over part of the same time (overlapping events that must count once), a few rows are
+    logged twice, and a third give `duration_hours` instead of an end time. Causes follow the
+    period: load shedding, then fuel shortage at the plants from the blockade on."""
+    dates = _daily_dates()
+    hours = power_hours()
+    blockade = dt.date.fromisoformat(BLOCKADE_START)
+    rows = []
+    for area, target in hours.items():
+        rng = _rng("outages", area)
+        feeders = FEEDERS[area]
+        for i, day in enumerate(dates):
+            total = round(target[i] * 12) * 5  # minutes, on the 5-minute grid
+            if total <= 0:
+                continue
+            blocks = 1 + int(total > 240) + int(total > 600) + int(total > 900)
+            lengths = _split_minutes(rng, total, blocks)
+            gaps = _split_minutes(rng, 24 * 60 - total, blocks + 1)
+            moment = dt.datetime.combine(day, dt.time(1, 0)) + dt.timedelta(minutes=gaps[0])
+            cause = "fuel shortage" if day >= blockade and rng.random() < 0.7 else \
+                ("fault" if rng.random() < 0.15 else "load shedding")
+            for length, gap in zip(lengths, gaps[1:]):
+                start, end = moment, moment + dt.timedelta(minutes=length)
+                feeder = feeders[int(rng.random() * len(feeders))]
+                as_duration = rng.random() < 0.33
+                row = [area, feeder, start.strftime("%Y-%m-%d %H:%M"),
+                       "" if as_duration else end.strftime("%Y-%m-%d %H:%M"),
+                       _fmt(length / 60, 2).rstrip("0").rstrip(".") if as_duration else "", cause, ROW_SOURCE]
+                rows.append(row)
+                if rng.random() < 0.004:
+                    rows.append(list(row))  # logged twice
+                if length >= 60 and rng.random() < 0.10:  # a second feeder, inside the same block
+                    inner = 5 * int(rng.random() * (length // 10))
+                    other = feeders[(feeders.index(feeder) + 1) % len(feeders)]
+                    o_start = start + dt.timedelta(minutes=inner)
+                    o_end = o_start + dt.timedelta(minutes=5 * max(1, int((length - inner) / 5 * rng.random())))
+                    rows.append([area, other, o_start.strftime("%Y-%m-%d %H:%M"), o_end.strftime("%Y-%m-%d %H:%M"),
+                                 "", cause, ROW_SOURCE])
+                moment = end + dt.timedelta(minutes=gap)
+    rows.sort(key=lambda r: (r[2], r[0], r[1], r[3]))
+    return rows
+
+
+def _split_minutes(rng: np.random.Generator, total: int, parts: int) -> list[int]:
+    """`total` minutes (a multiple of 5) cut into `parts` random multiples of 5 summing to it."""
+    steps = total // 5
+    cuts = sorted(int(c) for c in rng.integers(0, steps + 1, size=parts - 1))
+    edges = [0] + cuts + [steps]
+    return [5 * (b - a) for a, b in zip(edges, edges[1:])]
+
+
+# --------------------------------------------------------------------------------------------
+# 4. the grain prices in WFP's HDX country-file format
+
+WFP_COLUMNS = ["date", "admin1", "admin2", "market", "market_id", "latitude", "longitude", "category",
+               "commodity", "commodity_id", "unit", "priceflag", "pricetype", "currency", "price", "usdprice",
+               "source"]
+WFP_HXL = ["#date", "#adm1+name", "#adm2+name", "#loc+market+name", "#loc+market+code", "#geo+lat", "#geo+lon",
+           "#item+type", "#item+name", "#item+code", "#item+unit", "#item+price+flag", "#item+price+type",
+           "#currency+code", "#value", "#value+usd", "#meta+source"]
+WFP_MARKETS = {  # market: (admin2 cercle, invented market id)
+    "Bamako": ("Bamako", "9001"), "Kayes": ("Kayes", "9002"), "Segou": ("Segou", "9003"),
+    "Sikasso": ("Sikasso", "9004"), "Mopti": ("Mopti", "9005"),
+}
+WFP_COMMODITIES = {"millet": ("Millet", "73"), "sorghum": ("Sorghum", "65"), "maize": ("Maize", "51"),
+                   "rice": ("Rice", "52")}
+
+
+def wfp_rows() -> list[list[str]]:
+    """`grain_rows()` as WFP publishes prices on HDX: dates on the 15th, commodity names, a
+    `priceflag`. Like the real files, Kayes maize is quoted per 100 KG until 2018, a few rows are
+    exact duplicates, and WFP's forecasts for the three months after the last price are included
+    (flag `forecast`: the collector skips them)."""
+    rng = _rng("wfp", "format")
+    rows = []
+    for indicator, market, item, price_type, date, value, unit, currency, _, admin1, lat, lon in grain_rows():
+        admin2, market_id = WFP_MARKETS[market]
+        commodity, commodity_id = WFP_COMMODITIES[item]
+        quantity, price = "KG", value
+        if market == "Kayes" and item == "maize" and date < "2019-01":
+            quantity, price = "100 KG", str(int(value) * 100)
+        row = [f"{date}-15", admin1, admin2, market, market_id, lat, lon, "cereals and tubers", commodity,
+               commodity_id, quantity, "actual", "Retail", currency, price, "", ROW_SOURCE]
+        rows.append(row)
+        if rng.random() < 0.004:
+            rows.append(list(row))
+        if date == f"{MONTHLY_END[0]:04d}-{MONTHLY_END[1]:02d}":
+            for ahead, month in enumerate(["2025-12", "2026-01", "2026-02"], start=1):
+                forecast = int(value) * (1.0 + 0.01 * ahead)
+                rows.append([f"{month}-15"] + row[1:11] + ["forecast", "Retail", currency, _fmt(forecast, 0), "",
+                                                         ROW_SOURCE])
+    rows.sort(key=lambda r: (r[0], r[3], r[8], r[11]))
     return rows
 
 
 # --------------------------------------------------------------------------------------------
 
 
+def _write_table(path: Path, header: list[str], rows: list[list[str]], extra: list[list[str]] = ()) -> int:
+    """Write rows in the order given (each format has its own natural order) with \\n endings."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(extra)
+        w.writerows(rows)
+    return len(rows)
+
+
+DEMO_FILES = ("wfp_food_prices_mli.csv", "fuel_station_survey.csv", "power_outage_log.csv")
+
+
 def generate(out_dir: str | Path = DEFAULT_OUT) -> dict[str, int]:
-    """Write grain_prices.csv, fuel.csv and power.csv into out_dir; return {file name: rows}."""
+    """Write the three demo inputs into out_dir; return {file name: data rows}."""
     out = Path(out_dir)
     return {
-        "grain_prices.csv": _write(out / "grain_prices.csv", grain_rows()),
-        "fuel.csv": _write(out / "fuel.csv", fuel_rows()),
-        "power.csv": _write(out / "power.csv", power_rows()),
+        "wfp_food_prices_mli.csv": _write_table(out / "wfp_food_prices_mli.csv", WFP_COLUMNS, wfp_rows(), [WFP_HXL]),
+        "fuel_station_survey.csv": _write_table(out / "fuel_station_survey.csv", SURVEY_COLUMNS, station_reports()),
+        "power_outage_log.csv": _write_table(out / "power_outage_log.csv", OUTAGE_COLUMNS, outage_events()),
     }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Write the SIMULATED Mali 2025 fuel-blockade demo CSVs (deterministic, seed 2025).")
+        description="Write the SIMULATED Mali 2025 fuel-blockade demo inputs (deterministic, seed 2025).")
     parser.add_argument("--out", default=str(DEFAULT_OUT),
                         help="output directory (default: the demo/ folder beside this script)")
     args = parser.parse_args(argv)

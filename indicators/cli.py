@@ -56,7 +56,7 @@ def cli():
 def collect():
     """Collect source files into the store (one sub-command per source format).
 
-    Example: python track.py collect csv datasets/demo/fuel.csv
+    Example: python track.py collect stations datasets/demo/fuel_station_survey.csv
     """
 
 

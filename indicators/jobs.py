@@ -1,6 +1,7 @@
 """The scheduled job: collect the configured sources, detect, report; every step recorded in `runs`.
 
-With no configuration it runs the bundled demo (`datasets/demo/*.csv`, generic long CSV).
+With no configuration it runs the bundled SIMULATED demo (`datasets/demo/`: a WFP HDX price file,
+a Kobo-style fuel-station survey export and a power outage log; see `demo_config`).
 A configuration is a TOML file:
 
     db = "datasets/track.db"        # optional; --db and $TRACK_DB take precedence
@@ -60,8 +61,11 @@ class JobResult:
 
 
 def demo_config() -> JobConfig:
+    """The bundled SIMULATED demo, each input in the format its collector reads."""
     demo = DEMO_DIR if DEMO_DIR.is_dir() else Path("datasets") / "demo"
-    return JobConfig(sources=[Source("csv", str(demo / "*.csv"))])
+    return JobConfig(sources=[Source("wfp", str(demo / "wfp_food_prices_mli.csv")),
+                              Source("stations", str(demo / "fuel_station_survey.csv")),
+                              Source("outages", str(demo / "power_outage_log.csv"))])
 
 
 def load_config(path: str | Path) -> JobConfig:

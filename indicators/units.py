@@ -18,6 +18,9 @@ _QUANTITY = {
     "L": ("L", 1.0), "LITRE": ("L", 1.0), "LITER": ("L", 1.0), "LITRES": ("L", 1.0),
     "LITERS": ("L", 1.0), "LTR": ("L", 1.0), "ML": ("L", 0.001), "CL": ("L", 0.01),
     "GALLON": ("L", 3.785411784), "GAL": ("L", 3.785411784),
+    # WFP also prices by the pound (Liberia, Haiti, ...): an exact mass, so it converts.
+    "POUND": ("KG", 0.45359237), "POUNDS": ("KG", 0.45359237), "LB": ("KG", 0.45359237),
+    "LBS": ("KG", 0.45359237),
 }
 _DURATION = {
     "HOURS": 1.0, "HOUR": 1.0, "H": 1.0, "HRS": 1.0, "HR": 1.0,

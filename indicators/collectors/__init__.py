@@ -6,9 +6,15 @@ from __future__ import annotations
 
 from .base import Collector, CollectSummary
 from .generic_csv import GenericCSVCollector
+from .outages import OutagesCollector
+from .stations import StationsCollector
+from .wfp import WFPCollector
 
 COLLECTORS: dict[str, type[Collector]] = {
     GenericCSVCollector.name: GenericCSVCollector,
+    WFPCollector.name: WFPCollector,
+    StationsCollector.name: StationsCollector,
+    OutagesCollector.name: OutagesCollector,
 }
 
 

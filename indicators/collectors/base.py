@@ -196,9 +196,11 @@ def validate_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter
     Good rows have a normalised `date` (YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS), a float
     `value` in the series' canonical unit, and `unit` set to that canonical unit."""
     frame = rows.copy()
-    for name in GENERIC_COLUMNS:
+    for name in GENERIC_COLUMNS + ["raw"]:
         if name not in frame.columns:
             frame[name] = ""
+    if "source_line" not in frame.columns:
+        frame["source_line"] = None
     text = [c for c in GENERIC_COLUMNS if c not in ("value", "latitude", "longitude")]
     frame[text] = frame[text].fillna("").astype(str).apply(lambda s: s.str.strip())
     frame["indicator"] = frame["indicator"].str.lower()
@@ -281,6 +283,7 @@ def unit_for(indicator: str, unit_text: str) -> units.Unit:
     if definition.builtin:
         expected = units.parse(definition.unit)
         compatible = {expected.dimension} | ({"duration", "duration/day"} if expected.dimension.startswith("duration") else set())
+        compatible |= {units.parse(u).dimension for u in definition.extra.get("alternative_units", [])}
         if unit.dimension not in compatible:
             raise units.UnitError(f"unit {unit_text!r} does not fit {indicator} (expected {definition.unit})")
         if unit.dimension.startswith("duration"):
@@ -317,9 +320,15 @@ def _parse_moment(text: str):
 
 def _collapse_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter]:
     """Exact duplicates of a (series, date) collapse; a different value for the same
-    (series, date) in one file is a conflict: the first line wins, the others are rejected."""
+    (series, date) in one file is a conflict: one row is kept, the others are rejected.
+
+    The kept row is the first line, unless the collector ranked rows with a `preference`
+    column (lower wins, e.g. WFP `actual` before `aggregate`) and a `preference_label`
+    naming the rank in the reject reason."""
     keys = SERIES_KEY + ["date"]
     skipped = Counter()
+    if "preference" in frame.columns:
+        frame = frame.sort_values(["preference", "source_line"], kind="stable")
     dup_exact = frame.duplicated(keys + ["value"], keep="first")
     if dup_exact.any():
         skipped["duplicate rows"] = int(dup_exact.sum())
@@ -330,10 +339,13 @@ def _collapse_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict],
         firsts = frame[~conflict].set_index(keys)
         for row in frame[conflict].itertuples(index=False):
             kept = firsts.loc[tuple(getattr(row, k) for k in keys)]
+            rule = "the first line wins"
+            if "preference" in frame.columns and kept["preference"] != row.preference:
+                rule = f"{kept['preference_label']} preferred over {row.preference_label}"
             rejects.append({"line": _line(row.source_line), "field": "value", "raw": getattr(row, "raw", ""),
                             "reason": f"conflicts with line {_line(kept['source_line'])} for the same series and date "
-                                      f"({row.value:g} here, {kept['value']:g} kept: the first line wins)"})
-    return frame[~conflict].copy(), rejects, skipped
+                                      f"({row.value:g} here, {kept['value']:g} kept: {rule})"})
+    return frame[~conflict].sort_index().copy(), rejects, skipped
 
 
 def _check_series_units(store: Store, rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:

@@ -1,0 +1,156 @@
+"""`collect outages`: power outage event logs, one row per outage (CSV, XLSX or JSON).
+
+Columns (matched by name, case- and accent-insensitively, French labels accepted, see
+`COLUMNS`): `area`, `start`, and `end` or `duration_hours`; optional `feeder`, `cause`,
+`admin1`, `source`. The result is a daily `power_outage` series per area, in hours per day:
+- overlapping or duplicated events count once (the union of the outage intervals);
+- an event crossing midnight is split between the days it covers;
+- every day between an area's first and last outage day without any outage is 0.
+Times are read as written (local clock time) unless they carry a zone offset, which is
+converted to UTC. An observation's provenance is the file and the line of the first event
+touching that day; a zero-filled day carries the line of the last event before it (the log
+goes on past that event, so the gap is a day without outage).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from .base import Collector, Parsed, rows_to_frame
+from .tables import RowError, match_columns, parse_number, parse_timestamp, read_table
+
+COLUMNS = {
+    "area": ("zone", "quartier", "commune", "secteur", "localite", "location"),
+    "start": ("debut", "start_time", "heure_debut", "date_debut", "begin", "started_at", "coupure_debut"),
+    "end": ("fin", "end_time", "heure_fin", "date_fin", "ended_at", "retablissement", "coupure_fin"),
+    "duration_hours": ("duree_heures", "duree_h", "duree", "duration", "duration_h"),
+    "feeder": ("depart", "ligne", "feeder_name"),
+    "cause": ("raison", "motif", "cause_coupure"),
+    "admin1": ("region",),
+    "source": ("source_des_donnees",),
+}
+REQUIRED = ["area", "start", ("end", "duration_hours")]
+DEFAULT_SOURCE = "power outage log"
+METHOD = ("daily hours without power: union of the outage intervals per area (overlaps count once), split at "
+          "midnight; days between the first and last outage with no event are 0; source_line is the first "
+          "event touching the day (for a zero-filled day, the last event before it)")
+DAY = pd.Timedelta(days=1)
+
+
+class OutagesCollector(Collector):
+    name = "outages"
+    description = ("Power outage event log (CSV, XLSX or JSON, one row per outage: area, start, end or "
+                   "duration_hours): daily hours without power per area")
+
+    def read(self, path: Path) -> Parsed:
+        header, rows = read_table(path)
+        columns = match_columns(path, header, COLUMNS, REQUIRED)
+        table = rows_to_frame(path, header, rows, columns, [])
+        events, rejects, skipped = _events(table)
+        frame = pd.DataFrame([row for area, group in events.groupby("area", sort=True)
+                              for row in _daily_hours(area, group, path)])
+        return Parsed(rows=frame, rows_read=table.rows_read, rejects=table.rejects + rejects, skipped=skipped)
+
+
+def _events(table: Parsed) -> tuple[pd.DataFrame, list[dict], Counter]:
+    good, rejects, skipped = [], [], Counter()
+    for record in table.rows.to_dict("records"):
+        try:
+            good.append(_event(record))
+        except RowError as error:
+            rejects.append(error.reject(record))
+    events = pd.DataFrame(good, columns=["area", "start", "end", "line", "feeder", "admin1", "source"])
+    repeated = events.duplicated(["area", "start", "end"], keep="first")
+    if repeated.any():
+        skipped["duplicate events"] = int(repeated.sum())  # they would count once anyway
+    return events[~repeated], rejects, skipped
+
+
+def _event(record: dict) -> dict:
+    """One outage as (area, start, end, ...); raises `RowError` naming the field at fault."""
+    if not record.get("area"):
+        raise RowError("area", "missing area")
+    start = parse_timestamp(record["start"])
+    if start is None:
+        raise RowError("start", f"unreadable start time {record['start']!r} (expected ISO 8601 or DD/MM/YYYY HH:MM)")
+    end_text = record.get("end", "")
+    if end_text:
+        end = parse_timestamp(end_text)
+        if end is None:
+            raise RowError("end", f"unreadable end time {end_text!r} (expected ISO 8601 or DD/MM/YYYY HH:MM)")
+        if end < start:
+            raise RowError("end", f"the outage ends ({end_text}) before it starts ({record['start']})")
+    else:
+        hours = parse_number(record, "duration_hours")
+        if hours is None:
+            raise RowError("end", "missing end time and duration_hours")
+        if hours > 24:
+            raise RowError("duration_hours", f"duration {hours:g} h is over 24 hours without an end time "
+                                             "(give the end time for outages longer than a day)")
+        end = start + pd.Timedelta(hours=hours)
+    return {"area": record["area"], "start": start, "end": end, "line": record["source_line"],
+            "feeder": record.get("feeder", ""), "admin1": record.get("admin1", ""), "source": record.get("source", "")}
+
+
+def _daily_hours(area: str, events: pd.DataFrame, path: Path) -> list[dict]:
+    """Rows of the generic long format: hours without power per day for one area."""
+    hours: Counter = Counter()
+    for start, end in _union(zip(events["start"], events["end"])):
+        for day, piece_start, piece_end in _split_days(start, end):
+            hours[day] += (piece_end - piece_start) / pd.Timedelta(hours=1)
+    first_line: dict = {}
+    count: Counter = Counter()
+    for start, end, line in zip(events["start"], events["end"], events["line"]):
+        for day, _, _ in _split_days(start, end):
+            first_line[day] = min(first_line.get(day, line), line)
+            count[day] += 1
+    first_day = min(events["start"]).normalize()
+    last_day = max(_last_day(e) for e in events["end"])
+    head = events.sort_values("line").iloc[0]
+    feeders = sorted({f for f in events["feeder"] if f})
+    metadata = {"method": METHOD, "collector": "outages"} | ({"feeders": feeders} if feeders else {})
+    rows, previous_line = [], None
+    for day in pd.date_range(first_day, max(first_day, last_day), freq="D"):
+        key = day.strftime("%Y-%m-%d")
+        previous_line = first_line.get(key, previous_line)
+        rows.append({
+            "indicator": "power_outage", "location": area, "item": "", "price_type": "", "date": key,
+            "value": round(hours.get(key, 0.0), 6), "unit": "hours/day", "admin1": head["admin1"],
+            "source": head["source"] or f"{DEFAULT_SOURCE} ({path.name})", "metadata": metadata,
+            "source_line": previous_line,
+            "raw": (f"{count[key]} outage event(s) from line {first_line[key]}" if key in first_line
+                    else f"no outage: zero-filled after the event on line {previous_line}"),
+        })
+    return rows
+
+
+def _union(intervals):
+    """Merge overlapping or touching (start, end) intervals."""
+    merged: list[list] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+
+
+def _split_days(start: pd.Timestamp, end: pd.Timestamp):
+    """(day 'YYYY-MM-DD', piece start, piece end) for each calendar day the interval covers."""
+    day = start.normalize()
+    if end <= start:
+        yield day.strftime("%Y-%m-%d"), start, start
+        return
+    while day < end:
+        piece_start, piece_end = max(start, day), min(end, day + DAY)
+        if piece_end > piece_start:
+            yield day.strftime("%Y-%m-%d"), piece_start, piece_end
+        day += DAY
+
+
+def _last_day(end: pd.Timestamp) -> pd.Timestamp:
+    """The last day an outage covers: one ending at midnight sharp covers nothing of the next day."""
+    day = end.normalize()
+    return day - DAY if end == day else day

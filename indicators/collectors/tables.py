@@ -1,0 +1,217 @@
+"""Shared input plumbing for collectors of survey and log exports (KoboToolbox, ODK, WFP).
+
+- `read_table(path)`: a CSV, XLSX or JSON export as (header, [(line, fields, raw)]), the shape
+  `read_text_table` gives for CSV, whatever the file extension says (the content decides);
+- `match_columns(...)`: find columns by name, case- and accent-insensitively, ignoring Kobo
+  group prefixes (`station_info/city` is `city`) and accepting aliases (French labels);
+- `fold(text)`: the comparison form of a label (`Limité` -> `limite`, `Durée (h)` -> `duree_h`);
+- `parse_timestamp(text)`: one observation time (ISO 8601, or day-first `DD/MM/YYYY HH:MM`);
+- `RowError` and `parse_number`: a row-level problem naming its field, turned into a reject
+  (file line, field, raw content, reason) by `RowError.reject(record)`.
+
+Line numbers: CSV lines are file lines (header is line 1), XLSX lines are sheet rows, and a JSON
+record's "line" is its position in the record list (1 = first record).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from .base import read_text_table
+
+# Where a JSON export keeps its records: Kobo API `results`, WFP DataBridges `items`, others `data`.
+JSON_RECORD_KEYS = ("results", "items", "data", "records")
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+def plain(text) -> str:
+    """Lower case, accents removed, runs of white space as one space: ' Limité ' -> 'limite'."""
+    text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode("ascii")
+    return " ".join(text.lower().split())
+
+
+def fold(text) -> str:
+    """The comparison form of a name or label: `plain`, then every run of other characters than
+    letters and digits as one underscore, none at the ends: 'Durée (h)' -> 'duree_h'. A leading
+    underscore stays: Kobo's own metadata columns (`_status`, `_id`) are not the form's `status`."""
+    text = plain(text)
+    return ("_" if text.startswith("_") else "") + re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], str]]]:
+    """Read a CSV, XLSX or JSON table export. Refuses empty files, other binary files and JSON
+    that is not a list of records, naming the file."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(path, "file is empty (expected a header row and data rows, or JSON records)")
+    if data.startswith(b"PK\x03\x04"):
+        return _read_xlsx(path)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(path, "an old Excel .xls workbook: save it as .xlsx or .csv")
+    if data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"["):
+        return _read_json(path, data)
+    return read_text_table(path)
+
+
+def _read_xlsx(path: Path):
+    import openpyxl  # only needed for XLSX exports
+    from zipfile import BadZipFile
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, KeyError, OSError, ValueError) as error:
+        raise InputError(path, f"not an XLSX workbook ({error})") from error
+    try:
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header, line = None, 0
+        for line, values in enumerate(rows, start=1):
+            if any(v not in (None, "") for v in values):
+                header = [_cell(v).strip().lstrip("\ufeff") for v in values]
+                break
+        if header is None:
+            raise InputError(path, "the first sheet is empty (expected a header row and data rows)")
+        while header and not header[-1]:
+            header.pop()
+        out = []
+        for line, values in enumerate(rows, start=line + 1):
+            fields = [_cell(v) for v in values][:len(header)]
+            fields += [""] * (len(header) - len(fields))
+            if any(f.strip() for f in fields):
+                out.append((line, fields, ",".join(fields)))
+    finally:
+        book.close()
+    return header, out
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_json(path: Path, data: bytes):
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(path, f"not valid JSON ({error})") from error
+    records = document
+    if isinstance(document, dict):
+        key = next((k for k in JSON_RECORD_KEYS if isinstance(document.get(k), list)), None)
+        if key is None:
+            raise InputError(path, "JSON object without a list of records "
+                                   f"(expected one of the keys {', '.join(JSON_RECORD_KEYS)})")
+        records = document[key]
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise InputError(path, "JSON is not a list of records (objects)")
+    if not records:
+        raise InputError(path, "JSON has no records")
+    header: list[str] = []
+    for record in records:
+        header.extend(k for k in record if k not in header)
+    out = []
+    for number, record in enumerate(records, start=1):
+        fields = [_json_field(record.get(name)) for name in header]
+        out.append((number, fields, json.dumps(record, ensure_ascii=False, sort_keys=True)))
+    return header, out
+
+
+def _json_field(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def match_columns(path: Path, header: list[str], spec: dict[str, tuple[str, ...]],
+                  required: list = ()) -> dict[str, str]:
+    """Map wanted names to header columns: {name: header column}.
+
+    `spec` gives each wanted name its accepted labels (the name itself is always accepted);
+    matching folds case and accents and ignores group prefixes. The first column that matches a
+    name wins. `required` lists names, or tuples of alternative names of which one must be
+    present; a missing one is an error naming the file and the columns found."""
+    folded = [fold(h.rsplit("/", 1)[-1]) for h in header]
+    columns: dict[str, str] = {}
+    for name, labels in spec.items():
+        for label in (name, *labels):
+            if fold(label) in folded:
+                columns[name] = header[folded.index(fold(label))]
+                break
+    for need in required:
+        choices = need if isinstance(need, tuple) else (need,)
+        if not any(c in columns for c in choices):
+            wanted = " or ".join(choices)
+            accepted = sorted({lab for c in choices for lab in (c, *spec.get(c, ()))})
+            raise InputError(path, f"missing column {wanted} (accepted names: {', '.join(accepted)}); "
+                                   f"found {', '.join(header) or 'none'}", line=1)
+    return columns
+
+
+def parse_timestamp(text) -> pd.Timestamp | None:
+    """An observation time as a naive UTC timestamp, or None when unreadable.
+
+    Accepts ISO 8601 dates and date-times (a zone offset is converted to UTC; Kobo's
+    `_submission_time` is UTC without an offset) and day-first `DD/MM/YYYY[ HH:MM[:SS]]`, the
+    way French-language forms and spreadsheets write dates."""
+    text = str(text or "").strip()
+    if not text:
+        return None
+    match = _DAY_FIRST.match(text)
+    try:
+        if match:
+            day, month, year, hour, minute, second = match.groups()
+            return pd.Timestamp(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
+        if not re.match(r"^\d{4}-\d{2}-\d{2}", text):
+            return None
+        stamp = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        return None
+    if pd.isna(stamp):
+        return None
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp
+
+
+class RowError(ValueError):
+    """One row cannot be used; `field` is the column at fault. Collectors turn it into a reject."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+    def reject(self, record: dict) -> dict:
+        """The reject for `record` (a row of `rows_to_frame`, with `source_line` and `raw`)."""
+        return {"line": record["source_line"], "field": self.field, "raw": record["raw"], "reason": self.reason}
+
+
+def parse_number(record: dict, field: str, minimum: float | None = 0.0) -> float | None:
+    """The number in `record[field]` (a decimal comma is accepted), None when empty; raises
+    `RowError` when it is not a number or is below `minimum`."""
+    text = str(record.get(field, "") or "").strip()
+    if not text:
+        return None
+    number = pd.to_numeric(text.replace(",", "."), errors="coerce")
+    if pd.isna(number) or (minimum is not None and number < minimum):
+        expected = "a number" if minimum is None else f"a number of at least {minimum:g}"
+        raise RowError(field, f"{field} {text!r} is not {expected}")
+    return float(number)
