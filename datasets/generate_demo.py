@@ -67,7 +67,7 @@ through the format collectors (`track.py collect wfp|stations|outages`):
   Like real files: Kayes maize quoted per ``100 KG`` until 2018, a few exact duplicate rows,
   and WFP-style ``forecast`` rows for the three months after the last price.
 * ``fuel_station_survey.csv``: a KoboToolbox-style export of a daily fuel-station survey from
-  2025-06-01, one row per station report and fuel type, with Kobo group prefixes
+  2024-07-01, one row per station report and fuel type, with Kobo group prefixes
   (``station_info/city``), French and English choice labels mixed by enumerator, a few earlier
   reports superseded the same day and a few repeated ``_uuid`` values. 36 stations in four
   cities; the collector's daily aggregates (share with fuel, median queue, median prices)
@@ -386,7 +386,8 @@ def fuel_paths() -> dict[tuple[str, str], dict[str, np.ndarray]]:
 # The survey: stations per city (invented names of real neighbourhoods), each visited on most
 # days by an enumerator whose form runs in French or English, so labels are mixed as in a real
 # Kobo export where form languages differ between enumerators.
-SURVEY_START = dt.date(2025, 6, 1)
+SURVEY_START = dt.date(2024, 7, 1)
+VISIT_PROBABILITY = 0.6  # share of stations an enumerator reaches on a given day
 STATIONS = {
     "Bamako": ["Total Hamdallaye", "Shell ACI 2000", "Oryx Badalabougou", "Star Sebenikoro",
                "Total Kalaban Coura", "Shell Magnambougou", "Oryx Banankabougou", "Star Lafiabougou",
@@ -416,7 +417,7 @@ def _uuid(rng: np.random.Generator) -> str:
 def station_reports() -> list[list[str]]:
     """One row per station report (one per fuel type per visit), in submission order.
 
-    Each day a station is visited with probability 0.9; each station visited has fuel with the
+    Each day a station is visited with probability VISIT_PROBABILITY; each station visited has fuel with the
     probability given by the city share that day, so the daily share of the survey follows the city
     path with the sampling noise of a real survey; stations with fuel are `limited` rather than `available` more
     often as the share falls. Queues are the city queue times a station factor; parallel prices
@@ -432,7 +433,7 @@ def station_reports() -> list[list[str]]:
         language = {s: ("fr" if rng.random() < 0.65 else "en") for s in stations}
         for i in range(first, len(dates)):
             day = dates[i]
-            visited = [s for s in stations if rng.random() < 0.9] or stations[:1]
+            visited = [s for s in stations if rng.random() < VISIT_PROBABILITY] or stations[:1]
             for item in FUEL_ITEMS:
                 path = {k: v[i] for k, v in paths[(city, item)].items()}
                 for station in visited:
