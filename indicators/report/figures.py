@@ -186,7 +186,7 @@ def market_map(markets: pd.DataFrame) -> go.Figure:
     middle = float(markets["latitude"].mean()) if not markets.empty else 0.0
     pad = 0.6
     figure.update_layout(
-        height=560, margin=MARGIN, legend={"title": {"text": "latest price phase"}},
+        template="plotly_white", height=560, margin=MARGIN, legend={"title": {"text": "latest price phase"}},
         xaxis={"title": "longitude", "range": [markets["longitude"].min() - pad, markets["longitude"].max() + pad],
                "showgrid": True, "zeroline": False},
         yaxis={"title": "latitude", "scaleanchor": "x", "scaleratio": 1 / max(np.cos(np.radians(middle)), 0.1),
