@@ -12,7 +12,6 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from ..detect.explain import format_value
 from .assets import SEVERITY_COLOURS
 
 FLAGGED = ("stress", "alert", "crisis")
@@ -25,6 +24,11 @@ RANGE_BUTTONS = {
     "monthly": [(1, "year", "1y"), (3, "year", "3y"), (5, "year", "5y")],
     "weekly": [(6, "month", "6m"), (1, "year", "1y"), (3, "year", "3y")],
 }
+# A small white template: plotly's named templates add about 6 kB to every chart's JSON.
+_AXIS = {"gridcolor": "#ebf0f8", "zerolinecolor": "#ebf0f8", "linecolor": "#ebf0f8", "automargin": True}
+TEMPLATE = go.layout.Template(layout={"paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#2a3f5f"},
+                                      "colorway": PALETTE, "xaxis": _AXIS, "yaxis": _AXIS,
+                                      "hoverlabel": {"align": "left"}})
 DAILY_BUTTONS = [(1, "month", "1m"), (3, "month", "3m"), (6, "month", "6m"), (1, "year", "1y")]
 
 
@@ -43,16 +47,12 @@ def range_selector(frequency: str) -> dict:
     return {"buttons": buttons + [{"step": "all", "label": "all"}], "font": {"size": 10}, "x": 0, "y": 1.02}
 
 
-def _formatted(values, unit: str) -> list[str]:
-    return [format_value(v, unit) if pd.notna(v) else "n/a" for v in values]
-
-
 def series_figure(observed: pd.DataFrame, band: pd.DataFrame, scored: pd.DataFrame, unit: str,
                   frequency: str) -> go.Figure:
     """Observed values, the expected value with its band, and flagged dates coloured by severity.
 
     observed: date, value; band: date, expected, lower, upper, band_detector;
-    scored: consolidated rows (date, severity, expected, explanation, detector)."""
+    scored: consolidated rows (date, value, severity, explanation, detector)."""
     figure = go.Figure()
     shown_unit = text(unit)
     if not band.empty:
@@ -63,27 +63,23 @@ def series_figure(observed: pd.DataFrame, band: pd.DataFrame, scored: pd.DataFra
                                     fill="tonexty", fillcolor="rgba(120,144,156,0.25)", hoverinfo="skip",
                                     name=f"normal range ({detector})"))
         figure.add_trace(go.Scatter(x=band["date"], y=band["expected"], mode="lines", name="expected",
-                                    line={"color": "#546e7a", "dash": "dash", "width": 1}, hoverinfo="skip"))
-    joined = observed[["date", "value"]].merge(scored[["date", "severity", "expected"]], on="date", how="left")
-    custom = np.column_stack([_formatted(joined["value"], unit), _formatted(joined["expected"], unit),
-                              joined["severity"].fillna("not scored").to_numpy(dtype=object)])
+                                    line={"color": "#546e7a", "dash": "dash", "width": 1},
+                                    hovertemplate=f"expected: %{{y:,.4~g}} {shown_unit}<extra></extra>"))
+    # Hover is unified on the date: value, expected and, on flagged dates, severity and explanation
+    # in one box, without repeating them per point (keeps pages with hundreds of series small).
     figure.add_trace(go.Scatter(
-        x=joined["date"], y=joined["value"], mode="lines", name="observed", line={"color": "#1f3b57", "width": 1.4},
-        customdata=custom,
-        hovertemplate="%{x}<br>value: %{customdata[0]}<br>expected: %{customdata[1]}<br>"
-                      "severity: %{customdata[2]}<extra></extra>"))
+        x=observed["date"], y=observed["value"], mode="lines", name="observed", line={"color": "#1f3b57", "width": 1.4},
+        hovertemplate=f"value: %{{y:,.4~g}} {shown_unit}<extra></extra>"))
     for severity in FLAGGED:
         hits = scored[scored["severity"] == severity]
         if hits.empty:
             continue
-        custom = np.column_stack([_formatted(hits["value"], unit), _formatted(hits["expected"], unit),
-                                  [text(d) for d in hits["detector"]], [wrapped(e) for e in hits["explanation"]]])
+        custom = np.column_stack([[text(d) for d in hits["detector"]], [wrapped(e) for e in hits["explanation"]]])
         figure.add_trace(go.Scatter(
             x=hits["date"], y=hits["value"], mode="markers", name=severity, customdata=custom,
             marker={"color": SEVERITY_COLOURS[severity], "size": 7, "line": {"width": 0.5, "color": "#fff"}},
-            hovertemplate=f"%{{x}}<br>value: %{{customdata[0]}}<br>expected: %{{customdata[1]}}<br>"
-                          f"<b>{severity}</b> (%{{customdata[2]}})<br>%{{customdata[3]}}<extra></extra>"))
-    figure.update_layout(template="plotly_white", height=320, margin=MARGIN, hovermode="closest", yaxis_title=shown_unit,
+            hovertemplate=f"<b>{severity}</b> (%{{customdata[0]}})<br>%{{customdata[1]}}<extra></extra>"))
+    figure.update_layout(template=TEMPLATE, height=320, margin=MARGIN, hovermode="x unified", yaxis_title=shown_unit,
                          legend={"orientation": "h", "y": -0.15, "font": {"size": 10}},
                          xaxis={"rangeselector": range_selector(frequency), "type": "date"})
     return figure
@@ -116,7 +112,7 @@ def seasonal_figure(table: pd.DataFrame, this_year: int, past_years: int, unit: 
                                 line={"color": "#1e88e5", "width": 1.5}, marker={"size": 4}, hovertemplate=hover))
     figure.add_trace(go.Scatter(x=months, y=table["this_year"], mode="lines+markers", name=str(this_year),
                                 line={"color": "#c62828", "width": 2.5}, marker={"size": 6}, hovertemplate=hover))
-    figure.update_layout(template="plotly_white", height=330, margin=MARGIN, yaxis_title=unit_text, hovermode="x unified",
+    figure.update_layout(template=TEMPLATE, height=330, margin=MARGIN, yaxis_title=unit_text, hovermode="x unified",
                          legend={"orientation": "h", "y": -0.12, "font": {"size": 10}},
                          xaxis={"tickmode": "array", "tickvals": list(range(1, 13)), "ticktext": MONTHS,
                                 "range": [0.5, 12.5]})
@@ -152,7 +148,7 @@ def fuel_panel(panels: list[tuple[str, pd.DataFrame]]) -> go.Figure:
                 showlegend=name not in seen, line={"color": colour[location], "dash": dash[item], "width": 1.3},
                 hovertemplate=f"{name}<br>%{{x}}: %{{y:,.3~g}}<extra>{text(title)}</extra>"), row=row, col=1)
             seen.add(name)
-    figure.update_layout(template="plotly_white", height=250 * len(panels) + 60, margin={**MARGIN, "t": 60}, hovermode="closest",
+    figure.update_layout(template=TEMPLATE, height=250 * len(panels) + 60, margin={**MARGIN, "t": 60}, hovermode="closest",
                          legend={"font": {"size": 10}})
     figure.update_xaxes(rangeselector=range_selector("daily"), row=1, col=1)
     figure.update_xaxes(type="date")
@@ -165,7 +161,7 @@ def heat_map(matrix: pd.DataFrame, unit: str, zmax: float | None) -> go.Figure:
         z=matrix.to_numpy(dtype="float64"), x=list(matrix.columns), y=[text(r) for r in matrix.index],
         colorscale="YlOrRd", zmin=0, zmax=zmax, colorbar={"title": {"text": text(unit)}},
         hovertemplate="%{y}<br>%{x}: %{z:.1f} " + text(unit) + "<extra></extra>"))
-    figure.update_layout(template="plotly_white", height=140 + 28 * len(matrix), margin={**MARGIN, "l": 150},
+    figure.update_layout(template=TEMPLATE, height=140 + 28 * len(matrix), margin={**MARGIN, "l": 150},
                          xaxis={"type": "date", "rangeselector": range_selector("daily")})
     return figure
 
@@ -186,7 +182,7 @@ def market_map(markets: pd.DataFrame) -> go.Figure:
     middle = float(markets["latitude"].mean()) if not markets.empty else 0.0
     pad = 0.6
     figure.update_layout(
-        template="plotly_white", height=560, margin=MARGIN, legend={"title": {"text": "latest price phase"}},
+        template=TEMPLATE, height=560, margin=MARGIN, legend={"title": {"text": "latest price phase"}},
         xaxis={"title": "longitude", "range": [markets["longitude"].min() - pad, markets["longitude"].max() + pad],
                "showgrid": True, "zeroline": False},
         yaxis={"title": "latitude", "scaleanchor": "x", "scaleratio": 1 / max(np.cos(np.radians(middle)), 0.1),

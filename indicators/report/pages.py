@@ -210,7 +210,7 @@ def map_page(site, markets: pd.DataFrame) -> str:
             "series. Drawn on plain longitude/latitude axes with no base map, so the page needs no map tiles "
             "or outlines from the network.</p>"
             + chart(site, figures.market_map(markets), "market-map")
-            + table(markets, {"location": "market", "admin1": "region", "phase": "severity", "since": "since",
+            + table(markets, {"location": "market", "admin1": "region", "phase": "latest phase", "since": "since",
                               "series_at_phase": "series at that phase", "latitude": "latitude",
                               "longitude": "longitude"}, href, "Markets"))
 

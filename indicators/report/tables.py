@@ -72,8 +72,9 @@ def daily_matrix(observations: pd.DataFrame, labels: dict[int, str]) -> pd.DataF
 
 
 def markets(data: ReportData) -> pd.DataFrame:
-    """Each location with coordinates and price series: its worst latest price phase."""
-    prices = data.series[(data.series["family"] == "grain") | data.series["indicator"].str.endswith("_price")]
+    """Each market (location with coordinates and food price series): its worst latest price phase.
+    Fuel prices are left out: they have their own page, and a market phase means food prices."""
+    prices = data.series[data.series["family"] == "grain"]
     prices = prices[prices["latitude"].notna() & prices["longitude"].notna()]
     rows = []
     for location, group in prices.groupby("location", sort=True):
@@ -86,8 +87,10 @@ def markets(data: ReportData) -> pd.DataFrame:
             "series_at_phase": "; ".join(at_phase["label"]) if phase != UNSCORED else "",
             "since": at_phase["since"].min() if phase not in (UNSCORED, "normal") else "",
         })
-    return pd.DataFrame(rows, columns=["location", "admin1", "latitude", "longitude", "phase", "series",
-                                       "series_at_phase", "since"])
+    frame = pd.DataFrame(rows, columns=["location", "admin1", "latitude", "longitude", "phase", "series",
+                                        "series_at_phase", "since"])
+    return frame.sort_values("phase", key=lambda p: -p.map(SEVERITY_RANK).fillna(-1), kind="stable") \
+        .reset_index(drop=True)
 
 
 def provenance(data: ReportData) -> pd.DataFrame:
