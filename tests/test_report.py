@@ -109,6 +109,53 @@ def test_failed_build_leaves_the_old_report_untouched(database, tmp_path, monkey
     assert [p.name for p in tmp_path.iterdir()] == ["reports"]  # no staging folder left behind
 
 
+def test_refuses_to_replace_a_folder_that_is_not_a_report(database, tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "notes.txt").write_text("precious", encoding="utf-8")
+    with Store(database) as store:
+        with pytest.raises(ReportError, match="not a report folder"):
+            write_report(store, project)
+        monkeypatch.chdir(project)
+        with pytest.raises(ReportError, match="its own folder"):
+            write_report(store, ".")
+        (tmp_path / "file").write_text("x", encoding="utf-8")
+        with pytest.raises(ReportError, match="not a folder"):
+            write_report(store, tmp_path / "file")
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        write_report(store, empty)  # an empty folder may become a report
+    assert (project / "notes.txt").read_text(encoding="utf-8") == "precious"
+    assert (empty / ".track-report").exists()
+
+
+def test_strict_umask_still_publishes_readable_files(database, tmp_path):
+    import os
+    old = os.umask(0o077)
+    try:
+        with Store(database) as store:
+            write_report(store, tmp_path / "r")
+    finally:
+        os.umask(old)
+    for path in (tmp_path / "r").rglob("*"):
+        assert stat.S_IMODE(path.stat().st_mode) & 0o444 == 0o444, path
+
+
+def test_leftovers_of_killed_jobs_are_removed(database, tmp_path):
+    import os
+    stale = tmp_path / ".reports-abcd1234"
+    stale.mkdir()
+    fresh = tmp_path / ".reports-old-99999"
+    fresh.mkdir()
+    unrelated = tmp_path / ".other-abcd1234"
+    unrelated.mkdir()
+    os.utime(stale, (0, 0))
+    os.utime(unrelated, (0, 0))
+    with Store(database) as store:
+        write_report(store, tmp_path / "reports")
+    assert not stale.exists() and fresh.exists() and unrelated.exists()
+
+
 def test_overview_headlines_and_simulated_banner(report, database, tmp_path):
     index = (report / "index.html").read_text(encoding="utf-8")
     assert "SIMULATED" not in index

@@ -115,7 +115,8 @@ def detectors(data: ReportData) -> pd.DataFrame:
         row = {"detector": name,
                "title": getattr(detector, "title", "") or name,
                "method": getattr(detector, "method", "") or "Not in this version's detector registry.",
-               "thresholds": "; ".join(f"{k} >= {v:g}" for k, v in thresholds.items()),
+               "thresholds": "; ".join(f"{k} >= {v:g}" if isinstance(v, (int, float)) else f"{k}: {v}"
+                                     for k, v in thresholds.items()),
                "series_scored": int(status.get("scored", 0)),
                "series_not_scored": int(status.sum() - status.get("scored", 0))}
         row.update({f"dates_{s}": int(own.get(s, 0)) for s in SEVERITIES})
