@@ -37,5 +37,5 @@ def export(site, formats: tuple[str, ...]) -> list[str]:
             paths.append(site.path(f"{FOLDER}/{name}.{fmt}"))
     if figures:
         # One call renders every image with one browser start (kaleido >= 1).
-        pio.write_images(figures, paths, width=1100)
+        pio.write_images(figures, paths, width=1100, height=[f.layout.height or 500 for f in figures])
     return [str(p.relative_to(site.root)) for p in paths]
