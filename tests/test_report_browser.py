@@ -50,11 +50,23 @@ PROBE = """<script>
                gd.querySelectorAll(".trace, .hm").length > 0;
       });
       var svgText = Array.from(document.querySelectorAll(".main-svg text")).map(function (t) { return t.textContent; });
+      // Hover the first point of each chart's first trace with custom data (flagged dates,
+      // markets) and keep the hover label's text.
+      var hovers = [];
+      plots.forEach(function (gd) {
+        var index = (gd._fullData || []).findIndex(function (t) { return t.customdata && t.customdata.length; });
+        if (index < 0) { return; }
+        try { Plotly.Fx.hover(gd, [{curveNumber: index, pointNumber: 0}]); } catch (e) { note("hover: " + e); }
+        var layer = gd.querySelector(".hoverlayer");
+        hovers.push(layer ? layer.textContent : "");
+      });
       document.documentElement.setAttribute("data-report", JSON.stringify({
         plotly: typeof window.Plotly, plots: plots.length, drawn: drawn.length,
         images: document.querySelectorAll("img").length,
         textHasHostile: document.body.innerText.indexOf(HOSTILE) >= 0,
-        svgHasHostile: svgText.some(function (t) { return t.indexOf(HOSTILE) >= 0; })
+        svgHasHostile: svgText.some(function (t) { return t.indexOf(HOSTILE) >= 0; }),
+        hovers: hovers.length, emptyHovers: hovers.filter(function (t) { return !t; }).length,
+        hoverHasHostile: hovers.some(function (t) { return t.indexOf(HOSTILE) >= 0; })
       }));
     }, 500);
   });
@@ -129,5 +141,11 @@ def test_hostile_name_is_text_inside_charts(report, tmp_path):
     probed = tmp_path / "probed"
     shutil.copytree(report, probed)
     for page in ("fuel.html", "power.html", "map.html"):
-        found = json.loads(_load(report, page, probed).root["data-report"])
+        parsed = _load(report, page, probed)
+        found = json.loads(parsed.root["data-report"])
+        assert json.loads(parsed.root["data-errors"]) == []
         assert found["svgHasHostile"], f"{page}: the hostile name is not drawn as text in a chart"
+        assert found["images"] == 0
+        if page != "power.html":  # flagged dates and markets carry hover text with the name
+            assert found["hovers"] > 0 and found["emptyHovers"] == 0, f"{page}: {found}"
+            assert found["hoverHasHostile"], f"{page}: the hostile name is not in a hover label as text"

@@ -105,8 +105,10 @@ def family_page(site, data: ReportData, family: str) -> str:
     flagged = data.scored[data.scored["sid"].isin(series["sid"]) & (data.scored["severity"] != "normal")]
     current = data.current[data.current["indicator"].isin(set(series["indicator"]))]
     site.write_csv(f"alerts-{family}.csv", flagged.drop(columns=["sid"]))
+    href = site.write_csv(f"current_alerts-{family}.csv", current)
     parts.append("<h2>Current alerts</h2>" + download(f"alerts-{family}.csv", "Every flagged date of this page")
-                 + table(_with_titles(current), ALERT_COLUMNS, None, empty="No series here is flagged at its latest date."))
+                 + table(_with_titles(current), ALERT_COLUMNS, href, "Current alerts of this page",
+                         "No series here is flagged at its latest date."))
     for indicator, group in series.groupby("indicator", sort=True):
         definition = catalog.get(indicator)
         parts.append(f"<h2>{e(definition.title)}</h2><p class=\"note\">{e(definition.description)}</p>")
@@ -192,9 +194,10 @@ def seasonal_page(site, data: ReportData, rows: list) -> str:
     if not parts:
         return "<p>No price series has a past year to compare with.</p>"
     href = site.write_csv("seasonal.csv", pd.concat(profiles, ignore_index=True))
-    summary_table = table(pd.DataFrame(summary), {"label": "series", "severity": "severity", "month": "latest month",
-                                                  "value": "value", "average": "past-years average",
-                                                  "difference": "difference (%)"})
+    summary = pd.DataFrame(summary)
+    summary_table = table(summary, {"label": "series", "severity": "severity", "month": "latest month",
+                                    "value": "value", "average": "past-years average", "difference": "difference (%)"},
+                          site.write_csv("seasonal_latest.csv", summary), "Latest month against the usual level")
     return ("<p class=\"note\">For each price series: the latest year (red) against the year before (blue) and the "
             "average of the previous five years with their lowest and highest value (grey band), by month. Green "
             "shading marks harvest months and orange the lean season (crop calendars, FEWS NET). Prices usually "
