@@ -125,8 +125,14 @@ def test_refuses_to_replace_a_folder_that_is_not_a_report(database, tmp_path, mo
         empty = tmp_path / "empty"
         empty.mkdir()
         write_report(store, empty)  # an empty folder may become a report
+        kept = tmp_path / "reports"
+        kept.mkdir()
+        (kept / "README.md").write_text("Generated reports go here.", encoding="utf-8")
+        write_report(store, kept)  # a repository's reports/README.md is kept
+        write_report(store, kept)
     assert (project / "notes.txt").read_text(encoding="utf-8") == "precious"
     assert (empty / ".track-report").exists()
+    assert (kept / "README.md").read_text(encoding="utf-8") == "Generated reports go here."
 
 
 def test_strict_umask_still_publishes_readable_files(database, tmp_path):

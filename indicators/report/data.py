@@ -50,7 +50,7 @@ def load(store: Store) -> ReportData:
     observations = store.observations()
     anomalies = store.anomalies()
     scored = alerts(store, include_normal=True)
-    series = series.assign(sid=series["id"].astype(int)) if not series.empty else series.assign(sid=pd.Series(dtype=int))
+    series = series.assign(sid=series["id"].astype(int) if not series.empty else pd.Series(dtype=int))
     keys = series[SERIES_KEY + ["sid"]]
     scored = scored.merge(keys, on=SERIES_KEY, how="inner")
     observations = observations.rename(columns={"series_id": "sid"})

@@ -148,7 +148,8 @@ def fuel_panel(panels: list[tuple[str, pd.DataFrame]]) -> go.Figure:
                 showlegend=name not in seen, line={"color": colour[location], "dash": dash[item], "width": 1.3},
                 hovertemplate=f"{name}<br>%{{x}}: %{{y:,.3~g}}<extra>{text(title)}</extra>"), row=row, col=1)
             seen.add(name)
-    figure.update_layout(template=TEMPLATE, height=250 * len(panels) + 60, margin={**MARGIN, "t": 60}, hovermode="closest",
+    figure.update_layout(template=TEMPLATE, height=250 * len(panels) + 60, margin={**MARGIN, "t": 60},
+                         hovermode="closest",
                          legend={"font": {"size": 10}})
     figure.update_xaxes(rangeselector=range_selector("daily"), row=1, col=1)
     figure.update_xaxes(type="date")
@@ -172,7 +173,8 @@ def market_map(markets: pd.DataFrame) -> go.Figure:
     report cannot do."""
     figure = go.Figure()
     for phase, group in markets.groupby("phase", sort=False):
-        custom = np.column_stack([[text(v) for v in group["location"]], [wrapped(v, 60) for v in group["series_at_phase"]]])
+        custom = np.column_stack([[text(v) for v in group["location"]],
+                                  [wrapped(v, 60) for v in group["series_at_phase"]]])
         figure.add_trace(go.Scatter(
             x=group["longitude"], y=group["latitude"], mode="markers+text", name=phase,
             text=[text(v) for v in group["location"]], textposition="top center", customdata=custom,

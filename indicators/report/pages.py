@@ -160,7 +160,8 @@ def _power_heat_map(site, data: ReportData, series: pd.DataFrame) -> str:
     zmax = 24.0 if unit == "hours/day" else None
     return ("<h2>Outages by area and day</h2><p class=\"note\">Each row an area, each column a day; darker "
             "means more hours without power.</p>"
-            + chart(site, figures.heat_map(matrix, unit, zmax), "power-heat-map") + download(href, "Outage hours by area and day"))
+            + chart(site, figures.heat_map(matrix, unit, zmax), "power-heat-map")
+            + download(href, "Outage hours by area and day"))
 
 
 # -- seasonal view -------------------------------------------------------------------------------
@@ -231,7 +232,8 @@ def method_page(site, data: ReportData) -> str:
     provenance = tables.provenance(data)
     return (f"<h2>Detectors</h2><dl>{entries}</dl>"
             f"<p>Severities follow WFP's ALPS phases: normal, stress, alert, crisis. {e(CONSOLIDATION_RULE)}</p>"
-            + table(detectors, counts, site.write_csv("detectors.csv", detectors), "Detectors with thresholds and counts")
+            + table(detectors, counts, site.write_csv("detectors.csv", detectors),
+                    "Detectors with thresholds and counts")
             + "<h3>Series a detector could not score</h3>"
             + table(not_scored, {"indicator": "indicator", "location": "location", "item": "item",
                                  "detector": "detector", "message": "why"}, status_href,

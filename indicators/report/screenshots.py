@@ -27,7 +27,8 @@ def take(report_dir: Path, image_dir: Path, width: int = 1280, height: int = 900
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m indicators.report.screenshots", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m indicators.report.screenshots",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("report_dir", type=Path, help="a folder written by `track.py report`")
     parser.add_argument("image_dir", type=Path, help="where the PNG files go (for example docs/img)")
     parser.add_argument("--width", type=int, default=1280)

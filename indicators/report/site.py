@@ -22,6 +22,8 @@ from .layout import safe_name  # noqa: F401  (re-exported: file names from data)
 MARKER = ".track-report"  # says "this folder is a report and may be replaced"
 # A folder written by the first version of the report, before the marker existed.
 LEGACY_FILES = ("index.html", "current_alerts.csv")
+# Files a repository keeps in its report folder (`reports/README.md`): carried into each new report.
+KEPT_FILES = ("README.md", "README.txt", "README", ".gitkeep", ".gitignore")
 STALE_SECONDS = 6 * 3600
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)-(old-\d+|[a-z0-9_]{8})$")
 
@@ -52,6 +54,9 @@ def write_report(store: Store, out_dir: str | Path = "reports", static_formats: 
         pages.build(site, report_data.load(store))
         if static_formats:
             static.export(site, static_formats)
+        for name in KEPT_FILES:
+            if (out_dir / name).is_file() and not (staging / name).exists():
+                shutil.copy2(out_dir / name, staging / name)
         _publish_modes(staging)
         _swap(staging, out_dir)
     except BaseException:
@@ -70,7 +75,7 @@ def _check_target(out_dir: Path) -> None:
     if not out_dir.is_dir():
         raise ReportError(f"{out_dir}: exists and is not a folder")
     is_report = (out_dir / MARKER).exists() or all((out_dir / name).exists() for name in LEGACY_FILES)
-    if any(out_dir.iterdir()) and not is_report:
+    if not is_report and any(p.name not in KEPT_FILES for p in out_dir.iterdir()):
         raise ReportError(f"{out_dir}: exists and is not a report folder (no {MARKER} file); "
                           "refusing to replace it: choose another --out or remove it")
 
