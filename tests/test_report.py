@@ -185,6 +185,10 @@ def test_headline_counts_locations_at_their_worst_severity():
     assert sentence == "Fuel: 2 of 4 cities in crisis since 2025-09-12; 1 on alert."
     calm = series.assign(severity="normal")
     assert headline("grain", calm) == ("Grain prices: all 4 markets normal at their latest date.", "normal")
+    one = calm[calm["location"] == "Kati"]
+    assert headline("power", one)[0] == "Power: the one area is normal at its latest date."
+    assert headline("fuel", one.assign(severity="crisis", since="2025-09-12"))[0] == \
+        "Fuel: 1 of 1 city in crisis since 2025-09-12."
 
 
 def test_seasonal_profile_compares_this_year_with_past_years():

@@ -25,6 +25,8 @@ def headline(family: str, series: pd.DataFrame) -> tuple[str, str]:
     if top == UNSCORED:
         return f"{name}: {total} {places}, none scored yet (not enough history).", UNSCORED
     if top == "normal":
+        if total == 1:
+            return f"{name}: the one {one} is normal at its latest date.", "normal"
         return f"{name}: all {total} {places} normal at their latest date.", "normal"
     at_top = by_location[by_location == top].index
     since = series[series["location"].isin(at_top) & (series["severity"] == top)]["since"].min()
