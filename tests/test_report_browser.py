@@ -149,3 +149,17 @@ def test_hostile_name_is_text_inside_charts(report, tmp_path):
         if page != "power.html":  # flagged dates and markets carry hover text with the name
             assert found["hovers"] > 0 and found["emptyHovers"] == 0, f"{page}: {found}"
             assert found["hoverHasHostile"], f"{page}: the hostile name is not in a hover label as text"
+
+
+def test_screenshot_command_writes_the_overview_and_seasonal_view(report, tmp_path, capsys):
+    import struct
+
+    from indicators.report import screenshots
+
+    assert screenshots.main([str(report), str(tmp_path / "img"), "--width", "800", "--height", "600"]) == 0
+    for name in ("report-overview.png", "report-seasonal.png"):
+        data = (tmp_path / "img" / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert struct.unpack(">II", data[16:24]) == (800, 600)
+    assert "screenshot written" in capsys.readouterr().out
+    assert screenshots.main([str(tmp_path / "nowhere"), str(tmp_path / "img")]) == 1
