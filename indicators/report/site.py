@@ -68,7 +68,11 @@ def write_report(store: Store, out_dir: str | Path = "reports", static_formats: 
 def _check_target(out_dir: Path) -> None:
     """Refuse to replace what is not a report: `--out .` must never wipe a project folder."""
     resolved = out_dir.resolve()
-    if out_dir.name in ("", ".", "..") or resolved == Path(resolved.anchor) or resolved in (Path.cwd(), Path.home()):
+    try:
+        protected = {Path.cwd(), Path.home(), Path(resolved.anchor)}
+    except RuntimeError:  # no home directory
+        protected = {Path.cwd(), Path(resolved.anchor)}
+    if out_dir.name in ("", ".", "..") or resolved in protected:
         raise ReportError(f"{out_dir}: give the report its own folder (for example reports/)")
     if not out_dir.exists():
         return
