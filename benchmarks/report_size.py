@@ -1,11 +1,12 @@
 """How big and how slow is the report with hundreds of series? (run on demand, prints figures)
 
-    python benchmarks/report_size.py [--series 400]
+    python benchmarks/report_size.py [--series 400] [--browser]
 
 Builds a temporary database of N series (half monthly grain prices over 10 years, half daily
 fuel availability over a year) through the generic CSV collector, gives every scored date a
 synthetic detector row (severities drawn at random, so the alert tables are full), writes the
-report and prints the size of index.html, of the largest page and of the folder.
+report and prints the size of index.html, of the largest page and of the folder. `--browser` also
+times headless Chromium loading index.html and the largest page (until every chart is drawn).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from indicators.store import Store  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--series", type=int, default=400)
+    parser.add_argument("--browser", action="store_true", help="time headless Chromium on the pages")
     args = parser.parse_args()
     rng = np.random.default_rng(1)
     months = [f"{y}-{m:02d}" for y in range(2016, 2026) for m in range(1, 13)]
@@ -67,6 +69,14 @@ def main() -> None:
         print(f"index.html: {index.stat().st_size / 1e6:.2f} MB")
         print(f"largest page: {pages[-1][1]} {pages[-1][0] / 1e6:.2f} MB")
         print(f"folder: {total / 1e6:.1f} MB in {sum(1 for p in index.parent.rglob('*') if p.is_file())} files")
+        if args.browser:
+            from indicators.report.browser import dump_dom
+
+            for name in ("index.html", pages[-1][1]):
+                started = time.perf_counter()
+                dom = dump_dom(index.parent / name, budget_ms=60000)
+                drawn = dom.count("js-plotly-plot")  # charts below the first screen wait to be scrolled to
+                print(f"chromium: {name} loaded in {time.perf_counter() - started:.1f} s, {drawn} charts drawn")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,48 @@
-"""Files every page shares, written once per report folder: plotly.js and the style sheet.
+"""Files every page shares, written once per report folder: plotly.js, the chart loader and the
+style sheet.
 
 Pages refer to them by relative links (`<script src="plotly.min.js">`), so a report opens
 offline from any folder, with no server and nothing fetched from the network.
 """
 from __future__ import annotations
 
+import json
+
 from plotly.offline import get_plotlyjs
 
 PLOTLY_JS = "plotly.min.js"
+CHARTS_JS = "charts.js"
 STYLE_CSS = "style.css"
+CHART_CONFIG = {"displaylogo": False, "responsive": True}
+FIRST_CHARTS = 4
+# Each chart's figure sits in the page as JSON (<script type="application/json" data-chart=ID>).
+# The first few are drawn at once (the first screen, screenshots); the others when they come near
+# the screen, so a family page with hundreds of series opens at once instead of drawing every
+# chart first. Printing, and `drawAllCharts()`, draw them all.
+CHARTS = """(function () {
+  "use strict";
+  var config = CONFIG;
+  function draw(holder) {
+    if (holder.getAttribute("data-drawn")) { return; }
+    holder.setAttribute("data-drawn", "1");
+    var source = document.querySelector('script[data-chart="' + holder.id + '"]');
+    var figure = JSON.parse(source.textContent);
+    Plotly.newPlot(holder, figure.data, figure.layout || {}, config);
+  }
+  function drawAll() { Array.prototype.forEach.call(document.querySelectorAll(".plotly-graph-div"), draw); }
+  window.drawAllCharts = drawAll;
+  window.addEventListener("beforeprint", drawAll);
+  var holders = Array.prototype.slice.call(document.querySelectorAll(".plotly-graph-div"));
+  holders.slice(0, FIRST).forEach(draw);
+  if (!("IntersectionObserver" in window)) { drawAll(); return; }
+  var observer = new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (entry.isIntersecting) { observer.unobserve(entry.target); draw(entry.target); }
+    });
+  }, {rootMargin: "800px 0px"});
+  holders.slice(FIRST).forEach(function (holder) { observer.observe(holder); });
+})();
+""".replace("CONFIG", json.dumps(CHART_CONFIG)).replace("FIRST", str(FIRST_CHARTS))
 SEVERITY_COLOURS = {"normal": "#2e7d32", "stress": "#f9a825", "alert": "#ef6c00", "crisis": "#c62828",
                     "unscored": "#9e9e9e"}
 
@@ -43,6 +77,7 @@ dl dt { font-weight: bold; margin-top: 0.8rem; }
 
 def write(site) -> None:
     site.write_text(PLOTLY_JS, get_plotlyjs())
+    site.write_text(CHARTS_JS, CHARTS)
     by_severity = "".join(
         f".sev-{name} {{ background: {colour};{' color: #222;' if name == 'stress' else ''} }}\n"
         f".card.sev-border-{name} {{ border-left-color: {colour}; }}\n"

@@ -12,7 +12,7 @@ import unicodedata
 
 import pandas as pd
 
-from .assets import PLOTLY_JS, STYLE_CSS
+from .assets import CHARTS_JS, PLOTLY_JS, STYLE_CSS
 
 e = html.escape
 NAVIGATION = [
@@ -21,7 +21,6 @@ NAVIGATION = [
     ("method.html", "Method and provenance"),
 ]
 SLUG_LENGTH = 60
-CHART_CONFIG = {"displaylogo": False, "responsive": True}
 
 
 def shell(title: str, body: str, here: str, present: set[str], data, charts: bool) -> str:
@@ -29,7 +28,7 @@ def shell(title: str, body: str, here: str, present: set[str], data, charts: boo
     current = ' class="here"'
     links = "".join(f'<a href="{href}"{current if href == here else ""}>{e(name)}</a>'
                     for href, name in NAVIGATION if href in present)
-    script = f'<script src="{PLOTLY_JS}"></script>\n' if charts else ""
+    script = f'<script src="{PLOTLY_JS}"></script>\n<script src="{CHARTS_JS}" defer></script>\n' if charts else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(title)} - indicator tracker</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -82,11 +81,13 @@ def table(frame: pd.DataFrame, columns: dict[str, str], href: str | None = None,
 
 
 def chart(site, figure, name: str) -> str:
-    """The figure as a div plus a call into the page's shared plotly.js; `name` (already a safe
-    file name) is the div id and the static export's file name."""
+    """An empty div that `charts.js` fills from the figure's JSON when it comes into view; `name`
+    (already a safe file name) is the div id and the static export's file name. plotly's JSON
+    writes `<` as `\\u003c`, so no data can close the script element early."""
     site.add_figure(name, figure)
-    return '<div class="chart">' + figure.to_html(full_html=False, include_plotlyjs=False, div_id=name,
-                                                  config=CHART_CONFIG) + "</div>"
+    height = figure.layout.height or 450
+    return (f'<div class="chart"><div id="{name}" class="plotly-graph-div" style="height:{height}px;width:100%">'
+            f'</div><script type="application/json" data-chart="{name}">{figure.to_json()}</script></div>')
 
 
 def safe_name(*parts: str) -> str:
