@@ -131,16 +131,18 @@ def alerts(fmt, include_normal, detector, since, severity, db_path):
 @cli.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Report folder (replaced atomically).")
+@click.option("--png", is_flag=True, help="Also write every chart as PNG under static/ (needs kaleido and Chromium).")
+@click.option("--pdf", is_flag=True, help="Also write every chart as PDF under static/ (needs kaleido and Chromium).")
 @db_option
 @handle_errors
-def report(out_dir, db_path):
+def report(out_dir, png, pdf, db_path):
     """Write the HTML report (opens offline).
 
-    Example: python track.py report --out reports/
+    Example: python track.py report --out reports/ --png
     """
     with open_store(db_path) as store:
         run_id = store.start_run("report", str(out_dir))
-        page = write_report(store, out_dir)
+        page = write_report(store, out_dir, static_formats=tuple(f for f, on in (("png", png), ("pdf", pdf)) if on))
         store.finish_run(run_id, "ok", {"report": str(page)})
     click.echo(f"report written: {page}")
 

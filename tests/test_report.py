@@ -1,49 +1,261 @@
-"""The HTML report: offline, plotly.js once, names escaped, atomic replacement."""
-import re
+"""The report site on a small real database: pages, CSV downloads, escaping, safe file names,
+atomic replacement, headlines, seasonal profiles, generic detectors, static export checks."""
+from __future__ import annotations
 
-import numpy as np
+import stat
+
 import pandas as pd
-from plotly.offline import get_plotlyjs
+import pytest
 
-from indicators.collectors import get_collector
-from indicators.detect import run_detection
-from indicators.report import write_report
+from indicators.report import ReportError, write_report
+from indicators.report import pages as report_pages
+from indicators.report import static, tables
+from indicators.report.figures import month_runs
+from indicators.report.headlines import headline
+from indicators.report.layout import safe_name
+from indicators.store import Store
+from report_data import HOSTILE, build_database
 
-HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-def _load(store, tmp_path):
-    rng = np.random.default_rng(1)
-    dates = pd.date_range("2025-01-01", periods=60, freq="D").strftime("%Y-%m-%d")
-    frame = pd.DataFrame({"indicator": "fuel_queue_time", "location": HOSTILE, "item": "petrol", "date": dates,
-                          "value": np.round(0.3 + rng.normal(0, 0.05, 60).clip(-0.2), 2), "unit": "hours",
-                          "source": "SIMULATED test data"})
-    frame.loc[55:, "value"] = 30.0
-    path = tmp_path / "queues.csv"
-    frame.to_csv(path, index=False)
-    get_collector("csv").collect_file(store, path)
-    run_detection(store)
+RAW_HOSTILE = "<img src=x"
 
 
-def test_report_is_offline_escaped_and_complete(store, tmp_path):
-    _load(store, tmp_path)
-    page = write_report(store, tmp_path / "site").read_text(encoding="utf-8")
-    assert page.count("Plotly.newPlot") >= 1
-    assert not re.search(r"<(script|link)[^>]+(src|href)=.https?:", page)  # nothing from the network
-    assert page.count(get_plotlyjs()[:300]) == 1  # plotly.js once per page, not per chart
-    assert HOSTILE not in page
-    assert "&lt;img src=x onerror=alert(1)&gt;" in page
-    assert "Simulated data" in page
-    current = pd.read_csv(tmp_path / "site" / "current_alerts.csv")
-    assert current.loc[0, "severity"] == "crisis"
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    return build_database(tmp_path_factory.mktemp("report") / "db")
 
 
-def test_report_folder_is_replaced_whole(store, tmp_path):
-    _load(store, tmp_path)
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "stale.html").write_text("old")
-    write_report(store, site)
-    assert not (site / "stale.html").exists()
-    assert (site / "index.html").is_file()
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site-")]
+@pytest.fixture(scope="module")
+def report(database, tmp_path_factory):
+    out = tmp_path_factory.mktemp("site") / "report"
+    with Store(database) as store:
+        write_report(store, out)
+    return out
+
+
+def test_site_has_every_page_and_shares_one_plotly_js(report):
+    names = {p.name for p in report.iterdir()}
+    assert {"index.html", "grain.html", "fuel.html", "power.html", "other.html", "seasonal.html", "map.html",
+            "method.html", "plotly.min.js", "style.css"} <= names
+    plotly_size = (report / "plotly.min.js").stat().st_size
+    assert plotly_size > 1_000_000
+    for page in report.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert page.stat().st_size < plotly_size / 4, f"{page.name} seems to inline plotly.js"
+        assert "http://" not in text.split("<body>")[0] and "https://" not in text.split("<body>")[0]
+        if 'class="plotly-graph-div"' in text:
+            assert text.count('<script src="plotly.min.js"></script>') == 1
+
+
+def test_every_linked_csv_exists_beside_the_pages(report):
+    import re
+    for page in report.glob("*.html"):
+        for href in re.findall(r'href="([^"]+\.csv)"', page.read_text(encoding="utf-8")):
+            assert (report / href).is_file(), f"{page.name} links to missing {href}"
+    current = pd.read_csv(report / "current_alerts.csv", keep_default_na=False)
+    assert {"severity", "explanation", "location"} <= set(current.columns)
+    assert set(current["severity"]) <= {"stress", "alert", "crisis"}
+    assert len(list((report / "data").glob("*.csv"))) == 14  # one per series
+
+
+def test_hostile_names_are_escaped_everywhere(report):
+    for page in report.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert RAW_HOSTILE not in text, f"{page.name} contains the raw hostile name"
+    assert "&lt;img src=x onerror=alert(1)&gt;" in (report / "method.html").read_text(encoding="utf-8")
+    # CSV files keep the name exactly as collected.
+    assert HOSTILE in (report / "series.csv").read_text(encoding="utf-8")
+
+
+def test_series_file_names_stay_inside_the_folder(report):
+    for path in (report / "data").iterdir():
+        assert path.resolve().parent == (report / "data").resolve()
+        assert "<" not in path.name and " " not in path.name
+
+
+@pytest.mark.parametrize("parts", [("../../etc/passwd",), ("/absolute",), ("",), ("..",), (HOSTILE,),
+                                   ("Ségou", "mil"), ("a" * 500,), ("con", "nul")])
+def test_safe_name_is_one_plain_component(parts):
+    name = safe_name(*parts)
+    assert name and "/" not in name and "\\" not in name and not name.startswith(".")
+    assert len(name) <= 70
+    assert set(name) <= set("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def test_safe_name_keeps_distinct_series_apart():
+    assert safe_name("grain_price", "A/B", "millet") != safe_name("grain_price", "A B", "millet")
+    assert safe_name("x", "Ségou") == safe_name("x", "Ségou")
+
+
+def test_folder_is_world_readable(report):
+    assert stat.S_IMODE(report.stat().st_mode) == 0o755
+    assert stat.S_IMODE((report / "data").stat().st_mode) == 0o755
+    assert stat.S_IMODE((report / "index.html").stat().st_mode) & 0o444 == 0o444
+
+
+def test_failed_build_leaves_the_old_report_untouched(database, tmp_path, monkeypatch):
+    out = tmp_path / "reports"
+    with Store(database) as store:
+        write_report(store, out)
+        before = (out / "index.html").read_text(encoding="utf-8")
+
+        def broken(site, data):
+            site.write_text("index.html", "half")
+            raise RuntimeError("killed half-way")
+
+        monkeypatch.setattr(report_pages, "build", broken)
+        with pytest.raises(RuntimeError):
+            write_report(store, out)
+    assert (out / "index.html").read_text(encoding="utf-8") == before
+    assert [p.name for p in tmp_path.iterdir()] == ["reports"]  # no staging folder left behind
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_report(database, tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "notes.txt").write_text("precious", encoding="utf-8")
+    with Store(database) as store:
+        with pytest.raises(ReportError, match="not a report folder"):
+            write_report(store, project)
+        monkeypatch.chdir(project)
+        with pytest.raises(ReportError, match="its own folder"):
+            write_report(store, ".")
+        (tmp_path / "file").write_text("x", encoding="utf-8")
+        with pytest.raises(ReportError, match="not a folder"):
+            write_report(store, tmp_path / "file")
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        write_report(store, empty)  # an empty folder may become a report
+        kept = tmp_path / "reports"
+        kept.mkdir()
+        (kept / "README.md").write_text("Generated reports go here.", encoding="utf-8")
+        write_report(store, kept)  # a repository's reports/README.md is kept
+        write_report(store, kept)
+    assert (project / "notes.txt").read_text(encoding="utf-8") == "precious"
+    assert (empty / ".track-report").exists()
+    assert (kept / "README.md").read_text(encoding="utf-8") == "Generated reports go here."
+
+
+def test_strict_umask_still_publishes_readable_files(database, tmp_path):
+    import os
+    old = os.umask(0o077)
+    try:
+        with Store(database) as store:
+            write_report(store, tmp_path / "r")
+    finally:
+        os.umask(old)
+    for path in (tmp_path / "r").rglob("*"):
+        assert stat.S_IMODE(path.stat().st_mode) & 0o444 == 0o444, path
+
+
+def test_leftovers_of_killed_jobs_are_removed(database, tmp_path):
+    import os
+    stale = tmp_path / ".reports-abcd1234"
+    stale.mkdir()
+    fresh = tmp_path / ".reports-old-99999"
+    fresh.mkdir()
+    unrelated = tmp_path / ".other-abcd1234"
+    unrelated.mkdir()
+    os.utime(stale, (0, 0))
+    os.utime(unrelated, (0, 0))
+    with Store(database) as store:
+        write_report(store, tmp_path / "reports")
+    assert not stale.exists() and fresh.exists() and unrelated.exists()
+
+
+def test_overview_headlines_and_simulated_banner(report, database, tmp_path):
+    index = (report / "index.html").read_text(encoding="utf-8")
+    assert "SIMULATED" not in index
+    assert "Fuel: " in index and "Grain prices: " in index and "Power: " in index
+    assert 'class="grid"' in index and index.count("<svg") == 14
+    with Store(database) as store:
+        store.conn.execute("UPDATE series SET source = 'SIMULATED demo data' WHERE id = 1")
+        write_report(store, tmp_path / "sim")
+        store.conn.execute(f"UPDATE series SET source = 'report test fixture' WHERE id = 1")
+    assert "SIMULATED DATA" in (tmp_path / "sim" / "index.html").read_text(encoding="utf-8")
+
+
+def test_headline_counts_locations_at_their_worst_severity():
+    series = pd.DataFrame({
+        "location": ["Bamako", "Bamako", "Kati", "Segou", "Sikasso"],
+        "severity": ["crisis", "normal", "crisis", "alert", "normal"],
+        "since": ["2025-09-20", "", "2025-09-12", "2025-10-01", ""],
+    })
+    sentence, worst = headline("fuel", series)
+    assert worst == "crisis"
+    assert sentence == "Fuel: 2 of 4 cities in crisis since 2025-09-12; 1 on alert."
+    calm = series.assign(severity="normal")
+    assert headline("grain", calm) == ("Grain prices: all 4 markets normal at their latest date.", "normal")
+    one = calm[calm["location"] == "Kati"]
+    assert headline("power", one)[0] == "Power: the one area is normal at its latest date."
+    assert headline("fuel", one.assign(severity="crisis", since="2025-09-12"))[0] == \
+        "Fuel: 1 of 1 city in crisis since 2025-09-12."
+
+
+def test_seasonal_profile_compares_this_year_with_past_years():
+    dates = [f"{y}-{m:02d}" for y in range(2018, 2026) for m in range(1, 13)][:-1]
+    values = [100 + (10 if d[5:] in ("07", "08") else 0) + (50 if d.startswith("2025") else 0) for d in dates]
+    profile, year, past = tables.seasonal_profile(pd.DataFrame({"date": dates, "value": values}))
+    assert (year, past) == (2025, 5)
+    july = profile.set_index("month").loc[7]
+    assert july["this_year"] == 160 and july["last_year"] == 110 and july["average"] == 110
+    assert pd.isna(profile.set_index("month").loc[12, "this_year"])
+
+
+def test_month_runs_wrap_the_year():
+    assert month_runs([11, 12, 1]) == [(1, 1), (11, 12)]
+    assert month_runs([6, 7, 8, 9]) == [(6, 9)]
+
+
+def test_unknown_detector_in_the_table_is_described(database, tmp_path):
+    """Detectors are read from the registry and the table: a detector this version does not
+    know still appears on the method page and in the alerts."""
+    with Store(database) as store:
+        series_id = int(store.series("grain_price")["id"].iloc[0])
+        frame = pd.DataFrame([{"date": "2025-11", "value": 400.0, "expected": 300.0, "lower": 280.0, "upper": 320.0,
+                               "score": 99.0, "severity": "crisis", "explanation": "Regime <b>shift</b>"}])
+        with store.transaction():
+            store.replace_anomalies(series_id, "regime_test", frame)
+        write_report(store, tmp_path / "r")
+        with store.transaction():
+            store.replace_anomalies(series_id, "regime_test", frame.iloc[0:0])
+    method = (tmp_path / "r" / "method.html").read_text(encoding="utf-8")
+    assert "regime_test" in method and "Not in this version" in method
+    assert "Regime &lt;b&gt;shift&lt;/b&gt;" in (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+
+
+def test_empty_database_still_writes_a_report(tmp_path):
+    with Store(tmp_path / "empty.db") as store:
+        index = write_report(store, tmp_path / "out")
+    assert "0 series" in index.read_text(encoding="utf-8")
+    assert not (tmp_path / "out" / "map.html").exists()
+
+
+def test_static_export_unavailable_is_one_clear_line(database, tmp_path, monkeypatch):
+    monkeypatch.setattr(static.importlib.util, "find_spec", lambda name: None)
+    with Store(database) as store, pytest.raises(ReportError) as error:
+        write_report(store, tmp_path / "out", static_formats=("png",))
+    message = str(error.value)
+    assert "kaleido is not installed" in message and "\n" not in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_report_png_without_kaleido_exits_1(track, monkeypatch, tmp_path):
+    monkeypatch.setattr(static.importlib.util, "find_spec", lambda name: None)
+    result = track("report", "--out", str(tmp_path / "r"), "--png")
+    assert result.exit_code == 1
+    assert "kaleido is not installed" in result.output
+
+
+@pytest.mark.skipif(static.unavailable() is not None, reason=f"static export not possible here: {static.unavailable()}")
+def test_static_png_export_writes_every_chart(tmp_path):
+    from report_data import write_inputs
+    from indicators.collectors import get_collector
+    from indicators.detect import run_detection
+
+    with Store(tmp_path / "small.db") as store:
+        get_collector("csv").collect_file(store, write_inputs(tmp_path)[2])  # power: 2 series + heat map
+        run_detection(store)
+        write_report(store, tmp_path / "out", static_formats=("png",))
+    images = sorted(p.name for p in (tmp_path / "out" / "static").glob("*.png"))
+    assert len(images) == 3 and "power-heat-map.png" in images
+    assert all((tmp_path / "out" / "static" / name).read_bytes()[:4] == b"\x89PNG" for name in images)

@@ -1,4 +1,8 @@
-"""Reports: plotly figures and HTML pages that only read the store."""
-from .html import write_report
+"""Reports: a small static site of plotly pages that only reads the store.
 
-__all__ = ["write_report"]
+`write_report(store, out_dir)` writes the overview (`index.html`), one page per indicator family,
+the seasonal view, the market map and the method page, with every table as CSV beside them.
+"""
+from .site import ReportError, write_report
+
+__all__ = ["ReportError", "write_report"]

@@ -1,0 +1,83 @@
+"""How big and how slow is the report with hundreds of series? (run on demand, prints figures)
+
+    python benchmarks/report_size.py [--series 400] [--browser]
+
+Builds a temporary database of N series (half monthly grain prices over 10 years, half daily
+fuel availability over a year) through the generic CSV collector, gives every scored date a
+synthetic detector row (severities drawn at random, so the alert tables are full), writes the
+report and prints the size of index.html, of the largest page and of the folder. `--browser` also
+times headless Chromium loading index.html and the largest page (until every chart is drawn).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from indicators.collectors import get_collector  # noqa: E402
+from indicators.report import write_report  # noqa: E402
+from indicators.store import Store  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--series", type=int, default=400)
+    parser.add_argument("--browser", action="store_true", help="time headless Chromium on the pages")
+    args = parser.parse_args()
+    rng = np.random.default_rng(1)
+    months = [f"{y}-{m:02d}" for y in range(2016, 2026) for m in range(1, 13)]
+    days = [d.strftime("%Y-%m-%d") for d in pd.date_range("2024-11-01", periods=365)]
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        lines = ["indicator,location,item,price_type,date,value,unit,latitude,longitude"]
+        for n in range(args.series):
+            market = f"Market {n // 4:03d}"
+            if n % 2 == 0:
+                values = 250 + rng.normal(0, 10, len(months)).cumsum() / 5
+                lines += [f"grain_price,{market},{['millet', 'sorghum'][n // 2 % 2]},retail,{d},{v:.1f},XOF/KG,"
+                          f"{12 + n % 7 * 0.3:.2f},{-8 + n % 11 * 0.4:.2f}" for d, v in zip(months, values)]
+            else:
+                values = np.clip(0.9 + rng.normal(0, 0.03, len(days)), 0, 1)
+                lines += [f"fuel_availability,{market},{['petrol', 'diesel'][n // 2 % 2]},,{d},{v:.3f},share,,"
+                          for d, v in zip(days, values)]
+        source = folder / "input.csv"
+        source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with Store(folder / "bench.db") as store:
+            get_collector("csv").collect_file(store, source)
+            for row in store.series().itertuples(index=False):
+                values = store.values(row.id)
+                severity = rng.choice(["normal", "stress", "alert", "crisis"], len(values), p=[0.85, 0.07, 0.05, 0.03])
+                frame = pd.DataFrame({"date": values.index, "value": values.to_numpy(), "expected": values.to_numpy() * 0.95,
+                                      "lower": values.to_numpy() * 0.9, "upper": values.to_numpy(), "score": 1.0,
+                                      "severity": severity, "explanation": [f"synthetic row for {row.location}"] * len(values)})
+                with store.transaction():
+                    store.replace_anomalies(row.id, "seasonal", frame)
+            started = time.perf_counter()
+            index = write_report(store, folder / "report")
+            seconds = time.perf_counter() - started
+        pages = sorted((p.stat().st_size, p.name) for p in index.parent.glob("*.html"))
+        total = sum(p.stat().st_size for p in index.parent.rglob("*") if p.is_file())
+        print(f"series: {args.series}; observations: {len(lines) - 1}")
+        print(f"report written in {seconds:.1f} s")
+        print(f"index.html: {index.stat().st_size / 1e6:.2f} MB")
+        print(f"largest page: {pages[-1][1]} {pages[-1][0] / 1e6:.2f} MB")
+        print(f"folder: {total / 1e6:.1f} MB in {sum(1 for p in index.parent.rglob('*') if p.is_file())} files")
+        if args.browser:
+            from indicators.report.browser import dump_dom
+
+            for name in ("index.html", pages[-1][1]):
+                started = time.perf_counter()
+                dom = dump_dom(index.parent / name, budget_ms=60000)
+                drawn = dom.count("js-plotly-plot")  # charts below the first screen wait to be scrolled to
+                print(f"chromium: {name} loaded in {time.perf_counter() - started:.1f} s, {drawn} charts drawn")
+
+
+if __name__ == "__main__":
+    main()

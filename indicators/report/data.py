@@ -1,0 +1,131 @@
+"""What a report shows, read once from the store: series with their latest severity, observations,
+the consolidated detector view, each series' expected band, and detection status.
+
+Reports only read the store. Detectors are read generically: whatever names appear in the
+`anomalies` table (and in `indicators.detect.DETECTORS`) are shown, so new detectors need no
+change here.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from .. import catalog
+from ..alerts import alerts, current_alerts
+from ..detect import DETECTORS, SeriesInfo
+from ..store import SERIES_KEY, SEVERITY_RANK, Store
+
+SIMULATED_MARK = "SIMULATED"
+UNSCORED = "unscored"
+# Display order of the family pages; `catalog.FAMILIES` is the vocabulary.
+FAMILY_ORDER = ("grain", "fuel", "power", "other")
+
+
+@dataclass
+class ReportData:
+    series: pd.DataFrame        # store.series() + sid, family, title, label, severity, scored_date, since
+    observations: pd.DataFrame  # store.observations() + sid
+    scored: pd.DataFrame        # consolidated rows (normal included) + sid
+    band: pd.DataFrame          # sid, date, expected, lower, upper, band_detector: one detector per series
+    anomalies: pd.DataFrame     # every detector's own rows
+    current: pd.DataFrame       # current alerts, most severe first
+    status: pd.DataFrame        # detection_status
+    data_date: str
+    run_time: str
+    simulated: bool
+
+    def family_series(self, family: str) -> pd.DataFrame:
+        return self.series[self.series["family"] == family]
+
+    def families(self) -> list[str]:
+        present = set(self.series["family"])
+        return [f for f in FAMILY_ORDER if f in present]
+
+
+def load(store: Store) -> ReportData:
+    series = store.series()
+    observations = store.observations()
+    anomalies = store.anomalies()
+    scored = alerts(store, include_normal=True)
+    series = series.assign(sid=series["id"].astype(int) if not series.empty else pd.Series(dtype=int))
+    keys = series[SERIES_KEY + ["sid"]]
+    scored = scored.merge(keys, on=SERIES_KEY, how="inner")
+    observations = observations.rename(columns={"series_id": "sid"})
+    series = _describe(series, scored)
+    simulated = bool(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).any()) \
+        if not series.empty else False
+    return ReportData(
+        series=series,
+        observations=observations,
+        scored=scored,
+        band=_band(anomalies),
+        anomalies=anomalies,
+        current=current_alerts(store),
+        status=store.detection_status(),
+        data_date=str(observations["date"].max()) if not observations.empty else "no data",
+        run_time=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        simulated=simulated,
+    )
+
+
+def _describe(series: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
+    """Family, readable label, latest consolidated severity and since when it has held."""
+    if series.empty:
+        return series.assign(family="", title="", label="", severity="", scored_date="", since="", licence="")
+    latest = {}
+    for sid, rows in scored.sort_values("date").groupby("sid"):
+        latest[int(sid)] = _latest_run(rows)
+    series = series.copy()
+    series["family"] = [catalog.get(name).family for name in series["indicator"]]
+    series["title"] = [catalog.get(name).title for name in series["indicator"]]
+    series["label"] = [SeriesInfo(r.indicator, r.location, r.item, r.price_type).label()
+                       for r in series.itertuples(index=False)]
+    series["severity"] = [latest.get(sid, (UNSCORED, "", ""))[0] for sid in series["sid"]]
+    series["scored_date"] = [latest.get(sid, (UNSCORED, "", ""))[1] for sid in series["sid"]]
+    series["since"] = [latest.get(sid, (UNSCORED, "", ""))[2] for sid in series["sid"]]
+    series["licence"] = [_licence(text) for text in series["metadata"]]
+    return series
+
+
+def _latest_run(rows: pd.DataFrame) -> tuple[str, str, str]:
+    """(severity at the latest scored date, that date, first date of the unbroken run of scored
+    dates at that severity or worse that leads up to it)."""
+    ranks = rows["severity"].map(SEVERITY_RANK).fillna(0).to_numpy()
+    dates = rows["date"].to_numpy()
+    level = ranks[-1]
+    start = len(ranks) - 1
+    while start > 0 and ranks[start - 1] >= level:
+        start -= 1
+    return str(rows["severity"].iloc[-1]), str(dates[-1]), str(dates[start])
+
+
+def _licence(metadata: str) -> str:
+    try:
+        fields = json.loads(metadata or "{}")
+    except (TypeError, ValueError):
+        return ""
+    if not isinstance(fields, dict):
+        return ""
+    return str(fields.get("licence") or fields.get("license") or "")
+
+
+def _band(anomalies: pd.DataFrame) -> pd.DataFrame:
+    """Each series' expected value and band from one detector, so the band does not jump between
+    detectors: the one with the most dates that have an expected value (registry order on ties)."""
+    columns = ["sid", "date", "expected", "lower", "upper", "band_detector"]
+    if anomalies.empty:
+        return pd.DataFrame(columns=columns)
+    rows = anomalies[anomalies["expected"].notna()]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    order = {name: position for position, name in enumerate(DETECTORS)}
+    counts = rows.groupby(["series_id", "detector"]).size().rename("n").reset_index()
+    counts["order"] = counts["detector"].map(order).fillna(len(order))
+    best = counts.sort_values(["series_id", "n", "order"], ascending=[True, False, True]) \
+        .drop_duplicates("series_id")[["series_id", "detector"]]
+    chosen = rows.merge(best, on=["series_id", "detector"])
+    return chosen.rename(columns={"series_id": "sid", "detector": "band_detector"})[columns] \
+        .sort_values(["sid", "date"]).reset_index(drop=True)

@@ -1,0 +1,192 @@
+"""plotly figures. Every string that comes from input data goes through `text()` first: plotly
+draws trace names, titles, tick labels and hover text as its own small HTML dialect, so a name
+like `<b>` or `<img ...>` must arrive as `&lt;b&gt;` to be shown as typed."""
+from __future__ import annotations
+
+import html
+import textwrap
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+from plotly.subplots import make_subplots
+
+from .assets import SEVERITY_COLOURS
+
+FLAGGED = ("stress", "alert", "crisis")
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+PALETTE = qualitative.D3
+ITEM_DASH = ["solid", "dot", "dash", "dashdot"]
+MARGIN = {"l": 55, "r": 20, "t": 40, "b": 35}
+SHADES = {"harvest": "rgba(46,125,50,0.13)", "lean": "rgba(239,108,0,0.13)"}
+RANGE_BUTTONS = {
+    "monthly": [(1, "year", "1y"), (3, "year", "3y"), (5, "year", "5y")],
+    "weekly": [(6, "month", "6m"), (1, "year", "1y"), (3, "year", "3y")],
+}
+# A small white template: plotly's named templates add about 6 kB to every chart's JSON.
+_AXIS = {"gridcolor": "#ebf0f8", "zerolinecolor": "#ebf0f8", "linecolor": "#ebf0f8", "automargin": True}
+TEMPLATE = go.layout.Template(layout={"paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#2a3f5f"},
+                                      "colorway": PALETTE, "xaxis": _AXIS, "yaxis": _AXIS,
+                                      "hoverlabel": {"align": "left"}})
+DAILY_BUTTONS = [(1, "month", "1m"), (3, "month", "3m"), (6, "month", "6m"), (1, "year", "1y")]
+
+
+def text(value) -> str:
+    """Data -> plotly text that displays exactly as typed."""
+    return html.escape("" if value is None else str(value), quote=False)
+
+
+def wrapped(sentence: str, width: int = 72) -> str:
+    return "<br>".join(text(line) for line in textwrap.wrap(str(sentence or ""), width)) or ""
+
+
+def range_selector(frequency: str) -> dict:
+    buttons = [{"count": c, "step": s, "stepmode": "backward", "label": label}
+               for c, s, label in RANGE_BUTTONS.get(frequency, DAILY_BUTTONS)]
+    return {"buttons": buttons + [{"step": "all", "label": "all"}], "font": {"size": 10}, "x": 0, "y": 1.02}
+
+
+def series_figure(observed: pd.DataFrame, band: pd.DataFrame, scored: pd.DataFrame, unit: str,
+                  frequency: str) -> go.Figure:
+    """Observed values, the expected value with its band, and flagged dates coloured by severity.
+
+    observed: date, value; band: date, expected, lower, upper, band_detector;
+    scored: consolidated rows (date, value, severity, explanation, detector)."""
+    figure = go.Figure()
+    shown_unit = text(unit)
+    if not band.empty:
+        detector = text(band["band_detector"].iloc[0])
+        figure.add_trace(go.Scatter(x=band["date"], y=band["upper"], mode="lines", line={"width": 0},
+                                    hoverinfo="skip", showlegend=False))
+        figure.add_trace(go.Scatter(x=band["date"], y=band["lower"], mode="lines", line={"width": 0},
+                                    fill="tonexty", fillcolor="rgba(120,144,156,0.25)", hoverinfo="skip",
+                                    name=f"normal range ({detector})"))
+        figure.add_trace(go.Scatter(x=band["date"], y=band["expected"], mode="lines", name="expected",
+                                    line={"color": "#546e7a", "dash": "dash", "width": 1},
+                                    hovertemplate=f"expected: %{{y:,.4~g}} {shown_unit}<extra></extra>"))
+    # Hover is unified on the date: value, expected and, on flagged dates, severity and explanation
+    # in one box, without repeating them per point (keeps pages with hundreds of series small).
+    figure.add_trace(go.Scatter(
+        x=observed["date"], y=observed["value"], mode="lines", name="observed", line={"color": "#1f3b57", "width": 1.4},
+        hovertemplate=f"value: %{{y:,.4~g}} {shown_unit}<extra></extra>"))
+    for severity in FLAGGED:
+        hits = scored[scored["severity"] == severity]
+        if hits.empty:
+            continue
+        custom = np.column_stack([[text(d) for d in hits["detector"]], [wrapped(e) for e in hits["explanation"]]])
+        figure.add_trace(go.Scatter(
+            x=hits["date"], y=hits["value"], mode="markers", name=severity, customdata=custom,
+            marker={"color": SEVERITY_COLOURS[severity], "size": 7, "line": {"width": 0.5, "color": "#fff"}},
+            hovertemplate=f"<b>{severity}</b> (%{{customdata[0]}})<br>%{{customdata[1]}}<extra></extra>"))
+    figure.update_layout(template=TEMPLATE, height=320, margin=MARGIN, hovermode="x unified", yaxis_title=shown_unit,
+                         legend={"orientation": "h", "y": -0.15, "font": {"size": 10}},
+                         xaxis={"rangeselector": range_selector(frequency), "type": "date"})
+    return figure
+
+
+def seasonal_figure(table: pd.DataFrame, this_year: int, past_years: int, unit: str, calendar) -> go.Figure:
+    """This year against last year and the past years' average with its min-max range, by month,
+    harvest and lean seasons shaded: the picture of prices that did not fall at harvest."""
+    months = table["month"]
+    figure = go.Figure()
+    if calendar is not None:
+        for season, months_in in (("harvest", calendar.harvest), ("lean", calendar.lean)):
+            for position, (first, last) in enumerate(month_runs(months_in)):
+                figure.add_vrect(x0=first - 0.5, x1=last + 0.5, fillcolor=SHADES[season], line_width=0, layer="below")
+                if position == 0:
+                    figure.add_annotation(x=first - 0.45, y=1, yref="paper", yanchor="top", xanchor="left",
+                                          text="lean season" if season == "lean" else season, showarrow=False,
+                                          font={"size": 10, "color": "#555"})
+    unit_text = text(unit)
+    hover = f"%{{x}}: %{{y:,.0f}} {unit_text}<extra>%{{fullData.name}}</extra>"
+    if past_years:
+        figure.add_trace(go.Scatter(x=months, y=table["maximum"], mode="lines", line={"width": 0},
+                                    hoverinfo="skip", showlegend=False))
+        figure.add_trace(go.Scatter(x=months, y=table["minimum"], mode="lines", line={"width": 0}, fill="tonexty",
+                                    fillcolor="rgba(120,144,156,0.25)", name=f"{past_years}-year min-max",
+                                    hoverinfo="skip"))
+        figure.add_trace(go.Scatter(x=months, y=table["average"], mode="lines", name=f"{past_years}-year average",
+                                    line={"color": "#546e7a", "dash": "dash"}, hovertemplate=hover))
+    figure.add_trace(go.Scatter(x=months, y=table["last_year"], mode="lines+markers", name=str(this_year - 1),
+                                line={"color": "#1e88e5", "width": 1.5}, marker={"size": 4}, hovertemplate=hover))
+    figure.add_trace(go.Scatter(x=months, y=table["this_year"], mode="lines+markers", name=str(this_year),
+                                line={"color": "#c62828", "width": 2.5}, marker={"size": 6}, hovertemplate=hover))
+    figure.update_layout(template=TEMPLATE, height=330, margin=MARGIN, yaxis_title=unit_text, hovermode="x unified",
+                         legend={"orientation": "h", "y": -0.12, "font": {"size": 10}},
+                         xaxis={"tickmode": "array", "tickvals": list(range(1, 13)), "ticktext": MONTHS,
+                                "range": [0.5, 12.5]})
+    return figure
+
+
+def month_runs(months) -> list[tuple[int, int]]:
+    """Calendar months as contiguous (first, last) runs: [11, 12, 1] -> [(11, 12), (1, 1)]."""
+    runs: list[list[int]] = []
+    for month in sorted(set(months)):
+        if runs and month == runs[-1][1] + 1:
+            runs[-1][1] = month
+        else:
+            runs.append([month, month])
+    return [(a, b) for a, b in runs]
+
+
+def fuel_panel(panels: list[tuple[str, pd.DataFrame]]) -> go.Figure:
+    """Fuel panels on shared time axes, one line per (city, product): panels are
+    (title, frame with location, item, date, value)."""
+    figure = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.06,
+                           subplot_titles=[text(title) for title, _ in panels])
+    locations = sorted({loc for _, frame in panels for loc in frame["location"]})
+    items = sorted({item for _, frame in panels for item in frame["item"]})
+    colour = {loc: PALETTE[i % len(PALETTE)] for i, loc in enumerate(locations)}
+    dash = {item: ITEM_DASH[i % len(ITEM_DASH)] for i, item in enumerate(items)}
+    seen = set()
+    for row, (title, frame) in enumerate(panels, start=1):
+        for (location, item), group in frame.groupby(["location", "item"], sort=True):
+            name = text(f"{location} {item}".strip())
+            figure.add_trace(go.Scatter(
+                x=group["date"], y=group["value"], mode="lines", name=name, legendgroup=name,
+                showlegend=name not in seen, line={"color": colour[location], "dash": dash[item], "width": 1.3},
+                hovertemplate=f"{name}<br>%{{x}}: %{{y:,.3~g}}<extra>{text(title)}</extra>"), row=row, col=1)
+            seen.add(name)
+    figure.update_layout(template=TEMPLATE, height=250 * len(panels) + 60, margin={**MARGIN, "t": 60},
+                         hovermode="closest",
+                         legend={"font": {"size": 10}})
+    figure.update_xaxes(rangeselector=range_selector("daily"), row=1, col=1)
+    figure.update_xaxes(type="date")
+    return figure
+
+
+def heat_map(matrix: pd.DataFrame, unit: str, zmax: float | None) -> go.Figure:
+    """Rows (areas) by days, coloured by value (outage hours)."""
+    figure = go.Figure(go.Heatmap(
+        z=matrix.to_numpy(dtype="float64"), x=list(matrix.columns), y=[text(r) for r in matrix.index],
+        colorscale="YlOrRd", zmin=0, zmax=zmax, colorbar={"title": {"text": text(unit)}},
+        hovertemplate="%{y}<br>%{x}: %{z:.1f} " + text(unit) + "<extra></extra>"))
+    figure.update_layout(template=TEMPLATE, height=140 + 28 * len(matrix), margin={**MARGIN, "l": 150},
+                         xaxis={"type": "date", "rangeselector": range_selector("daily")})
+    return figure
+
+
+def market_map(markets: pd.DataFrame) -> go.Figure:
+    """Markets at their coordinates, coloured by latest price phase. A plain longitude/latitude
+    scatter with no base map: plotly's geo maps fetch their outlines from a CDN, which an offline
+    report cannot do."""
+    figure = go.Figure()
+    for phase, group in markets.groupby("phase", sort=False):
+        custom = np.column_stack([[text(v) for v in group["location"]],
+                                  [wrapped(v, 60) for v in group["series_at_phase"]]])
+        figure.add_trace(go.Scatter(
+            x=group["longitude"], y=group["latitude"], mode="markers+text", name=phase,
+            text=[text(v) for v in group["location"]], textposition="top center", customdata=custom,
+            marker={"size": 16, "color": SEVERITY_COLOURS.get(phase, SEVERITY_COLOURS["unscored"]),
+                    "line": {"width": 1, "color": "#333"}},
+            hovertemplate=f"%{{customdata[0]}}: <b>{phase}</b><br>%{{customdata[1]}}<extra></extra>"))
+    middle = float(markets["latitude"].mean()) if not markets.empty else 0.0
+    pad = 0.6
+    figure.update_layout(
+        template=TEMPLATE, height=560, margin=MARGIN, legend={"title": {"text": "latest price phase"}},
+        xaxis={"title": "longitude", "range": [markets["longitude"].min() - pad, markets["longitude"].max() + pad],
+               "showgrid": True, "zeroline": False},
+        yaxis={"title": "latitude", "scaleanchor": "x", "scaleratio": 1 / max(np.cos(np.radians(middle)), 0.1),
+               "showgrid": True, "zeroline": False})
+    return figure

@@ -1,0 +1,100 @@
+"""HTML building blocks shared by every page: the page shell with its navigation, escaped tables
+with their CSV download link, and plotly charts that use the folder's one `plotly.min.js`.
+
+Everything from input data is escaped with `e()` here; pages never format raw data into HTML.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+
+import pandas as pd
+
+from .assets import CHARTS_JS, PLOTLY_JS, STYLE_CSS
+
+e = html.escape
+NAVIGATION = [
+    ("index.html", "Overview"), ("grain.html", "Grain prices"), ("seasonal.html", "Seasonal view"),
+    ("map.html", "Market map"), ("fuel.html", "Fuel"), ("power.html", "Power"), ("other.html", "Other indicators"),
+    ("method.html", "Method and provenance"),
+]
+SLUG_LENGTH = 60
+
+
+def shell(title: str, body: str, here: str, present: set[str], data, charts: bool) -> str:
+    """A complete page: navigation, simulated-data banner, data and run dates, body."""
+    current = ' class="here"'
+    links = "".join(f'<a href="{href}"{current if href == here else ""}>{e(name)}</a>'
+                    for href, name in NAVIGATION if href in present)
+    script = f'<script src="{PLOTLY_JS}"></script>\n<script src="{CHARTS_JS}" defer></script>\n' if charts else ""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{e(title)} - indicator tracker</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="{STYLE_CSS}">
+{script}</head><body>
+<nav>{links}</nav>
+<main>
+<h1>{e(title)}</h1>
+{banner(data)}<p class="meta">Data up to <strong>{e(data.data_date)}</strong> · report written {e(data.run_time)}</p>
+{body}
+</main></body></html>
+"""
+
+
+def banner(data) -> str:
+    if not data.simulated:
+        return ""
+    return ('<p class="simulated"><strong>SIMULATED DATA:</strong> some series come from a source marked as '
+            'simulated (<a href="method.html#provenance">provenance</a>); they are not observations.</p>\n')
+
+
+def severity_badge(severity: str) -> str:
+    return f'<span class="sev sev-{e(severity)}">{e(severity)}</span>'
+
+
+def download(href: str, label: str) -> str:
+    return f'<p class="download"><a href="{e(href)}" download>{e(label)} (CSV)</a></p>'
+
+
+def table(frame: pd.DataFrame, columns: dict[str, str], href: str | None = None, label: str = "Download",
+          empty: str = "Nothing to show.") -> str:
+    """An escaped HTML table of `columns` ({column: header}); a `severity` column shows as a
+    badge, numbers are right-aligned. `href` adds the link to the same table as CSV."""
+    link = download(href, label) if href else ""
+    if frame.empty:
+        return f"<p>{e(empty)}</p>{link}"
+    head = "".join(f"<th>{e(header)}</th>" for header in columns.values())
+    rows = []
+    for record in frame[list(columns)].itertuples(index=False):
+        cells = []
+        for column, value in zip(columns, record):
+            if column in ("severity", "phase"):
+                cells.append(f"<td>{severity_badge(str(value))}</td>")
+            elif isinstance(value, float):
+                cells.append(f'<td class="num">{"" if pd.isna(value) else f"{value:,.4g}"}</td>')
+            else:
+                cells.append(f"<td>{e('' if value is None else str(value))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"{link}<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def chart(site, figure, name: str) -> str:
+    """An empty div that `charts.js` fills from the figure's JSON when it comes into view; `name`
+    (already a safe file name) is the div id and the static export's file name. plotly's JSON
+    writes `<` as `\\u003c`, so no data can close the script element early."""
+    site.add_figure(name, figure)
+    height = figure.layout.height or 450
+    return (f'<div class="chart"><div id="{name}" class="plotly-graph-div" style="height:{height}px;width:100%">'
+            f'</div><script type="application/json" data-chart="{name}">{figure.to_json()}</script></div>')
+
+
+def safe_name(*parts: str) -> str:
+    """A file name from data (series names): lower-case ASCII letters, digits and dashes, never
+    empty, never a path, and unique per input thanks to a short hash of the exact parts."""
+    text = " ".join(str(p) for p in parts if p)
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:SLUG_LENGTH].strip("-")
+    digest = hashlib.sha1("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()[:8]
+    return f"{slug or 'series'}-{digest}"

@@ -1,0 +1,245 @@
+"""The pages of a report: overview, one page per indicator family, seasonal view, market map,
+method and provenance. Each page writes the tables it shows as CSV beside itself."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import catalog
+from ..detect import CONSOLIDATION_RULE
+from ..detect.explain import format_value
+from ..seasons import calendar_for
+from ..store import SERIES_KEY, SEVERITY_RANK
+from . import figures, sparklines, tables
+from .data import ReportData
+from .headlines import FAMILY_NAMES, headline
+from .layout import chart, download, e, safe_name, severity_badge, shell, table
+
+ALERT_COLUMNS = {"severity": "severity", "title": "indicator", "location": "location", "item": "item",
+                 "price_type": "price type", "date": "date", "detector": "detector", "explanation": "explanation"}
+OVERVIEW_ALERTS = 12
+FAMILY_INTROS = {
+    "grain": "Monthly market prices of staple cereals. See also the <a href=\"seasonal.html\">seasonal view</a> "
+             "(prices against their usual harvest-season fall) and the <a href=\"map.html\">market map</a>.",
+    "fuel": "Fuel availability at stations, queue times and pump versus parallel-market prices.",
+    "power": "Hours without grid power per day and area.",
+    "other": "Indicators outside the built-in families.",
+}
+
+
+def build(site, data: ReportData) -> None:
+    seasonal = _seasonal_series(data)
+    markets = tables.markets(data)
+    present = {"index.html", "method.html"} | {f"{family}.html" for family in data.families()}
+    present |= {"seasonal.html"} if seasonal else set()
+    present |= {"map.html"} if not markets.empty else set()
+
+    def write(name: str, title: str, body: str) -> None:
+        site.write_text(name, shell(title, body, name, present, data, charts='class="chart"' in body))
+
+    write("index.html", "Economic impact indicators", overview(site, data))
+    for family in data.families():
+        write(f"{family}.html", FAMILY_NAMES[family], family_page(site, data, family))
+    if seasonal:
+        write("seasonal.html", "Seasonal view of prices", seasonal_page(site, data, seasonal))
+    if not markets.empty:
+        write("map.html", "Market map", map_page(site, markets))
+    write("method.html", "Method and provenance", method_page(site, data))
+
+
+# -- overview ------------------------------------------------------------------------------------
+def overview(site, data: ReportData) -> str:
+    items = []
+    for family in data.families():
+        sentence, severity = headline(family, data.family_series(family))
+        items.append(f'<li>{severity_badge(severity)} <a href="{family}.html">{e(sentence)}</a></li>')
+    site.write_csv("alerts.csv", data.scored[data.scored["severity"] != "normal"].drop(columns=["sid"]))
+    href = site.write_csv("current_alerts.csv", data.current)
+    current = data.current.merge(data.series[SERIES_KEY + ["label"]], on=SERIES_KEY, how="left")
+    more = len(current) - OVERVIEW_ALERTS
+    note = (f'<p class="note">{more} more in the CSV and on the family pages.</p>' if more > 0 else "")
+    current_table = table(current.head(OVERVIEW_ALERTS), {"severity": "severity", "label": "series", "date": "date",
+                                                          "detector": "detector", "explanation": "explanation"},
+                          href, f"All {len(current)} current alerts", "No series is flagged at its latest date.")
+    return (f'<p>{len(data.series)} series in {len(data.families())} families. '
+            f'<a href="alerts.csv" download>Every flagged date (CSV)</a>.</p>'
+            f'<ul class="headlines">{"".join(items)}</ul>'
+            f"<h2>Current alerts</h2><p class=\"note\">Series flagged at their latest date, most severe first. "
+            f"{e(CONSOLIDATION_RULE)}</p>{current_table}{note}"
+            f"<h2>All series</h2><p class=\"note\">Recent values of every series; the dot is coloured by the "
+            f"series' latest severity. Click a card for its chart.</p>{_grid(data)}")
+
+
+def _grid(data: ReportData) -> str:
+    values = data.observations.groupby("sid")["value"]
+    last = data.observations.groupby("sid")[["date", "value"]].last()
+    parts = []
+    for family in data.families():
+        cards = []
+        rows = data.family_series(family).assign(_rank=lambda f: -f["severity"].map(SEVERITY_RANK).fillna(-1))
+        for row in rows.sort_values(["_rank", "indicator", "location", "item", "price_type"]).itertuples(index=False):
+            series_values = values.get_group(row.sid) if row.sid in last.index else []
+            latest = (f"{last.loc[row.sid, 'date']}: {format_value(last.loc[row.sid, 'value'], row.unit)}"
+                      if row.sid in last.index else "no data")
+            cards.append(
+                f'<a class="card sev-border-{e(row.severity)}" href="{family}.html#s-{row.sid}" title="{e(row.label)}">'
+                f'<span class="name">{e(row.label)}</span>'
+                f"{sparklines.sparkline(series_values, row.frequency, row.severity, row.label)}"
+                f'<span class="last">{e(latest)} · {e(row.severity)}</span></a>')
+        parts.append(f"<h3>{e(FAMILY_NAMES[family])}</h3><div class=\"grid\">{''.join(cards)}</div>")
+    return "".join(parts)
+
+
+def _with_titles(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(title=[catalog.get(name).title for name in frame["indicator"]])
+
+
+# -- family pages --------------------------------------------------------------------------------
+def family_page(site, data: ReportData, family: str) -> str:
+    series = data.family_series(family)
+    sentence, severity = headline(family, series)
+    parts = [f"<p>{severity_badge(severity)} {e(sentence)}</p><p class=\"note\">{FAMILY_INTROS[family]}</p>"]
+    if family == "fuel":
+        parts.append(_fuel_panel(site, data, series))
+    if family == "power":
+        parts.append(_power_heat_map(site, data, series))
+    flagged = data.scored[data.scored["sid"].isin(series["sid"]) & (data.scored["severity"] != "normal")]
+    current = data.current[data.current["indicator"].isin(set(series["indicator"]))]
+    site.write_csv(f"alerts-{family}.csv", flagged.drop(columns=["sid"]))
+    href = site.write_csv(f"current_alerts-{family}.csv", current)
+    parts.append("<h2>Current alerts</h2>" + download(f"alerts-{family}.csv", "Every flagged date of this page")
+                 + table(_with_titles(current), ALERT_COLUMNS, href, "Current alerts of this page",
+                         "No series here is flagged at its latest date."))
+    for indicator, group in series.groupby("indicator", sort=True):
+        definition = catalog.get(indicator)
+        parts.append(f"<h2>{e(definition.title)}</h2><p class=\"note\">{e(definition.description)}</p>")
+        for row in group.itertuples(index=False):
+            parts.append(_series_section(site, data, row))
+    return "".join(parts)
+
+
+def _series_section(site, data: ReportData, row) -> str:
+    name = safe_name(row.indicator, row.location, row.item, row.price_type)
+    observed = data.observations[data.observations["sid"] == row.sid]
+    band = data.band[data.band["sid"] == row.sid]
+    scored = data.scored[data.scored["sid"] == row.sid]
+    figure = figures.series_figure(observed, band, scored, row.unit, row.frequency)
+    csv = observed[["date", "value"]].merge(band.drop(columns=["sid"]), on="date", how="left") \
+        .merge(scored[["date", "severity", "detector", "explanation"]], on="date", how="left")
+    href = site.write_csv(f"data/{name}.csv", csv)
+    return (f'<h3 id="s-{row.sid}">{e(row.label)} {severity_badge(row.severity)}</h3>'
+            f'<p class="download"><a href="{e(href)}" download>values, expected band and flags (CSV)</a></p>'
+            + chart(site, figure, name))
+
+
+def _fuel_panel(site, data: ReportData, series: pd.DataFrame) -> str:
+    observations = data.observations[data.observations["sid"].isin(series["sid"])]
+    premium = tables.fuel_premium(observations)
+    panels = [(catalog.get(name).label(), observations[observations["indicator"] == name])
+              for name in ("fuel_availability", "fuel_queue_time") if (observations["indicator"] == name).any()]
+    if not premium.empty:
+        panels.append(("Parallel-market premium over pump price (%)",
+                       premium.rename(columns={"premium_percent": "value"})))
+    if not panels:
+        return ""
+    link = download(site.write_csv("fuel_premium.csv", premium), "Pump and parallel prices with the premium") \
+        if not premium.empty else ""
+    return ("<h2>Fuel panel</h2><p class=\"note\">Availability, queues and the parallel-market premium per city "
+            "on shared time axes (solid and dotted lines: products).</p>"
+            + chart(site, figures.fuel_panel(panels), "fuel-panel") + link)
+
+
+def _power_heat_map(site, data: ReportData, series: pd.DataFrame) -> str:
+    observations = data.observations[data.observations["sid"].isin(series["sid"])]
+    labels = {r.sid: " ".join(p for p in (r.location, r.item) if p) for r in series.itertuples(index=False)}
+    matrix = tables.daily_matrix(observations, labels)
+    if matrix.empty:
+        return ""
+    unit = series["unit"].iloc[0]
+    long = matrix.stack().rename("value").reset_index().rename(columns={"row": "area"})
+    href = site.write_csv("power_daily.csv", long)
+    zmax = 24.0 if unit == "hours/day" else None
+    return ("<h2>Outages by area and day</h2><p class=\"note\">Each row an area, each column a day; darker "
+            "means more hours without power.</p>"
+            + chart(site, figures.heat_map(matrix, unit, zmax), "power-heat-map")
+            + download(href, "Outage hours by area and day"))
+
+
+# -- seasonal view -------------------------------------------------------------------------------
+def _seasonal_series(data: ReportData) -> list:
+    grain = data.family_series("grain")
+    ranked = grain.assign(_rank=-grain["severity"].map(SEVERITY_RANK).fillna(-1))
+    return list(ranked.sort_values(["_rank", "indicator", "item", "location"]).itertuples(index=False))
+
+
+def seasonal_page(site, data: ReportData, rows: list) -> str:
+    parts, profiles, summary = [], [], []
+    for row in rows:
+        observed = data.observations[data.observations["sid"] == row.sid]
+        profile, this_year, past = tables.seasonal_profile(observed)
+        if profile["last_year"].isna().all() and not past:
+            continue
+        calendar = calendar_for(row.item)
+        key = {"indicator": row.indicator, "location": row.location, "item": row.item, "price_type": row.price_type}
+        profiles.append(profile.assign(year=this_year, past_years=past, **key))
+        latest = profile.dropna(subset=["this_year"]).tail(1)
+        if not latest.empty:
+            month = latest.iloc[0]
+            summary.append({**key, "label": row.label, "severity": row.severity,
+                            "month": f"{this_year}-{int(month['month']):02d}", "value": month["this_year"],
+                            "average": month["average"],
+                            "difference": (month["this_year"] / month["average"] - 1) * 100
+                            if month["average"] else float("nan")})
+        parts.append(f"<h3>{e(row.label)} {severity_badge(row.severity)}</h3>"
+                     + chart(site, figures.seasonal_figure(profile, this_year, past, row.unit, calendar),
+                             "seasonal-" + safe_name(row.indicator, row.location, row.item, row.price_type)))
+    if not parts:
+        return "<p>No price series has a past year to compare with.</p>"
+    href = site.write_csv("seasonal.csv", pd.concat(profiles, ignore_index=True))
+    summary = pd.DataFrame(summary)
+    summary_table = table(summary, {"label": "series", "severity": "severity", "month": "latest month",
+                                    "value": "value", "average": "past-years average", "difference": "difference (%)"},
+                          site.write_csv("seasonal_latest.csv", summary), "Latest month against the usual level")
+    return ("<p class=\"note\">For each price series: the latest year (red) against the year before (blue) and the "
+            "average of the previous five years with their lowest and highest value (grey band), by month. Green "
+            "shading marks harvest months and orange the lean season (crop calendars, FEWS NET). Prices usually "
+            "fall after harvest; a red line that stays above the band did not.</p>"
+            + download(href, "Monthly profiles of every series") + "".join(parts)
+            + "<h2>Latest month against the usual level</h2>" + summary_table)
+
+
+# -- market map ----------------------------------------------------------------------------------
+def map_page(site, markets: pd.DataFrame) -> str:
+    href = site.write_csv("markets.csv", markets)
+    return ("<p class=\"note\">Markets at their coordinates, coloured by the worst latest phase of their price "
+            "series. Drawn on plain longitude/latitude axes with no base map, so the page needs no map tiles "
+            "or outlines from the network.</p>"
+            + chart(site, figures.market_map(markets), "market-map")
+            + table(markets, {"location": "market", "admin1": "region", "phase": "latest phase", "since": "since",
+                              "series_at_phase": "series at that phase", "latitude": "latitude",
+                              "longitude": "longitude"}, href, "Markets"))
+
+
+# -- method and provenance -----------------------------------------------------------------------
+def method_page(site, data: ReportData) -> str:
+    detectors = tables.detectors(data)
+    entries = "".join(f"<dt>{e(r.title)} (<code>{e(r.detector)}</code>)</dt><dd><p>{e(r.method)}</p>"
+                      f"<p>Thresholds on the score: {e(r.thresholds or 'none')}.</p></dd>"
+                      for r in detectors.itertuples(index=False))
+    counts = {"detector": "detector", "series_scored": "series scored", "series_not_scored": "not scored",
+              **{f"dates_{s}": f"{s} dates" for s in ("normal", "stress", "alert", "crisis")}}
+    not_scored = data.status[data.status["status"] != "scored"]
+    status_href = site.write_csv("detection_status.csv", data.status)
+    provenance = tables.provenance(data)
+    return (f"<h2>Detectors</h2><dl>{entries}</dl>"
+            f"<p>Severities follow WFP's ALPS phases: normal, stress, alert, crisis. {e(CONSOLIDATION_RULE)}</p>"
+            + table(detectors, counts, site.write_csv("detectors.csv", detectors),
+                    "Detectors with thresholds and counts")
+            + "<h3>Series a detector could not score</h3>"
+            + table(not_scored, {"indicator": "indicator", "location": "location", "item": "item",
+                                 "detector": "detector", "message": "why"}, status_href,
+                    "Detection status of every series", "Every detector scored every series it applies to.")
+            + '<h2 id="provenance">Data provenance</h2>'
+            + table(provenance, {"indicator": "indicator", "location": "location", "item": "item",
+                                 "price_type": "price type", "unit": "unit", "source": "source", "files": "files",
+                                 "licence": "licence", "last_collected": "last collected"},
+                    site.write_csv("series.csv", provenance), "Series with source, files and licence"))

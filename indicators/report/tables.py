@@ -1,0 +1,124 @@
+"""The tables behind the charts. Each is shown (or drawn) on a page and written beside it as CSV,
+so anything a reader sees can be downloaded."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..detect import DETECTORS
+from ..store import SEVERITIES, SEVERITY_RANK
+from .data import UNSCORED, ReportData
+
+SEASONAL_COLUMNS = ["month", "this_year", "last_year", "average", "minimum", "maximum"]
+PRICE_PAIR = ("pump", "parallel")
+
+
+def worst(severities) -> str:
+    """The most severe of several severities (unscored when none was scored)."""
+    ranked = [s for s in severities if s in SEVERITY_RANK]
+    return max(ranked, key=SEVERITY_RANK.get) if ranked else UNSCORED
+
+
+def monthly(observations: pd.DataFrame) -> pd.Series:
+    """One series' values as monthly means indexed by month periods (any input frequency)."""
+    stamps = pd.to_datetime(observations["date"], format="ISO8601")
+    values = pd.Series(observations["value"].to_numpy(dtype="float64"), index=stamps.dt.to_period("M"))
+    return values.groupby(level=0).mean()
+
+
+def seasonal_profile(observations: pd.DataFrame, years: int = 5) -> tuple[pd.DataFrame, int, int]:
+    """By month of the year: the latest year, the year before, and the mean, min and max of the
+    `years` calendar years before the latest (WFP-style seasonal comparison).
+    Returns (table, latest year, number of past years actually available)."""
+    values = monthly(observations)
+    if values.empty:
+        return pd.DataFrame(columns=SEASONAL_COLUMNS), 0, 0
+    this_year = int(values.index.max().year)
+    by_year = pd.DataFrame({"year": values.index.year, "month": values.index.month, "value": values.to_numpy()})
+    grid = by_year.pivot_table(index="month", columns="year", values="value").reindex(range(1, 13))
+    past = [y for y in range(this_year - years, this_year) if y in grid.columns]
+    table = pd.DataFrame({
+        "month": range(1, 13),
+        "this_year": grid[this_year].to_numpy() if this_year in grid else float("nan"),
+        "last_year": grid[this_year - 1].to_numpy() if (this_year - 1) in grid else float("nan"),
+        "average": grid[past].mean(axis=1).to_numpy() if past else float("nan"),
+        "minimum": grid[past].min(axis=1).to_numpy() if past else float("nan"),
+        "maximum": grid[past].max(axis=1).to_numpy() if past else float("nan"),
+    })
+    return table, this_year, len(past)
+
+
+def fuel_premium(observations: pd.DataFrame) -> pd.DataFrame:
+    """Parallel-market over pump price per (location, item, date), in percent."""
+    prices = observations[(observations["indicator"] == "fuel_price")
+                          & observations["price_type"].isin(PRICE_PAIR)]
+    columns = ["location", "item", "date", "pump", "parallel", "premium_percent"]
+    if prices.empty:
+        return pd.DataFrame(columns=columns)
+    wide = prices.pivot_table(index=["location", "item", "date"], columns="price_type", values="value")
+    if not set(PRICE_PAIR) <= set(wide.columns):
+        return pd.DataFrame(columns=columns)
+    wide = wide.dropna(subset=list(PRICE_PAIR)).reset_index()
+    wide = wide[wide["pump"] > 0]
+    wide["premium_percent"] = ((wide["parallel"] / wide["pump"] - 1) * 100).round(1)
+    return wide[columns].reset_index(drop=True)
+
+
+def daily_matrix(observations: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:
+    """Rows = series (by label), columns = days, values = that day's mean (hourly data averaged)."""
+    if observations.empty:
+        return pd.DataFrame()
+    frame = observations.assign(day=observations["date"].str.slice(0, 10), row=observations["sid"].map(labels))
+    return frame.pivot_table(index="row", columns="day", values="value", aggfunc="mean").sort_index()
+
+
+def markets(data: ReportData) -> pd.DataFrame:
+    """Each market (location with coordinates and food price series): its worst latest price phase.
+    Fuel prices are left out: they have their own page, and a market phase means food prices."""
+    prices = data.series[data.series["family"] == "grain"]
+    prices = prices[prices["latitude"].notna() & prices["longitude"].notna()]
+    rows = []
+    for location, group in prices.groupby("location", sort=True):
+        phase = worst(group["severity"])
+        at_phase = group[group["severity"] == phase]
+        rows.append({
+            "location": location, "admin1": group["admin1"].iloc[0],
+            "latitude": float(group["latitude"].iloc[0]), "longitude": float(group["longitude"].iloc[0]),
+            "phase": phase, "series": len(group),
+            "series_at_phase": "; ".join(at_phase["label"]) if phase != UNSCORED else "",
+            "since": at_phase["since"].min() if phase not in (UNSCORED, "normal") else "",
+        })
+    frame = pd.DataFrame(rows, columns=["location", "admin1", "latitude", "longitude", "phase", "series",
+                                        "series_at_phase", "since"])
+    return frame.sort_values("phase", key=lambda p: -p.map(SEVERITY_RANK).fillna(-1), kind="stable") \
+        .reset_index(drop=True)
+
+
+def provenance(data: ReportData) -> pd.DataFrame:
+    """Each series' source, files, licence and last collection time."""
+    files = data.observations.groupby("sid")["source_file"].agg(lambda names: "; ".join(sorted(set(names))))
+    frame = data.series.assign(files=data.series["sid"].map(files).fillna(""))
+    return frame[["indicator", "location", "item", "price_type", "unit", "frequency", "source", "files", "licence",
+                  "observations", "first_date", "last_date", "last_collected"]].reset_index(drop=True)
+
+
+def detectors(data: ReportData) -> pd.DataFrame:
+    """Every detector in the registry or in the anomalies table, with thresholds and counts."""
+    names = list(DETECTORS) + sorted(set(data.anomalies["detector"]) - set(DETECTORS)) \
+        if not data.anomalies.empty else list(DETECTORS)
+    rows = []
+    for name in names:
+        detector = DETECTORS.get(name)
+        status = data.status[data.status["detector"] == name]["status"].value_counts()
+        own = data.anomalies[data.anomalies["detector"] == name]["severity"].value_counts() \
+            if not data.anomalies.empty else pd.Series(dtype=int)
+        thresholds = dict(getattr(detector, "thresholds", {}) or {})
+        row = {"detector": name,
+               "title": getattr(detector, "title", "") or name,
+               "method": getattr(detector, "method", "") or "Not in this version's detector registry.",
+               "thresholds": "; ".join(f"{k} >= {v:g}" if isinstance(v, (int, float)) else f"{k}: {v}"
+                                     for k, v in thresholds.items()),
+               "series_scored": int(status.get("scored", 0)),
+               "series_not_scored": int(status.sum() - status.get("scored", 0))}
+        row.update({f"dates_{s}": int(own.get(s, 0)) for s in SEVERITIES})
+        rows.append(row)
+    return pd.DataFrame(rows)
