@@ -32,6 +32,7 @@ from .errors import TrackError
 from .locks import process_alive
 from .store import Store, now
 
+BACKOFF_SECONDS = 0.5  # first pause between attempts; doubles each time
 RETRY_STATUS = {408, 429, 500, 502, 503, 504}
 SUFFIXES = {"text/csv": ".csv", "application/json": ".json", "text/plain": ".txt",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
@@ -61,7 +62,7 @@ class Download:
 
 
 def fetch(store: Store, url: str, folder: str | Path, source: str, timeout: float = 30.0, retries: int = 3,
-          keep: int = 10, fingerprint: str = "", backoff: float = 0.5) -> Download:
+          keep: int = 10, fingerprint: str = "", backoff: float | None = None) -> Download:
     """Download `url` into `folder/<source>/<timestamp>/` unless it is unchanged since the last import.
 
     `fingerprint` identifies the settings the last import used: when they change, validators are
@@ -83,7 +84,7 @@ def fetch(store: Store, url: str, folder: str | Path, source: str, timeout: floa
         except _Retryable as error:
             if attempt > retries:
                 raise FetchError(f"{url}: {error} (gave up after {attempt} attempt{'s' * (attempt > 1)})") from None
-            time.sleep(backoff * 2 ** (attempt - 1))
+            time.sleep((BACKOFF_SECONDS if backoff is None else backoff) * 2 ** (attempt - 1))
     result = Download(url=url, status="downloaded", attempts=attempt, size=len(body),
                       etag=response_headers.get("etag", ""), last_modified=response_headers.get("last-modified", ""))
     _touch(store, url, source)
