@@ -307,11 +307,8 @@ def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db
         click.echo(json.dumps(dict(result.as_dict(fail_on), db=str(db_file), config=config.origin),
                               indent=1, default=str))
     elif not quiet:
-        for source in result.sources:
+        for source in result.sources:  # (errors and, with --verbose, each file were logged as they happened)
             click.echo(source.line())
-            if verbose:
-                for summary in source.summaries:
-                    click.echo("  " + summary.line())
         flagged = sum(v for k, v in result.detection.items() if k.startswith("severity:") and k != "severity:normal")
         by_severity = result.new_alert_counts()
         click.echo(f"detection: {result.detection.get('series', 0)} series, {flagged} flagged dates; new alerts: "
@@ -319,8 +316,6 @@ def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db
         click.echo(f"report written: {result.report}  (database: {db_file}, {result.seconds:.1f} s)")
         if verbose:
             click.echo("durations: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.durations.items()))
-    for error in result.errors:
-        click.echo(f"error: {error}", err=True)
     if code:
         raise SystemExit(code)
 

@@ -210,7 +210,7 @@ def _collect_all(store: Store, config: JobConfig, result: JobResult, strict: boo
         except TrackError as error:
             files, collector = [], None
             outcome.errors.append(str(error))
-            log.error("%s: %s", source.label, error)
+            log.error("error: %s: %s", source.label, error)
         plans.append((source, outcome, collector, files))
     total = sum(1 if files is None else len(files) for *_, files in plans)
     tick = _stage(progress, "collecting") or (lambda done, total: None)
@@ -237,7 +237,7 @@ def _collect_url(store, config, source, outcome, collector, strict, run_id, echo
                          retries=source.retries, keep=source.keep, fingerprint=fingerprint)
     except TrackError as error:
         outcome.errors.append(str(error))
-        log.error("%s: %s", source.label, error)
+        log.error("error: %s: %s", source.label, error)
         return
     outcome.download = download.as_dict()
     log.debug("%s: %s %s (%d bytes, %d attempt(s), %.2f s)", source.label, source.path, download.status,
@@ -255,11 +255,11 @@ def _collect_file(store, collector, path, source, outcome, strict, run_id, echo)
         summary = collector.collect_file(store, Path(path), strict=strict or source.strict, run_id=run_id)
     except TrackError as error:
         outcome.errors.append(str(error))
-        log.error("%s: %s", source.label, error)
+        log.error("error: %s: %s", source.label, error)
         return False
     except Exception as error:  # a collector bug on odd input must not stop the other sources
         outcome.errors.append(f"{path}: unexpected {type(error).__name__} in the {source.kind} collector: {error}")
-        log.exception("%s: %s", source.label, outcome.errors[-1])
+        log.exception("error: %s: %s", source.label, outcome.errors[-1])
         return False
     outcome.summaries.append(summary)
     log.info("%s", summary.line())

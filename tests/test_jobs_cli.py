@@ -148,7 +148,7 @@ def test_quiet_verbose_and_no_progress_bar_off_a_terminal(runner, tmp_path, db_p
     assert "fuel: 1 file(s), 60 rows read" in normal.output and "durations" not in normal.output
     assert "[#" not in normal.output and "collecting" not in normal.output
     verbose = runner.invoke(cli, ["run", "--config", config, "--db", str(db_path), "-v"])
-    assert "  fuel.csv: 60 rows read" in verbose.output and "durations: collect" in verbose.output
+    assert "fuel.csv: 60 rows read" in verbose.output and "durations: collect" in verbose.output
 
 
 def test_progress_bar_on_a_terminal(monkeypatch):
