@@ -14,8 +14,8 @@ import click
 from . import collectors, detect as detect_mod
 from .alerts import alerts as alerts_frame, new_alerts
 from .errors import TrackError
-from .jobs import demo_config, detect_job, load_config, run_job
-from .locks import EXIT_BUSY, close_dead_runs, job_lock
+from .jobs import collect_job, demo_config, detect_job, load_config, run_job
+from .locks import EXIT_BUSY
 from .output import FORMATS, write_frame
 from .report import write_report
 from .store import SEVERITIES, Store, default_db_path
@@ -126,27 +126,10 @@ def _make_collect_command(name: str, collector_class):
     def command(paths, strict, wait, quiet, verbose, db_path):
         configure_logging(quiet, verbose)
         progress = TerminalProgress(enabled=not quiet)
-        db = db_path or default_db_path()
-        # Collectors share the job lock: several may write at once, but not during a run or detect.
-        with job_lock(db, exclusive=False, wait=wait, on_wait=logging.getLogger("indicators").warning), \
-                open_store(db) as store:
-            close_dead_runs(store)
-            run_id = store.start_run(f"collect {name}", " ".join(map(str, paths)))
-            failures, summaries = [], []
-            for done, path in enumerate(paths, start=1):
-                try:
-                    summary = collector_class().collect_file(store, path, strict=strict, run_id=run_id)
-                except TrackError as error:
-                    failures.append(str(error))
-                    click.echo(f"error: {error}", err=True)
-                    continue
-                finally:
-                    progress("collecting", done, len(paths))
-                summaries.append(summary.as_dict())
-                if not quiet:
-                    click.echo(summary.line())
-            progress.close()
-            store.finish_run(run_id, "failed" if failures else "ok", {"files": summaries}, "; ".join(failures))
+        with open_store(db_path) as store:
+            summaries, failures = collect_job(store, name, paths, strict=strict, wait=wait, progress=progress,
+                                              echo=None if quiet else click.echo)
+        progress.close()
         if failures:
             raise SystemExit(1)
 

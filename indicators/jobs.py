@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .alerts import ALERT_COLUMNS, record_new_alerts
-from .collectors import COLLECTORS, Collector
+from .collectors import COLLECTORS, Collector, get_collector
 from .config import JobConfig, Source, SourceSettings, load_config
 from .detect import run_detection
 from .errors import ConfigError, TrackError
@@ -33,8 +33,8 @@ DEMO_DIR = PROJECT_ROOT / "datasets" / "demo"
 EXIT_OK, EXIT_ERROR, EXIT_NEW_ALERTS = 0, 1, 3
 log = logging.getLogger("indicators.jobs")
 
-__all__ = ["JobConfig", "JobResult", "Source", "SourceResult", "SourceSettings", "demo_config", "detect_job",
-           "load_config", "run_job"]
+__all__ = ["JobConfig", "JobResult", "Source", "SourceResult", "SourceSettings", "collect_job", "demo_config",
+           "detect_job", "load_config", "run_job"]
 
 
 @dataclass
@@ -152,6 +152,33 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
                              message=f"{type(error).__name__}: {error}")
             raise
     return result
+
+
+def collect_job(store: Store, kind: str, paths, strict: bool = False, wait: float = 0.0, progress=None,
+                echo=None) -> tuple[list, list[str]]:
+    """`track.py collect KIND PATH...`: import files under the shared job lock (collectors may
+    run side by side, but not during a run or detect). Returns (summaries, error messages);
+    a file that fails is reported and the others are still imported."""
+    with job_lock(store.path, exclusive=False, wait=wait, on_wait=log.warning):
+        close_dead_runs(store)
+        run_id = store.start_run(f"collect {kind}", " ".join(map(str, paths)))
+        summaries, failures = [], []
+        for done, path in enumerate(paths, start=1):
+            try:
+                summary = get_collector(kind).collect_file(store, Path(path), strict=strict, run_id=run_id)
+            except TrackError as error:
+                failures.append(str(error))
+                log.error("error: %s", error)
+                continue
+            finally:
+                if progress:
+                    progress("collecting", done, len(paths))
+            summaries.append(summary)
+            if echo:
+                echo(summary.line())
+        store.finish_run(run_id, "failed" if failures else "ok", {"files": [s.as_dict() for s in summaries]},
+                         "; ".join(failures))
+    return summaries, failures
 
 
 def detect_job(store: Store, detectors: list[str] | None = None, indicator: str | None = None,
