@@ -52,7 +52,8 @@ def handle_errors(command):
 def wait_option(command):
     """--wait SECONDS on commands that take the job lock."""
     return click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
-                        help=f"Wait this long for another job on the database to finish; then exit {EXIT_BUSY}.")(command)
+                        help=f"Wait this long for another job on the database to finish; "
+                             f"then exit {EXIT_BUSY}.")(command)
 
 
 def verbosity_option(command):
@@ -304,13 +305,13 @@ def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db
 
 
 @cli.command()
-@click.argument("target", type=click.Path(path_type=Path))
+@click.argument("target", type=click.Path())
 @db_option
 @handle_errors
 def backup(target, db_path):
     """Copy the database to TARGET with SQLite's online backup API (safe while jobs run).
 
-    TARGET is a file, or a folder for a time-stamped copy. The copy is checked with
+    TARGET is a file, or a folder (existing, or ending in /) for a time-stamped copy. The copy is checked with
     PRAGMA integrity_check before it replaces TARGET.
 
     Example: python track.py backup backups/

@@ -105,7 +105,8 @@ def remember(store: Store, download: Download, source: str, fingerprint: str = "
     with store.transaction():
         store.conn.execute(STATE_SCHEMA)
         store.conn.execute(
-            """INSERT INTO http_sources (url, source, etag, last_modified, sha256, path, fingerprint, fetched_at, checked_at)
+            """INSERT INTO http_sources (url, source, etag, last_modified, sha256, path, fingerprint, fetched_at,
+                                         checked_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET source = excluded.source,
                etag = excluded.etag, last_modified = excluded.last_modified, sha256 = excluded.sha256,
                path = excluded.path, fingerprint = excluded.fingerprint, fetched_at = excluded.fetched_at,

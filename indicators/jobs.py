@@ -11,6 +11,7 @@ file, HTTP error, garbage) is reported and the job carries on with the others.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -56,7 +57,8 @@ class SourceResult:
 
     def line(self) -> str:
         if self.errors:
-            return f"{self.name}: failed: {self.errors[0]}" + (f" (+{len(self.errors) - 1} more)" if len(self.errors) > 1 else "")
+            more = f" (+{len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
+            return f"{self.name}: failed: {self.errors[0]}{more}"
         if self.status != "collected":
             return f"{self.name}: {self.status.replace('_', ' ')} since the last import, not parsed again"
         t = self.totals()
@@ -135,10 +137,12 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
         run_id = store.start_run("run", config.origin)
         result = JobResult(run_id=run_id)
         try:
-            _timed(result, "collect", lambda: _collect_all(store, config, result, strict, echo, progress))
-            _timed(result, "detect", lambda: setattr(result, "detection", run_detection(
-                store, run_id=run_id, progress=_stage(progress, "detecting"))))
-            _timed(result, "report", lambda: setattr(result, "report", write_report(store, out_dir or config.reports or "reports")))
+            with _timed(result, "collect"):
+                _collect_all(store, config, result, strict, echo, progress)
+            with _timed(result, "detect"):
+                result.detection = run_detection(store, run_id=run_id, progress=_stage(progress, "detecting"))
+            with _timed(result, "report"):
+                result.report = write_report(store, out_dir or config.reports or "reports")
             result.seconds = round(time.monotonic() - started, 3)
             result.durations["total"] = result.seconds
             # The new alerts and the run's end are committed together: a job killed before this
@@ -187,7 +191,8 @@ def detect_job(store: Store, detectors: list[str] | None = None, indicator: str 
     Returns (detection counts, new alerts)."""
     with job_lock(store.path, exclusive=True, wait=wait, on_wait=log.warning):
         close_dead_runs(store)
-        run_id = store.start_run("detect", " ".join(detectors or []) + (f" --indicator {indicator}" if indicator else ""))
+        arguments = " ".join(detectors or []) + (f" --indicator {indicator}" if indicator else "")
+        run_id = store.start_run("detect", arguments.strip())
         try:
             counts = run_detection(store, detectors, run_id=run_id, indicator=indicator,
                                    progress=_stage(progress, "detecting"))
@@ -303,9 +308,10 @@ def _stage(progress, label: str):
     return (lambda done, total: progress(label, done, total)) if progress else None
 
 
-def _timed(result: JobResult, stage: str, step) -> None:
+@contextlib.contextmanager
+def _timed(result: JobResult, stage: str):
     started = time.monotonic()
-    step()
+    yield
     result.durations[stage] = round(time.monotonic() - started, 3)
 
 

@@ -213,11 +213,14 @@ class Store:
         return names <= present
 
     def backup(self, target: str | Path) -> Path:
-        """Copy the database to `target` (a file, or a folder for a time-stamped file) with SQLite's
-        online backup API: a consistent snapshot even while other processes write. The copy is
-        written beside the target and renamed into place, then checked with `integrity_check`."""
+        """Copy the database to `target` (a file, or a folder, existing or ending in "/", for a
+        time-stamped file) with SQLite's online backup API: a consistent snapshot even while other
+        processes write. The copy is written beside the target, checked with `integrity_check`,
+        then renamed into place, so `target` is never a partial copy."""
+        as_folder = str(target).endswith(("/", os.sep))
         target = Path(target)
-        if target.is_dir():
+        if as_folder or target.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
             target = target / f"{self.path.stem}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.db"
         if str(self.path) != ":memory:" and target.resolve() == self.path.resolve():
             raise StoreError(f"{target}: a backup cannot overwrite the database itself")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import os
 import sqlite3
 import subprocess
 import sys
@@ -30,15 +31,19 @@ def write_rows(path: Path, rows: list[str]) -> Path:
     return path
 
 
+# Test servers listen on 127.0.0.1: a proxy configured on the machine must not be asked for them.
+LOOPBACK_ENV = {"no_proxy": "127.0.0.1,localhost", "NO_PROXY": "127.0.0.1,localhost"}
+
+
 def track(*args, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
     """`python track.py ARGS` from the worktree root, as a scheduled job would run it."""
     return subprocess.run([sys.executable, "track.py", *map(str, args)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, **kwargs)
+                          timeout=timeout, env={**os.environ, **LOOPBACK_ENV}, **kwargs)
 
 
 def start_track(*args, **kwargs) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "track.py", *map(str, args)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **kwargs)
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, **LOOPBACK_ENV}, **kwargs)
 
 
 def query(db: Path, sql: str, params=()) -> list[tuple]:

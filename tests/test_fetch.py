@@ -10,14 +10,16 @@ from indicators import fetch as fetch_module
 from indicators.config import JobConfig, Source, SourceSettings
 from indicators.fetch import FetchError, fetch
 from indicators.jobs import run_job
-from jobs_support import HEADER, LocalServer, availability_rows, send
+from jobs_support import HEADER, LOOPBACK_ENV, LocalServer, availability_rows, send
 
 CSV = (HEADER + "\n" + "\n".join(availability_rows("Kayes", 30)) + "\n").encode()
 
 
 @pytest.fixture(autouse=True)
-def quick_backoff(monkeypatch):
+def quick_backoff_and_no_proxy(monkeypatch):
     monkeypatch.setattr(fetch_module, "BACKOFF_SECONDS", 0.01)
+    for name, value in LOOPBACK_ENV.items():
+        monkeypatch.setenv(name, value)
 
 
 def versioned(state: dict):

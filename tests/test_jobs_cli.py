@@ -136,6 +136,8 @@ def test_backup_is_a_checked_consistent_copy(track, runner, tmp_path, db_path):
     (tmp_path / "backups").mkdir()
     stamped = track("backup", str(tmp_path / "backups"))
     assert stamped.exit_code == 0 and len(list((tmp_path / "backups").glob("track-*.db"))) == 1
+    assert track("backup", f"{tmp_path / 'new-folder'}/").exit_code == 0
+    assert len(list((tmp_path / "new-folder").glob("track-*.db"))) == 1
     onto_itself = track("backup", str(db_path))
     assert onto_itself.exit_code == 1 and "cannot overwrite the database itself" in onto_itself.output
 
