@@ -2,11 +2,14 @@
 the library's errors into a one-line message (exit 1). See DESIGN.md, "CLI contract"."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
+import signal
 import sqlite3
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -96,6 +99,30 @@ class TerminalProgress:
             self.bar, self.stage = None, None
 
 
+class Terminated(SystemExit):
+    """SIGTERM (systemd stop, a CI timeout) as an exception: the open transaction rolls back, the
+    run is recorded as failed with this message, and the exit code is 143 as the shell expects."""
+
+    def __str__(self) -> str:
+        return "terminated by SIGTERM"
+
+
+@contextlib.contextmanager
+def sigterm_stops_cleanly():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Terminated(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def open_store(db_path: Path | None) -> Store:
     return Store(db_path or default_db_path())
 
@@ -127,7 +154,7 @@ def _make_collect_command(name: str, collector_class):
     def command(paths, strict, wait, quiet, verbose, db_path):
         configure_logging(quiet, verbose)
         progress = TerminalProgress(enabled=not quiet)
-        with open_store(db_path) as store:
+        with sigterm_stops_cleanly(), open_store(db_path) as store:
             summaries, failures = collect_job(store, name, paths, strict=strict, wait=wait, progress=progress,
                                               echo=None if quiet else click.echo)
         progress.close()
@@ -158,7 +185,7 @@ def detect(detectors, indicator, wait, quiet, verbose, db_path):
     """
     configure_logging(quiet, verbose)
     progress = TerminalProgress(enabled=not quiet)
-    with open_store(db_path) as store:
+    with sigterm_stops_cleanly(), open_store(db_path) as store:
         counts, new = detect_job(store, list(detectors) or None, indicator, progress=progress, wait=wait)
     progress.close()
     flagged = {k.split(":")[1]: v for k, v in counts.items() if k.startswith("severity:") and k != "severity:normal"}
@@ -282,7 +309,7 @@ def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db
     config = load_config(config_path) if config_path else demo_config()
     db = db_path or default_db_path(config.db)
     progress = TerminalProgress(enabled=not quiet)
-    with open_store(db) as store:
+    with sigterm_stops_cleanly(), open_store(db) as store:
         result = run_job(store, config, out_dir, strict=strict, progress=progress, wait=wait)
         db_file = store.path
     progress.close()

@@ -131,30 +131,25 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
     `LockBusyError`). `progress(stage, done, total)` is called as files and series are done;
     `echo(line)` receives one line per imported file (progress is also logged to
     `logging.getLogger("indicators")`)."""
-    with job_lock(store.path, exclusive=True, wait=wait, on_wait=log.warning):
-        close_dead_runs(store)
-        started = time.monotonic()
-        run_id = store.start_run("run", config.origin)
-        result = JobResult(run_id=run_id)
-        try:
-            with _timed(result, "collect"):
-                _collect_all(store, config, result, strict, echo, progress)
-            with _timed(result, "detect"):
-                result.detection = run_detection(store, run_id=run_id, progress=_stage(progress, "detecting"))
-            with _timed(result, "report"):
-                result.report = write_report(store, out_dir or config.reports or "reports")
-            result.seconds = round(time.monotonic() - started, 3)
-            result.durations["total"] = result.seconds
-            # The new alerts and the run's end are committed together: a job killed before this
-            # point raised nothing, so the next run reports the same alerts as new.
-            with store.transaction():
-                result.new_alerts = record_new_alerts(store, run_id)
-                store.finish_run(run_id, "failed" if result.errors else "ok", _run_counts(result),
-                                 "; ".join(result.errors))
-        except BaseException as error:
-            store.finish_run(run_id, "failed", dict(result.counts(), detection=result.detection),
-                             message=f"{type(error).__name__}: {error}")
-            raise
+    started = time.monotonic()
+    result = JobResult(run_id=0)
+    with _job(store, "run", config.origin, exclusive=True, wait=wait,
+              counts=lambda: dict(result.counts(), detection=result.detection)) as run_id:
+        result.run_id = run_id
+        with _timed(result, "collect"):
+            _collect_all(store, config, result, strict, echo, progress)
+        with _timed(result, "detect"):
+            result.detection = run_detection(store, run_id=run_id, progress=_stage(progress, "detecting"))
+        with _timed(result, "report"):
+            result.report = write_report(store, out_dir or config.reports or "reports")
+        result.seconds = round(time.monotonic() - started, 3)
+        result.durations["total"] = result.seconds
+        # The new alerts and the run's end are committed together: a job killed before this
+        # point raised nothing, so the next run reports the same alerts as new.
+        with store.transaction():
+            result.new_alerts = record_new_alerts(store, run_id)
+            store.finish_run(run_id, "failed" if result.errors else "ok", _run_counts(result),
+                             "; ".join(result.errors))
     return result
 
 
@@ -163,10 +158,9 @@ def collect_job(store: Store, kind: str, paths, strict: bool = False, wait: floa
     """`track.py collect KIND PATH...`: import files under the shared job lock (collectors may
     run side by side, but not during a run or detect). Returns (summaries, error messages);
     a file that fails is reported and the others are still imported."""
-    with job_lock(store.path, exclusive=False, wait=wait, on_wait=log.warning):
-        close_dead_runs(store)
-        run_id = store.start_run(f"collect {kind}", " ".join(map(str, paths)))
-        summaries, failures = [], []
+    summaries, failures = [], []
+    with _job(store, f"collect {kind}", " ".join(map(str, paths)), exclusive=False, wait=wait,
+              counts=lambda: {"files": [s.as_dict() for s in summaries]}) as run_id:
         for done, path in enumerate(paths, start=1):
             try:
                 summary = get_collector(kind).collect_file(store, Path(path), strict=strict, run_id=run_id)
@@ -189,20 +183,28 @@ def detect_job(store: Store, detectors: list[str] | None = None, indicator: str 
                progress=None, wait: float = 0.0) -> tuple[dict, pd.DataFrame]:
     """`track.py detect`: run the detectors under the job lock and record the new alerts.
     Returns (detection counts, new alerts)."""
-    with job_lock(store.path, exclusive=True, wait=wait, on_wait=log.warning):
-        close_dead_runs(store)
-        arguments = " ".join(detectors or []) + (f" --indicator {indicator}" if indicator else "")
-        run_id = store.start_run("detect", arguments.strip())
-        try:
-            counts = run_detection(store, detectors, run_id=run_id, indicator=indicator,
-                                   progress=_stage(progress, "detecting"))
-            with store.transaction():
-                new = record_new_alerts(store, run_id)
-                store.finish_run(run_id, "ok", dict(counts, new_alerts=len(new)))
-        except BaseException as error:
-            store.finish_run(run_id, "failed", message=f"{type(error).__name__}: {error}")
-            raise
+    arguments = " ".join(detectors or []) + (f" --indicator {indicator}" if indicator else "")
+    with _job(store, "detect", arguments.strip(), exclusive=True, wait=wait) as run_id:
+        counts = run_detection(store, detectors, run_id=run_id, indicator=indicator,
+                               progress=_stage(progress, "detecting"))
+        with store.transaction():
+            new = record_new_alerts(store, run_id)
+            store.finish_run(run_id, "ok", dict(counts, new_alerts=len(new)))
     return counts, new
+
+
+@contextlib.contextmanager
+def _job(store: Store, command: str, arguments: str, exclusive: bool, wait: float, counts=dict):
+    """Take the job lock, close the runs of dead processes, and record this run; the body must
+    finish the run. On any exception (SIGTERM included) the run is recorded as failed."""
+    with job_lock(store.path, exclusive=exclusive, wait=wait, on_wait=log.warning):
+        close_dead_runs(store)
+        run_id = store.start_run(command, arguments)
+        try:
+            yield run_id
+        except BaseException as error:
+            store.finish_run(run_id, "failed", counts(), message=f"{type(error).__name__}: {error}")
+            raise
 
 
 def collector_for(source: Source) -> Collector:

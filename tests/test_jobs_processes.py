@@ -205,3 +205,24 @@ def test_readers_keep_working_during_a_write(tmp_path):
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_sigterm_rolls_back_and_records_the_run_as_failed(tmp_path, small_files):
+    db = tmp_path / "track.db"
+    release = threading.Event()
+    with LocalServer({"/slow.csv": lambda handler: release.wait(30)}) as server:
+        config = tmp_path / "track.toml"
+        config.write_text(f'[[sources]]\nkind = "csv"\npath = "small/*.csv"\n'
+                          f'[[sources]]\nname = "slow"\nkind = "csv"\npath = "{server.url("/slow.csv")}"\n')
+        job = start_track("run", "--config", config, "--db", db, "--out", tmp_path / "reports")
+        try:
+            wait_for(lambda: server.hits["/slow.csv"])
+            job.send_signal(signal.SIGTERM)  # what systemd sends on stop or timeout
+            job.wait(timeout=30)
+        finally:
+            release.set()
+    assert job.returncode == 143
+    assert "Traceback" not in job.stderr.read()
+    assert integrity(db) == "ok"
+    assert query(db, "SELECT status, message FROM runs") == [("failed", "Terminated: terminated by SIGTERM")]
+    assert query(db, "SELECT COUNT(*) FROM observations")[0][0] == 6 * 60  # the files done before stay
