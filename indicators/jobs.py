@@ -26,6 +26,7 @@ from .detect import run_detection
 from .errors import ConfigError, TrackError
 from .fetch import fetch, remember
 from .locks import close_dead_runs, job_lock
+from .output import json_records
 from .report import write_report
 from .store import SEVERITY_RANK, Store
 
@@ -113,7 +114,7 @@ class JobResult:
                 "exit_code": self.exit_code(fail_on), "sources": [s.as_dict() for s in self.sources],
                 "totals": self.counts(), "detection": self.detection,
                 "new_alerts": {"count": len(self.new_alerts), "by_severity": self.new_alert_counts(),
-                               "alerts": _records(self.new_alerts)},
+                               "alerts": json_records(self.new_alerts)},
                 "report": str(self.report) if self.report else None, "errors": self.errors,
                 "durations": self.durations, "seconds": self.seconds}
 
@@ -293,7 +294,8 @@ def _collect_file(store, collector, path, source, outcome, strict, run_id, echo)
         return False
     except Exception as error:  # a collector bug on odd input must not stop the other sources
         outcome.errors.append(f"{path}: unexpected {type(error).__name__} in the {source.kind} collector: {error}")
-        log.exception("error: %s: %s", source.label, outcome.errors[-1])
+        log.error("error: %s: %s", source.label, outcome.errors[-1])
+        log.debug("the collector's traceback, for a bug report:", exc_info=True)
         return False
     outcome.summaries.append(summary)
     log.info("%s", summary.line())
@@ -322,7 +324,3 @@ def _run_counts(result: JobResult) -> dict:
                 new_alerts=len(result.new_alerts), new_alerts_by_severity=result.new_alert_counts(),
                 durations=result.durations)
 
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
-            for row in frame.to_dict("records")]

@@ -169,3 +169,24 @@ def test_progress_bar_on_a_terminal(monkeypatch):
     silent = TerminalProgress(enabled=False)
     silent("collecting", 1, 1)
     assert silent.bar is None
+
+
+def test_a_collector_bug_fails_its_source_not_the_job(store, tmp_path, monkeypatch):
+    from indicators import collectors
+    from indicators.collectors.generic_csv import GenericCSVCollector
+    from indicators.config import JobConfig, Source
+    from indicators.jobs import run_job
+
+    class Broken(GenericCSVCollector):
+        name = "broken"
+
+        def read(self, path):
+            raise ValueError("cannot happen")
+
+    monkeypatch.setitem(collectors.COLLECTORS, "broken", Broken)
+    job_files(tmp_path)
+    config = JobConfig(sources=[Source("broken", str(tmp_path / "fuel.csv")), Source("csv", str(tmp_path / "fuel.csv"))])
+    result = run_job(store, config, tmp_path / "reports")
+    assert result.exit_code() == 1
+    assert "unexpected ValueError in the broken collector: cannot happen" in result.sources[0].errors[0]
+    assert result.sources[1].totals()["new"] == 60 and result.detection["series"] == 1
