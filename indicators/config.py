@@ -33,6 +33,7 @@ from urllib.parse import urlparse
 
 import pandas as pd
 
+from . import seasons
 from .errors import ConfigError
 
 CONFIG_KEYS = {"db", "reports", "raw", "sources"}
@@ -186,8 +187,9 @@ def _settings(path: Path, where: str, raw) -> SourceSettings:
     if not isinstance(locations, dict) or not all(isinstance(v, str) and v.strip() for v in locations.values()):
         raise ConfigError(f"{path}: {where}.locations must map names to non-empty names")
     zone = raw.get("zone", "")
-    if not isinstance(zone, str):
-        raise ConfigError(f"{path}: {where}.zone must be a string (a zone of crop_calendar.toml)")
+    if not isinstance(zone, str) or (zone.strip() and zone.strip() not in seasons.zones()):
+        raise ConfigError(f"{path}: {where}.zone is {zone!r}; must be a zone of crop_calendar.toml: "
+                          f"{', '.join(seasons.zones())}")
     calendar = raw.get("crop_calendar", {})
     if not isinstance(calendar, dict):
         raise ConfigError(f"{path}: {where}.crop_calendar must be a table of crops")

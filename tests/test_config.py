@@ -9,7 +9,8 @@ from indicators.cli import cli
 from indicators.collectors import COLLECTORS
 from indicators.config import load_config
 from indicators.detect.base import SeriesInfo
-from indicators.detect.run import _metadata
+from indicators import detect
+from indicators.detect.seasonal import SeasonalBaseline
 from indicators.errors import ConfigError
 from indicators.jobs import collector_for, run_job
 from jobs_support import HEADER, availability_rows
@@ -26,7 +27,7 @@ path = "inputs/*.csv"
 strict = true
 [sources.settings]
 locations = { "Bamako (District)" = "Bamako", " Kati " = "Kati" }
-zone = "sudanian"
+zone = "sahel"
 crop_calendar = { Millet = { harvest = [10, 11], lean = [6, 7, 8] } }
 
 [[sources]]
@@ -51,7 +52,7 @@ def test_full_example_with_paths_relative_to_the_config_file(tmp_path):
     local, remote = config.sources
     assert (local.label, local.kind, local.path, local.strict) == ("bamako-fuel", "csv", str(tmp_path / "inputs/*.csv"), True)
     assert local.settings.locations == {"Bamako (District)": "Bamako", "Kati": "Kati"}
-    assert local.settings.series_metadata() == {"zone": "sudanian",
+    assert local.settings.series_metadata() == {"zone": "sahel",
                                                 "crop_calendar": {"millet": {"harvest": [10, 11], "lean": [6, 7, 8]}}}
     assert remote.is_url and remote.path == "https://example.org/data/wfp_food_prices_mli.csv"
     assert (remote.label, remote.timeout, remote.retries, remote.keep) == ("wfp_food_prices_mli", 12.5, 1, 3)
@@ -77,6 +78,8 @@ def test_the_documented_example_is_valid(tmp_path):
     ('[[sources]]\nkind = "csv"\npath = "a.csv"\n[sources.settings.crop_calendar.millet]\nharvest = [9]\nlean = [7]\nwet = [8]\n',
      "unknown key(s) sources[1].settings.crop_calendar.millet.wet"),
     ('[[sources]]\nkind = "pdf"\npath = "a.pdf"\n', "sources[1].kind is 'pdf'; must be one of"),
+    ('[[sources]]\nkind = "csv"\npath = "a.csv"\nsettings = { zone = "sahell" }\n',
+     "sources[1].settings.zone is 'sahell'; must be a zone of crop_calendar.toml: sahel"),
     ('[[sources]]\nkind = "csv"\n', "sources[1].path is required"),
     ('[[sources]]\nkind = "csv"\npath = "ftp://example.org/a.csv"\n', "only http:// and https:// URLs"),
     ('[[sources]]\nkind = "csv"\npath = "a.csv"\nretries = "3"\n', "sources[1].retries must be a whole number"),
@@ -121,17 +124,25 @@ def test_missing_source_file_is_named_and_the_other_sources_still_run(store, tmp
     assert here.status == "collected" and here.totals()["new"] == 20
 
 
-def test_settings_rename_locations_and_reach_the_detectors(store, tmp_path):
+def test_settings_rename_locations_and_reach_the_detectors(store, tmp_path, monkeypatch):
+    seen = {}
+
+    class Spy(SeasonalBaseline):  # records what a detector is told about each series
+        def detect(self, values, info):
+            seen[info.location] = info.crop_calendar()
+            return super().detect(values, info)
+
+    monkeypatch.setitem(detect.DETECTORS, SeasonalBaseline.name, Spy)
     rows = availability_rows("Bamako (District)", 20) + availability_rows(" Kati ", 20)
     (tmp_path / "inputs").mkdir()
     (tmp_path / "inputs" / "a.csv").write_text(HEADER + "\n" + "\n".join(rows) + "\n")
     config = load_config(write(tmp_path, FULL.split("[[sources]]\nkind = \"csv\"\npath = \"https")[0]))
     run_job(store, config, tmp_path / "reports")
-    series = store.series().set_index("location")
-    assert sorted(series.index) == ["Bamako", "Kati"]
-    info = SeriesInfo("grain_price", "Bamako", item="millet", metadata=_metadata(series.loc["Bamako", "metadata"]))
-    calendar = info.crop_calendar()
-    assert (calendar.zone, calendar.harvest, calendar.lean) == ("sudanian", (10, 11), (6, 7, 8))
+    assert sorted(store.series()["location"]) == ["Bamako", "Kati"]
+    assert sorted(seen) == ["Bamako", "Kati"]
+    assert seen["Bamako"].zone == "sahel" and seen["Bamako"].crop == "petrol"  # the zone's default calendar
+    millet = SeriesInfo("grain_price", "Bamako", item="Millet", metadata=json.loads(store.series()["metadata"][0]))
+    assert (millet.crop_calendar().harvest, millet.crop_calendar().lean) == ((10, 11), (6, 7, 8))
 
 
 def test_settings_merge_into_existing_series_metadata(store, tmp_path):
