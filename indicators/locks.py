@@ -101,7 +101,7 @@ def describe_holders(db_path: str | Path) -> str:
     import sqlite3
 
     try:
-        conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True, timeout=2)
+        conn = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True, timeout=2)
         try:
             rows = conn.execute("SELECT id, command, pid, host, started_at FROM runs WHERE status = 'running' "
                                 "ORDER BY id DESC LIMIT 3").fetchall()
