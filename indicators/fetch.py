@@ -87,7 +87,9 @@ def fetch(store: Store, url: str, folder: str | Path, source: str, timeout: floa
             time.sleep((BACKOFF_SECONDS if backoff is None else backoff) * 2 ** (attempt - 1))
     result = Download(url=url, status="downloaded", attempts=attempt, size=len(body),
                       etag=response_headers.get("etag", ""), last_modified=response_headers.get("last-modified", ""))
-    _touch(store, url, source)
+    if state is not None:
+        with store.transaction():
+            store.conn.execute("UPDATE http_sources SET checked_at = ? WHERE url = ?", (now(), url))
     if status == 304:
         result.status = "not_modified"
     else:
@@ -156,12 +158,6 @@ def _state(store: Store, url: str) -> dict | None:
     cursor = store.conn.execute("SELECT * FROM http_sources WHERE url = ?", (url,))
     row = cursor.fetchone()
     return dict(zip([c[0] for c in cursor.description], row)) if row else None
-
-
-def _touch(store: Store, url: str, source: str) -> None:
-    if _state(store, url) is not None:
-        with store.transaction():
-            store.conn.execute("UPDATE http_sources SET checked_at = ? WHERE url = ?", (now(), url))
 
 
 def _file_name(url: str, headers: dict) -> str:
