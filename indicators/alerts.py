@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .detect.consolidate import consolidate
-from .store import SEVERITY_RANK, Store
+from .store import SEVERITY_RANK, Store, now
 
 ALERT_COLUMNS = ["indicator", "location", "item", "price_type", "date", "value", "expected", "lower", "upper",
                  "score", "severity", "detector", "explanation"]
@@ -25,9 +25,7 @@ def alerts(store: Store, include_normal: bool = False, detector: str | None = No
         rows = rows[rows["severity"].map(SEVERITY_RANK) >= SEVERITY_RANK[min_severity]]
     if since:
         rows = rows[rows["date"] >= since]
-    for column in ("value", "expected", "lower", "upper", "score"):
-        rows[column] = pd.to_numeric(rows[column]).round(4)
-    return rows[ALERT_COLUMNS].reset_index(drop=True)
+    return _alert_columns(rows)
 
 
 def current_alerts(store: Store) -> pd.DataFrame:
@@ -40,3 +38,66 @@ def current_alerts(store: Store) -> pd.DataFrame:
     order = latest["severity"].map(SEVERITY_RANK)
     return latest.assign(_order=order).sort_values(["_order", "score"], ascending=False).drop(columns="_order") \
         .reset_index(drop=True)
+
+
+def record_new_alerts(store: Store, run_id: int) -> pd.DataFrame:
+    """Record in `run_alerts` the consolidated alerts that no earlier run saw at this severity or
+    worse (a series and date first flagged, or flagged more severely than before), and return
+    them. A downgrade (crisis to alert) is not new. Call once per detection run."""
+    flagged = store.anomalies()
+    flagged = flagged[flagged["severity"] != "normal"] if not flagged.empty else flagged
+    if flagged.empty:
+        return pd.DataFrame(columns=ALERT_COLUMNS)
+    current = consolidate(flagged)
+    seen = store.query_frame("SELECT series_id, date, severity FROM run_alerts WHERE run_id < ?", [run_id])
+    seen_rank = (seen.assign(rank=seen["severity"].map(SEVERITY_RANK)).groupby(["series_id", "date"])["rank"].max()
+                 if not seen.empty else pd.Series(dtype="int64"))
+    before = pd.Series([seen_rank.get((int(s), d), -1) for s, d in zip(current["series_id"], current["date"])],
+                       index=current.index)
+    new = current[current["severity"].map(SEVERITY_RANK) > before]
+    with store.transaction():
+        store.conn.executemany(
+            """INSERT OR REPLACE INTO run_alerts (run_id, series_id, date, severity, detector, value, expected, lower,
+                                                  upper, score, explanation, raised_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [(run_id, int(r.series_id), r.date, r.severity, r.detector, _number(r.value), _number(r.expected),
+              _number(r.lower), _number(r.upper), _number(r.score), r.explanation, now())
+             for r in new.itertuples(index=False)])
+    return _alert_columns(new)
+
+
+def new_alerts(store: Store, run_id: int | None = None, min_severity: str | None = None) -> pd.DataFrame:
+    """The alerts first raised by detection run `run_id` (default: the latest run that recorded
+    its alerts), in the columns of `alerts()`, most severe first."""
+    if run_id is None:
+        run_id = latest_detection_run(store)
+    if run_id is None:
+        return pd.DataFrame(columns=ALERT_COLUMNS)
+    rows = store.query_frame(
+        """SELECT s.indicator, s.location, s.item, s.price_type, r.date, r.value, r.expected, r.lower, r.upper,
+                  r.score, r.severity, r.detector, r.explanation
+           FROM run_alerts r JOIN series s ON s.id = r.series_id WHERE r.run_id = ?""", [int(run_id)])
+    if min_severity:
+        rows = rows[rows["severity"].map(SEVERITY_RANK) >= SEVERITY_RANK[min_severity]]
+    order = rows["severity"].map(SEVERITY_RANK)
+    rows = rows.assign(_order=order).sort_values(["_order", "indicator", "location", "item", "date"],
+                                                 ascending=[False, True, True, True, True])
+    return _alert_columns(rows.drop(columns="_order"))
+
+
+def latest_detection_run(store: Store) -> int | None:
+    """The latest run that finished detection and recorded its new alerts."""
+    row = store.conn.execute(
+        "SELECT MAX(id) FROM runs WHERE json_extract(counts, '$.new_alerts') IS NOT NULL").fetchone()
+    return row[0]
+
+
+def _alert_columns(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.copy()
+    for column in ("value", "expected", "lower", "upper", "score"):
+        rows[column] = pd.to_numeric(rows[column]).round(4)
+    return rows[ALERT_COLUMNS].reset_index(drop=True)
+
+
+def _number(value):
+    return None if value is None or pd.isna(value) else float(value)

@@ -2,16 +2,23 @@
 the library's errors into a one-line message (exit 1). See DESIGN.md, "CLI contract"."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import logging
+import signal
+import sqlite3
+import sys
+import threading
 from pathlib import Path
 
 import click
 
 from . import collectors, detect as detect_mod
-from .alerts import alerts as alerts_frame
+from .alerts import alerts as alerts_frame, new_alerts
 from .errors import TrackError
-from .jobs import demo_config, load_config, run_job
+from .jobs import collect_job, demo_config, detect_job, load_config, run_job
+from .locks import EXIT_BUSY
 from .output import FORMATS, write_frame
 from .report import write_report
 from .store import SEVERITIES, Store, default_db_path
@@ -29,14 +36,91 @@ def format_option(command):
 
 
 def handle_errors(command):
-    """Library errors become one line on stderr and exit code 1, never a traceback."""
+    """Library errors become one line on stderr and exit code 1 (75 when the database is busy
+    with another job), never a traceback."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except TrackError as error:
-            raise click.ClickException(str(error)) from error
+            exception = click.ClickException(str(error))
+            exception.exit_code = getattr(error, "exit_code", 1)
+            raise exception from error
+        except sqlite3.Error as error:  # only after the 60 s busy timeout, or a damaged file
+            raise click.ClickException(f"database error: {error} (is another program holding a write "
+                                       f"transaction open, or is the file damaged?)") from error
     return wrapper
+
+
+def wait_option(command):
+    """--wait SECONDS on commands that take the job lock."""
+    return click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+                        help=f"Wait this long for another job on the database to finish; "
+                             f"then exit {EXIT_BUSY}.")(command)
+
+
+def verbosity_option(command):
+    """--quiet / --verbose: how much a command says on stderr (errors are always said)."""
+    command = click.option("-v", "--verbose", "verbose", is_flag=True,
+                           help="Say more: every file, HTTP details, durations.")(command)
+    return click.option("-q", "--quiet", "quiet", is_flag=True, help="Print nothing but errors.")(command)
+
+
+def configure_logging(quiet: bool, verbose: bool) -> None:
+    level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING
+    logger = logging.getLogger("indicators")
+    logger.handlers[:] = [logging.StreamHandler(sys.stderr)]
+    logger.handlers[0].setFormatter(logging.Formatter("%(message)s"))
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+class TerminalProgress:
+    """A progress hook (`progress(stage, done, total)`) drawing click progress bars on stderr,
+    one per stage; silent when stderr is not a terminal or with --quiet."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bar, self.stage = None, None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if stage != self.stage:
+            self.close()
+            self.bar = click.progressbar(length=max(total, 1), label=stage, file=sys.stderr)
+            self.bar.__enter__()
+            self.stage = stage
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar, self.stage = None, None
+
+
+class Terminated(SystemExit):
+    """SIGTERM (systemd stop, a CI timeout) as an exception: the open transaction rolls back, the
+    run is recorded as failed with this message, and the exit code is 143 as the shell expects."""
+
+    def __str__(self) -> str:
+        return "terminated by SIGTERM"
+
+
+@contextlib.contextmanager
+def sigterm_stops_cleanly():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Terminated(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def open_store(db_path: Path | None) -> Store:
@@ -63,22 +147,17 @@ def collect():
 def _make_collect_command(name: str, collector_class):
     @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
     @click.option("--strict", is_flag=True, help="Any rejected row fails the file: nothing from it is imported (exit 1).")
+    @wait_option
+    @verbosity_option
     @db_option
     @handle_errors
-    def command(paths, strict, db_path):
-        with open_store(db_path) as store:
-            run_id = store.start_run(f"collect {name}", " ".join(map(str, paths)))
-            failures, summaries = [], []
-            for path in paths:
-                try:
-                    summary = collector_class().collect_file(store, path, strict=strict, run_id=run_id)
-                except TrackError as error:
-                    failures.append(str(error))
-                    click.echo(f"error: {error}", err=True)
-                    continue
-                summaries.append(summary.as_dict())
-                click.echo(summary.line())
-            store.finish_run(run_id, "failed" if failures else "ok", {"files": summaries}, "; ".join(failures))
+    def command(paths, strict, wait, quiet, verbose, db_path):
+        configure_logging(quiet, verbose)
+        progress = TerminalProgress(enabled=not quiet)
+        with sigterm_stops_cleanly(), open_store(db_path) as store:
+            summaries, failures = collect_job(store, name, paths, strict=strict, wait=wait, progress=progress,
+                                              echo=None if quiet else click.echo)
+        progress.close()
         if failures:
             raise SystemExit(1)
 
@@ -95,20 +174,25 @@ for _name, _class in collectors.COLLECTORS.items():
 @click.option("--detector", "detectors", multiple=True, type=click.Choice(sorted(detect_mod.DETECTORS)),
               help="Run only this detector (repeatable) [default: all].")
 @click.option("--indicator", default=None, help="Only series of this indicator.")
+@wait_option
+@verbosity_option
 @db_option
 @handle_errors
-def detect(detectors, indicator, db_path):
-    """Run detectors on every series and store the anomalies.
+def detect(detectors, indicator, wait, quiet, verbose, db_path):
+    """Run detectors on every series and store the anomalies; record the alerts that are new.
 
     Example: python track.py detect --indicator grain_price
     """
-    with open_store(db_path) as store:
-        run_id = store.start_run("detect", " ".join(detectors))
-        counts = detect_mod.run_detection(store, list(detectors) or None, run_id=run_id, indicator=indicator)
-        store.finish_run(run_id, "ok", counts)
+    configure_logging(quiet, verbose)
+    progress = TerminalProgress(enabled=not quiet)
+    with sigterm_stops_cleanly(), open_store(db_path) as store:
+        counts, new = detect_job(store, list(detectors) or None, indicator, progress=progress, wait=wait)
+    progress.close()
     flagged = {k.split(":")[1]: v for k, v in counts.items() if k.startswith("severity:") and k != "severity:normal"}
-    click.echo(f"{counts.get('series', 0)} series scored; flagged dates: "
-               + (", ".join(f"{flagged[s]} {s}" for s in SEVERITIES if s in flagged) or "none"))
+    if not quiet:
+        click.echo(f"{counts.get('series', 0)} series scored; flagged dates: "
+                   + (", ".join(f"{flagged[s]} {s}" for s in SEVERITIES if s in flagged) or "none")
+                   + f"; new alerts: {len(new)}")
 
 
 @cli.command()
@@ -117,15 +201,24 @@ def detect(detectors, indicator, db_path):
 @click.option("--detector", default=None, help="One detector's own rows instead of the consolidated view.")
 @click.option("--since", default=None, help="Only dates on or after this one (ISO).")
 @click.option("--severity", type=click.Choice(SEVERITIES[1:]), default=None, help="Only this severity or worse.")
+@click.option("--new", "only_new", is_flag=True,
+              help="Only the alerts the latest run (or detect) raised and no earlier run had seen.")
+@click.option("--run", "run_id", type=int, default=None, help="With --new: the alerts new in this run id.")
 @db_option
 @handle_errors
-def alerts(fmt, include_normal, detector, since, severity, db_path):
+def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, db_path):
     """Flagged (series, date) rows: value, expected, band, score, severity, explanation.
 
     Example: python track.py alerts --format csv --severity alert
+
+    Example: python track.py alerts --new    (what the last scheduled run found that is new)
     """
     with open_store(db_path) as store:
-        write_frame(alerts_frame(store, include_normal, detector, since, severity), fmt)
+        if only_new or run_id is not None:
+            frame = new_alerts(store, run_id, severity)
+            write_frame(frame[frame["date"] >= since] if since else frame, fmt)
+        else:
+            write_frame(alerts_frame(store, include_normal, detector, since, severity), fmt)
 
 
 @cli.command()
@@ -195,34 +288,66 @@ def rejects(fmt, db_path):
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="TOML job configuration [default: the bundled demo].")
+              help="TOML job configuration (see docs/scheduling.md) [default: the bundled demo].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Report folder [default: the config's, or reports/].")
 @click.option("--strict", is_flag=True, help="A file with any rejected row is not imported.")
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable run summary.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES[1:]), default=None,
+              help="Exit 3 when new alerts of at least this severity appeared (for cron and CI).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable run summary on stdout.")
+@wait_option
+@verbosity_option
 @db_option
 @handle_errors
-def run(config_path, out_dir, strict, as_json, db_path):
+def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db_path):
     """The scheduled job: collect the configured sources, detect, write the report.
 
-    Example: python track.py run    (the bundled demo)
+    Exit codes: 0 done; 1 a source or step failed; 3 new alerts at --fail-on severity or worse;
+    75 another job holds the database (see --wait).
+
+    Example: python track.py run --config track.toml --fail-on crisis --json
     """
+    configure_logging(quiet, verbose)
     config = load_config(config_path) if config_path else demo_config()
-    db = db_path or (Path(config.db) if config.db else None)
-    with open_store(db) as store:
-        echo = (lambda _line: None) if as_json else click.echo
-        result = run_job(store, config, out_dir, strict=strict, echo=echo)
+    db = db_path or default_db_path(config.db)
+    progress = TerminalProgress(enabled=not quiet)
+    with sigterm_stops_cleanly(), open_store(db) as store:
+        result = run_job(store, config, out_dir, strict=strict, progress=progress, wait=wait)
         db_file = store.path
+    progress.close()
+    code = result.exit_code(fail_on)
     if as_json:
-        click.echo(json.dumps({"run_id": result.run_id, "db": str(db_file), "files": [s.as_dict() for s in result.summaries],
-                               "detection": result.detection, "report": str(result.report),
-                               "errors": result.errors, "seconds": result.seconds}, indent=1))
-    else:
+        click.echo(json.dumps(dict(result.as_dict(fail_on), db=str(db_file), config=config.origin),
+                              indent=1, default=str))
+    elif not quiet:
+        for source in result.sources:  # (errors and, with --verbose, each file were logged as they happened)
+            click.echo(source.line())
         flagged = sum(v for k, v in result.detection.items() if k.startswith("severity:") and k != "severity:normal")
-        click.echo(f"detection: {result.detection.get('series', 0)} series, {flagged} flagged dates")
+        by_severity = result.new_alert_counts()
+        click.echo(f"detection: {result.detection.get('series', 0)} series, {flagged} flagged dates; new alerts: "
+                   + (", ".join(f"{by_severity[s]} {s}" for s in reversed(SEVERITIES) if s in by_severity) or "none"))
         click.echo(f"report written: {result.report}  (database: {db_file}, {result.seconds:.1f} s)")
-    if result.errors:
-        raise SystemExit(1)
+        if verbose:
+            click.echo("durations: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.durations.items()))
+    if code:
+        raise SystemExit(code)
+
+
+@cli.command()
+@click.argument("target", type=click.Path())
+@db_option
+@handle_errors
+def backup(target, db_path):
+    """Copy the database to TARGET with SQLite's online backup API (safe while jobs run).
+
+    TARGET is a file, or a folder (existing, or ending in /) for a time-stamped copy. The copy is checked with
+    PRAGMA integrity_check before it replaces TARGET.
+
+    Example: python track.py backup backups/
+    """
+    with open_store(db_path) as store:
+        written = store.backup(target)
+    click.echo(f"backup written: {written} ({written.stat().st_size / 1e6:.1f} MB, integrity ok)")
 
 
 def main():  # pragma: no cover

@@ -15,6 +15,8 @@ class InputError(TrackError):
 
     def __init__(self, path, reason: str, line: int | None = None, field: str | None = None):
         self.path = str(path)
+        # one line, always: a reason quoting input (a header cell with a line break) must not split it
+        reason = reason.replace("\r", "\\r").replace("\n", "\\n")
         self.reason = reason
         self.line = line
         self.field = field

@@ -1,63 +1,123 @@
 """The scheduled job: collect the configured sources, detect, report; every step recorded in `runs`.
 
 With no configuration it runs the bundled SIMULATED demo (`datasets/demo/`: a WFP HDX price file,
-a Kobo-style fuel-station survey export and a power outage log; see `demo_config`).
-A configuration is a TOML file:
+a Kobo-style fuel-station survey export and a power outage log; see `demo_config`). The
+configuration file is described in `indicators.config` and docs/scheduling.md.
 
-    db = "datasets/track.db"        # optional; --db and $TRACK_DB take precedence
-    reports = "reports"             # optional report folder
-    [[sources]]
-    kind = "csv"                    # a collector name
-    path = "data/*.csv"             # a path or glob, relative to the config file
+A job holds the database's job lock (`indicators.locks`) from start to end, so a second job
+waits or stops with exit code 75 instead of interleaving. Each file is imported in one
+transaction, so a job killed at any moment leaves whole files imported or not at all, and the
+next run completes the work (re-importing a file changes nothing). A source that fails (missing
+file, HTTP error, garbage) is reported and the job carries on with the others.
 """
 from __future__ import annotations
 
-import glob
+import contextlib
+import logging
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .collectors import COLLECTORS, get_collector
+import pandas as pd
+
+from .alerts import ALERT_COLUMNS, record_new_alerts
+from .collectors import COLLECTORS, Collector, get_collector
+from .config import JobConfig, Source, SourceSettings, load_config
 from .detect import run_detection
-from .errors import ConfigError, InputError
+from .errors import ConfigError, TrackError
+from .fetch import fetch, remember
+from .locks import close_dead_runs, job_lock
+from .output import json_records
 from .report import write_report
-from .store import Store
+from .store import SEVERITY_RANK, Store
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = PROJECT_ROOT / "datasets" / "demo"
-CONFIG_KEYS = {"db", "reports", "sources"}
-SOURCE_KEYS = {"kind", "path"}
+EXIT_OK, EXIT_ERROR, EXIT_NEW_ALERTS = 0, 1, 3
+log = logging.getLogger("indicators.jobs")
+
+__all__ = ["JobConfig", "JobResult", "Source", "SourceResult", "SourceSettings", "collect_job", "demo_config",
+           "detect_job", "load_config", "run_job"]
 
 
 @dataclass
-class Source:
+class SourceResult:
+    """What one configured source gave: its files' import summaries, or why it gave nothing."""
+
+    name: str
     kind: str
     path: str
+    status: str = "collected"  # collected, not_modified, unchanged (same bytes as last time) or failed
+    summaries: list = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    download: dict | None = None
+    seconds: float = 0.0
 
-    def files(self) -> list[Path]:
-        matches = sorted(glob.glob(self.path)) if glob.has_magic(self.path) else [self.path]
-        if not matches:
-            raise ConfigError(f"source {self.path!r} matches no file")
-        return [Path(m) for m in matches]
+    def totals(self) -> dict:
+        keys = ("rows_read", "new", "revised", "unchanged", "rejected")
+        return {k: sum(getattr(s, k) for s in self.summaries) for k in keys}
 
+    def line(self) -> str:
+        if self.errors:
+            more = f" (+{len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
+            return f"{self.name}: failed: {self.errors[0]}{more}"
+        if self.status != "collected":
+            return f"{self.name}: {self.status.replace('_', ' ')} since the last import, not parsed again"
+        t = self.totals()
+        return (f"{self.name}: {len(self.summaries)} file(s), {t['rows_read']} rows read; observations {t['new']} new, "
+                f"{t['revised']} revised, {t['unchanged']} unchanged; {t['rejected']} rejected")
 
-@dataclass
-class JobConfig:
-    sources: list[Source]
-    db: str | None = None
-    reports: str | None = None
-    origin: str = "bundled demo"
+    def as_dict(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "path": self.path, "status": self.status, **self.totals(),
+                "files": [s.as_dict() for s in self.summaries], "download": self.download,
+                "errors": self.errors, "seconds": self.seconds}
 
 
 @dataclass
 class JobResult:
     run_id: int
-    summaries: list = field(default_factory=list)
+    sources: list[SourceResult] = field(default_factory=list)
     detection: dict = field(default_factory=dict)
     report: Path | None = None
     seconds: float = 0.0
-    errors: list[str] = field(default_factory=list)
+    durations: dict = field(default_factory=dict)
+    new_alerts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ALERT_COLUMNS))
+
+    @property
+    def summaries(self) -> list:
+        return [s for source in self.sources for s in source.summaries]
+
+    @property
+    def errors(self) -> list[str]:
+        return [e for source in self.sources for e in source.errors]
+
+    def exit_code(self, fail_on: str | None = None) -> int:
+        """1 when a source failed; else 3 when new alerts of at least `fail_on` appeared; else 0."""
+        if self.errors:
+            return EXIT_ERROR
+        if fail_on and (self.new_alerts["severity"].map(SEVERITY_RANK) >= SEVERITY_RANK[fail_on]).any():
+            return EXIT_NEW_ALERTS
+        return EXIT_OK
+
+    def counts(self) -> dict:
+        totals = {"files": len(self.summaries), "rows_read": 0, "new": 0, "revised": 0, "unchanged": 0, "rejected": 0}
+        for source in self.sources:
+            for key, value in source.totals().items():
+                totals[key] += value
+        return totals
+
+    def new_alert_counts(self) -> dict:
+        return {k: int(v) for k, v in self.new_alerts["severity"].value_counts().items()}
+
+    def as_dict(self, fail_on: str | None = None) -> dict:
+        """The machine-readable run summary printed by `run --json`."""
+        return {"run_id": self.run_id, "status": "failed" if self.errors else "ok",
+                "exit_code": self.exit_code(fail_on), "sources": [s.as_dict() for s in self.sources],
+                "totals": self.counts(), "detection": self.detection,
+                "new_alerts": {"count": len(self.new_alerts), "by_severity": self.new_alert_counts(),
+                               "alerts": json_records(self.new_alerts)},
+                "report": str(self.report) if self.report else None, "errors": self.errors,
+                "durations": self.durations, "seconds": self.seconds}
 
 
 def demo_config() -> JobConfig:
@@ -68,69 +128,203 @@ def demo_config() -> JobConfig:
                               Source("outages", str(demo / "power_outage_log.csv"))])
 
 
-def load_config(path: str | Path) -> JobConfig:
-    path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such configuration file") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML ({error})") from None
-    unknown = set(raw) - CONFIG_KEYS
-    if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(CONFIG_KEYS))}")
-    sources = []
-    for number, entry in enumerate(raw.get("sources", []), start=1):
-        unknown = set(entry) - SOURCE_KEYS
-        if unknown:
-            raise ConfigError(f"{path}: sources[{number}]: unknown key(s) {', '.join(sorted(unknown))}")
-        if entry.get("kind") not in COLLECTORS:
-            raise ConfigError(f"{path}: sources[{number}]: kind must be one of {', '.join(sorted(COLLECTORS))}")
-        if not entry.get("path"):
-            raise ConfigError(f"{path}: sources[{number}]: path is required")
-        source_path = entry["path"]
-        if "://" not in source_path and not Path(source_path).is_absolute():
-            source_path = str(path.parent / source_path)
-        sources.append(Source(entry["kind"], source_path))
-    if not sources:
-        raise ConfigError(f"{path}: no [[sources]] configured")
-    return JobConfig(sources=sources, db=raw.get("db"), reports=raw.get("reports"), origin=str(path))
-
-
 def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, strict: bool = False,
-            echo=print) -> JobResult:
-    """Collect every source, run detection, write the report. A source that fails is reported
-    and the job carries on with the others; the result lists the errors."""
+            echo=None, progress=None, wait: float = 0.0) -> JobResult:
+    """Collect every source, run detection, write the report, record the new alerts.
+
+    Holds the job lock throughout (waiting up to `wait` seconds for another job, else
+    `LockBusyError`). `progress(stage, done, total)` is called as files and series are done;
+    `echo(line)` receives one line per imported file (progress is also logged to
+    `logging.getLogger("indicators")`)."""
     started = time.monotonic()
-    run_id = store.start_run("run", config.origin)
-    result = JobResult(run_id=run_id)
-    try:
-        for source in config.sources:
-            collector = get_collector(source.kind)
-            for path in source.files():
-                try:
-                    summary = collector.collect_file(store, path, strict=strict, run_id=run_id)
-                except InputError as error:
-                    result.errors.append(str(error))
-                    echo(f"error: {error}")
-                    continue
-                result.summaries.append(summary)
-                echo(summary.line())
-        result.detection = run_detection(store, run_id=run_id)
-        result.report = write_report(store, out_dir or config.reports or "reports")
-    except BaseException as error:
-        store.finish_run(run_id, "failed", _counts(result), message=str(error))
-        raise
-    result.seconds = round(time.monotonic() - started, 3)
-    store.finish_run(run_id, "failed" if result.errors else "ok", _counts(result), "; ".join(result.errors))
+    result = JobResult(run_id=0)
+    with _job(store, "run", config.origin, exclusive=True, wait=wait,
+              counts=lambda: dict(result.counts(), detection=result.detection)) as run_id:
+        result.run_id = run_id
+        with _timed(result, "collect"):
+            _collect_all(store, config, result, strict, echo, progress)
+        with _timed(result, "detect"):
+            result.detection = run_detection(store, run_id=run_id, progress=_stage(progress, "detecting"))
+        with _timed(result, "report"):
+            result.report = write_report(store, out_dir or config.reports or "reports")
+        result.seconds = round(time.monotonic() - started, 3)
+        result.durations["total"] = result.seconds
+        # The new alerts and the run's end are committed together: a job killed before this
+        # point raised nothing, so the next run reports the same alerts as new.
+        with store.transaction():
+            result.new_alerts = record_new_alerts(store, run_id)
+            store.finish_run(run_id, "failed" if result.errors else "ok", _run_counts(result),
+                             "; ".join(result.errors))
     return result
 
 
-def _counts(result: JobResult) -> dict:
-    totals = {"files": len(result.summaries), "new": 0, "revised": 0, "unchanged": 0, "rejected": 0}
-    for summary in result.summaries:
-        for key in ("new", "revised", "unchanged", "rejected"):
-            totals[key] += getattr(summary, key)
-    totals["detection"] = result.detection
-    totals["errors"] = len(result.errors)
-    return totals
+def collect_job(store: Store, kind: str, paths, strict: bool = False, wait: float = 0.0, progress=None,
+                echo=None) -> tuple[list, list[str]]:
+    """`track.py collect KIND PATH...`: import files under the shared job lock (collectors may
+    run side by side, but not during a run or detect). Returns (summaries, error messages);
+    a file that fails is reported and the others are still imported."""
+    summaries, failures = [], []
+    with _job(store, f"collect {kind}", " ".join(map(str, paths)), exclusive=False, wait=wait,
+              counts=lambda: {"files": [s.as_dict() for s in summaries]}) as run_id:
+        for done, path in enumerate(paths, start=1):
+            try:
+                summary = get_collector(kind).collect_file(store, Path(path), strict=strict, run_id=run_id)
+            except TrackError as error:
+                failures.append(str(error))
+                log.error("error: %s", error)
+                continue
+            finally:
+                if progress:
+                    progress("collecting", done, len(paths))
+            summaries.append(summary)
+            if echo:
+                echo(summary.line())
+        store.finish_run(run_id, "failed" if failures else "ok", {"files": [s.as_dict() for s in summaries]},
+                         "; ".join(failures))
+    return summaries, failures
+
+
+def detect_job(store: Store, detectors: list[str] | None = None, indicator: str | None = None,
+               progress=None, wait: float = 0.0) -> tuple[dict, pd.DataFrame]:
+    """`track.py detect`: run the detectors under the job lock and record the new alerts.
+    Returns (detection counts, new alerts)."""
+    arguments = " ".join(detectors or []) + (f" --indicator {indicator}" if indicator else "")
+    with _job(store, "detect", arguments.strip(), exclusive=True, wait=wait) as run_id:
+        counts = run_detection(store, detectors, run_id=run_id, indicator=indicator,
+                               progress=_stage(progress, "detecting"))
+        with store.transaction():
+            new = record_new_alerts(store, run_id)
+            store.finish_run(run_id, "ok", dict(counts, new_alerts=len(new)))
+    return counts, new
+
+
+@contextlib.contextmanager
+def _job(store: Store, command: str, arguments: str, exclusive: bool, wait: float, counts=dict):
+    """Take the job lock, close the runs of dead processes, and record this run; the body must
+    finish the run. On any exception (SIGTERM included) the run is recorded as failed."""
+    with job_lock(store.path, exclusive=exclusive, wait=wait, on_wait=log.warning):
+        close_dead_runs(store)
+        run_id = store.start_run(command, arguments)
+        try:
+            yield run_id
+        except BaseException as error:
+            store.finish_run(run_id, "failed", counts(), message=f"{type(error).__name__}: {error}")
+            raise
+
+
+def collector_for(source: Source) -> Collector:
+    """The registered collector for `source.kind`, with the source's settings applied to the rows
+    it parses (renamed locations, series metadata), whatever the collector."""
+    if source.kind not in COLLECTORS:
+        raise ConfigError(f"source {source.label}: unknown collector kind {source.kind!r}; "
+                          f"known: {', '.join(sorted(COLLECTORS))}")
+    collector = COLLECTORS[source.kind]()
+    if source.settings != SourceSettings():
+        parse = collector.read
+
+        def read(path):
+            parsed = parse(path)
+            parsed.rows = source.settings.apply(parsed.rows)
+            return parsed
+        collector.read = read  # collect_file validates and stores what `read` returns
+    return collector
+
+
+def raw_folder(store: Store, config: JobConfig) -> Path:
+    """Where downloads are kept: the config's `raw`, else `raw/` beside the database."""
+    if config.raw:
+        return Path(config.raw)
+    base = Path("datasets") if str(store.path) == ":memory:" else Path(store.path).parent
+    return base / "raw"
+
+
+def _collect_all(store: Store, config: JobConfig, result: JobResult, strict: bool, echo, progress) -> None:
+    plans = []
+    for source in config.sources:
+        outcome = SourceResult(name=source.label, kind=source.kind, path=source.path)
+        result.sources.append(outcome)
+        try:
+            files = None if source.is_url else source.files()
+            collector = collector_for(source)
+        except TrackError as error:
+            files, collector = [], None
+            outcome.errors.append(str(error))
+            log.error("error: %s: %s", source.label, error)
+        plans.append((source, outcome, collector, files))
+    total = sum(1 if files is None else len(files) for *_, files in plans)
+    tick = _stage(progress, "collecting") or (lambda done, total: None)
+    done = 0
+    for source, outcome, collector, files in plans:
+        started = time.monotonic()
+        if files is None:
+            _collect_url(store, config, source, outcome, collector, strict, result.run_id, echo)
+            done += 1
+            tick(done, total)
+        for path in files or []:
+            _collect_file(store, collector, path, source, outcome, strict, result.run_id, echo)
+            done += 1
+            tick(done, total)
+        if outcome.errors:
+            outcome.status = "failed"
+        outcome.seconds = round(time.monotonic() - started, 3)
+
+
+def _collect_url(store, config, source, outcome, collector, strict, run_id, echo) -> None:
+    fingerprint = _fingerprint(source, strict)
+    try:
+        download = fetch(store, source.path, raw_folder(store, config), source.label, timeout=source.timeout,
+                         retries=source.retries, keep=source.keep, fingerprint=fingerprint)
+    except TrackError as error:
+        outcome.errors.append(str(error))
+        log.error("error: %s: %s", source.label, error)
+        return
+    outcome.download = download.as_dict()
+    log.debug("%s: %s %s (%d bytes, %d attempt(s), %.2f s)", source.label, source.path, download.status,
+              download.size, download.attempts, download.seconds)
+    if download.status != "downloaded":
+        outcome.status = download.status
+        log.info("%s: %s, not parsed again", source.label, download.status.replace("_", " "))
+        return
+    if _collect_file(store, collector, download.path, source, outcome, strict, run_id, echo):
+        remember(store, download, source.label, fingerprint)
+
+
+def _collect_file(store, collector, path, source, outcome, strict, run_id, echo) -> bool:
+    try:
+        summary = collector.collect_file(store, Path(path), strict=strict or source.strict, run_id=run_id)
+    except TrackError as error:
+        outcome.errors.append(str(error))
+        log.error("error: %s: %s", source.label, error)
+        return False
+    except Exception as error:  # a collector bug on odd input must not stop the other sources
+        outcome.errors.append(f"{path}: unexpected {type(error).__name__} in the {source.kind} collector: {error}")
+        log.error("error: %s: %s", source.label, outcome.errors[-1])
+        log.debug("the collector's traceback, for a bug report:", exc_info=True)
+        return False
+    outcome.summaries.append(summary)
+    log.info("%s", summary.line())
+    if echo:
+        echo(summary.line())
+    return True
+
+
+def _fingerprint(source: Source, strict: bool) -> str:
+    return f"{source.kind}:{int(strict or source.strict)}:{source.settings.fingerprint()}"
+
+
+def _stage(progress, label: str):
+    return (lambda done, total: progress(label, done, total)) if progress else None
+
+
+@contextlib.contextmanager
+def _timed(result: JobResult, stage: str):
+    started = time.monotonic()
+    yield
+    result.durations[stage] = round(time.monotonic() - started, 3)
+
+
+def _run_counts(result: JobResult) -> dict:
+    return dict(result.counts(), detection=result.detection, errors=len(result.errors),
+                new_alerts=len(result.new_alerts), new_alerts_by_severity=result.new_alert_counts(),
+                durations=result.durations)
+

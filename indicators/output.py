@@ -15,8 +15,7 @@ def write_frame(frame: pd.DataFrame, fmt: str, stream=None) -> None:
     if fmt == "csv":
         frame.to_csv(stream, index=False, lineterminator="\n")
     elif fmt == "json":
-        records = [{k: _json_value(v) for k, v in row.items()} for row in frame.to_dict("records")]
-        json.dump(records, stream, ensure_ascii=False, indent=1)
+        json.dump(json_records(frame), stream, ensure_ascii=False, indent=1)
         stream.write("\n")
     else:
         if frame.empty:
@@ -25,6 +24,11 @@ def write_frame(frame: pd.DataFrame, fmt: str, stream=None) -> None:
         with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250,
                                "display.max_colwidth", 120):
             stream.write(frame.to_string(index=False) + "\n")
+
+
+def json_records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as JSON-ready dicts (NaN becomes null, numpy scalars become Python numbers)."""
+    return [{k: _json_value(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _json_value(value):

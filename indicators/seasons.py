@@ -27,6 +27,11 @@ def _calendars() -> dict:
     return tomllib.loads(text)
 
 
+def zones() -> list[str]:
+    """The zones `crop_calendar.toml` defines."""
+    return sorted(_calendars())
+
+
 def crop_of(item: str) -> str:
     """'rice (imported)' -> 'rice'; 'Millet' -> 'millet'."""
     return (item or "").split("(")[0].strip().lower()

@@ -8,7 +8,8 @@ Tables (see DESIGN.md, "Data model"):
 - `anomalies`: detector output per (series, date, detector);
 - `detection_status`: per (series, detector): scored, or why not (for example not enough history);
 - `imports`: one row per imported file and run (checksum, counts);
-- `runs`: one row per command run (start, end, status, counts).
+- `runs`: one row per command run (start, end, status, counts);
+- `run_alerts`: the alerts each detection run raised for the first time (`alerts --new`).
 
 Writes go through `Store.transaction()`, which takes the write lock up front (`BEGIN IMMEDIATE`)
 so that concurrent writers wait on the busy timeout instead of failing half-way.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
 import sqlite3
 from datetime import datetime, timezone
@@ -147,6 +149,22 @@ CREATE TABLE IF NOT EXISTS runs (
     pid INTEGER,
     host TEXT
 );
+CREATE TABLE IF NOT EXISTS run_alerts (
+    run_id INTEGER NOT NULL,
+    series_id INTEGER NOT NULL REFERENCES series(id),
+    date TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    detector TEXT NOT NULL DEFAULT '',
+    value REAL,
+    expected REAL,
+    lower REAL,
+    upper REAL,
+    score REAL,
+    explanation TEXT NOT NULL DEFAULT '',
+    raised_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, series_id, date)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS run_alerts_series_date ON run_alerts (series_id, date);
 """
 
 
@@ -155,8 +173,9 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def default_db_path() -> Path:
-    return Path(os.environ.get("TRACK_DB") or DEFAULT_DB)
+def default_db_path(fallback: str | Path | None = None) -> Path:
+    """$TRACK_DB, else `fallback` (a job configuration's `db`), else datasets/track.db."""
+    return Path(os.environ.get("TRACK_DB") or fallback or DEFAULT_DB)
 
 
 class Store:
@@ -176,15 +195,53 @@ class Store:
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            with self.transaction():
-                for statement in filter(str.strip, SCHEMA.split(";")):
-                    conn.execute(statement)
+            # Only a database that lacks part of the schema takes the write lock here, so that
+            # readers open at once while another process is writing.
+            if not self._has_schema():
+                with self.transaction():
+                    for statement in filter(str.strip, SCHEMA.split(";")):
+                        conn.execute(statement)
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.path}: cannot open the database ({error})") from error
 
     @property
     def conn(self) -> sqlite3.Connection:
         return self.db.conn
+
+    def _has_schema(self) -> bool:
+        names = set(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", SCHEMA))
+        present = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master")}
+        return names <= present
+
+    def backup(self, target: str | Path) -> Path:
+        """Copy the database to `target` (a file, or a folder, existing or ending in "/", for a
+        time-stamped file) with SQLite's online backup API: a consistent snapshot even while other
+        processes write. The copy is written beside the target, checked with `integrity_check`,
+        then renamed into place, so `target` is never a partial copy."""
+        as_folder = str(target).endswith(("/", os.sep))
+        target = Path(target)
+        if as_folder or target.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            target = target / f"{self.path.stem}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.db"
+        if str(self.path) != ":memory:" and target.resolve() == self.path.resolve():
+            raise StoreError(f"{target}: a backup cannot overwrite the database itself")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.part-{os.getpid()}")
+        try:
+            copy = sqlite3.connect(str(partial))
+            try:
+                self.conn.backup(copy)
+                check = copy.execute("PRAGMA integrity_check").fetchone()[0]
+            finally:
+                copy.close()
+            if check != "ok":
+                raise StoreError(f"{target}: the copy failed its integrity check ({check})")
+            os.replace(partial, target)
+        except sqlite3.Error as error:
+            raise StoreError(f"{target}: backup failed ({error})") from error
+        finally:
+            partial.unlink(missing_ok=True)
+        return target
 
     def close(self) -> None:
         self.conn.close()
@@ -246,6 +303,10 @@ class Store:
             columns = ", ".join(SERIES_KEY + list(meta) + ["created_at", "updated_at"])
             marks = ", ".join("?" * (len(SERIES_KEY) + len(meta) + 2))
             fill = ", ".join(
+                # metadata is merged key by key, so settings added later (a crop calendar zone) reach old series
+                "metadata = CASE WHEN json_valid(series.metadata) AND json_valid(excluded.metadata) "
+                "THEN json_patch(series.metadata, excluded.metadata) WHEN series.metadata IS NULL "
+                "OR series.metadata IN ('', '{}') THEN excluded.metadata ELSE series.metadata END" if k == "metadata" else
                 f"{k} = CASE WHEN series.{k} IS NULL OR series.{k} IN ('', '{{}}') THEN excluded.{k} ELSE series.{k} END"
                 for k in meta
             )

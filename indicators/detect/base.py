@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import catalog
+from .. import catalog, seasons
 from ..catalog import Indicator
 
 OUTPUT_COLUMNS = ["date", "value", "expected", "lower", "upper", "score", "severity", "explanation"]
@@ -32,6 +32,14 @@ class SeriesInfo:
     unit: str = ""
     frequency: str = ""
     series_id: int | None = None
+    # series metadata (JSON in the store), e.g. a job's per-source zone and crop_calendar settings
+    metadata: dict = field(default_factory=dict, compare=False)
+
+    def crop_calendar(self):
+        """The crop calendar for this series' item, honouring a `zone` and `crop_calendar`
+        override in its metadata (see `seasons.calendar_for`); None when none applies."""
+        return seasons.calendar_for(self.item, self.metadata.get("zone") or seasons.DEFAULT_ZONE,
+                                    self.metadata.get("crop_calendar"))
 
     @property
     def definition(self) -> Indicator:

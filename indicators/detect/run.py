@@ -1,6 +1,7 @@
 """Run detectors over the stored series and write their output back to the store."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from ..store import Store
@@ -8,10 +9,11 @@ from .base import OUTPUT_COLUMNS, SeriesInfo
 
 
 def run_detection(store: Store, detectors: list[str] | None = None, run_id: int | None = None,
-                  indicator: str | None = None) -> dict:
+                  indicator: str | None = None, progress=None) -> dict:
     """Score every series (or one indicator's) with every detector (or the named ones).
 
-    Each series' output replaces that detector's earlier output in one transaction."""
+    Each series' output replaces that detector's earlier output in one transaction.
+    `progress(done, total)` is called after each series (a progress bar's hook)."""
     from . import DETECTORS, get_detector
 
     chosen = [get_detector(name) for name in (detectors or list(DETECTORS))]
@@ -19,7 +21,8 @@ def run_detection(store: Store, detectors: list[str] | None = None, run_id: int 
     counts = Counter()
     for row in series.itertuples(index=False):
         info = SeriesInfo(indicator=row.indicator, location=row.location, item=row.item,
-                          price_type=row.price_type, unit=row.unit, frequency=row.frequency, series_id=row.id)
+                          price_type=row.price_type, unit=row.unit, frequency=row.frequency, series_id=row.id,
+                          metadata=_metadata(row.metadata))
         values = store.values(row.id)
         for detector in chosen:
             if not detector.applies(info):
@@ -33,4 +36,14 @@ def run_detection(store: Store, detectors: list[str] | None = None, run_id: int 
             for severity, n in result.frame["severity"].value_counts().items():
                 counts[f"severity:{severity}"] += int(n)
         counts["series"] += 1
+        if progress:
+            progress(counts["series"], len(series))
     return dict(counts)
+
+
+def _metadata(text) -> dict:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
