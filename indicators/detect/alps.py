@@ -65,10 +65,11 @@ class Alps(Detector):
         frame["severity"] = phase(frame["score"], self.thresholds)
         label, unit = info.label(), info.unit
         frame["explanation"] = [
-            f"{label}, {r.date}: {format_value(r.value, unit)}, ALPS {r.score:.2f} ({r.severity}): "
-            f"{relative(r.value, r.expected, unit)} the trend-and-season estimate of {format_value(r.expected, unit)}"
-            + (f"; {comparison}" if (comparison := compared_with_past(r.value, r.last_year, r.average, unit)) else "")
-            + "."
-            for r in frame.itertuples(index=False)]
+            f"{label}, {date}: {format_value(value, unit)}, ALPS {score:.2f} ({severity}): "
+            f"{relative(value, expected, unit)} the trend-and-season estimate of {format_value(expected, unit)}"
+            + ("" if severity == "normal" or not (comparison := compared_with_past(value, year, average, unit))
+               else f"; {comparison}") + "."
+            for date, value, expected, score, severity, year, average in zip(*(frame[c].tolist() for c in (
+                "date", "value", "expected", "score", "severity", "last_year", "average")))]
         return DetectionResult("scored", f"{count} months scored (whole-series fit, sd of residuals "
                                          f"{format_value(spread, unit)})", frame.drop(columns=["last_year", "average"]))

@@ -9,7 +9,8 @@ before t, and a robust scale, computed for all t at once with numpy (no model re
 2. level: a Theil-Sen line through the last `LEVEL_WINDOW` seasonally adjusted values, evaluated
    at t (medians, so an outlier or a gap does not move it);
 3. scale: 1.4826 x the median absolute deviation of the baseline's own past one-step forecast
-   errors (before enough of them exist, of the line's residuals, inflated).
+   errors, widened by 1 + 1/sqrt(number of errors) for the uncertainty of that estimate (before
+   12 errors exist: the line's residuals, doubled).
 
 Prices and other positive rates are modelled in logs (multiplicative seasonality).
 """
@@ -28,8 +29,9 @@ from .base import PERIODS
 LEVEL_WINDOW = {"monthly": 24, "weekly": 26, "daily": 21, "hourly": 48}
 SEASON_CYCLES = {"monthly": 5, "weekly": 3, "daily": 8, "hourly": 14}
 SCALE_WINDOW = {"monthly": 120, "weekly": 156, "daily": 120, "hourly": 24 * 28}
+TRENDED = {"monthly"}  # inflation moves prices within the level window; daily series have no such trend
 MIN_ERRORS = 12  # past forecast errors needed before they set the scale
-COLD_START_INFLATION = 1.5  # in-window residuals understate one-step forecast errors
+COLD_START_INFLATION = 2.0  # in-window residuals understate one-step forecast errors
 MAD_TO_SD = 1.4826
 
 
@@ -62,7 +64,10 @@ class Baseline:
 
 
 def uses_log(unit: str, values: pd.Series) -> bool:
-    return units.dimension_of(unit) in ("price/mass", "price/volume", "rate") and bool((values.dropna() > 0).all())
+    """Prices, rates and durations (queues, outages) vary in proportion to their level: logs,
+    as long as every value is positive. Shares (availability) stay in levels."""
+    return (units.dimension_of(unit) in ("price/mass", "price/volume", "rate", "duration", "duration/day")
+            and bool((values.dropna() > 0).all()))
 
 
 def needed_observations(frequency: str) -> int:
@@ -109,6 +114,8 @@ def _fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
     adjusted = recent - np.take_along_axis(profile, recent_phase, axis=1)
     first, second = np.triu_indices(window, 1)
     slope = nanmedian_rows((adjusted[:, second] - adjusted[:, first]) / (second - first))
+    if frequency not in TRENDED:
+        slope = np.zeros(n)
     offsets = np.arange(window) - window  # positions relative to t
     level = nanmedian_rows(adjusted - slope[:, None] * offsets[None, :])
     enough = (~np.isnan(adjusted)).sum(axis=1) >= window // 2
@@ -124,7 +131,10 @@ def _fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
     past = sliding_window_view(np.concatenate([np.full(scale_window, np.nan), errors]), scale_window)[:n]
     past_scale = MAD_TO_SD * _mad(past)
     count = (~np.isnan(past)).sum(axis=1)
-    scale = np.where(count >= MIN_ERRORS, np.fmax(past_scale, spread), spread * COLD_START_INFLATION)
+    # A scale estimated from few errors is itself uncertain: widen it by 1/sqrt(count) (about what a
+    # predictive t interval adds), so the first years of a series do not raise most false alarms.
+    uncertainty = 1.0 + 1.0 / np.sqrt(np.maximum(count, 1))
+    scale = np.where(count >= MIN_ERRORS, np.fmax(past_scale * uncertainty, spread), spread * COLD_START_INFLATION)
     # A floor keeps a near-constant history from turning every wobble into a crisis.
     floor = 0.005 if use_log else 0.01 * np.maximum(np.abs(level), 1e-3)
     scale = np.fmax(scale, floor)

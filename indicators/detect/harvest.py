@@ -11,25 +11,29 @@ the same month last year and with the 5-year average, as FEWS NET does. Past dat
 from __future__ import annotations
 
 import calendar
+import warnings
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import seasons
 from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, orient
-from .baseline import MAD_TO_SD
+from .baseline import MAD_TO_SD, nanmedian_rows
 from .explain import compared_with_past, format_value, same_month_references
 from .severity import phase
 
+REFERENCE_MONTHS = 2  # the pre-harvest level: mean of the two months before the harvest
 SEASONS = 10  # earlier seasons that define the usual change
 MIN_SEASONS = 3
-MIN_SPREAD = 0.03  # log points: year-to-year noise below 3% is not believed from a few seasons
+MIN_SPREAD = 0.02  # log points: a floor for very smooth series
+SPREAD_WINDOW = 120  # months of earlier changes behind the spread
 
 
 class HarvestSeasonality(Detector):
     name = "harvest"
     title = "Harvest seasonality (crop calendars)"
-    thresholds = {"stress": 1.5, "alert": 2.5, "crisis": 4.0}
+    thresholds = {"stress": 1.5, "alert": 2.25, "crisis": 4.0}
     band_width = 2.0
     zone = seasons.DEFAULT_ZONE
     method = (
@@ -56,55 +60,98 @@ class HarvestSeasonality(Detector):
         logs = np.log(np.where(prices > 0, prices, np.nan))
         months = regular.index.month.to_numpy()
         reference_month = (crop_calendar.harvest[0] - 2) % 12 + 1
-        rows = []
+        parts = []
         for harvest_month in crop_calendar.harvest:
             offset = (harvest_month - reference_month) % 12
-            positions = np.flatnonzero((months == harvest_month) & (np.arange(len(prices)) >= offset))
-            changes = logs[positions] - logs[positions - offset]
-            for k, position in enumerate(positions):
-                earlier = changes[max(0, k - SEASONS):k]
-                earlier = earlier[~np.isnan(earlier)]
-                if np.isnan(changes[k]) or len(earlier) < MIN_SEASONS:
-                    continue
-                usual = float(np.median(earlier))
-                spread = max(MAD_TO_SD * float(np.median(np.abs(earlier - usual))), MIN_SPREAD)
-                rows.append((position, position - offset, changes[k], usual, spread, len(earlier)))
+            change, usual, spread, count, reference = _usual_change(logs, offset, int(months[0]) - 1)
+            positions = np.flatnonzero((months == harvest_month) & ~np.isnan(change) & ~np.isnan(usual)
+                                       & ~np.isnan(spread))
+            parts.append(pd.DataFrame({"position": positions, "reference": reference[positions],
+                                       "change": change[positions], "usual": usual[positions],
+                                       "spread": spread[positions], "count": count[positions]}))
+        table = pd.concat(parts, ignore_index=True).sort_values("position")
         observed = int(regular.notna().sum())
-        if not rows:
+        if table.empty:
             return DetectionResult(
                 "insufficient_history",
                 f"not enough history: {observed} monthly observations; harvest seasonality needs the change since "
                 f"{calendar.month_name[reference_month]} in {MIN_SEASONS} earlier harvests")
-        rows.sort()
-        position, reference, change, usual, spread, count = (np.array(c) for c in zip(*rows))
-        base = prices[reference]
+        position, reference = table["position"].to_numpy(), table["reference"].to_numpy()
+        change, usual, spread = (table[c].to_numpy() for c in ("change", "usual", "spread"))
+        base = np.exp(reference)
         score = orient((change - usual) / spread, info.definition.bad_direction)
         last_year, average = same_month_references(prices)
         frame = pd.DataFrame({
-            "date": np.array(date_labels(regular.index, frequency))[position], "value": prices[position],
+            "date": np.array(date_labels(regular.index, frequency), dtype=object)[position], "value": prices[position],
             "expected": base * np.exp(usual), "lower": base * np.exp(usual - self.band_width * spread),
             "upper": base * np.exp(usual + self.band_width * spread), "score": score,
         })
         frame["severity"] = phase(frame["score"], self.thresholds)
         crop = crop_calendar.crop.capitalize() if crop_calendar.crop else "The price"
+        first_month = (reference_month - REFERENCE_MONTHS) % 12 + 1
+        label, unit = info.label(), info.unit
+        from_month = f"its {calendar.month_name[first_month]}-{calendar.month_name[reference_month]} level"
         frame["explanation"] = [
-            self._explain(info, row, crop, calendar.month_name[reference_month],
-                          calendar.month_name[months[p]], c, u, n, last_year[p], average[p])
-            for row, p, c, u, n in zip(frame.itertuples(index=False), position, change, usual, count)]
+            self._explain(f"{label}, {date}: {format_value(value, unit)}", unit, value, severity, score, crop,
+                          from_month, calendar.month_name[months[p]], c, u, int(n), last_year[p], average[p])
+            for date, value, severity, score, p, c, u, n in zip(
+                *(frame[c].tolist() for c in ("date", "value", "severity", "score")), position.tolist(),
+                change.tolist(), usual.tolist(), table["count"].tolist())]
         return DetectionResult("scored", f"{len(frame)} harvest months scored", frame)
 
-    def _explain(self, info, row, crop, from_month, to_month, change, usual, seasons_used, last_year, average) -> str:
-        unit = info.unit
+    @staticmethod
+    def _explain(head, unit, value, severity, score, crop, from_month, to_month, change, usual, seasons_used,
+                 last_year, average) -> str:
         usual_pct, this_pct = (np.exp(usual) - 1) * 100, (np.exp(change) - 1) * 100
         usually = f"usually {'falls' if usual_pct < 0 else 'rises'} {abs(usual_pct):.0f}%"
         this_year = f"this year it {'fell' if this_pct < 0 else 'rose'} {abs(this_pct):.0f}%"
-        text = (f"{info.label()}, {row.date}: {format_value(row.value, unit)}. {crop} {usually} from {from_month} "
-                f"to {to_month} (median of {seasons_used} earlier harvests); {this_year}")
-        if row.severity == "normal":
-            text += ", within the usual range"
-        elif usual_pct < 0 and this_pct > usual_pct:
-            text += f": prices did not fall at harvest as usual (score {row.score:.1f}, {row.severity})"
+        text = (f"{head}. {crop} {usually} from {from_month} to {to_month} (median of {seasons_used} earlier "
+                f"harvests); {this_year}")
+        if severity == "normal":
+            return text + ", within the usual range."
+        if usual_pct < 0 and this_pct > usual_pct:
+            text += f": prices did not fall at harvest as usual (score {score:.1f}, {severity})"
         else:
-            text += f" (score {row.score:.1f}, {row.severity})"
-        comparison = compared_with_past(row.value, last_year, average, unit)
+            text += f" (score {score:.1f}, {severity})"
+        comparison = compared_with_past(value, last_year, average, unit)
         return text + (f"; {comparison}" if comparison else "") + "."
+
+
+def _usual_change(logs: np.ndarray, offset: int, first_column: int):
+    """For every position: the log change over `offset` months, its usual value (median of the same
+    calendar month in up to `SEASONS` earlier years, at least `MIN_SEASONS`), the robust spread of
+    all earlier changes of that length around their usual values (pooled over calendar months:
+    a few seasons alone say little about spread), and the number of seasons behind the median."""
+    n = len(logs)
+    # The pre-harvest level: the mean of the last REFERENCE_MONTHS months before the harvest (one
+    # noisy month would make every harvest month of the season look odd).
+    lagged = np.full((REFERENCE_MONTHS, n), np.nan)
+    for back in range(REFERENCE_MONTHS):
+        lag = offset + back
+        if n > lag:
+            lagged[back, lag:] = logs[:n - lag]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        reference = np.nanmean(lagged, axis=0)
+    change = logs - reference
+    rows = -(-(first_column + n) // 12)
+    grid = np.full(rows * 12, np.nan)
+    grid[first_column:first_column + n] = change
+    grid = grid.reshape(rows, 12)
+    earlier = sliding_window_view(np.vstack([np.full((SEASONS, 12), np.nan), grid]), SEASONS, axis=0)[:rows]
+    count = (~np.isnan(earlier)).sum(axis=-1)
+    usual = np.where(count >= MIN_SEASONS, nanmedian_rows(earlier), np.nan)
+    usual = usual.reshape(-1)[first_column:first_column + n]
+    count = count.reshape(-1)[first_column:first_column + n]
+    deviation = change - usual
+    past = sliding_window_view(np.concatenate([np.full(SPREAD_WINDOW, np.nan), deviation]), SPREAD_WINDOW)[:n]
+    enough = (~np.isnan(past)).sum(axis=1) >= 12
+    centre = nanmedian_rows(past)
+    spread = MAD_TO_SD * nanmedian_rows(np.abs(past - centre[:, None]))
+    # The usual change is a median of a few seasons and uncertain itself (variance of a median:
+    # about pi/2 x sigma^2 / count): widen the spread to the predictive one.
+    spread = np.fmax(spread, MIN_SPREAD) * np.sqrt(1.0 + (np.pi / 2) / np.maximum(count, 1))
+    spread = np.where(enough, spread, np.nan)
+    return change, usual, spread, count, reference
+
+

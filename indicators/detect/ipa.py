@@ -69,11 +69,12 @@ class PriceAnomalyIndicator(Detector):
         frame["severity"] = phase(frame["score"], self.thresholds)
         label, unit = info.label(), info.unit
         frame["explanation"] = [
-            f"{label}, {r.date}: {format_value(r.value, unit)}, IPA {r.score:.2f} ({VERDICT[r.severity]}): "
-            f"compound growth {r.quarterly * 100:+.1f}%/month over 3 months and {r.annual * 100:+.1f}%/month over "
-            f"12 months" + (f"; {comparison}" if (comparison := compared_with_past(
-                r.value, r.last_year, r.average, unit)) else "") + "."
-            for r in frame.itertuples(index=False)]
+            f"{label}, {date}: {format_value(value, unit)}, IPA {score:.2f} ({VERDICT[severity]}): compound growth "
+            f"{quarterly * 100:+.1f}%/month over 3 months and {annual * 100:+.1f}%/month over 12 months"
+            + ("" if severity == "normal" or not (comparison := compared_with_past(value, year, average, unit))
+               else f"; {comparison}") + "."
+            for date, value, score, severity, quarterly, annual, year, average in zip(*(frame[c].tolist() for c in (
+                "date", "value", "score", "severity", "quarterly", "annual", "last_year", "average")))]
         frame = frame.drop(columns=["quarterly", "annual", "last_year", "average"])
         return DetectionResult("scored", f"{len(frame)} of {count} months scored", frame)
 

@@ -2,8 +2,8 @@
 
 On top of the past-only seasonal baseline (`baseline.fit`), a one-sided CUSUM (Page, 1954) of
 the standardised forecast errors in the bad direction, S_t = max(0, S_{t-1} + z_t - k), raises
-an alarm when S_t >= h and at least two points of the run deviate by `PERSIST` scales (one outlier
-is a spike, not a shift). The alarm date gets `alert` (`crisis` when the level already sits
+an alarm when S_t >= h and the last two observations both deviate by `PERSIST` scales (one
+outlier is a spike, not a shift; a slow wander of autocorrelated noise is not one either). The alarm date gets `alert` (`crisis` when the level already sits
 `CRISIS_SIZE` scales away; a shift that deepens to that size later gets one `crisis` row then). From then on the detector compares each value with the pre-shift
 reference frozen at the run's first point: while the shift persists the rows are `stress`
 ("continues", not a fresh alarm); the first date where the median of the last few deviations is
@@ -21,7 +21,7 @@ from .explain import format_value, relative
 
 ALLOWANCE = 1.0  # k: deviations under one scale do not accumulate
 ALARM = 5.0  # h
-PERSIST = 2.0
+PERSIST = 3.0
 CRISIS_SIZE = 8.0
 END = 1.5
 END_POINTS = {"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}
@@ -37,8 +37,8 @@ class RegimeShift(Detector):
     band_width = 2.0
     method = (
         "A one-sided CUSUM (Page) of the seasonal baseline's standardised forecast errors in the bad "
-        f"direction, with allowance {ALLOWANCE:g} and decision threshold {ALARM:g} scales, needing at least two "
-        f"points beyond {PERSIST:g} scales so that a single spike is not called a shift. The start of a "
+        f"direction, with allowance {ALLOWANCE:g} and decision threshold {ALARM:g} scales, needing the last two "
+        f"observations beyond {PERSIST:g} scales so that a single spike is not called a shift. The start of a "
         f"shift is flagged once (alert; crisis if the level is already {CRISIS_SIZE:g} scales away, or once "
         "more on the date it deepens to that size); while "
         "it lasts each date is compared with the pre-shift expectation frozen at its start and marked stress "
@@ -92,7 +92,7 @@ class RegimeShift(Detector):
                 if updated > 0 and cusum == 0:
                     run_start, strong = t, 0
                 cusum = updated
-                strong += score >= PERSIST
+                strong = strong + 1 if score >= PERSIST else 0  # consecutive strong deviations
                 if cusum >= ALARM and strong >= 2:
                     origin, recent = run_start, []
                     reference = frozen(origin, t)
@@ -126,31 +126,35 @@ class RegimeShift(Detector):
             "upper": np.clip(fitted.to_units(expected + self.band_width * scale), *bounds),
             "score": np.array(out["score"], dtype="float64"), "severity": out["severity"],
         })
+        label, unit = info.label(), info.unit
         frame["explanation"] = [
-            self._explain(info, row, kind, labels[start] if start >= 0 else "", p - start, frequency)
-            for row, kind, start, p in zip(frame.itertuples(index=False), out["kind"], out["origin"], position)]
+            self._explain(f"{label}, {date}: {format_value(value, unit)}", unit, value, expected, score, severity,
+                          kind, labels[start] if start >= 0 else "", p - start, frequency)
+            for date, value, expected, score, severity, kind, start, p in zip(
+                *(frame[c].tolist() for c in ("date", "value", "expected", "score", "severity")),
+                out["kind"], out["origin"], position.tolist())]
         shifts = out["kind"].count("start")
         return DetectionResult("scored", f"{len(frame)} of {observed} observations scored; {shifts} level shift(s)",
                                frame)
 
-    def _explain(self, info: SeriesInfo, row, kind: str, onset: str, elapsed: int, frequency: str) -> str:
-        unit = info.unit
-        head = f"{info.label()}, {row.date}: {format_value(row.value, unit)}"
+    @staticmethod
+    def _explain(head: str, unit: str, value: float, expected: float, score: float, severity: str, kind: str,
+                 onset: str, elapsed: int, frequency: str) -> str:
         steps = STEP_WORDS[frequency]
-        versus = f"{relative(row.value, row.expected, unit)} the pre-shift expectation of {format_value(row.expected, unit)}"
         if kind == "in_control":
-            return f"{head}, no persistent shift from the seasonal expectation (CUSUM {row.score:.1f} of {ALARM:g})."
+            return f"{head}, no persistent shift from the seasonal expectation (CUSUM {score:.1f} of {ALARM:g})."
+        versus = f"{relative(value, expected, unit)} the pre-shift expectation of {format_value(expected, unit)}"
         if kind == "start":
-            way = "upward" if row.value >= row.expected else "downward"
+            way = "upward" if value >= expected else "downward"
             return (f"{head}, {versus}: a persistent {way} level shift started around {onset} "
-                    f"(sustained for {elapsed + 1} {steps}; {row.severity}).")
+                    f"(sustained for {elapsed + 1} {steps}; {severity}).")
         if kind == "deepened":
             return (f"{head}, {versus}: the level shift that started around {onset} has deepened to crisis size "
-                    f"({row.score:.1f} scales after {elapsed + 1} {steps}).")
+                    f"({score:.1f} scales after {elapsed + 1} {steps}).")
         if kind == "ongoing":
             return f"{head}, {versus}; the level shift that started around {onset} continues ({elapsed + 1} {steps})."
         if kind == "end":
-            return (f"{head}, back near the pre-shift expectation of {format_value(row.expected, unit)}: the level "
+            return (f"{head}, back near the pre-shift expectation of {format_value(expected, unit)}: the level "
                     f"shift that started around {onset} ended after {elapsed} {steps}.")
         return (f"{head}: the level shift that started around {onset} has lasted {elapsed} {steps} and is "
                 f"treated as the new normal from here.")
