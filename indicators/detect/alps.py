@@ -65,10 +65,10 @@ class Alps(Detector):
         frame["severity"] = phase(frame["score"], self.thresholds)
         label, unit = info.label(), info.unit
         frame["explanation"] = [
+            f"{label}, {date}: {format_value(value, unit)}, ALPS {score:.2f} (normal)." if severity == "normal" else
             f"{label}, {date}: {format_value(value, unit)}, ALPS {score:.2f} ({severity}): "
             f"{relative(value, expected, unit)} the trend-and-season estimate of {format_value(expected, unit)}"
-            + ("" if severity == "normal" or not (comparison := compared_with_past(value, year, average, unit))
-               else f"; {comparison}") + "."
+            + (f"; {comparison}" if (comparison := compared_with_past(value, year, average, unit)) else "") + "."
             for date, value, expected, score, severity, year, average in zip(*(frame[c].tolist() for c in (
                 "date", "value", "expected", "score", "severity", "last_year", "average")))]
         return DetectionResult("scored", f"{count} months scored (whole-series fit, sd of residuals "

@@ -6,8 +6,10 @@ before t, and a robust scale, computed for all t at once with numpy (no model re
 1. seasonal profile: values minus their centred moving average (2 x period), then per phase
    (month, weekday, hour) the median over the last few cycles, using only moving averages whose
    window ended before t; centred to sum to zero;
-2. level: a Theil-Sen line through the last `LEVEL_WINDOW` seasonally adjusted values, evaluated
-   at t (medians, so an outlier or a gap does not move it);
+2. level: a robust line through the last `LEVEL_WINDOW` seasonally adjusted values, evaluated
+   at t: slope = median of the changes over half the window (monthly series only: prices trend
+   with inflation; daily series have no trend worth extrapolating), level = median of the values
+   moved along that slope (medians, so an outlier or a gap does not move it);
 3. scale: 1.4826 x the median absolute deviation of the baseline's own past one-step forecast
    errors, widened by 1 + 1/sqrt(number of errors) for the uncertainty of that estimate (before
    12 errors exist: the line's residuals, doubled).
@@ -28,7 +30,7 @@ from .base import PERIODS
 
 LEVEL_WINDOW = {"monthly": 24, "weekly": 26, "daily": 21, "hourly": 48}
 SEASON_CYCLES = {"monthly": 5, "weekly": 3, "daily": 8, "hourly": 14}
-SCALE_WINDOW = {"monthly": 120, "weekly": 156, "daily": 120, "hourly": 24 * 28}
+SCALE_WINDOW = {"monthly": 72, "weekly": 156, "daily": 120, "hourly": 24 * 28}
 TRENDED = {"monthly"}  # inflation moves prices within the level window; daily series have no such trend
 MIN_ERRORS = 12  # past forecast errors needed before they set the scale
 COLD_START_INFLATION = 2.0  # in-window residuals understate one-step forecast errors
@@ -112,9 +114,11 @@ def _fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
     recent = sliding_window_view(np.concatenate([np.full(window, np.nan), y]), window)[:n]  # y[t-window..t-1]
     recent_phase = (phase[:, None] - window + np.arange(window)[None, :]) % period
     adjusted = recent - np.take_along_axis(profile, recent_phase, axis=1)
-    first, second = np.triu_indices(window, 1)
-    slope = nanmedian_rows((adjusted[:, second] - adjusted[:, first]) / (second - first))
-    if frequency not in TRENDED:
+    if frequency in TRENDED:
+        # Robust slope: the median of the changes over half a window (a cheap Theil-Sen variant).
+        lag = window // 2
+        slope = nanmedian_rows((adjusted[:, lag:] - adjusted[:, :-lag]) / lag)
+    else:
         slope = np.zeros(n)
     offsets = np.arange(window) - window  # positions relative to t
     level = nanmedian_rows(adjusted - slope[:, None] * offsets[None, :])

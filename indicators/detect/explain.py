@@ -1,14 +1,12 @@
 """Plain sentences for people: values in their units, deviations in percent."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 
 def format_value(value: float, unit: str) -> str:
     """0.22 share -> '22%'; 13.5 hours -> '13.5 h'; 412 XOF/KG -> '412 XOF/KG'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value != value:  # None or NaN
         return "n/a"
     if unit == "share":
         return f"{value * 100:.0f}%"

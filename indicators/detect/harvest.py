@@ -63,21 +63,22 @@ class HarvestSeasonality(Detector):
         parts = []
         for harvest_month in crop_calendar.harvest:
             offset = (harvest_month - reference_month) % 12
-            change, usual, spread, count, reference = _usual_change(logs, offset, int(months[0]) - 1)
+            change, usual, spread, count, reference = _usual_change(logs, offset, int(months[0]) - 1,
+                                                                    months == harvest_month)
             positions = np.flatnonzero((months == harvest_month) & ~np.isnan(change) & ~np.isnan(usual)
                                        & ~np.isnan(spread))
-            parts.append(pd.DataFrame({"position": positions, "reference": reference[positions],
-                                       "change": change[positions], "usual": usual[positions],
-                                       "spread": spread[positions], "count": count[positions]}))
-        table = pd.concat(parts, ignore_index=True).sort_values("position")
+            parts.append(np.vstack([positions, reference[positions], change[positions], usual[positions],
+                                    spread[positions], count[positions]]))
+        table = np.hstack(parts)
         observed = int(regular.notna().sum())
-        if table.empty:
+        if table.shape[1] == 0:
             return DetectionResult(
                 "insufficient_history",
                 f"not enough history: {observed} monthly observations; harvest seasonality needs the change since "
                 f"{calendar.month_name[reference_month]} in {MIN_SEASONS} earlier harvests")
-        position, reference = table["position"].to_numpy(), table["reference"].to_numpy()
-        change, usual, spread = (table[c].to_numpy() for c in ("change", "usual", "spread"))
+        table = table[:, np.argsort(table[0], kind="stable")]
+        position = table[0].astype(int)
+        reference, change, usual, spread, count = table[1:]
         base = np.exp(reference)
         score = orient((change - usual) / spread, info.definition.bad_direction)
         last_year, average = same_month_references(prices)
@@ -96,7 +97,7 @@ class HarvestSeasonality(Detector):
                           from_month, calendar.month_name[months[p]], c, u, int(n), last_year[p], average[p])
             for date, value, severity, score, p, c, u, n in zip(
                 *(frame[c].tolist() for c in ("date", "value", "severity", "score")), position.tolist(),
-                change.tolist(), usual.tolist(), table["count"].tolist())]
+                change.tolist(), usual.tolist(), count.tolist())]
         return DetectionResult("scored", f"{len(frame)} harvest months scored", frame)
 
     @staticmethod
@@ -117,7 +118,7 @@ class HarvestSeasonality(Detector):
         return text + (f"; {comparison}" if comparison else "") + "."
 
 
-def _usual_change(logs: np.ndarray, offset: int, first_column: int):
+def _usual_change(logs: np.ndarray, offset: int, first_column: int, wanted: np.ndarray):
     """For every position: the log change over `offset` months, its usual value (median of the same
     calendar month in up to `SEASONS` earlier years, at least `MIN_SEASONS`), the robust spread of
     all earlier changes of that length around their usual values (pooled over calendar months:
@@ -144,10 +145,14 @@ def _usual_change(logs: np.ndarray, offset: int, first_column: int):
     usual = usual.reshape(-1)[first_column:first_column + n]
     count = count.reshape(-1)[first_column:first_column + n]
     deviation = change - usual
-    past = sliding_window_view(np.concatenate([np.full(SPREAD_WINDOW, np.nan), deviation]), SPREAD_WINDOW)[:n]
-    enough = (~np.isnan(past)).sum(axis=1) >= 12
+    rows_wanted = np.flatnonzero(wanted)  # the spread is only needed in the harvest month
+    past = sliding_window_view(np.concatenate([np.full(SPREAD_WINDOW, np.nan), deviation]),
+                               SPREAD_WINDOW)[rows_wanted]
+    spread = np.full(n, np.nan)
+    enough = np.zeros(n, dtype=bool)
+    enough[rows_wanted] = (~np.isnan(past)).sum(axis=1) >= 12
     centre = nanmedian_rows(past)
-    spread = MAD_TO_SD * nanmedian_rows(np.abs(past - centre[:, None]))
+    spread[rows_wanted] = MAD_TO_SD * nanmedian_rows(np.abs(past - centre[:, None]))
     # The usual change is a median of a few seasons and uncertain itself (variance of a median:
     # about pi/2 x sigma^2 / count): widen the spread to the predictive one.
     spread = np.fmax(spread, MIN_SPREAD) * np.sqrt(1.0 + (np.pi / 2) / np.maximum(count, 1))

@@ -69,10 +69,10 @@ class PriceAnomalyIndicator(Detector):
         frame["severity"] = phase(frame["score"], self.thresholds)
         label, unit = info.label(), info.unit
         frame["explanation"] = [
+            f"{label}, {date}: {format_value(value, unit)}, IPA {score:.2f} (normal)." if severity == "normal" else
             f"{label}, {date}: {format_value(value, unit)}, IPA {score:.2f} ({VERDICT[severity]}): compound growth "
             f"{quarterly * 100:+.1f}%/month over 3 months and {annual * 100:+.1f}%/month over 12 months"
-            + ("" if severity == "normal" or not (comparison := compared_with_past(value, year, average, unit))
-               else f"; {comparison}") + "."
+            + (f"; {comparison}" if (comparison := compared_with_past(value, year, average, unit)) else "") + "."
             for date, value, score, severity, quarterly, annual, year, average in zip(*(frame[c].tolist() for c in (
                 "date", "value", "score", "severity", "quarterly", "annual", "last_year", "average")))]
         frame = frame.drop(columns=["quarterly", "annual", "last_year", "average"])
