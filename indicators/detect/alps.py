@@ -49,6 +49,8 @@ class Alps(Detector):
         design = np.column_stack([np.arange(len(regular), dtype="float64")]
                                  + [(months == m).astype("float64") for m in range(1, 13)])
         prices = regular.to_numpy()
+        # A calendar month never observed has an all-zero dummy: leave it out (it has no residual).
+        design = design[:, np.r_[True, np.isin(np.arange(1, 13), months[observed])]]
         fit = sm.OLS(prices[observed], design[observed], hasconst=True).fit()
         fitted = design @ fit.params
         residuals = prices - fitted

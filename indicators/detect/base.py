@@ -72,6 +72,8 @@ class Detector:
 
     def detect(self, values: pd.Series, info: SeriesInfo) -> DetectionResult:
         values = values.dropna()
+        if values.empty:
+            return DetectionResult("insufficient_history", "not enough history: no observations")
         if not values.index.is_unique:
             raise ValueError(f"{info.label()}: dates must be unique")
         if not values.index.is_monotonic_increasing:
