@@ -258,7 +258,10 @@ def naive_stl(cases: list[Case], threshold: float = 3.0):
 
 
 def adtk_seasonal(cases: list[Case], c: float = 3.0):
-    """ADTK SeasonalAD (seasonal decomposition, IQR threshold c) on the interpolated series."""
+    """ADTK SeasonalAD (classic seasonal decomposition, IQR threshold c) on the interpolated series,
+    whole series at once. Under pandas 3, ADTK 0.6.2's LevelShiftAD, PersistAD and SeasonalAD with
+    trend=True all fail (TypeError "Invalid value 'nan' for dtype 'bool'" when ADTK writes NaN
+    into a boolean result), so SeasonalAD without trend removal is the only one that runs here."""
     from adtk.detector import SeasonalAD
     flags, seconds = [], {"monthly": 0.0, "daily": 0.0}
     for case in cases:
