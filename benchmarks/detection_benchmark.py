@@ -302,11 +302,12 @@ def evaluate(cases: list[Case], flags: list[np.ndarray]) -> pd.DataFrame:
     for case, flagged in zip(cases, flags):
         found, false_alarms = score_case(case, flagged)
         years = len(case.values) / (12 if case.info.frequency == "monthly" else 365)
-        rows.append({"indicator": case.info.indicator, "kind": None, "found": 0, "events": 0, "delay": None,
-                     "false_alarms": false_alarms, "years": years})
+        rows.append({"indicator": case.info.indicator, "item": case.info.item, "kind": None, "found": 0, "events": 0,
+                     "delay": None, "false_alarms": false_alarms, "years": years})
         for event, delay in found:
-            rows.append({"indicator": case.info.indicator, "kind": event.kind, "found": int(delay is not None),
-                         "events": 1, "delay": delay, "false_alarms": 0, "years": 0.0})
+            rows.append({"indicator": case.info.indicator, "item": case.info.item, "kind": event.kind,
+                         "found": int(delay is not None), "events": 1, "delay": delay, "false_alarms": 0,
+                         "years": 0.0})
     return pd.DataFrame(rows)
 
 
@@ -331,6 +332,9 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
             line(f"  {kind}", events, with_fa=False)
     for kind, events in table[table["events"] > 0].groupby("kind"):
         line(f"all {kind}", events, with_fa=False)
+    failed = table[table["kind"] == "failed_harvest"]
+    for item, events in failed.groupby("item"):
+        line(f"  failed_harvest, {item}", events, with_fa=False)
     return pd.DataFrame(out)
 
 
