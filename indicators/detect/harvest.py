@@ -2,11 +2,12 @@
 
 Crop calendars (`crop_calendar.toml`: harvest and lean-season months per crop and zone, a market
 may override) say when prices usually fall. For every harvest month, this year's change from
-the month before the harvest (September for millet) is compared with the usual change, the
-median of the same change in earlier seasons (up to `SEASONS`, at least `MIN_SEASONS`). The
-score is the excess in robust standard deviations of those earlier changes, in the bad direction
-(a price that falls less than usual, or rises). The explanation also compares the price with
-the same month last year and with the 5-year average, as FEWS NET does. Past data only.
+the pre-harvest level (the mean of the two months before the harvest: August-September for
+millet) is compared with the usual change, the median of the same change in earlier seasons (up
+to `SEASONS`, at least `MIN_SEASONS`). The score is the excess over the usual change in robust
+standard deviations of earlier changes of the same length (pooled over calendar months), in the
+bad direction (a price that falls less than usual, or rises). The explanation also compares the
+price with the same month last year and with the 5-year average, as FEWS NET does. Past data only.
 """
 from __future__ import annotations
 
@@ -39,11 +40,12 @@ class HarvestSeasonality(Detector):
     method = (
         "Crop calendars (FEWS NET; Mali and the Sahel by default: millet and sorghum harvested October to "
         "December, rice November to January, a market may override) say when prices usually fall. For each "
-        "harvest month, the price change since the month before the harvest is compared with the usual "
-        "change, the median of the same change in up to 10 earlier seasons (at least 3). The score is the "
-        "excess over the usual change in robust standard deviations of the earlier changes (at least 3%): "
-        "stress from 1.5, alert from 2.5, crisis from 4. The explanation adds the comparisons with the same "
-        "month last year and with the 5-year average (FEWS NET). Monthly food and grain prices only."
+        "harvest month, the price change since the pre-harvest level (mean of the two months before the "
+        "harvest) is compared with the usual change, the median of the same change in up to 10 earlier seasons "
+        "(at least 3). The score is the excess over the usual change in robust standard deviations of earlier "
+        "changes of that length (at least 2%, widened for the uncertainty of the median): stress from 1.5, "
+        "alert from 2.25, crisis from 4. The explanation adds the comparisons with the same month last year and "
+        "with the 5-year average (FEWS NET). Monthly food and grain prices only."
     )
 
     def applies(self, info: SeriesInfo) -> bool:

@@ -31,13 +31,14 @@ class SeasonalBaseline(Detector):
     method = (
         "For every date, the expected value is built from the observations before that date only: a "
         "seasonal profile (per month for prices, per weekday for daily series) from the median of the "
-        "detrended values of the last cycles, plus a robust Theil-Sen line through the recent seasonally "
-        "adjusted values. The score is the deviation from that expectation divided by a robust scale "
-        "(1.4826 x the median absolute deviation of the baseline's own past forecast errors), counted in "
-        "the bad direction: up for prices, queues and outages, down for availability. Prices are modelled "
-        "in logs. Phases: stress from 2.5, alert from 3.5, crisis from 5 robust standard deviations; the "
-        "band shown is the expected value +/- 2 scales. Needs three seasonal cycles of history "
-        "(37 months, 22 days)."
+        "detrended values of the last cycles, plus a robust level (median of the recent seasonally adjusted "
+        "values, moved along a robust slope for monthly series, whose prices trend with inflation). The score "
+        "is the deviation from that expectation divided by a robust scale (1.4826 x the median absolute "
+        "deviation of the baseline's own past forecast errors), counted in the bad direction: up for prices, "
+        "queues and outages, down for availability. Prices and durations are modelled in logs. Phases for "
+        "monthly series: stress from 2.5, alert from 3.5, crisis from 5 robust standard deviations (daily "
+        "series: 3.5, 4.5 and 6, since they are tested 30 times as often); the band shown is the expected "
+        "value +/- 2 scales. Needs three seasonal cycles of history (37 months, 22 days)."
     )
 
     def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
