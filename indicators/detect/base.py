@@ -96,9 +96,9 @@ def to_regular(values: pd.Series, frequency: str) -> pd.Series:
     if values.empty:
         return pd.Series(dtype="float64", index=pd.PeriodIndex([], freq=freq))
     numbers = values.to_numpy(dtype="float64")
-    if frequency in NUMPY_UNIT:  # fast path: numpy parses ISO 8601 dates (the stored format)
+    try:  # fast path: numpy parses the stored ISO 8601 dates itself
         ordinals = np.array(values.index, dtype=f"datetime64[{NUMPY_UNIT[frequency]}]").astype("int64")
-    else:
+    except (KeyError, ValueError):  # weekly periods, time zones: pandas
         stamps = pd.to_datetime(pd.Index(values.index), format="ISO8601")
         ordinals = stamps.to_period(freq).asi8
     first = int(ordinals.min())
