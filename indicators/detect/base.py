@@ -121,10 +121,10 @@ def period_label(period: pd.Period, frequency: str) -> str:
 def date_labels(index: pd.PeriodIndex, frequency: str) -> list[str]:
     """`period_label` for a whole index at once."""
     if frequency == "monthly":
-        return list(index.strftime("%Y-%m"))
+        return index.strftime("%Y-%m").tolist()
     if frequency == "hourly":
-        return list(index.start_time.strftime("%Y-%m-%dT%H:%M:%S"))
-    return list(index.start_time.strftime("%Y-%m-%d"))
+        return index.start_time.strftime("%Y-%m-%dT%H:%M:%S").tolist()
+    return index.start_time.strftime("%Y-%m-%d").tolist()
 
 
 def is_price(info: "SeriesInfo") -> bool:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import baseline
-from .base import DetectionResult, Detector, SeriesInfo, orient, period_label
+from .base import DetectionResult, Detector, SeriesInfo, date_labels, orient
 from .explain import format_value, relative
 from .severity import phase
 
@@ -56,7 +56,7 @@ class SeasonalBaseline(Detector):
         score = orient(deviation, info.definition.bad_direction)
         bounds = (info.definition.min, info.definition.max)
         frame = pd.DataFrame({
-            "date": [period_label(p, frequency) for p in regular.index[mask]],
+            "date": np.array(date_labels(regular.index, frequency), dtype=object)[mask],
             "value": regular.to_numpy()[mask],
             "expected": np.clip(fitted.to_units(fitted.expected[mask]), *bounds),
             "lower": np.clip(fitted.to_units((fitted.expected - self.band_width * fitted.scale)[mask]), *bounds),
