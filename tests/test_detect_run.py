@@ -3,7 +3,6 @@ import csv
 import io
 import json
 
-import pandas as pd
 import pytest
 
 from indicators.alerts import ALERT_COLUMNS
