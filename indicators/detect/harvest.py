@@ -73,11 +73,13 @@ class HarvestSeasonality(Detector):
                                     spread[positions], count[positions]]))
         table = np.hstack(parts)
         observed = int(regular.notna().sum())
+        first_month = (reference_month - REFERENCE_MONTHS) % 12 + 1
+        from_month = f"its {calendar.month_name[first_month]}-{calendar.month_name[reference_month]} level"
         if table.shape[1] == 0:
             return DetectionResult(
                 "insufficient_history",
-                f"not enough history: {observed} monthly observations; harvest seasonality needs the change since "
-                f"{calendar.month_name[reference_month]} in {MIN_SEASONS} earlier harvests")
+                f"not enough history: {observed} monthly observations; harvest seasonality needs the change from "
+                f"{from_month} in {MIN_SEASONS} earlier harvests")
         table = table[:, np.argsort(table[0], kind="stable")]
         position = table[0].astype(int)
         reference, change, usual, spread, count = table[1:]
@@ -91,9 +93,7 @@ class HarvestSeasonality(Detector):
         })
         frame["severity"] = phase(frame["score"], self.thresholds)
         crop = crop_calendar.crop.capitalize() if crop_calendar.crop else "The price"
-        first_month = (reference_month - REFERENCE_MONTHS) % 12 + 1
         label, unit = info.label(), info.unit
-        from_month = f"its {calendar.month_name[first_month]}-{calendar.month_name[reference_month]} level"
         frame["explanation"] = [
             self._explain(f"{label}, {date}: {format_value(value, unit)}", unit, value, severity, score, crop,
                           from_month, calendar.month_name[months[p]], c, u, int(n), last_year[p], average[p])
