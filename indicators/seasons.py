@@ -37,11 +37,17 @@ def crop_of(item: str) -> str:
     return (item or "").split("(")[0].strip().lower()
 
 
-def calendar_for(item: str, zone: str = DEFAULT_ZONE, overrides: dict | None = None) -> CropCalendar | None:
+def calendar_for(item: str, zone: str = DEFAULT_ZONE, overrides: dict | None = None,
+                 location: str = "") -> CropCalendar | None:
     """The calendar for `item` in `zone` (overrides: {crop: {"harvest": [...], "lean": [...]}}),
-    falling back to the zone's default; None when the zone is unknown."""
+    with a `[zone.<location>]` table taking precedence for that market, falling back to the
+    zone's default; None when the zone is unknown."""
     crop = crop_of(item)
-    table = dict(_calendars().get(zone, {}))
+    zone_table = _calendars().get(zone, {})
+    table = dict(zone_table)
+    local = zone_table.get(location) if location else None
+    if isinstance(local, dict) and "harvest" not in local:
+        table.update(local)
     if overrides:
         table.update(overrides)
     entry = table.get(crop) or table.get("default")

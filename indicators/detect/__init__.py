@@ -7,10 +7,18 @@ from __future__ import annotations
 from .base import DetectionResult, Detector, SeriesInfo
 from .consolidate import CONSOLIDATION_RULE, consolidate
 from .run import run_detection
+from .alps import Alps
+from .harvest import HarvestSeasonality
+from .ipa import PriceAnomalyIndicator
+from .regime import RegimeShift
 from .seasonal import SeasonalBaseline
 
 DETECTORS: dict[str, type[Detector]] = {
     SeasonalBaseline.name: SeasonalBaseline,
+    RegimeShift.name: RegimeShift,
+    HarvestSeasonality.name: HarvestSeasonality,
+    Alps.name: Alps,
+    PriceAnomalyIndicator.name: PriceAnomalyIndicator,
 }
 
 

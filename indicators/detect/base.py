@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import catalog, seasons
+from .. import catalog, seasons, units
 from ..catalog import Indicator
 
 OUTPUT_COLUMNS = ["date", "value", "expected", "lower", "upper", "score", "severity", "explanation"]
@@ -71,12 +71,17 @@ class Detector:
     method = ""
     thresholds: dict[str, float] = {}
     applies_to: tuple[str, ...] | None = None  # indicator names, or None for every series
+    # "alarm": early warning from past data (raises consolidated alerts); "phase": a market-phase
+    # classification (ALPS, IPA) shown with the alarms but capped at stress in the consolidated view.
+    role = "alarm"
 
     def applies(self, info: SeriesInfo) -> bool:
         return self.applies_to is None or info.indicator in self.applies_to
 
     def detect(self, values: pd.Series, info: SeriesInfo) -> DetectionResult:
         values = values.dropna()
+        if values.empty:
+            return DetectionResult("insufficient_history", "not enough history: no observations")
         if not values.index.is_unique:
             raise ValueError(f"{info.label()}: dates must be unique")
         if not values.index.is_monotonic_increasing:
@@ -89,16 +94,27 @@ class Detector:
         raise NotImplementedError
 
 
+NUMPY_UNIT = {"monthly": "M", "daily": "D", "hourly": "h"}  # numpy ordinals = pandas Period ordinals
+
+
 def to_regular(values: pd.Series, frequency: str) -> pd.Series:
-    """Date strings -> a series on a regular PeriodIndex with NaN in the gaps."""
+    """Date strings -> a series on a regular PeriodIndex with NaN in the gaps (the last value
+    wins when two dates fall in one period)."""
+    freq = PANDAS_FREQ[frequency]
     if values.empty:
-        return pd.Series(dtype="float64", index=pd.PeriodIndex([], freq=PANDAS_FREQ[frequency]))
-    stamps = pd.to_datetime(pd.Index(values.index), format="ISO8601")
-    periods = stamps.to_period(PANDAS_FREQ[frequency])
-    series = pd.Series(values.to_numpy(dtype="float64"), index=periods)
-    series = series.groupby(level=0).last()
-    full = pd.period_range(series.index.min(), series.index.max(), freq=series.index.freq)
-    return series.reindex(full)
+        return pd.Series(dtype="float64", index=pd.PeriodIndex([], freq=freq))
+    numbers = values.to_numpy(dtype="float64")
+    try:  # fast path: numpy parses the stored ISO 8601 dates itself
+        ordinals = np.array(values.index, dtype=f"datetime64[{NUMPY_UNIT[frequency]}]").astype("int64")
+    except (KeyError, ValueError):  # weekly periods, time zones: pandas
+        stamps = pd.to_datetime(pd.Index(values.index), format="ISO8601")
+        ordinals = stamps.to_period(freq).asi8
+    first = int(ordinals.min())
+    grid = np.full(int(ordinals.max()) - first + 1, np.nan)
+    order = np.argsort(ordinals, kind="stable")
+    grid[ordinals[order] - first] = numbers[order]
+    index = pd.PeriodIndex.from_ordinals(np.arange(first, first + len(grid)), freq=freq)
+    return pd.Series(grid, index=index)
 
 
 def period_label(period: pd.Period, frequency: str) -> str:
@@ -108,6 +124,24 @@ def period_label(period: pd.Period, frequency: str) -> str:
     if frequency == "hourly":
         return period.start_time.strftime("%Y-%m-%dT%H:%M:%S")
     return period.start_time.strftime("%Y-%m-%d")
+
+
+def date_labels(index: pd.PeriodIndex, frequency: str) -> list[str]:
+    """`period_label` for a whole index at once."""
+    if frequency == "monthly":
+        return index.strftime("%Y-%m").tolist()
+    if frequency == "hourly":
+        return index.start_time.strftime("%Y-%m-%dT%H:%M:%S").tolist()
+    return index.start_time.strftime("%Y-%m-%d").tolist()
+
+
+def is_price(info: "SeriesInfo") -> bool:
+    """Price series (grain, food, fuel prices): where the price-only methods apply."""
+    return info.indicator.endswith("_price") or units.dimension_of(info.unit) in ("price/mass", "price/volume")
+
+
+def is_monthly_price(info: "SeriesInfo") -> bool:
+    return is_price(info) and info.frequency == "monthly"
 
 
 def orient(deviation: np.ndarray | float, bad_direction: str):

@@ -1,12 +1,12 @@
 """Plain sentences for people: values in their units, deviations in percent."""
 from __future__ import annotations
 
-import math
+import numpy as np
 
 
 def format_value(value: float, unit: str) -> str:
     """0.22 share -> '22%'; 13.5 hours -> '13.5 h'; 412 XOF/KG -> '412 XOF/KG'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value != value:  # None or NaN
         return "n/a"
     if unit == "share":
         return f"{value * 100:.0f}%"
@@ -30,3 +30,26 @@ def relative(value: float, expected: float, unit: str = "") -> str:
         return "above" if value > expected else "below"
     change = (value - expected) / abs(expected) * 100
     return f"{abs(change):.0f}% {'above' if change >= 0 else 'below'}"
+
+
+def same_month_references(values, period: int = 12, years: int = 5):
+    """For each position: the value a year earlier and the average of the same month over the
+    previous `years` years (FEWS NET's comparisons; the average needs 3 of them)."""
+    values = np.asarray(values, dtype="float64")
+    n = len(values)
+    lagged = np.full((years, n), np.nan)
+    for k in range(1, years + 1):
+        lagged[k - 1, k * period:] = values[:n - k * period] if n > k * period else []
+    count = (~np.isnan(lagged)).sum(axis=0)
+    average = np.where(count >= 3, np.nansum(lagged, axis=0) / np.maximum(count, 1), np.nan)
+    return lagged[0], average
+
+
+def compared_with_past(value: float, last_year: float, average: float, unit: str, when: str = "") -> str:
+    """'18% above a year earlier (350 XOF/KG) and 25% above the 5-year average (330 XOF/KG)'."""
+    parts = []
+    if last_year == last_year and last_year:
+        parts.append(f"{relative(value, last_year, unit)} a year earlier ({format_value(last_year, unit)})")
+    if average == average and average:
+        parts.append(f"{relative(value, average, unit)} the 5-year average{when} ({format_value(average, unit)})")
+    return " and ".join(parts)

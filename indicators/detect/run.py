@@ -4,8 +4,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import numpy as np
+
 from ..store import Store
-from .base import OUTPUT_COLUMNS, SeriesInfo
+from .base import OUTPUT_COLUMNS, DetectionResult, SeriesInfo
 
 
 def run_detection(store: Store, detectors: list[str] | None = None, run_id: int | None = None,
@@ -27,7 +29,11 @@ def run_detection(store: Store, detectors: list[str] | None = None, run_id: int 
         for detector in chosen:
             if not detector.applies(info):
                 continue
-            result = detector.detect(values, info)
+            try:
+                result = detector.detect(values, info)
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError) as error:
+                # One odd series must not stop a scheduled job: record why and go on.
+                result = DetectionResult("error", f"{detector.name} failed on this series: {error}")
             with store.transaction():
                 store.replace_anomalies(row.id, detector.name, result.frame[OUTPUT_COLUMNS], run_id)
                 store.set_detection_status(row.id, detector.name, result.status, result.message,

@@ -1,0 +1,194 @@
+"""The past-only seasonal baseline that the seasonal and regime detectors share.
+
+For every position t of a regular series it gives the expected value from observations strictly
+before t, and a robust scale, computed for all t at once with numpy (no model refit per date):
+
+1. seasonal profile: values minus their centred moving average (2 x period), then per phase
+   (month, weekday, hour) the median over the last few cycles, using only moving averages whose
+   window ended before t; centred to sum to zero;
+2. level: a robust line through the last `LEVEL_WINDOW` seasonally adjusted values, evaluated
+   at t: slope = median of the changes over half the window (monthly series only: prices trend
+   with inflation; daily series have no trend worth extrapolating), level = median of the values
+   moved along that slope (medians, so an outlier or a gap does not move it);
+3. scale: 1.4826 x the median absolute deviation of the baseline's own past one-step forecast
+   errors, widened by 1 + 1/sqrt(number of errors) for the uncertainty of that estimate (before
+   12 errors exist: the line's residuals, doubled).
+
+Prices and other positive rates are modelled in logs (multiplicative seasonality).
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .. import units
+from .base import PERIODS
+
+LEVEL_WINDOW = {"monthly": 24, "weekly": 26, "daily": 21, "hourly": 48}
+SEASON_CYCLES = {"monthly": 5, "weekly": 3, "daily": 8, "hourly": 14}
+SCALE_WINDOW = {"monthly": 72, "weekly": 156, "daily": 120, "hourly": 24 * 28}
+TRENDED = {"monthly"}  # inflation moves prices within the level window; daily series have no such trend
+MIN_ERRORS = 12  # past forecast errors needed before they set the scale
+COLD_START_INFLATION = 2.0  # in-window residuals understate one-step forecast errors
+MAD_TO_SD = 1.4826
+
+
+@dataclass
+class Baseline:
+    """Per-position arrays (transformed scale: logs when `use_log`); NaN where not scorable."""
+
+    observed: np.ndarray
+    expected: np.ndarray
+    level: np.ndarray  # seasonally adjusted line at t
+    slope: np.ndarray  # per period
+    profile: np.ndarray  # (n, period) seasonal effects known before t
+    phase: np.ndarray
+    scale: np.ndarray
+    use_log: bool
+    period: int
+
+    @property
+    def scorable(self) -> np.ndarray:
+        return ~np.isnan(self.observed) & ~np.isnan(self.expected)
+
+    def to_units(self, values):
+        return np.exp(values) if self.use_log else values
+
+    def frozen(self, origin: int, positions: np.ndarray, slope_horizon: int) -> np.ndarray:
+        """Expected values at `positions` as the baseline saw them at `origin` (a pre-shift
+        reference); the trend is extended at most `slope_horizon` periods."""
+        ahead = np.minimum(positions - origin, slope_horizon)
+        return self.level[origin] + self.slope[origin] * ahead + self.profile[origin, self.phase[positions]]
+
+
+def uses_log(unit: str, values: pd.Series) -> bool:
+    """Prices, rates and durations (queues, outages) vary in proportion to their level: logs,
+    as long as every value is positive. Shares (availability) stay in levels."""
+    return (units.dimension_of(unit) in ("price/mass", "price/volume", "rate", "duration", "duration/day")
+            and bool((values.dropna() > 0).all()))
+
+
+def needed_observations(frequency: str) -> int:
+    """Three seasonal cycles plus one: two for the profile once the moving average is centred."""
+    return 3 * PERIODS[frequency] + 1
+
+
+def phases(index: pd.PeriodIndex, frequency: str) -> np.ndarray:
+    """Position in the cycle, counted from the first period's calendar position."""
+    if len(index) == 0:
+        return np.zeros(0, dtype=int)
+    first = index[0]
+    start = {"monthly": lambda: first.month - 1, "daily": lambda: first.day_of_week, "hourly": lambda: first.hour,
+             "weekly": lambda: min(first.week, 52) - 1}[frequency]()
+    return (start + np.arange(len(index))) % PERIODS[frequency]
+
+
+_RECENT: dict = {}  # the seasonal and regime detectors score the same series one after the other
+
+
+def fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
+    key = (regular.to_numpy(dtype="float64").tobytes(), regular.index[0].ordinal if len(regular) else 0,
+           frequency, use_log)
+    if key not in _RECENT:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows in gaps are expected
+            if len(_RECENT) >= 4:
+                _RECENT.pop(next(iter(_RECENT)))
+            _RECENT[key] = _fit(regular, frequency, use_log)
+    return _RECENT[key]
+
+
+def _fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
+    period = PERIODS[frequency]
+    raw = regular.to_numpy(dtype="float64")
+    y = np.log(raw) if use_log else raw.copy()
+    n = len(y)
+    phase = phases(regular.index, frequency)
+    profile = _profile(y, phase, period, SEASON_CYCLES[frequency])
+
+    window = LEVEL_WINDOW[frequency]
+    recent = sliding_window_view(np.concatenate([np.full(window, np.nan), y]), window)[:n]  # y[t-window..t-1]
+    recent_phase = (phase[:, None] - window + np.arange(window)[None, :]) % period
+    adjusted = recent - np.take_along_axis(profile, recent_phase, axis=1)
+    if frequency in TRENDED:
+        # Robust slope: the median of the changes over half a window (a cheap Theil-Sen variant).
+        lag = window // 2
+        slope = nanmedian_rows((adjusted[:, lag:] - adjusted[:, :-lag]) / lag)
+    else:
+        slope = np.zeros(n)
+    offsets = np.arange(window) - window  # positions relative to t
+    level = nanmedian_rows(adjusted - slope[:, None] * offsets[None, :])
+    enough = (~np.isnan(adjusted)).sum(axis=1) >= window // 2
+    observed_before = np.cumsum(~np.isnan(y)) - ~np.isnan(y)
+    mature = enough & (observed_before >= needed_observations(frequency))
+    level[~mature] = np.nan
+    expected = level + profile[np.arange(n), phase]
+
+    residuals = adjusted - (level[:, None] + slope[:, None] * offsets[None, :])
+    spread = MAD_TO_SD * _mad(residuals)
+    errors = y - expected
+    scale_window = SCALE_WINDOW[frequency]
+    past = sliding_window_view(np.concatenate([np.full(scale_window, np.nan), errors]), scale_window)[:n]
+    past_scale = MAD_TO_SD * _mad(past)
+    count = (~np.isnan(past)).sum(axis=1)
+    # A scale estimated from few errors is itself uncertain: widen it by 1/sqrt(count) (about what a
+    # predictive t interval adds), so the first years of a series do not raise most false alarms.
+    uncertainty = 1.0 + 1.0 / np.sqrt(np.maximum(count, 1))
+    scale = np.where(count >= MIN_ERRORS, np.fmax(past_scale * uncertainty, spread), spread * COLD_START_INFLATION)
+    # A floor keeps a near-constant history from turning every wobble into a crisis.
+    floor = 0.005 if use_log else 0.01 * np.maximum(np.abs(level), 1e-3)
+    scale = np.fmax(scale, floor)
+    return Baseline(observed=y, expected=expected, level=level, slope=slope, profile=profile, phase=phase,
+                    scale=scale, use_log=use_log, period=period)
+
+
+def nanmedian_rows(rows: np.ndarray) -> np.ndarray:
+    """Row-wise median ignoring NaN (numpy's nanmedian goes through masked arrays: slow here)."""
+    rows = np.asarray(rows, dtype="float64")
+    shape = rows.shape[:-1]
+    flat = rows.reshape(-1, rows.shape[-1])
+    ordered = np.sort(flat, axis=1)  # NaN sort last
+    count = (~np.isnan(flat)).sum(axis=1)
+    line = np.arange(len(flat))
+    low = ordered[line, np.clip((count - 1) // 2, 0, None)]
+    high = ordered[line, np.clip(count // 2, 0, flat.shape[1] - 1)]
+    return np.where(count > 0, 0.5 * (low + high), np.nan).reshape(shape)
+
+
+def _mad(rows: np.ndarray) -> np.ndarray:
+    return nanmedian_rows(np.abs(rows - nanmedian_rows(rows)[:, None]))
+
+
+def _profile(y: np.ndarray, phase: np.ndarray, period: int, cycles: int) -> np.ndarray:
+    """(n, period): for each t, the seasonal effect of every phase from data known before t."""
+    n = len(y)
+    half = period // 2
+    weights = np.ones(2 * half + 1)
+    if period % 2 == 0:
+        weights[[0, -1]] = 0.5
+    windows = sliding_window_view(np.concatenate([np.full(half, np.nan), y, np.full(half, np.nan)]), 2 * half + 1)
+    present = ~np.isnan(windows)
+    total = present @ weights
+    centred = np.where(present, windows, 0.0) @ weights / np.where(total > 0, total, 1.0)
+    detrended = np.where(total >= 0.75 * weights.sum(), y - centred, np.nan)
+
+    # Cycles as rows (aligned so that column = phase), then a rolling median over `cycles` rows.
+    shift = int(phase[0]) if n else 0
+    rows = -(-(shift + n) // period)
+    grid = np.full(rows * period, np.nan)
+    grid[shift:shift + n] = detrended
+    stacked = np.vstack([np.full((cycles - 1, period), np.nan), grid.reshape(rows, period)])
+    medians = nanmedian_rows(sliding_window_view(stacked, cycles, axis=0))  # (rows, period)
+
+    # The last detrended value known before t sits at t - 1 - half (its window must have ended).
+    known = np.arange(n) - 1 - half + shift
+    cycle = known // period
+    columns = np.arange(period)
+    row = cycle[:, None] - (columns[None, :] > (known % period)[:, None])
+    profile = np.where(row >= 0, medians[np.clip(row, 0, None), columns[None, :]], np.nan)
+    profile = profile - np.nanmean(profile, axis=1, keepdims=True)
+    return np.nan_to_num(profile, nan=0.0)

@@ -1,0 +1,164 @@
+"""Harvest seasonality: prices that do not fall at harvest, FEWS NET style.
+
+Crop calendars (`crop_calendar.toml`: harvest and lean-season months per crop and zone, a market
+may override) say when prices usually fall. For every harvest month, this year's change from
+the pre-harvest level (the mean of the two months before the harvest: August-September for
+millet) is compared with the usual change, the median of the same change in earlier seasons (up
+to `SEASONS`, at least `MIN_SEASONS`). The score is the excess over the usual change in robust
+standard deviations of earlier changes of the same length (pooled over calendar months), in the
+bad direction (a price that falls less than usual, or rises). The explanation also compares the
+price with the same month last year and with the 5-year average, as FEWS NET does. Past data only.
+"""
+from __future__ import annotations
+
+import calendar
+import warnings
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .. import seasons
+from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, orient
+from .baseline import MAD_TO_SD, nanmedian_rows
+from .explain import compared_with_past, format_value, same_month_references
+from .severity import phase
+
+REFERENCE_MONTHS = 2  # the pre-harvest level: mean of the two months before the harvest
+SEASONS = 10  # earlier seasons that define the usual change
+MIN_SEASONS = 3
+MIN_SPREAD = 0.02  # log points: a floor for very smooth series
+SPREAD_WINDOW = 120  # months of earlier changes behind the spread
+
+
+class HarvestSeasonality(Detector):
+    name = "harvest"
+    title = "Harvest seasonality (crop calendars)"
+    thresholds = {"stress": 1.5, "alert": 2.25, "crisis": 4.0}
+    band_width = 2.0
+    zone = seasons.DEFAULT_ZONE
+    method = (
+        "Crop calendars (FEWS NET; Mali and the Sahel by default: millet and sorghum harvested October to "
+        "December, rice November to January, a market may override) say when prices usually fall. For each "
+        "harvest month, the price change since the pre-harvest level (mean of the two months before the "
+        "harvest) is compared with the usual change, the median of the same change in up to 10 earlier seasons "
+        "(at least 3). The score is the excess over the usual change in robust standard deviations of earlier "
+        "changes of that length (at least 2%, widened for the uncertainty of the median): stress from 1.5, "
+        "alert from 2.25, crisis from 4. The explanation adds the comparisons with the same month last year and "
+        "with the 5-year average (FEWS NET). Monthly food and grain prices only."
+    )
+
+    def applies(self, info: SeriesInfo) -> bool:
+        return is_monthly_price(info) and info.indicator != "fuel_price" and self._calendar(info) is not None
+
+    def _calendar(self, info: SeriesInfo):
+        return seasons.calendar_for(info.item, self.zone, location=info.location)
+
+    def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
+        crop_calendar = self._calendar(info)
+        if frequency != "monthly" or crop_calendar is None:
+            return DetectionResult("not_applicable", "harvest seasonality needs a monthly price with a crop calendar")
+        prices = regular.to_numpy()
+        logs = np.log(np.where(prices > 0, prices, np.nan))
+        months = regular.index.month.to_numpy()
+        reference_month = (crop_calendar.harvest[0] - 2) % 12 + 1
+        parts = []
+        for harvest_month in crop_calendar.harvest:
+            offset = (harvest_month - reference_month) % 12
+            change, usual, spread, count, reference = _usual_change(logs, offset, int(months[0]) - 1,
+                                                                    months == harvest_month)
+            positions = np.flatnonzero((months == harvest_month) & ~np.isnan(change) & ~np.isnan(usual)
+                                       & ~np.isnan(spread))
+            parts.append(np.vstack([positions, reference[positions], change[positions], usual[positions],
+                                    spread[positions], count[positions]]))
+        table = np.hstack(parts)
+        observed = int(regular.notna().sum())
+        first_month = (reference_month - REFERENCE_MONTHS) % 12 + 1
+        from_month = f"its {calendar.month_name[first_month]}-{calendar.month_name[reference_month]} level"
+        if table.shape[1] == 0:
+            return DetectionResult(
+                "insufficient_history",
+                f"not enough history: {observed} monthly observations; harvest seasonality needs the change from "
+                f"{from_month} in {MIN_SEASONS} earlier harvests")
+        table = table[:, np.argsort(table[0], kind="stable")]
+        position = table[0].astype(int)
+        reference, change, usual, spread, count = table[1:]
+        base = np.exp(reference)
+        score = orient((change - usual) / spread, info.definition.bad_direction)
+        last_year, average = same_month_references(prices)
+        frame = pd.DataFrame({
+            "date": np.array(date_labels(regular.index, frequency), dtype=object)[position], "value": prices[position],
+            "expected": base * np.exp(usual), "lower": base * np.exp(usual - self.band_width * spread),
+            "upper": base * np.exp(usual + self.band_width * spread), "score": score,
+        })
+        frame["severity"] = phase(frame["score"], self.thresholds)
+        crop = crop_calendar.crop.capitalize() if crop_calendar.crop else "The price"
+        label, unit = info.label(), info.unit
+        frame["explanation"] = [
+            self._explain(f"{label}, {date}: {format_value(value, unit)}", unit, value, severity, score, crop,
+                          from_month, calendar.month_name[months[p]], c, u, int(n), last_year[p], average[p])
+            for date, value, severity, score, p, c, u, n in zip(
+                *(frame[c].tolist() for c in ("date", "value", "severity", "score")), position.tolist(),
+                change.tolist(), usual.tolist(), count.tolist())]
+        return DetectionResult("scored", f"{len(frame)} harvest months scored", frame)
+
+    @staticmethod
+    def _explain(head, unit, value, severity, score, crop, from_month, to_month, change, usual, seasons_used,
+                 last_year, average) -> str:
+        usual_pct, this_pct = (np.exp(usual) - 1) * 100, (np.exp(change) - 1) * 100
+        usually = f"usually {'falls' if usual_pct < 0 else 'rises'} {abs(usual_pct):.0f}%"
+        this_year = f"this year it {'fell' if this_pct < 0 else 'rose'} {abs(this_pct):.0f}%"
+        text = (f"{head}. {crop} {usually} from {from_month} to {to_month} (median of {seasons_used} earlier "
+                f"harvests); {this_year}")
+        if severity == "normal":
+            return text + ", within the usual range."
+        if usual_pct < 0 and this_pct > usual_pct:
+            text += f": prices did not fall at harvest as usual (score {score:.1f}, {severity})"
+        else:
+            text += f" (score {score:.1f}, {severity})"
+        comparison = compared_with_past(value, last_year, average, unit)
+        return text + (f"; {comparison}" if comparison else "") + "."
+
+
+def _usual_change(logs: np.ndarray, offset: int, first_column: int, wanted: np.ndarray):
+    """For every position: the log change over `offset` months, its usual value (median of the same
+    calendar month in up to `SEASONS` earlier years, at least `MIN_SEASONS`), the robust spread of
+    all earlier changes of that length around their usual values (pooled over calendar months:
+    a few seasons alone say little about spread), and the number of seasons behind the median."""
+    n = len(logs)
+    # The pre-harvest level: the mean of the last REFERENCE_MONTHS months before the harvest (one
+    # noisy month would make every harvest month of the season look odd).
+    lagged = np.full((REFERENCE_MONTHS, n), np.nan)
+    for back in range(REFERENCE_MONTHS):
+        lag = offset + back
+        if n > lag:
+            lagged[back, lag:] = logs[:n - lag]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        reference = np.nanmean(lagged, axis=0)
+    change = logs - reference
+    rows = -(-(first_column + n) // 12)
+    grid = np.full(rows * 12, np.nan)
+    grid[first_column:first_column + n] = change
+    grid = grid.reshape(rows, 12)
+    earlier = sliding_window_view(np.vstack([np.full((SEASONS, 12), np.nan), grid]), SEASONS, axis=0)[:rows]
+    count = (~np.isnan(earlier)).sum(axis=-1)
+    usual = np.where(count >= MIN_SEASONS, nanmedian_rows(earlier), np.nan)
+    usual = usual.reshape(-1)[first_column:first_column + n]
+    count = count.reshape(-1)[first_column:first_column + n]
+    deviation = change - usual
+    rows_wanted = np.flatnonzero(wanted)  # the spread is only needed in the harvest month
+    past = sliding_window_view(np.concatenate([np.full(SPREAD_WINDOW, np.nan), deviation]),
+                               SPREAD_WINDOW)[rows_wanted]
+    spread = np.full(n, np.nan)
+    enough = np.zeros(n, dtype=bool)
+    enough[rows_wanted] = (~np.isnan(past)).sum(axis=1) >= 12
+    centre = nanmedian_rows(past)
+    spread[rows_wanted] = MAD_TO_SD * nanmedian_rows(np.abs(past - centre[:, None]))
+    # The usual change is a median of a few seasons and uncertain itself (variance of a median:
+    # about pi/2 x sigma^2 / count): widen the spread to the predictive one.
+    spread = np.fmax(spread, MIN_SPREAD) * np.sqrt(1.0 + (np.pi / 2) / np.maximum(count, 1))
+    spread = np.where(enough, spread, np.nan)
+    return change, usual, spread, count, reference
+
+

@@ -1,0 +1,107 @@
+"""FAO GIEWS Indicator of Price Anomalies (IPA; SDG indicator 2.c.1).
+
+For each month, the compound quarterly growth rate CQGR = (P_t / P_{t-3})^(1/3) - 1 and the
+compound annual growth rate CAGR = (P_t / P_{t-12})^(1/12) - 1 are each standardised by the mean
+and standard deviation of that rate in the same calendar month of other years, and combined:
+IPA = 0.4 x z(CQGR) + 0.6 x z(CAGR). >= 1 abnormally high, 0.5-1 moderately high, else normal.
+
+GIEWS standardises with all years of the series; here only earlier years are used (at least
+`MIN_YEARS`), so a month's IPA never changes when later data arrive (scheduled jobs, no look-ahead).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price
+from .explain import compared_with_past, format_value, same_month_references
+from .severity import phase
+
+MIN_YEARS = 3  # earlier same-month growth rates needed to standardise
+WEIGHTS = (0.4, 0.6)  # quarterly, annual
+VERDICT = {"normal": "normal", "stress": "moderately high", "alert": "abnormally high"}
+
+
+class PriceAnomalyIndicator(Detector):
+    name = "ipa"
+    title = "IPA (FAO GIEWS indicator of price anomalies)"
+    thresholds = {"stress": 0.5, "alert": 1.0, "crisis": float("inf")}
+    role = "phase"
+    method = (
+        "FAO GIEWS indicator of price anomalies (SDG 2.c.1): the compound quarterly and annual growth "
+        "rates of the monthly price are each standardised by the mean and standard deviation of the same "
+        "calendar month in earlier years (at least three; GIEWS uses all years, we use past years only so "
+        "that a month's value never changes later) and combined 0.4 x quarterly + 0.6 x annual. IPA from "
+        "0.5 is moderately high (stress), from 1 abnormally high (alert). Applies to monthly price series; "
+        "needs 12 + 36 months of history before the first scored month."
+    )
+
+    def applies(self, info: SeriesInfo) -> bool:
+        return is_monthly_price(info)
+
+    def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
+        if frequency != "monthly":
+            return DetectionResult("not_applicable", f"IPA is defined for monthly prices, not {frequency} series")
+        prices = regular.to_numpy()
+        prices = np.where(prices > 0, prices, np.nan)
+        quarterly = _compound_growth(prices, 3)
+        annual = _compound_growth(prices, 12)
+        z_quarter, _, _ = _standardise(quarterly)
+        z_annual, mean_annual, sd_annual = _standardise(annual)
+        score = WEIGHTS[0] * z_quarter + WEIGHTS[1] * z_annual
+        scored = ~np.isnan(score) & ~np.isnan(prices)
+        count = int((~np.isnan(prices)).sum())
+        if not scored.any():
+            return DetectionResult(
+                "insufficient_history",
+                f"not enough history: {count} monthly observations; IPA needs the same calendar month's quarterly "
+                f"and annual growth in {MIN_YEARS} earlier years (about {12 + 12 * MIN_YEARS + 1} months)")
+        year_ago = np.concatenate([np.full(12, np.nan), prices[:-12]])[:len(prices)]
+        last_year, average = same_month_references(prices)
+        frame = pd.DataFrame({
+            "date": date_labels(regular.index, frequency), "value": prices,
+            # The price the usual annual growth of this month would give, and +/- one sd of it.
+            "expected": year_ago * (1 + mean_annual) ** 12,
+            "lower": year_ago * np.clip(1 + mean_annual - sd_annual, 0, None) ** 12,
+            "upper": year_ago * (1 + mean_annual + sd_annual) ** 12,
+            "score": score, "quarterly": quarterly, "annual": annual, "last_year": last_year, "average": average,
+        })[scored].reset_index(drop=True)
+        frame["severity"] = phase(frame["score"], self.thresholds)
+        label, unit = info.label(), info.unit
+        frame["explanation"] = [
+            f"{label}, {date}: {format_value(value, unit)}, IPA {score:.2f} (normal)." if severity == "normal" else
+            f"{label}, {date}: {format_value(value, unit)}, IPA {score:.2f} ({VERDICT[severity]}): compound growth "
+            f"{quarterly * 100:+.1f}%/month over 3 months and {annual * 100:+.1f}%/month over 12 months"
+            + (f"; {comparison}" if (comparison := compared_with_past(value, year, average, unit)) else "") + "."
+            for date, value, score, severity, quarterly, annual, year, average in zip(*(frame[c].tolist() for c in (
+                "date", "value", "score", "severity", "quarterly", "annual", "last_year", "average")))]
+        frame = frame.drop(columns=["quarterly", "annual", "last_year", "average"])
+        return DetectionResult("scored", f"{len(frame)} of {count} months scored", frame)
+
+
+def _compound_growth(prices: np.ndarray, months: int) -> np.ndarray:
+    out = np.full(len(prices), np.nan)
+    if len(prices) > months:
+        out[months:] = (prices[months:] / prices[:-months]) ** (1.0 / months) - 1.0
+    return out
+
+
+def _standardise(rates: np.ndarray):
+    """z-score of each rate against the same calendar month in earlier years (past only)."""
+    n = len(rates)
+    years = -(-n // 12)
+    grid = np.full(years * 12, np.nan)
+    grid[:n] = rates
+    grid = grid.reshape(years, 12)  # rows: years from the first month; columns: calendar month
+    present = ~np.isnan(grid)
+    values = np.where(present, grid, 0.0)
+    count = np.cumsum(present, axis=0) - present  # earlier years only
+    total = np.cumsum(values, axis=0) - values
+    squares = np.cumsum(values ** 2, axis=0) - values ** 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+        sd = np.sqrt(np.clip((squares - count * mean ** 2) / (count - 1), 0, None))
+        z = (grid - mean) / sd
+    enough = (count >= MIN_YEARS) & (sd > 1e-12)
+    mean, sd, z = (np.where(enough, a, np.nan).reshape(-1)[:n] for a in (mean, sd, z))
+    return z, mean, sd

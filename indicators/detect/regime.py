@@ -1,0 +1,160 @@
+"""Regime shifts: a persistent level shift (a blockade) flagged once at its start, then followed.
+
+On top of the past-only seasonal baseline (`baseline.fit`), a one-sided CUSUM (Page, 1954) of
+the standardised forecast errors in the bad direction, S_t = max(0, S_{t-1} + z_t - k), raises
+an alarm when S_t >= h and the last two observations both deviate by `PERSIST` scales (one
+outlier is a spike, not a shift; a slow wander of autocorrelated noise is not one either). The alarm date gets `alert` (`crisis` when the level already sits
+`CRISIS_SIZE` scales away; a shift that deepens to that size later gets one `crisis` row then). From then on the detector compares each value with the pre-shift
+reference frozen at the run's first point: while the shift persists the rows are `stress`
+("continues", not a fresh alarm); the first date where the median of the last few deviations is
+back under `END` scales is marked as the shift's end (normal). A shift that lasts longer than
+`ABSORB` periods becomes the new normal. Past data only: the state at t depends on data up to t.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import baseline
+from .base import DetectionResult, Detector, SeriesInfo, date_labels, orient
+from .explain import format_value, relative
+
+ALLOWANCE = 1.0  # k: deviations under one scale do not accumulate
+ALARM = 5.0  # h
+PERSIST = 3.0
+CRISIS_SIZE = 8.0
+END = 1.5
+END_POINTS = {"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}
+SLOPE_HORIZON = {"monthly": 12, "weekly": 8, "daily": 7, "hourly": 24}
+ABSORB = {"monthly": 24, "weekly": 52, "daily": 180, "hourly": 24 * 14}
+STEP_WORDS = {"monthly": "months", "weekly": "weeks", "daily": "days", "hourly": "hours"}
+
+
+class RegimeShift(Detector):
+    name = "regime"
+    title = "Regime shifts (CUSUM on the seasonal baseline)"
+    thresholds = {"stress": END, "alert": ALARM, "crisis": CRISIS_SIZE}
+    band_width = 2.0
+    method = (
+        "A one-sided CUSUM (Page) of the seasonal baseline's standardised forecast errors in the bad "
+        f"direction, with allowance {ALLOWANCE:g} and decision threshold {ALARM:g} scales, needing the last two "
+        f"observations beyond {PERSIST:g} scales so that a single spike is not called a shift. The start of a "
+        f"shift is flagged once (alert; crisis if the level is already {CRISIS_SIZE:g} scales away, or once "
+        "more on the date it deepens to that size); while "
+        "it lasts each date is compared with the pre-shift expectation frozen at its start and marked stress "
+        f"(continuing), and the first date where the median of the last few deviations is back under {END:g} "
+        "scales is marked as its end. A shift lasting over 24 months (180 days) becomes the new normal. "
+        "Score: the CUSUM statistic before a shift, the deviation from the pre-shift level during one."
+    )
+
+    def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
+        needed = baseline.needed_observations(frequency)
+        observed = int(regular.notna().sum())
+        if observed < needed:
+            return DetectionResult(
+                "insufficient_history",
+                f"not enough history: {observed} {frequency} observations, {needed} needed for a seasonal baseline")
+        fitted = baseline.fit(regular, frequency, baseline.uses_log(info.unit, regular))
+        if not fitted.scorable.any():
+            return DetectionResult("insufficient_history", "not enough regular history to fit a seasonal baseline")
+        direction = info.definition.bad_direction
+        y, n = fitted.observed, len(regular)
+        z = orient((y - fitted.expected) / fitted.scale, direction)
+        labels = date_labels(regular.index, frequency)
+        out = {key: [] for key in ("position", "expected", "scale", "score", "severity", "kind", "origin")}
+
+        def emit(t, expected, scale, score, severity, kind, origin=-1):
+            for key, value in zip(out, (t, expected, scale, score, severity, kind, origin)):
+                out[key].append(value)
+
+        sign = {"up": 1.0, "down": -1.0}.get(direction)  # None: both directions are bad
+        horizon = SLOPE_HORIZON[frequency]
+        values, scores, scales = y.tolist(), z.tolist(), fitted.scale.tolist()
+        level, slope, phase = fitted.level.tolist(), fitted.slope.tolist(), fitted.phase.tolist()
+        profile = fitted.profile
+
+        def frozen(origin: int, t: int) -> float:
+            return level[origin] + slope[origin] * min(t - origin, horizon) + profile[origin, phase[t]]
+
+        def oriented(value: float) -> float:
+            return abs(value) if sign is None else sign * value
+
+        cusum, run_start, strong, origin, recent, peak = 0.0, -1, 0, -1, [], "normal"
+        for t in range(n):
+            value = values[t]
+            if value != value:  # a gap
+                continue
+            if origin < 0:
+                score = scores[t]
+                if score != score:
+                    continue
+                updated = max(0.0, cusum + score - ALLOWANCE)
+                if updated > 0 and cusum == 0:
+                    run_start, strong = t, 0
+                cusum = updated
+                strong = strong + 1 if score >= PERSIST else 0  # consecutive strong deviations
+                if cusum >= ALARM and strong >= 2:
+                    origin, recent = run_start, []
+                    reference = frozen(origin, t)
+                    size = oriented((value - reference) / scales[origin])
+                    peak = "crisis" if size >= CRISIS_SIZE else "alert"
+                    emit(t, reference, scales[origin], size, peak, "start", origin)
+                else:
+                    emit(t, fitted.expected[t], scales[t], cusum, "normal", "in_control")
+                continue
+            reference = frozen(origin, t)
+            deviation = oriented((value - reference) / scales[origin])
+            recent.append(deviation)
+            ended = len(recent) >= END_POINTS[frequency] and float(np.median(recent[-END_POINTS[frequency]:])) < END
+            absorbed = t - origin >= ABSORB[frequency]
+            if ended or absorbed:
+                emit(t, reference, scales[origin], deviation, "normal", "end" if ended else "absorbed", origin)
+                origin, cusum = -1, 0.0
+            elif peak == "alert" and deviation >= CRISIS_SIZE:
+                peak = "crisis"  # one more alarm when the shift deepens to crisis size, then quiet again
+                emit(t, reference, scales[origin], deviation, "crisis", "deepened", origin)
+            else:
+                emit(t, reference, scales[origin], deviation, "stress", "ongoing", origin)
+
+        position = np.array(out["position"], dtype=int)
+        expected, scale = np.array(out["expected"]), np.array(out["scale"])
+        bounds = (info.definition.min, info.definition.max)
+        frame = pd.DataFrame({
+            "date": np.array(labels, dtype=object)[position], "value": regular.to_numpy()[position],
+            "expected": np.clip(fitted.to_units(expected), *bounds),
+            "lower": np.clip(fitted.to_units(expected - self.band_width * scale), *bounds),
+            "upper": np.clip(fitted.to_units(expected + self.band_width * scale), *bounds),
+            "score": np.array(out["score"], dtype="float64"), "severity": out["severity"],
+        })
+        label, unit = info.label(), info.unit
+        frame["explanation"] = [
+            self._explain(f"{label}, {date}: {format_value(value, unit)}", unit, value, expected, score, severity,
+                          kind, labels[start] if start >= 0 else "", p - start, frequency)
+            for date, value, expected, score, severity, kind, start, p in zip(
+                *(frame[c].tolist() for c in ("date", "value", "expected", "score", "severity")),
+                out["kind"], out["origin"], position.tolist())]
+        shifts = out["kind"].count("start")
+        return DetectionResult("scored", f"{len(frame)} of {observed} observations scored; {shifts} level shift(s)",
+                               frame)
+
+    @staticmethod
+    def _explain(head: str, unit: str, value: float, expected: float, score: float, severity: str, kind: str,
+                 onset: str, elapsed: int, frequency: str) -> str:
+        steps = STEP_WORDS[frequency]
+        if kind == "in_control":
+            return f"{head}, no persistent shift from the seasonal expectation (CUSUM {score:.1f} of {ALARM:g})."
+        versus = f"{relative(value, expected, unit)} the pre-shift expectation of {format_value(expected, unit)}"
+        if kind == "start":
+            way = "upward" if value >= expected else "downward"
+            return (f"{head}, {versus}: a persistent {way} level shift started around {onset} "
+                    f"(sustained for {elapsed + 1} {steps}; {severity}).")
+        if kind == "deepened":
+            return (f"{head}, {versus}: the level shift that started around {onset} has deepened to crisis size "
+                    f"({score:.1f} scales after {elapsed + 1} {steps}).")
+        if kind == "ongoing":
+            return f"{head}, {versus}; the level shift that started around {onset} continues ({elapsed + 1} {steps})."
+        if kind == "end":
+            return (f"{head}, back near the pre-shift expectation of {format_value(expected, unit)}: the level "
+                    f"shift that started around {onset} ended after {elapsed} {steps}.")
+        return (f"{head}: the level shift that started around {onset} has lasted {elapsed} {steps} and is "
+                f"treated as the new normal from here.")

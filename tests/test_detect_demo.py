@@ -1,0 +1,47 @@
+"""The bundled demo: the blockade's start, the queue surge, the outage surge and the failed 2025
+harvest dip are each flagged, with readable explanations, and nothing before the blockade."""
+import json
+
+import pytest
+
+from indicators.alerts import alerts
+from indicators.store import Store
+
+
+@pytest.fixture(scope="module")
+def flagged(tmp_path_factory):
+    from click.testing import CliRunner
+
+    from indicators.cli import cli
+    folder = tmp_path_factory.mktemp("demo")
+    db = folder / "track.db"
+    result = CliRunner().invoke(cli, ["run", "--db", str(db), "--out", str(folder / "reports"), "--json"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0 and json.loads(result.output)["errors"] == []
+    with Store(db) as store:
+        rows = alerts(store, min_severity="alert")
+    return rows
+
+
+@pytest.mark.parametrize("indicator, first_window, words", [
+    ("fuel_availability", ("2025-09-03", "2025-09-15"), "below the seasonal expectation"),
+    ("fuel_queue_time", ("2025-09-03", "2025-09-20"), "level shift"),
+    ("power_outage", ("2025-09-10", "2025-09-30"), "level shift"),
+])
+def test_blockade_flagged_at_its_start(flagged, indicator, first_window, words):
+    rows = flagged[flagged["indicator"] == indicator].sort_values("date")
+    assert not rows.empty
+    assert rows["date"].min() >= "2025-09-01"  # nothing before the blockade
+    first = rows.groupby(["location", "item"])["date"].min()
+    assert first.between(*first_window).mean() >= 0.5, first.to_dict()
+    assert rows["explanation"].str.contains(words).any()
+
+
+def test_failed_harvest_dip_flagged_in_october_november_2025(flagged):
+    grain = flagged[flagged["indicator"] == "grain_price"]
+    harvest = grain[grain["date"].isin(["2025-10", "2025-11"])]
+    coarse = harvest[harvest["item"].isin(["millet", "sorghum", "maize"])]
+    assert set(coarse["location"]) == {"Bamako", "Kayes", "Mopti", "Segou", "Sikasso"}
+    assert coarse["detector"].str.contains("harvest").all()
+    assert coarse["explanation"].str.contains("prices did not fall at harvest").any()
+    assert coarse["explanation"].str.contains("5-year average").any()
