@@ -33,7 +33,8 @@ def test_demo_creates_the_four_families_of_series(demo_run):
     assert {"grain_price", "fuel_availability", "fuel_queue_time", "power_outage"} <= indicators
     assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert (out / "index.html").is_file()
-    assert summary["errors"] == [] and summary["files"]
+    assert summary["exit_code"] == 0 and summary["errors"] == []
+    assert {source["kind"] for source in summary["sources"]} == {"wfp", "stations", "outages"}
 
 
 @pytest.mark.parametrize("indicator", ["fuel_availability", "fuel_queue_time", "power_outage"])
@@ -55,4 +56,4 @@ def test_rerunning_the_demo_changes_no_observation(demo_run):
     from click.testing import CliRunner
     result = CliRunner().invoke(cli, ["run", "--db", str(db), "--out", str(out), "--json"], catch_exceptions=False)
     summary = json.loads(result.output)
-    assert sum(f["new"] + f["revised"] for f in summary["files"]) == 0
+    assert sum(s["new"] + s["revised"] for s in summary["sources"]) == 0

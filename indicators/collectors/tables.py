@@ -60,12 +60,16 @@ def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], str]]]
 
 
 def _read_xlsx(path: Path):
-    import openpyxl  # only needed for XLSX exports
+    import io
     from zipfile import BadZipFile
 
+    import openpyxl  # only needed for XLSX exports
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError) as error:
+        # From bytes, so the workbook is judged by its content, not by its file name's extension.
+        book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
+    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
         raise InputError(path, f"not an XLSX workbook ({error})") from error
     try:
         sheet = book.worksheets[0]
