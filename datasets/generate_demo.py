@@ -387,7 +387,7 @@ def fuel_paths() -> dict[tuple[str, str], dict[str, np.ndarray]]:
 # days by an enumerator whose form runs in French or English, so labels are mixed as in a real
 # Kobo export where form languages differ between enumerators.
 SURVEY_START = dt.date(2024, 7, 1)
-VISIT_PROBABILITY = 0.6  # share of stations an enumerator reaches on a given day
+VISIT_PROBABILITY = 0.9  # share of stations an enumerator reaches on a given day
 STATIONS = {
     "Bamako": ["Total Hamdallaye", "Shell ACI 2000", "Oryx Badalabougou", "Star Sebenikoro",
                "Total Kalaban Coura", "Shell Magnambougou", "Oryx Banankabougou", "Star Lafiabougou",

@@ -23,7 +23,7 @@ def _rows(indicator, location, item, price_type, dates, values, unit, lat="", lo
 def write_inputs(folder: Path) -> list[Path]:
     rng = np.random.default_rng(5)
     months = [f"{y}-{m:02d}" for y in range(2019, 2026) for m in range(1, 13)][:-1]  # to 2025-11
-    days = [f"2025-{m:02d}-{d:02d}" for m in (9, 10) for d in range(1, 31)]
+    days = [f"2025-{m:02d}-{d:02d}" for m in (8, 9, 10) for d in range(1, 31)]  # 90 days: warm-up, then scored
     seasonal = np.array([0, -2, -3, 0, 4, 8, 12, 14, 10, 0, -8, -6], dtype=float)
     grain = []
     for location, lat, lon in (("Segou", 13.43, -6.22), (HOSTILE, 12.64, -8.00)):

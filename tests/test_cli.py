@@ -15,14 +15,14 @@ DESIGN_ALERT_COLUMNS = ("indicator,location,item,price_type,date,value,expected,
 
 @pytest.fixture
 def fuel_csv(tmp_path):
-    """60 days of fuel availability in two cities; Bamako collapses on day 50."""
+    """90 days of fuel availability in two cities; Bamako collapses on day 80."""
     rng = np.random.default_rng(7)
-    dates = pd.date_range("2025-08-01", periods=60, freq="D")
+    dates = pd.date_range("2025-08-01", periods=90, freq="D")
     rows = []
     for city in ("Bamako", "Kati"):
         values = 0.92 + rng.normal(0, 0.015, len(dates))
         if city == "Bamako":
-            values[50:] = 0.3
+            values[80:] = 0.3
         rows += [{"indicator": "fuel_availability", "location": city, "item": "petrol", "date": d.strftime("%Y-%m-%d"),
                   "value": round(float(v), 3), "unit": "share"} for d, v in zip(dates, values)]
     path = tmp_path / "fuel.csv"
@@ -80,8 +80,8 @@ def test_alerts_csv_has_exactly_the_design_columns(track, detected):
     body = [dict(zip(rows[0], r)) for r in rows[1:]]
     assert body and all(r["severity"] in ("stress", "alert", "crisis") for r in body)
     crisis = [r for r in body if r["severity"] == "crisis"]
-    assert crisis[0]["location"] == "Bamako" and crisis[0]["date"] == "2025-09-20"
-    assert crisis[0]["explanation"].startswith("Fuel availability (petrol) in Bamako, 2025-09-20: 30%")
+    assert crisis[0]["location"] == "Bamako" and crisis[0]["date"] == "2025-10-20"
+    assert crisis[0]["explanation"].startswith("Fuel availability (petrol) in Bamako, 2025-10-20: 30%")
 
 
 def test_alerts_all_includes_normal_and_detector_filter(track, detected):
@@ -111,7 +111,7 @@ def test_every_listing_supports_three_formats(track, detected, command):
 
 def test_export_is_the_generic_long_format_with_provenance(track, detected, fuel_csv):
     rows = list(csv.DictReader(io.StringIO(track("export", "--indicator", "fuel_availability", "--format", "csv").output)))
-    assert len(rows) == 120
+    assert len(rows) == 180
     first = rows[0]
     for column in ("indicator", "location", "item", "date", "value", "unit", "source_file", "source_line", "collected_at"):
         assert column in first
@@ -121,7 +121,7 @@ def test_export_is_the_generic_long_format_with_provenance(track, detected, fuel
 def test_series_lists_coverage(track, detected):
     rows = json.loads(track("series", "--format", "json").output)
     assert {r["location"] for r in rows} == {"Bamako", "Kati"}
-    assert all(r["observations"] == 60 and r["frequency"] == "daily" for r in rows)
+    assert all(r["observations"] == 90 and r["frequency"] == "daily" for r in rows)
 
 
 def test_report_writes_html(track, detected, tmp_path):

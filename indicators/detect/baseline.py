@@ -10,8 +10,8 @@ before t, and a robust scale, computed for all t at once with numpy (no model re
    at t: slope = median of the changes over half the window (monthly series only: prices trend
    with inflation; daily series have no trend worth extrapolating), level = median of the values
    moved along that slope (medians, so an outlier or a gap does not move it);
-3. scale: 1.4826 x the median absolute deviation of the baseline's own past one-step forecast
-   errors, widened by 1 + 1/sqrt(number of errors) for the uncertainty of that estimate (before
+3. scale: a robust standard deviation (the larger of 1.4826 x MAD and the 90th percentile of
+   absolute deviations / 1.645) of the baseline's own past one-step forecast errors, widened by 1 + 1/sqrt(number of errors) for the uncertainty of that estimate (before
    12 errors exist: the line's residuals, doubled).
 
 Prices and other positive rates are modelled in logs (multiplicative seasonality).
@@ -33,8 +33,11 @@ SEASON_CYCLES = {"monthly": 5, "weekly": 3, "daily": 8, "hourly": 14}
 SCALE_WINDOW = {"monthly": 72, "weekly": 156, "daily": 120, "hourly": 24 * 28}
 TRENDED = {"monthly"}  # inflation moves prices within the level window; daily series have no such trend
 MIN_ERRORS = 12  # past forecast errors needed before they set the scale
+WARM_UP = {"monthly": 0, "weekly": 0, "daily": 30, "hourly": 48}  # errors needed before any date is scored
 COLD_START_INFLATION = 2.0  # in-window residuals understate one-step forecast errors
 MAD_TO_SD = 1.4826
+Q90, Q90_TO_SD = 0.9, 1.6449  # 90th percentile of |N(0, 1)|
+Q90_MIN_COUNT = 30  # below this a 90th percentile is unstable (a few anomalies move it): MAD alone
 
 
 @dataclass
@@ -53,7 +56,7 @@ class Baseline:
 
     @property
     def scorable(self) -> np.ndarray:
-        return ~np.isnan(self.observed) & ~np.isnan(self.expected)
+        return ~np.isnan(self.observed) & ~np.isnan(self.expected) & ~np.isnan(self.scale)
 
     def to_units(self, values):
         return np.exp(values) if self.use_log else values
@@ -133,7 +136,7 @@ def _fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
     errors = y - expected
     scale_window = SCALE_WINDOW[frequency]
     past = sliding_window_view(np.concatenate([np.full(scale_window, np.nan), errors]), scale_window)[:n]
-    past_scale = MAD_TO_SD * _mad(past)
+    past_scale = robust_scale(past)
     count = (~np.isnan(past)).sum(axis=1)
     # A scale estimated from few errors is itself uncertain: widen it by 1/sqrt(count) (about what a
     # predictive t interval adds), so the first years of a series do not raise most false alarms.
@@ -142,6 +145,9 @@ def _fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
     # A floor keeps a near-constant history from turning every wobble into a crisis.
     floor = 0.005 if use_log else 0.01 * np.maximum(np.abs(level), 1e-3)
     scale = np.fmax(scale, floor)
+    # Daily and hourly series are scored only once their own forecast errors set the scale: their
+    # first weeks (often a survey's first reports, many exactly 100%) say little about the noise.
+    scale[count < WARM_UP[frequency]] = np.nan
     return Baseline(observed=y, expected=expected, level=level, slope=slope, profile=profile, phase=phase,
                     scale=scale, use_log=use_log, period=period)
 
@@ -161,6 +167,21 @@ def nanmedian_rows(rows: np.ndarray) -> np.ndarray:
 
 def _mad(rows: np.ndarray) -> np.ndarray:
     return nanmedian_rows(np.abs(rows - nanmedian_rows(rows)[:, None]))
+
+
+def robust_scale(rows: np.ndarray) -> np.ndarray:
+    """Row-wise robust standard deviation: the larger of 1.4826 x MAD and the 90th percentile of
+    absolute deviations / 1.645. Both equal the standard deviation for Gaussian errors; the
+    percentile keeps discrete data honest (a survey share that is exactly 1.0 on most days has a
+    MAD of zero, yet one station in seven running dry is an ordinary day, not a crisis), and it
+    still ignores the largest 10% of deviations, so a spell of real anomalies does not widen it.
+    With fewer than `Q90_MIN_COUNT` deviations the percentile is not used."""
+    deviations = np.abs(rows - nanmedian_rows(rows)[:, None])
+    ordered = np.sort(deviations, axis=1)  # NaN sort last
+    count = (~np.isnan(deviations)).sum(axis=1)
+    position = np.clip(np.floor(Q90 * (count - 1)).astype(int), 0, rows.shape[1] - 1)
+    tail = np.where(count >= Q90_MIN_COUNT, ordered[np.arange(len(rows)), position], 0.0)
+    return np.fmax(MAD_TO_SD * nanmedian_rows(deviations), tail / Q90_TO_SD)
 
 
 def _profile(y: np.ndarray, phase: np.ndarray, period: int, cycles: int) -> np.ndarray:

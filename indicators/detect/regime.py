@@ -2,8 +2,9 @@
 
 On top of the past-only seasonal baseline (`baseline.fit`), a one-sided CUSUM (Page, 1954) of
 the standardised forecast errors in the bad direction, S_t = max(0, S_{t-1} + z_t - k), raises
-an alarm when S_t >= h and the last two observations both deviate by `PERSIST` scales (one
-outlier is a spike, not a shift; a slow wander of autocorrelated noise is not one either). The alarm date gets `alert` (`crisis` when the level already sits
+an alarm when S_t >= h and the median of the last three standardised deviations reaches
+`PERSIST` scales (one outlier is a spike, not a shift, yet a blockade that tightens gradually
+through noisy survey data is still caught). The alarm date gets `alert` (`crisis` when the level already sits
 `CRISIS_SIZE` scales away; a shift that deepens to that size later gets one `crisis` row then). From then on the detector compares each value with the pre-shift
 reference frozen at the run's first point: while the shift persists the rows are `stress`
 ("continues", not a fresh alarm); the first date where the median of the last few deviations is
@@ -21,7 +22,8 @@ from .explain import format_value, relative
 
 ALLOWANCE = 1.0  # k: deviations under one scale do not accumulate
 ALARM = 5.0  # h
-PERSIST = 3.0
+PERSIST = 1.5  # the median of the last PERSIST_POINTS standardised deviations must reach this
+PERSIST_POINTS = 3
 CRISIS_SIZE = 8.0
 END = 1.5
 END_POINTS = {"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}
@@ -37,8 +39,8 @@ class RegimeShift(Detector):
     band_width = 2.0
     method = (
         "A one-sided CUSUM (Page) of the seasonal baseline's standardised forecast errors in the bad "
-        f"direction, with allowance {ALLOWANCE:g} and decision threshold {ALARM:g} scales, needing the last two "
-        f"observations beyond {PERSIST:g} scales so that a single spike is not called a shift. The start of a "
+        f"direction, with allowance {ALLOWANCE:g} and decision threshold {ALARM:g} scales, needing the median of the "
+        f"last {PERSIST_POINTS} deviations to reach {PERSIST:g} scales so that a single spike is not called a shift. The start of a "
         f"shift is flagged once (alert; crisis if the level is already {CRISIS_SIZE:g} scales away, or once "
         "more on the date it deepens to that size); while "
         "it lasts each date is compared with the pre-shift expectation frozen at its start and marked stress "
@@ -79,7 +81,8 @@ class RegimeShift(Detector):
         def oriented(value: float) -> float:
             return abs(value) if sign is None else sign * value
 
-        cusum, run_start, strong, origin, recent, peak = 0.0, -1, 0, -1, [], "normal"
+        cusum, run_start, origin, recent, peak = 0.0, -1, -1, [], "normal"
+        recent_scores: list[float] = []
         for t in range(n):
             value = values[t]
             if value != value:  # a gap
@@ -90,10 +93,11 @@ class RegimeShift(Detector):
                     continue
                 updated = max(0.0, cusum + score - ALLOWANCE)
                 if updated > 0 and cusum == 0:
-                    run_start, strong = t, 0
+                    run_start = t
                 cusum = updated
-                strong = strong + 1 if score >= PERSIST else 0  # consecutive strong deviations
-                if cusum >= ALARM and strong >= 2:
+                recent_scores = (recent_scores + [score])[-PERSIST_POINTS:]
+                if cusum >= ALARM and len(recent_scores) == PERSIST_POINTS and \
+                        sorted(recent_scores)[PERSIST_POINTS // 2] >= PERSIST:
                     origin, recent = run_start, []
                     reference = frozen(origin, t)
                     size = oriented((value - reference) / scales[origin])
