@@ -10,8 +10,9 @@ before t, and a robust scale, computed for all t at once with numpy (no model re
    at t: slope = median of the changes over half the window (monthly series only: prices trend
    with inflation; daily series have no trend worth extrapolating), level = median of the values
    moved along that slope (medians, so an outlier or a gap does not move it);
-3. scale: a robust standard deviation (the larger of 1.4826 x MAD and the 90th percentile of
-   absolute deviations / 1.645) of the baseline's own past one-step forecast errors, widened by 1 + 1/sqrt(number of errors) for the uncertainty of that estimate (before
+3. scale: 1.4826 x the median absolute deviation of the baseline's own past one-step forecast
+   errors (for shares, the larger of that and the 90th percentile of absolute deviations / 1.645:
+   a survey share moves in steps of one station, which the MAD alone misses), widened by 1 + 1/sqrt(number of errors) for the uncertainty of that estimate (before
    12 errors exist: the line's residuals, doubled).
 
 Prices and other positive rates are modelled in logs (multiplicative seasonality).
@@ -93,19 +94,21 @@ def phases(index: pd.PeriodIndex, frequency: str) -> np.ndarray:
 _RECENT: dict = {}  # the seasonal and regime detectors score the same series one after the other
 
 
-def fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
+def fit(regular: pd.Series, frequency: str, use_log: bool, survey_share: bool = False) -> Baseline:
+    """`survey_share`: the values are shares of a handful of reporting units (stations), so their
+    errors come in coarse steps; the scale then also looks at the 90th percentile (`robust_scale`)."""
     key = (regular.to_numpy(dtype="float64").tobytes(), regular.index[0].ordinal if len(regular) else 0,
-           frequency, use_log)
+           frequency, use_log, survey_share)
     if key not in _RECENT:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows in gaps are expected
             if len(_RECENT) >= 4:
                 _RECENT.pop(next(iter(_RECENT)))
-            _RECENT[key] = _fit(regular, frequency, use_log)
+            _RECENT[key] = _fit(regular, frequency, use_log, survey_share)
     return _RECENT[key]
 
 
-def _fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
+def _fit(regular: pd.Series, frequency: str, use_log: bool, survey_share: bool) -> Baseline:
     period = PERIODS[frequency]
     raw = regular.to_numpy(dtype="float64")
     y = np.log(raw) if use_log else raw.copy()
@@ -136,7 +139,7 @@ def _fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
     errors = y - expected
     scale_window = SCALE_WINDOW[frequency]
     past = sliding_window_view(np.concatenate([np.full(scale_window, np.nan), errors]), scale_window)[:n]
-    past_scale = robust_scale(past)
+    past_scale = robust_scale(past) if survey_share else MAD_TO_SD * _mad(past)
     count = (~np.isnan(past)).sum(axis=1)
     # A scale estimated from few errors is itself uncertain: widen it by 1/sqrt(count) (about what a
     # predictive t interval adds), so the first years of a series do not raise most false alarms.

@@ -2,9 +2,9 @@
 
 On top of the past-only seasonal baseline (`baseline.fit`), a one-sided CUSUM (Page, 1954) of
 the standardised forecast errors in the bad direction, S_t = max(0, S_{t-1} + z_t - k), raises
-an alarm when S_t >= h and the median of the last three standardised deviations reaches
-`PERSIST` scales (one outlier is a spike, not a shift, yet a blockade that tightens gradually
-through noisy survey data is still caught). The alarm date gets `alert` (`crisis` when the level already sits
+an alarm when S_t >= h and enough of the last few standardised deviations are large
+(`PERSIST`: two months beyond 3 scales; two of three days beyond 2): one outlier is a spike,
+not a shift, yet a blockade that tightens gradually through noisy survey data is still caught. The alarm date gets `alert` (`crisis` when the level already sits
 `CRISIS_SIZE` scales away; a shift that deepens to that size later gets one `crisis` row then). From then on the detector compares each value with the pre-shift
 reference frozen at the run's first point: while the shift persists the rows are `stress`
 ("continues", not a fresh alarm); the first date where the median of the last few deviations is
@@ -22,8 +22,10 @@ from .explain import format_value, relative
 
 ALLOWANCE = 1.0  # k: deviations under one scale do not accumulate
 ALARM = 5.0  # h
-PERSIST = 1.5  # the median of the last PERSIST_POINTS standardised deviations must reach this
-PERSIST_POINTS = 3
+# (last n, at least m of them, deviating by at least p scales) before a CUSUM alarm is a shift:
+# monthly prices need two strong months in a row; noisy daily survey data, two of three days
+# beyond 2 scales, so a blockade that tightens gradually is caught and a one-day spike is not.
+PERSIST = {"monthly": (2, 2, 3.0), "weekly": (2, 2, 3.0), "daily": (3, 2, 2.0), "hourly": (3, 2, 2.0)}
 CRISIS_SIZE = 8.0
 END = 1.5
 END_POINTS = {"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}
@@ -39,8 +41,9 @@ class RegimeShift(Detector):
     band_width = 2.0
     method = (
         "A one-sided CUSUM (Page) of the seasonal baseline's standardised forecast errors in the bad "
-        f"direction, with allowance {ALLOWANCE:g} and decision threshold {ALARM:g} scales, needing the median of the "
-        f"last {PERSIST_POINTS} deviations to reach {PERSIST:g} scales so that a single spike is not called a shift. The start of a "
+        f"direction, with allowance {ALLOWANCE:g} and decision threshold {ALARM:g} scales, needing two consecutive "
+        "months beyond 3 scales (two of the last three days beyond 2 for daily series) so that a single spike is "
+        "not called a shift. The start of a "
         f"shift is flagged once (alert; crisis if the level is already {CRISIS_SIZE:g} scales away, or once "
         "more on the date it deepens to that size); while "
         "it lasts each date is compared with the pre-shift expectation frozen at its start and marked stress "
@@ -56,7 +59,8 @@ class RegimeShift(Detector):
             return DetectionResult(
                 "insufficient_history",
                 f"not enough history: {observed} {frequency} observations, {needed} needed for a seasonal baseline")
-        fitted = baseline.fit(regular, frequency, baseline.uses_log(info.unit, regular))
+        fitted = baseline.fit(regular, frequency, baseline.uses_log(info.unit, regular),
+                              survey_share=info.unit == "share")
         if not fitted.scorable.any():
             return DetectionResult("insufficient_history", "not enough regular history to fit a seasonal baseline")
         direction = info.definition.bad_direction
@@ -83,6 +87,7 @@ class RegimeShift(Detector):
 
         cusum, run_start, origin, recent, peak = 0.0, -1, -1, [], "normal"
         recent_scores: list[float] = []
+        last_n, at_least, least = PERSIST[frequency]
         for t in range(n):
             value = values[t]
             if value != value:  # a gap
@@ -95,9 +100,8 @@ class RegimeShift(Detector):
                 if updated > 0 and cusum == 0:
                     run_start = t
                 cusum = updated
-                recent_scores = (recent_scores + [score])[-PERSIST_POINTS:]
-                if cusum >= ALARM and len(recent_scores) == PERSIST_POINTS and \
-                        sorted(recent_scores)[PERSIST_POINTS // 2] >= PERSIST:
+                recent_scores = (recent_scores + [score])[-last_n:]
+                if cusum >= ALARM and sum(z >= least for z in recent_scores) >= at_least:
                     origin, recent = run_start, []
                     reference = frozen(origin, t)
                     size = oriented((value - reference) / scales[origin])

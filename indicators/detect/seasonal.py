@@ -48,7 +48,8 @@ class SeasonalBaseline(Detector):
             return DetectionResult(
                 "insufficient_history",
                 f"not enough history: {observed} {frequency} observations, {needed} needed for a seasonal baseline")
-        fitted = baseline.fit(regular, frequency, baseline.uses_log(info.unit, regular))
+        fitted = baseline.fit(regular, frequency, baseline.uses_log(info.unit, regular),
+                              survey_share=info.unit == "share")
         mask = fitted.scorable
         if not mask.any():
             return DetectionResult("insufficient_history", "not enough regular history to fit a seasonal baseline")
