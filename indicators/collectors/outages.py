@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .base import Collector, Parsed, rows_to_frame
-from .tables import RowError, match_columns, parse_number, parse_timestamp, read_table
+from .base import Collector, Parsed
+from .tables import RowError, parse_number, parse_timestamp, read_matched
 
 COLUMNS = {
     "area": ("zone", "quartier", "commune", "secteur", "localite", "location"),
@@ -45,9 +45,7 @@ class OutagesCollector(Collector):
                    "duration_hours): daily hours without power per area")
 
     def read(self, path: Path) -> Parsed:
-        header, rows = read_table(path)
-        columns = match_columns(path, header, COLUMNS, REQUIRED)
-        table = rows_to_frame(path, header, rows, columns, [])
+        table = read_matched(path, COLUMNS, REQUIRED)
         events, rejects, skipped = _events(table)
         frame = pd.DataFrame([row for area, group in events.groupby("area", sort=True)
                               for row in _daily_hours(area, group, path)])

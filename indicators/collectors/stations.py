@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .base import Collector, Parsed, rows_to_frame
-from .tables import RowError, fold, match_columns, parse_number, parse_timestamp, read_table
+from .base import Collector, Parsed
+from .tables import RowError, fold, parse_number, parse_timestamp, read_matched
 
 COLUMNS = {
     "submission_time": ("_submission_time", "submissiontime", "date_soumission", "heure_soumission"),
@@ -63,9 +63,7 @@ class StationsCollector(Collector):
                    "availability, queue time, pump and parallel prices per city and fuel type")
 
     def read(self, path: Path) -> Parsed:
-        header, rows = read_table(path)
-        columns = match_columns(path, header, COLUMNS, REQUIRED)
-        table = rows_to_frame(path, header, rows, columns, [])
+        table = read_matched(path, COLUMNS, REQUIRED)
         reports, rejects, skipped = _reports(table)
         frame = _aggregate(reports, path)
         return Parsed(rows=frame, rows_read=table.rows_read, rejects=table.rejects + rejects, skipped=skipped)

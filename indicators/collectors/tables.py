@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from .base import read_text_table
+from .base import read_text_table, rows_to_frame
 
 # Where a JSON export keeps its records: Kobo API `results`, WFP DataBridges `items`, others `data`.
 JSON_RECORD_KEYS = ("results", "items", "data", "records")
@@ -42,6 +42,14 @@ def fold(text) -> str:
     underscore stays: Kobo's own metadata columns (`_status`, `_id`) are not the form's `status`."""
     text = plain(text)
     return ("_" if text.startswith("_") else "") + re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def read_matched(path: Path, columns: dict, required: list[str]):
+    """Read a CSV, XLSX or JSON table and map its columns by name (see `match_columns`): a
+    `Parsed` whose rows are the matched columns as text plus `source_line` and `raw`, and whose
+    rejects are the rows of the wrong width."""
+    header, rows = read_table(path)
+    return rows_to_frame(path, header, rows, match_columns(path, header, columns, required), [])
 
 
 def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], str]]]:

@@ -76,6 +76,24 @@ def uses_log(unit: str, values: pd.Series) -> bool:
             and bool((values.dropna() > 0).all()))
 
 
+def fit_series(regular: pd.Series, info, frequency: str):
+    """The baseline of one series as the seasonal and regime detectors use it, or the
+    `insufficient_history` result to return when the series is too short: (baseline, None) or
+    (None, DetectionResult)."""
+    from .base import DetectionResult
+
+    needed = needed_observations(frequency)
+    observed = int(regular.notna().sum())
+    if observed < needed:
+        return None, DetectionResult(
+            "insufficient_history",
+            f"not enough history: {observed} {frequency} observations, {needed} needed for a seasonal baseline")
+    fitted = fit(regular, frequency, uses_log(info.unit, regular), survey_share=info.unit == "share")
+    if not fitted.scorable.any():
+        return None, DetectionResult("insufficient_history", "not enough regular history to fit a seasonal baseline")
+    return fitted, None
+
+
 def needed_observations(frequency: str) -> int:
     """Three seasonal cycles plus one: two for the profile once the moving average is centred."""
     return 3 * PERIODS[frequency] + 1

@@ -53,16 +53,10 @@ class RegimeShift(Detector):
     )
 
     def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
-        needed = baseline.needed_observations(frequency)
+        fitted, too_short = baseline.fit_series(regular, info, frequency)
+        if too_short:
+            return too_short
         observed = int(regular.notna().sum())
-        if observed < needed:
-            return DetectionResult(
-                "insufficient_history",
-                f"not enough history: {observed} {frequency} observations, {needed} needed for a seasonal baseline")
-        fitted = baseline.fit(regular, frequency, baseline.uses_log(info.unit, regular),
-                              survey_share=info.unit == "share")
-        if not fitted.scorable.any():
-            return DetectionResult("insufficient_history", "not enough regular history to fit a seasonal baseline")
         direction = info.definition.bad_direction
         y, n = fitted.observed, len(regular)
         z = orient((y - fitted.expected) / fitted.scale, direction)

@@ -34,25 +34,22 @@ class SeasonalBaseline(Detector):
         "detrended values of the last cycles, plus a robust level (median of the recent seasonally adjusted "
         "values, moved along a robust slope for monthly series, whose prices trend with inflation). The score "
         "is the deviation from that expectation divided by a robust scale (1.4826 x the median absolute "
-        "deviation of the baseline's own past forecast errors), counted in the bad direction: up for prices, "
+        "deviation of the baseline's own past forecast errors; for shares such as fuel availability also at "
+        "least their 90th percentile / 1.645, since a survey share moves in steps of one station), counted in "
+        "the bad direction: up for prices, "
         "queues and outages, down for availability. Prices and durations are modelled in logs. Phases for "
         "monthly series: stress from 2.5, alert from 3.5, crisis from 5 robust standard deviations (daily "
         "series: 3.5, 4.5 and 6, since they are tested 30 times as often); the band shown is the expected "
-        "value +/- 2 scales. Needs three seasonal cycles of history (37 months, 22 days)."
+        "value +/- 2 scales. Needs three seasonal cycles of history (37 months, 22 days); daily series are "
+        "scored once 30 of their own forecast errors exist."
     )
 
     def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
-        needed = baseline.needed_observations(frequency)
+        fitted, too_short = baseline.fit_series(regular, info, frequency)
+        if too_short:
+            return too_short
         observed = int(regular.notna().sum())
-        if observed < needed:
-            return DetectionResult(
-                "insufficient_history",
-                f"not enough history: {observed} {frequency} observations, {needed} needed for a seasonal baseline")
-        fitted = baseline.fit(regular, frequency, baseline.uses_log(info.unit, regular),
-                              survey_share=info.unit == "share")
         mask = fitted.scorable
-        if not mask.any():
-            return DetectionResult("insufficient_history", "not enough regular history to fit a seasonal baseline")
         deviation = (fitted.observed - fitted.expected) / fitted.scale
         score = orient(deviation, info.definition.bad_direction)
         bounds = (info.definition.min, info.definition.max)
