@@ -50,6 +50,16 @@ def test_location_override_in_the_crop_calendar(monkeypatch):
     assert set(pd.PeriodIndex(frame["date"], freq="M").month) == {9, 10, 11}
 
 
+def test_crop_calendar_from_series_metadata_reaches_the_detector():
+    # what a job's per-source settings (`crop_calendar`, `zone`) store in the series metadata
+    override = {"millet": {"harvest": [9, 10], "lean": [6, 7, 8]}}
+    info = SeriesInfo("grain_price", "Segou", "millet", "retail", "XOF/KG", "monthly",
+                      metadata={"zone": "sahel", "crop_calendar": override})
+    frame = get_detector("harvest").detect(monthly_prices(seed=5), info).frame
+    assert set(pd.PeriodIndex(frame["date"], freq="M").month) == {9, 10}
+    assert "from its July-August level" in frame["explanation"].iloc[0]
+
+
 def test_short_series_gets_a_clear_status():
     result = get_detector("harvest").detect(monthly_prices(months=30), PRICE)
     assert result.status == "insufficient_history"

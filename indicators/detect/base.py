@@ -36,10 +36,11 @@ class SeriesInfo:
     metadata: dict = field(default_factory=dict, compare=False)
 
     def crop_calendar(self):
-        """The crop calendar for this series' item, honouring a `zone` and `crop_calendar`
-        override in its metadata (see `seasons.calendar_for`); None when none applies."""
+        """The crop calendar for this series' item and market, honouring a `zone` and
+        `crop_calendar` override in its metadata (see `seasons.calendar_for`); None when none
+        applies."""
         return seasons.calendar_for(self.item, self.metadata.get("zone") or seasons.DEFAULT_ZONE,
-                                    self.metadata.get("crop_calendar"))
+                                    self.metadata.get("crop_calendar"), location=self.location)
 
     @property
     def definition(self) -> Indicator:

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .. import seasons
 from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, orient
 from .baseline import MAD_TO_SD, nanmedian_rows
 from .explain import compared_with_past, format_value, same_month_references
@@ -30,13 +29,11 @@ MIN_SEASONS = 3
 MIN_SPREAD = 0.02  # log points: a floor for very smooth series
 SPREAD_WINDOW = 120  # months of earlier changes behind the spread
 
-
 class HarvestSeasonality(Detector):
     name = "harvest"
     title = "Harvest seasonality (crop calendars)"
     thresholds = {"stress": 1.5, "alert": 2.25, "crisis": 4.0}
     band_width = 2.0
-    zone = seasons.DEFAULT_ZONE
     method = (
         "Crop calendars (FEWS NET; Mali and the Sahel by default: millet and sorghum harvested October to "
         "December, rice November to January, a market may override) say when prices usually fall. For each "
@@ -49,13 +46,10 @@ class HarvestSeasonality(Detector):
     )
 
     def applies(self, info: SeriesInfo) -> bool:
-        return is_monthly_price(info) and info.indicator != "fuel_price" and self._calendar(info) is not None
-
-    def _calendar(self, info: SeriesInfo):
-        return seasons.calendar_for(info.item, self.zone, location=info.location)
+        return is_monthly_price(info) and info.indicator != "fuel_price" and info.crop_calendar() is not None
 
     def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
-        crop_calendar = self._calendar(info)
+        crop_calendar = info.crop_calendar()
         if frequency != "monthly" or crop_calendar is None:
             return DetectionResult("not_applicable", "harvest seasonality needs a monthly price with a crop calendar")
         prices = regular.to_numpy()
@@ -119,7 +113,6 @@ class HarvestSeasonality(Detector):
         comparison = compared_with_past(value, last_year, average, unit)
         return text + (f"; {comparison}" if comparison else "") + "."
 
-
 def _usual_change(logs: np.ndarray, offset: int, first_column: int, wanted: np.ndarray):
     """For every position: the log change over `offset` months, its usual value (median of the same
     calendar month in up to `SEASONS` earlier years, at least `MIN_SEASONS`), the robust spread of
@@ -160,5 +153,4 @@ def _usual_change(logs: np.ndarray, offset: int, first_column: int, wanted: np.n
     spread = np.fmax(spread, MIN_SPREAD) * np.sqrt(1.0 + (np.pi / 2) / np.maximum(count, 1))
     spread = np.where(enough, spread, np.nan)
     return change, usual, spread, count, reference
-
 
