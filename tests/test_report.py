@@ -201,6 +201,21 @@ def test_seasonal_profile_compares_this_year_with_past_years():
     assert pd.isna(profile.set_index("month").loc[12, "this_year"])
 
 
+def test_band_comes_from_an_early_warning_detector_before_a_market_phase_one():
+    """ALPS covers more dates (no warm-up) but is refitted on the whole series: the band drawn is
+    the one the alerts were judged against, from a past-data detector whenever one ran."""
+    from indicators.report.data import _band
+
+    def rows(series_id, detector, dates):
+        return [{"series_id": series_id, "detector": detector, "date": f"2025-{m:02d}", "value": 1.0,
+                 "expected": 1.0, "lower": 0.5, "upper": 1.5} for m in range(1, dates + 1)]
+
+    anomalies = pd.DataFrame(rows(1, "alps", 12) + rows(1, "regime", 6) + rows(1, "seasonal", 6)
+                             + rows(2, "alps", 12) + rows(3, "future_detector", 3) + rows(3, "seasonal", 2))
+    chosen = _band(anomalies).groupby("sid")["band_detector"].first().to_dict()
+    assert chosen == {1: "seasonal", 2: "alps", 3: "future_detector"}
+
+
 def test_month_runs_wrap_the_year():
     assert month_runs([11, 12, 1]) == [(1, 1), (11, 12)]
     assert month_runs([6, 7, 8, 9]) == [(6, 9)]
