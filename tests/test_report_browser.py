@@ -60,13 +60,24 @@ PROBE = """<script>
                gd.querySelectorAll(".trace, .hm").length > 0;
       });
       var svgText = Array.from(document.querySelectorAll(".main-svg text")).map(function (t) { return t.textContent; });
-      // Hover the first point of each chart's first trace with custom data (flagged dates,
-      // markets) and keep the hover label's text.
+      // Hover, as a mouse would, the first point that carries custom data (a flagged date's
+      // severity and explanation, a market) and keep the hover label's text.
       var hovers = [];
       plots.forEach(function (gd) {
-        var index = (gd._fullData || []).findIndex(function (t) { return t.customdata && t.customdata.length; });
-        if (index < 0) { return; }
-        try { Plotly.Fx.hover(gd, [{curveNumber: index, pointNumber: 0}]); } catch (e) { note("hover: " + e); }
+        var target = null;
+        (gd._fullData || []).some(function (trace, curve) {
+          var point = (trace.customdata || []).findIndex(function (d) { return d && d.length; });
+          if (point >= 0) { target = {trace: trace, curve: curve, point: point}; }
+          return target !== null;
+        });
+        if (!target) { return; }
+        try {
+          if (gd._fullLayout.hovermode === "x unified") {
+            Plotly.Fx.hover(gd, {xval: gd._fullLayout.xaxis.d2c(target.trace.x[target.point])});
+          } else {
+            Plotly.Fx.hover(gd, [{curveNumber: target.curve, pointNumber: target.point}]);
+          }
+        } catch (e) { note("hover: " + e); }
         var layer = gd.querySelector(".hoverlayer");
         hovers.push(layer ? layer.textContent : "");
       });

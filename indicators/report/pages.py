@@ -134,10 +134,10 @@ def _series_section(site, data: ReportData, row) -> str:
 def _fuel_panel(site, data: ReportData, series: pd.DataFrame) -> str:
     observations = data.observations[data.observations["sid"].isin(series["sid"])]
     premium = tables.fuel_premium(observations)
-    panels = [(catalog.get(name).label(), observations[observations["indicator"] == name])
+    panels = [(catalog.get(name).label(), catalog.get(name).unit, observations[observations["indicator"] == name])
               for name in ("fuel_availability", "fuel_queue_time") if (observations["indicator"] == name).any()]
     if not premium.empty:
-        panels.append(("Parallel-market premium over pump price (%)",
+        panels.append(("Parallel-market premium over pump price (%)", "%",
                        premium.rename(columns={"premium_percent": "value"})))
     if not panels:
         return ""
