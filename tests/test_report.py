@@ -238,6 +238,19 @@ def test_unknown_detector_in_the_table_is_described(database, tmp_path):
     assert "Regime &lt;b&gt;shift&lt;/b&gt;" in (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
 
 
+def test_thresholds_read_as_words():
+    assert tables.thresholds_text({"stress": 0.5, "alert": 1, "crisis": float("inf")}) == \
+        "stress >= 0.5; alert >= 1; never crisis"
+    assert tables.thresholds_text({"window": "36 months"}) == "window: 36 months"
+
+
+def test_provenance_says_when_no_licence_was_recorded(report):
+    method = (report / "method.html").read_text(encoding="utf-8")
+    provenance = method.split('id="provenance"')[1]
+    assert provenance.count("<td>not recorded</td>") == 14  # every fixture series
+    assert "not recorded" not in (report / "series.csv").read_text(encoding="utf-8")  # the CSV keeps it empty
+
+
 def test_empty_database_still_writes_a_report(tmp_path):
     with Store(tmp_path / "empty.db") as store:
         index = write_report(store, tmp_path / "out")

@@ -17,6 +17,9 @@ from .layout import chart, download, e, safe_name, severity_badge, shell, table
 ALERT_COLUMNS = {"severity": "severity", "title": "indicator", "location": "location", "item": "item",
                  "price_type": "price type", "date": "date", "detector": "detector", "explanation": "explanation"}
 OVERVIEW_ALERTS = 12
+# The detectors' own sentence, shown after another sentence: it starts lower-case.
+RULE = CONSOLIDATION_RULE[:1].upper() + CONSOLIDATION_RULE[1:]
+NOT_RECORDED = "not recorded"  # provenance the inputs did not give (no collector records a licence yet)
 FAMILY_INTROS = {
     "grain": "Monthly market prices of staple cereals. See also the <a href=\"seasonal.html\">seasonal view</a> "
              "(prices against their usual harvest-season fall) and the <a href=\"map.html\">market map</a>.",
@@ -64,7 +67,7 @@ def overview(site, data: ReportData) -> str:
             f'<a href="alerts.csv" download>Every flagged date (CSV)</a>.</p>'
             f'<ul class="headlines">{"".join(items)}</ul>'
             f"<h2>Current alerts</h2><p class=\"note\">Series flagged at their latest date, most severe first. "
-            f"{e(CONSOLIDATION_RULE)}</p>{current_table}{note}"
+            f"{e(RULE)}</p>{current_table}{note}"
             f"<h2>All series</h2><p class=\"note\">Recent values of every series; the dot is coloured by the "
             f"series' latest severity. Click a card for its chart.</p>{_grid(data)}")
 
@@ -230,8 +233,9 @@ def method_page(site, data: ReportData) -> str:
     not_scored = data.status[data.status["status"] != "scored"]
     status_href = site.write_csv("detection_status.csv", data.status)
     provenance = tables.provenance(data)
+    shown = provenance.assign(licence=provenance["licence"].replace("", NOT_RECORDED))
     return (f"<h2>Detectors</h2><dl>{entries}</dl>"
-            f"<p>Severities follow WFP's ALPS phases: normal, stress, alert, crisis. {e(CONSOLIDATION_RULE)}</p>"
+            f"<p>Severities follow WFP's ALPS phases: normal, stress, alert, crisis. {e(RULE)}</p>"
             + table(detectors, counts, site.write_csv("detectors.csv", detectors),
                     "Detectors with thresholds and counts")
             + "<h3>Series a detector could not score</h3>"
@@ -239,7 +243,7 @@ def method_page(site, data: ReportData) -> str:
                                  "detector": "detector", "message": "why"}, status_href,
                     "Detection status of every series", "Every detector scored every series it applies to.")
             + '<h2 id="provenance">Data provenance</h2>'
-            + table(provenance, {"indicator": "indicator", "location": "location", "item": "item",
-                                 "price_type": "price type", "unit": "unit", "source": "source", "files": "files",
-                                 "licence": "licence", "last_collected": "last collected"},
+            + table(shown, {"indicator": "indicator", "location": "location", "item": "item",
+                            "price_type": "price type", "unit": "unit", "source": "source", "files": "files",
+                            "licence": "licence", "last_collected": "last collected"},
                     site.write_csv("series.csv", provenance), "Series with source, files and licence"))

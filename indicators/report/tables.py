@@ -2,6 +2,8 @@
 so anything a reader sees can be downloaded."""
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from ..detect import DETECTORS
@@ -101,6 +103,19 @@ def provenance(data: ReportData) -> pd.DataFrame:
                   "observations", "first_date", "last_date", "last_collected"]].reset_index(drop=True)
 
 
+def thresholds_text(thresholds: dict) -> str:
+    """{"stress": 0.5, "alert": 1, "crisis": inf} -> 'stress >= 0.5; alert >= 1; never crisis'."""
+    parts = []
+    for name, value in thresholds.items():
+        if isinstance(value, (int, float)) and math.isinf(value):
+            parts.append(f"never {name}")
+        elif isinstance(value, (int, float)):
+            parts.append(f"{name} >= {value:g}")
+        else:
+            parts.append(f"{name}: {value}")
+    return "; ".join(parts)
+
+
 def detectors(data: ReportData) -> pd.DataFrame:
     """Every detector in the registry or in the anomalies table, with thresholds and counts."""
     names = list(DETECTORS) + sorted(set(data.anomalies["detector"]) - set(DETECTORS)) \
@@ -115,8 +130,7 @@ def detectors(data: ReportData) -> pd.DataFrame:
         row = {"detector": name,
                "title": getattr(detector, "title", "") or name,
                "method": getattr(detector, "method", "") or "Not in this version's detector registry.",
-               "thresholds": "; ".join(f"{k} >= {v:g}" if isinstance(v, (int, float)) else f"{k}: {v}"
-                                     for k, v in thresholds.items()),
+               "thresholds": thresholds_text(thresholds),
                "series_scored": int(status.get("scored", 0)),
                "series_not_scored": int(status.sum() - status.get("scored", 0))}
         row.update({f"dates_{s}": int(own.get(s, 0)) for s in SEVERITIES})
