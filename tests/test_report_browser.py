@@ -88,7 +88,11 @@ PROBE = """<script>
         svgHasHostile: svgText.some(function (t) { return t.indexOf(HOSTILE) >= 0; }),
         hovers: hovers.length, emptyHovers: hovers.filter(function (t) { return !t; }).length,
         hoverHasHostile: hovers.some(function (t) { return t.indexOf(HOSTILE) >= 0; }),
-        onScreen: onScreen
+        onScreen: onScreen,
+        // overview cards whose series name is cut off (the location comes last in a name)
+        clippedNames: Array.from(document.querySelectorAll(".card .name")).filter(function (el) {
+          return el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1;
+        }).length
       }));
     }
   }
@@ -152,8 +156,8 @@ def test_every_page_draws_every_chart_without_errors(report, tmp_path):
         # The hostile name is in every page's data: it must show as text, never become an element.
         assert found["images"] == 0, f"{page}: an <img> element was created"
         assert not [t for t, a in parsed.tags if "onerror" in a], f"{page}: an element with onerror exists"
-        if page != "index.html":
-            assert found["textHasHostile"] or found["svgHasHostile"], f"{page}: the hostile name is not shown"
+        assert found["textHasHostile"] or found["svgHasHostile"], f"{page}: the hostile name is not shown"
+        assert found["clippedNames"] == 0, f"{page}: {found['clippedNames']} series names cut off"
         charts_seen += expected
     # 14 series charts on the family pages + fuel panel + heat map + market map + 2 seasonal charts
     assert charts_seen == 19
