@@ -2,7 +2,8 @@
 is drawn, no script error occurs, and a hostile location name stays text.
 
 A small script is injected into a copy of each page before it loads: it records script errors,
-failed resources, unhandled promise rejections, console.error and alert() calls, then, once
+failed resources, network requests (blocked by a Content-Security-Policy that allows only files),
+unhandled promise rejections, console.error and alert() calls, then, once
 plotly has drawn, counts the charts and writes its findings onto the <html> element, which
 `chromium --dump-dom` prints.
 """
@@ -27,7 +28,10 @@ if CHROMIUM is None and os.environ.get("CI"):
     pytest.fail("CI must run the browser test: chromium is not installed (.ci/run installs it)", pytrace=False)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 
-PROBE = """<script>
+# First in <head>: a Content-Security-Policy that lets the page load only files (and data: or
+# blob: URLs), so any request to the network is blocked and reported, even on a machine online.
+PROBE = """<meta http-equiv="Content-Security-Policy" content="default-src file: data: blob: 'unsafe-inline' 'unsafe-eval'">
+<script>
 (function () {
   var found = [];
   function note(text) {
@@ -39,6 +43,9 @@ PROBE = """<script>
     var target = event.target && (event.target.src || event.target.href);
     note(target ? "failed to load " + target : "error: " + event.message);
   }, true);
+  document.addEventListener("securitypolicyviolation", function (event) {
+    note("network request blocked: " + event.blockedURI + " (" + event.violatedDirective + ")");
+  });
   window.addEventListener("unhandledrejection", function (event) { note("rejection: " + event.reason); });
   var consoleError = console.error;
   console.error = function () { note("console.error: " + Array.from(arguments).join(" ")); consoleError.apply(console, arguments); };
@@ -89,6 +96,12 @@ PROBE = """<script>
         hovers: hovers.length, emptyHovers: hovers.filter(function (t) { return !t; }).length,
         hoverHasHostile: hovers.some(function (t) { return t.indexOf(HOSTILE) >= 0; }),
         onScreen: onScreen,
+        // drawn charts with no data point in any trace (an empty frame drawn as axes only)
+        emptyCharts: drawn.filter(function (gd) {
+          return !gd._fullData.some(function (t) {
+            return (t.x && t.x.length) || (t.y && t.y.length) || (t.z && t.z.length);
+          });
+        }).length,
         // overview cards whose series name is cut off (the location comes last in a name)
         clippedNames: Array.from(document.querySelectorAll(".card .name")).filter(function (el) {
           return el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1;
@@ -149,6 +162,7 @@ def test_every_page_draws_every_chart_without_errors(report, tmp_path):
         assert errors == [], f"{page}: {errors}"
         assert found["plots"] == expected, f"{page}: {found['plots']} plotly divs, {expected} in the HTML"
         assert found["drawn"] == expected, f"{page}: only {found['drawn']} of {expected} charts drawn"
+        assert found["emptyCharts"] == 0, f"{page}: {found['emptyCharts']} charts have no data"
         if expected:
             assert found["plotly"] == "object", f"{page}: plotly.min.js did not load"
             # The first charts draw by themselves; the others as they scroll into view.
