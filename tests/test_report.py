@@ -274,6 +274,24 @@ def test_cli_report_png_without_kaleido_exits_1(track, monkeypatch, tmp_path):
     assert "kaleido is not installed" in result.output
 
 
+def test_static_images_stand_alone_with_a_title_and_no_buttons(database, tmp_path, monkeypatch):
+    """An image pasted into a brief has no page heading around it: the export titles it."""
+    import plotly.io as pio
+
+    written = {}
+    monkeypatch.setattr(static, "unavailable", lambda: None)
+    monkeypatch.setattr(pio, "write_images", lambda figures, paths, **options: written.update(zip(paths, figures)))
+    with Store(database) as store:
+        write_report(store, tmp_path / "out", static_formats=("png", "pdf"))
+    titles = {path.name: figure.layout.title.text for path, figure in written.items()}
+    assert len(titles) == 2 * 19 and all(titles.values())  # 19 charts, as in the browser test
+    assert titles["fuel-panel.png"] == titles["fuel-panel.pdf"] == "Fuel panel"
+    assert "Millet retail price in &lt;img src=x onerror=alert(1)&gt;" in titles.values()
+    assert not [f for f in written.values() if f.layout.xaxis.rangeselector.visible is not False]
+    page = (tmp_path / "out" / "fuel.html").read_text(encoding="utf-8")
+    assert '"rangeselector":{' in page and '"visible":false' not in page  # the pages keep their buttons
+
+
 @pytest.mark.skipif(static.unavailable() is not None, reason=f"static export not possible here: {static.unavailable()}")
 def test_static_png_export_writes_every_chart(tmp_path):
     from report_data import write_inputs

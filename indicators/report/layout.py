@@ -80,11 +80,12 @@ def table(frame: pd.DataFrame, columns: dict[str, str], href: str | None = None,
     return f"{link}<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def chart(site, figure, name: str) -> str:
+def chart(site, figure, name: str, title: str) -> str:
     """An empty div that `charts.js` fills from the figure's JSON when it comes into view; `name`
-    (already a safe file name) is the div id and the static export's file name. plotly's JSON
-    writes `<` as `\\u003c`, so no data can close the script element early."""
-    site.add_figure(name, figure)
+    (already a safe file name) is the div id and the static export's file name, `title` (plain
+    text: the page shows it as a heading) titles the exported image. plotly's JSON writes `<` as
+    `\\u003c`, so no data can close the script element early."""
+    site.add_figure(name, figure, title)
     height = figure.layout.height or 450
     return (f'<div class="chart"><div id="{name}" class="plotly-graph-div" style="height:{height}px;width:100%">'
             f'</div><script type="application/json" data-chart="{name}">{figure.to_json()}</script></div>')

@@ -131,7 +131,7 @@ def _series_section(site, data: ReportData, row) -> str:
     href = site.write_csv(f"data/{name}.csv", csv)
     return (f'<h3 id="s-{row.sid}">{e(row.label)} {severity_badge(row.severity)}</h3>'
             f'<p class="download"><a href="{e(href)}" download>values, expected band and flags (CSV)</a></p>'
-            + chart(site, figure, name))
+            + chart(site, figure, name, row.label))
 
 
 def _fuel_panel(site, data: ReportData, series: pd.DataFrame) -> str:
@@ -148,7 +148,7 @@ def _fuel_panel(site, data: ReportData, series: pd.DataFrame) -> str:
         if not premium.empty else ""
     return ("<h2>Fuel panel</h2><p class=\"note\">Availability, queues and the parallel-market premium per city "
             "on shared time axes (solid and dotted lines: products).</p>"
-            + chart(site, figures.fuel_panel(panels), "fuel-panel") + link)
+            + chart(site, figures.fuel_panel(panels), "fuel-panel", "Fuel panel") + link)
 
 
 def _power_heat_map(site, data: ReportData, series: pd.DataFrame) -> str:
@@ -163,7 +163,7 @@ def _power_heat_map(site, data: ReportData, series: pd.DataFrame) -> str:
     zmax = 24.0 if unit == "hours/day" else None
     return ("<h2>Outages by area and day</h2><p class=\"note\">Each row an area, each column a day; darker "
             "means more hours without power.</p>"
-            + chart(site, figures.heat_map(matrix, unit, zmax), "power-heat-map")
+            + chart(site, figures.heat_map(matrix, unit, zmax), "power-heat-map", "Power outages by area and day")
             + download(href, "Outage hours by area and day"))
 
 
@@ -194,7 +194,8 @@ def seasonal_page(site, data: ReportData, rows: list) -> str:
                             if month["average"] else float("nan")})
         parts.append(f"<h3>{e(row.label)} {severity_badge(row.severity)}</h3>"
                      + chart(site, figures.seasonal_figure(profile, this_year, past, row.unit, calendar),
-                             "seasonal-" + safe_name(row.indicator, row.location, row.item, row.price_type)))
+                             "seasonal-" + safe_name(row.indicator, row.location, row.item, row.price_type),
+                             f"{row.label}: seasonal view"))
     if not parts:
         return "<p>No price series has a past year to compare with.</p>"
     href = site.write_csv("seasonal.csv", pd.concat(profiles, ignore_index=True))
@@ -216,7 +217,7 @@ def map_page(site, markets: pd.DataFrame) -> str:
     return ("<p class=\"note\">Markets at their coordinates, coloured by the worst latest phase of their price "
             "series. Drawn on plain longitude/latitude axes with no base map, so the page needs no map tiles "
             "or outlines from the network.</p>"
-            + chart(site, figures.market_map(markets), "market-map")
+            + chart(site, figures.market_map(markets), "market-map", "Markets by latest price phase")
             + table(markets, {"location": "market", "admin1": "region", "phase": "latest phase", "since": "since",
                               "series_at_phase": "series at that phase", "latitude": "latitude",
                               "longitude": "longitude"}, href, "Markets"))
