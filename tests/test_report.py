@@ -216,6 +216,23 @@ def test_band_comes_from_an_early_warning_detector_before_a_market_phase_one():
     assert chosen == {1: "seasonal", 2: "alps", 3: "future_detector"}
 
 
+def test_fuel_panel_lines_are_trailing_seven_day_means():
+    days = [f"2025-09-{d:02d}" for d in (1, 2, 3, 4, 5, 6, 7, 8, 20)]
+    frame = pd.DataFrame({"location": "Kati", "item": "petrol", "date": days, "value": [0.0] * 6 + [7.0, 7.0, 3.0]})
+    smooth = tables.trailing_mean(frame.iloc[::-1], 7)  # any row order
+    assert list(smooth["date"]) == days
+    assert list(smooth["value"]) == [0.0] * 6 + [1.0, 2.0, 3.0]  # 09-07: mean of 7 days; 09-20: alone
+
+
+def test_fuel_panel_shows_averages_and_links_them(report):
+    fuel = (report / "fuel.html").read_text(encoding="utf-8")
+    assert 'href="fuel_panel.csv"' in fuel and "7-day average" in fuel
+    panel = pd.read_csv(report / "fuel_panel.csv")
+    assert list(panel.columns) == ["panel", "location", "item", "date", "value"]
+    assert set(panel["panel"]) == {"Fuel availability (share)", "Fuel queue time (h)",
+                                   "Parallel-market premium over pump price (%)"}
+
+
 def test_month_runs_wrap_the_year():
     assert month_runs([11, 12, 1]) == [(1, 1), (11, 12)]
     assert month_runs([6, 7, 8, 9]) == [(6, 9)]

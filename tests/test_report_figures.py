@@ -35,7 +35,7 @@ def test_each_date_hovers_with_its_own_severity_and_explanation():
 def test_shares_read_as_percentages():
     observed, band, scored = _series({})
     figure = figures.series_figure(observed.assign(value=0.45), band, scored, "share", "daily")
-    assert figure.layout.yaxis.tickformat == ".0%"
+    assert (figure.layout.yaxis.tickformat, figure.layout.yaxis.rangemode) == (".0%", "tozero")
     assert "%{y:.0%}" in figure.data[-1].hovertemplate and "share" not in figure.data[-1].hovertemplate
     panel = figures.fuel_panel([("Fuel availability (share)", "share",
                                  pd.DataFrame({"location": "Kati", "item": "petrol", "date": DATES, "value": 0.5}))])

@@ -47,14 +47,14 @@ def range_selector(frequency: str) -> dict:
     return {"buttons": buttons + [{"step": "all", "label": "all"}], "font": {"size": 10}, "x": 0, "y": 1.02}
 
 
-def tick_format(unit: str) -> str | None:
-    """d3 format of axis ticks: shares as percentages, anything else plotly's own choice."""
-    return ".0%" if unit == "share" else None
+def value_axis(unit: str) -> dict:
+    """y-axis settings for values in `unit`: shares as percentages from zero; otherwise plotly's own."""
+    return {"tickformat": ".0%", "rangemode": "tozero"} if unit == "share" else {}
 
 
 def number_format(unit: str) -> str:
     """d3 format of a value in hover text."""
-    return tick_format(unit) or ",.4~g"
+    return ".0%" if unit == "share" else ",.4~g"
 
 
 def hover_value(unit: str, field: str = "y") -> str:
@@ -96,8 +96,8 @@ def series_figure(observed: pd.DataFrame, band: pd.DataFrame, scored: pd.DataFra
         figure.add_trace(go.Scatter(
             x=hits["date"], y=hits["value"], mode="markers", name=severity, hoverinfo="skip",
             marker={"color": SEVERITY_COLOURS[severity], "size": 7, "line": {"width": 0.5, "color": "#fff"}}))
-    figure.update_layout(template=TEMPLATE, height=320, margin=MARGIN, hovermode="x unified", yaxis_title=text(unit),
-                         yaxis_tickformat=tick_format(unit),
+    figure.update_layout(template=TEMPLATE, height=320, margin=MARGIN, hovermode="x unified",
+                         yaxis={"title": text(unit), **value_axis(unit)},
                          legend={"orientation": "h", "y": -0.15, "font": {"size": 10}},
                          xaxis={"rangeselector": range_selector(frequency), "type": "date"})
     return figure
@@ -166,7 +166,7 @@ def fuel_panel(panels: list[tuple[str, str, pd.DataFrame]]) -> go.Figure:
                 showlegend=name not in seen, line={"color": colour[location], "dash": dash[item], "width": 1.3},
                 hovertemplate=f"{name}<br>%{{x}}: {hover_value(unit)}<extra>{text(title)}</extra>"), row=row, col=1)
             seen.add(name)
-        figure.update_yaxes(tickformat=tick_format(unit), row=row, col=1)
+        figure.update_yaxes(value_axis(unit), row=row, col=1)
     figure.update_layout(template=TEMPLATE, height=250 * len(panels) + 60, margin={**MARGIN, "t": 60},
                          hovermode="closest",
                          legend={"font": {"size": 10}})

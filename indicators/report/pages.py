@@ -17,6 +17,7 @@ from .layout import chart, download, e, safe_name, severity_badge, shell, table
 ALERT_COLUMNS = {"severity": "severity", "title": "indicator", "location": "location", "item": "item",
                  "price_type": "price type", "date": "date", "detector": "detector", "explanation": "explanation"}
 OVERVIEW_ALERTS = 12
+FUEL_PANEL_DAYS = 7
 # The detectors' own sentence, shown after another sentence: it starts lower-case.
 RULE = CONSOLIDATION_RULE[:1].upper() + CONSOLIDATION_RULE[1:]
 NOT_RECORDED = "not recorded"  # provenance the inputs did not give (no collector records a licence yet)
@@ -144,11 +145,16 @@ def _fuel_panel(site, data: ReportData, series: pd.DataFrame) -> str:
                        premium.rename(columns={"premium_percent": "value"})))
     if not panels:
         return ""
-    link = download(site.write_csv("fuel_premium.csv", premium), "Pump and parallel prices with the premium") \
-        if not premium.empty else ""
+    panels = [(title, unit, tables.trailing_mean(frame, FUEL_PANEL_DAYS)) for title, unit, frame in panels]
+    shown = pd.concat([frame.assign(panel=title) for title, _, frame in panels], ignore_index=True)
+    links = download(site.write_csv("fuel_panel.csv", shown[["panel", "location", "item", "date", "value"]]),
+                     f"The panel's {FUEL_PANEL_DAYS}-day averages")
+    if not premium.empty:
+        links += download(site.write_csv("fuel_premium.csv", premium), "Daily pump and parallel prices with the premium")
     return ("<h2>Fuel panel</h2><p class=\"note\">Availability, queues and the parallel-market premium per city "
-            "on shared time axes (solid and dotted lines: products).</p>"
-            + chart(site, figures.fuel_panel(panels), "fuel-panel", "Fuel panel") + link)
+            f"on shared time axes (solid and dotted lines: products), each a {FUEL_PANEL_DAYS}-day average so that "
+            "the cities can be compared; the charts below show the daily values with their flags.</p>"
+            + chart(site, figures.fuel_panel(panels), "fuel-panel", "Fuel panel") + links)
 
 
 def _power_heat_map(site, data: ReportData, series: pd.DataFrame) -> str:

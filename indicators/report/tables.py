@@ -65,6 +65,19 @@ def fuel_premium(observations: pd.DataFrame) -> pd.DataFrame:
     return wide[columns].reset_index(drop=True)
 
 
+def trailing_mean(frame: pd.DataFrame, days: int) -> pd.DataFrame:
+    """Rows of (location, item, date, value) with each value replaced by the mean of the `days`
+    days up to its date (fewer at the start and across gaps): many noisy daily lines on one panel
+    stay legible. Any frequency: a weekly series keeps its own values with days=7."""
+    columns = ["location", "item", "date", "value"]
+    parts = []
+    for _, group in frame.groupby(["location", "item"], sort=True):
+        group = group.assign(_stamp=pd.to_datetime(group["date"], format="ISO8601")).sort_values("_stamp")
+        values = pd.Series(group["value"].to_numpy(dtype="float64"), index=group["_stamp"].to_numpy())
+        parts.append(group[columns].assign(value=values.rolling(f"{days}D").mean().to_numpy()))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
 def daily_matrix(observations: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:
     """Rows = series (by label), columns = days, values = that day's mean (hourly data averaged)."""
     if observations.empty:
