@@ -167,6 +167,9 @@ def test_overview_headlines_and_simulated_banner(report, database, tmp_path):
     assert "SIMULATED" not in index
     assert "Fuel: " in index and "Grain prices: " in index and "Power: " in index
     assert 'class="grid"' in index and index.count("<svg") == 14
+    # the consolidation rule is a paragraph of method: the overview links to it
+    assert 'href="method.html#consolidation"' in index and "max-severity" not in index
+    assert 'id="consolidation"' in (report / "method.html").read_text(encoding="utf-8")
     with Store(database) as store:
         store.conn.execute("UPDATE series SET source = 'SIMULATED demo data' WHERE id = 1")
         write_report(store, tmp_path / "sim")

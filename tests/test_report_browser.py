@@ -30,7 +30,8 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not instal
 
 # First in <head>: a Content-Security-Policy that lets the page load only files (and data: or
 # blob: URLs), so any request to the network is blocked and reported, even on a machine online.
-PROBE = """<meta http-equiv="Content-Security-Policy" content="default-src file: data: blob: 'unsafe-inline' 'unsafe-eval'">
+CSP = "default-src file: data: blob: 'unsafe-inline' 'unsafe-eval'"
+PROBE = """<meta http-equiv="Content-Security-Policy" content="CSP">
 <script>
 (function () {
   var found = [];
@@ -110,7 +111,7 @@ PROBE = """<meta http-equiv="Content-Security-Policy" content="default-src file:
     }
   }
 })();
-</script>""".replace("HOSTILE", json.dumps(HOSTILE))
+</script>""".replace("HOSTILE", json.dumps(HOSTILE)).replace("CSP", CSP, 1)
 
 
 class _Html(HTMLParser):

@@ -67,8 +67,9 @@ def overview(site, data: ReportData) -> str:
     return (f'<p>{len(data.series)} series in {len(data.families())} families. '
             f'<a href="alerts.csv" download>Every flagged date (CSV)</a>.</p>'
             f'<ul class="headlines">{"".join(items)}</ul>'
-            f"<h2>Current alerts</h2><p class=\"note\">Series flagged at their latest date, most severe first. "
-            f"{e(RULE)}</p>{current_table}{note}"
+            f"<h2>Current alerts</h2><p class=\"note\">Series flagged at their latest date, most severe first "
+            f"(<a href=\"method.html#consolidation\">how the detectors' severities are combined</a>).</p>"
+            f"{current_table}{note}"
             f"<h2>All series</h2><p class=\"note\">Recent values of every series; the dot is coloured by the "
             f"series' latest severity. Click a card for its chart.</p>{_grid(data)}")
 
@@ -150,7 +151,8 @@ def _fuel_panel(site, data: ReportData, series: pd.DataFrame) -> str:
     links = download(site.write_csv("fuel_panel.csv", shown[["panel", "location", "item", "date", "value"]]),
                      f"The panel's {FUEL_PANEL_DAYS}-day averages")
     if not premium.empty:
-        links += download(site.write_csv("fuel_premium.csv", premium), "Daily pump and parallel prices with the premium")
+        links += download(site.write_csv("fuel_premium.csv", premium),
+                          "Daily pump and parallel prices with the premium")
     return ("<h2>Fuel panel</h2><p class=\"note\">Availability, queues and the parallel-market premium per city "
             f"on shared time axes (solid and dotted lines: products), each a {FUEL_PANEL_DAYS}-day average so that "
             "the cities can be compared; the charts below show the daily values with their flags.</p>"
@@ -242,7 +244,8 @@ def method_page(site, data: ReportData) -> str:
     provenance = tables.provenance(data)
     shown = provenance.assign(licence=provenance["licence"].replace("", NOT_RECORDED))
     return (f"<h2>Detectors</h2><dl>{entries}</dl>"
-            f"<p>Severities follow WFP's ALPS phases: normal, stress, alert, crisis. {e(RULE)}</p>"
+            f"<p id=\"consolidation\">Severities follow WFP's ALPS phases: normal, stress, alert, crisis. "
+            f"{e(RULE)}</p>"
             + table(detectors, counts, site.write_csv("detectors.csv", detectors),
                     "Detectors with thresholds and counts")
             + "<h3>Series a detector could not score</h3>"
