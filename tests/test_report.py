@@ -258,6 +258,15 @@ def test_unknown_detector_in_the_table_is_described(database, tmp_path):
     assert "Regime &lt;b&gt;shift&lt;/b&gt;" in (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
 
 
+def test_table_cells_read_like_a_bulletin():
+    from indicators.report.layout import number, table
+
+    values = (12345.6, 1935.4, 267.6, 0.4512, float("nan"))
+    assert [number(v) for v in values] == ["12,346", "1,935", "267.6", "0.4512", ""]
+    html = table(pd.DataFrame({"date": ["2025-11"], "value": [12345.6]}), {"date": "date", "value": "value"})
+    assert '<td class="date">2025-11</td>' in html and '<td class="num">12,346</td>' in html
+
+
 def test_thresholds_read_as_words():
     assert tables.thresholds_text({"stress": 0.5, "alert": 1, "crisis": float("inf")}) == \
         "stress >= 0.5; alert >= 1; never crisis"

@@ -60,6 +60,7 @@ h3 { font-size: 1rem; margin: 1rem 0 0.2rem; }
 table { border-collapse: collapse; font-size: 0.85rem; width: 100%; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.date { white-space: nowrap; }
 .sev { padding: 0.05rem 0.4rem; border-radius: 3px; color: #fff; white-space: nowrap; }
 ul.headlines { list-style: none; padding: 0; font-size: 1.05rem; }
 ul.headlines li { margin: 0.3rem 0; }

@@ -110,12 +110,12 @@ def seasonal_figure(table: pd.DataFrame, this_year: int, past_years: int, unit: 
     figure = go.Figure()
     if calendar is not None:
         for season, months_in in (("harvest", calendar.harvest), ("lean", calendar.lean)):
-            for position, (first, last) in enumerate(month_runs(months_in)):
+            # every run is labelled: a harvest from November to January is two runs (Jan; Nov-Dec)
+            for first, last in month_runs(months_in):
                 figure.add_vrect(x0=first - 0.5, x1=last + 0.5, fillcolor=SHADES[season], line_width=0, layer="below")
-                if position == 0:
-                    figure.add_annotation(x=first - 0.45, y=1, yref="paper", yanchor="top", xanchor="left",
-                                          text="lean season" if season == "lean" else season, showarrow=False,
-                                          font={"size": 10, "color": "#555"})
+                figure.add_annotation(x=first - 0.45, y=1, yref="paper", yanchor="top", xanchor="left",
+                                      text="lean season" if season == "lean" else season, showarrow=False,
+                                      font={"size": 10, "color": "#555"})
     unit_text = text(unit)
     hover = f"%{{x}}: %{{y:,.0f}} {unit_text}<extra>%{{fullData.name}}</extra>"
     if past_years:

@@ -208,8 +208,10 @@ def seasonal_page(site, data: ReportData, rows: list) -> str:
         return "<p>No price series has a past year to compare with.</p>"
     href = site.write_csv("seasonal.csv", pd.concat(profiles, ignore_index=True))
     summary = pd.DataFrame(summary)
-    summary_table = table(summary, {"label": "series", "severity": "severity", "month": "latest month",
-                                    "value": "value", "average": "past-years average", "difference": "difference (%)"},
+    # shown rounded like a price bulletin (the CSV keeps full precision)
+    shown = summary.round({"value": 0, "average": 0, "difference": 1})
+    summary_table = table(shown, {"label": "series", "severity": "severity", "month": "latest month", "value": "value",
+                                  "average": "past-years average", "difference": "difference (%)"},
                           site.write_csv("seasonal_latest.csv", summary), "Latest month against the usual level")
     return ("<p class=\"note\">For each price series: the latest year (red) against the year before (blue) and the "
             "average of the previous five years with their lowest and highest value (grey band), by month. Green "
