@@ -167,6 +167,9 @@ def test_overview_headlines_and_simulated_banner(report, database, tmp_path):
     assert "SIMULATED" not in index
     assert "Fuel: " in index and "Grain prices: " in index and "Power: " in index
     assert 'class="grid"' in index and index.count("<svg") == 14
+    # the consolidation rule is a paragraph of method: the overview links to it
+    assert 'href="method.html#consolidation"' in index and "max-severity" not in index
+    assert 'id="consolidation"' in (report / "method.html").read_text(encoding="utf-8")
     with Store(database) as store:
         store.conn.execute("UPDATE series SET source = 'SIMULATED demo data' WHERE id = 1")
         write_report(store, tmp_path / "sim")
@@ -201,6 +204,38 @@ def test_seasonal_profile_compares_this_year_with_past_years():
     assert pd.isna(profile.set_index("month").loc[12, "this_year"])
 
 
+def test_band_comes_from_an_early_warning_detector_before_a_market_phase_one():
+    """ALPS covers more dates (no warm-up) but is refitted on the whole series: the band drawn is
+    the one the alerts were judged against, from a past-data detector whenever one ran."""
+    from indicators.report.data import _band
+
+    def rows(series_id, detector, dates):
+        return [{"series_id": series_id, "detector": detector, "date": f"2025-{m:02d}", "value": 1.0,
+                 "expected": 1.0, "lower": 0.5, "upper": 1.5} for m in range(1, dates + 1)]
+
+    anomalies = pd.DataFrame(rows(1, "alps", 12) + rows(1, "regime", 6) + rows(1, "seasonal", 6)
+                             + rows(2, "alps", 12) + rows(3, "future_detector", 3) + rows(3, "seasonal", 2))
+    chosen = _band(anomalies).groupby("sid")["band_detector"].first().to_dict()
+    assert chosen == {1: "seasonal", 2: "alps", 3: "future_detector"}
+
+
+def test_fuel_panel_lines_are_trailing_seven_day_means():
+    days = [f"2025-09-{d:02d}" for d in (1, 2, 3, 4, 5, 6, 7, 8, 20)]
+    frame = pd.DataFrame({"location": "Kati", "item": "petrol", "date": days, "value": [0.0] * 6 + [7.0, 7.0, 3.0]})
+    smooth = tables.trailing_mean(frame.iloc[::-1], 7)  # any row order
+    assert list(smooth["date"]) == days
+    assert list(smooth["value"]) == [0.0] * 6 + [1.0, 2.0, 3.0]  # 09-07: mean of 7 days; 09-20: alone
+
+
+def test_fuel_panel_shows_averages_and_links_them(report):
+    fuel = (report / "fuel.html").read_text(encoding="utf-8")
+    assert 'href="fuel_panel.csv"' in fuel and "7-day average" in fuel
+    panel = pd.read_csv(report / "fuel_panel.csv")
+    assert list(panel.columns) == ["panel", "location", "item", "date", "value"]
+    assert set(panel["panel"]) == {"Fuel availability (share)", "Fuel queue time (h)",
+                                   "Parallel-market premium over pump price (%)"}
+
+
 def test_month_runs_wrap_the_year():
     assert month_runs([11, 12, 1]) == [(1, 1), (11, 12)]
     assert month_runs([6, 7, 8, 9]) == [(6, 9)]
@@ -221,6 +256,28 @@ def test_unknown_detector_in_the_table_is_described(database, tmp_path):
     method = (tmp_path / "r" / "method.html").read_text(encoding="utf-8")
     assert "regime_test" in method and "Not in this version" in method
     assert "Regime &lt;b&gt;shift&lt;/b&gt;" in (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+
+
+def test_table_cells_read_like_a_bulletin():
+    from indicators.report.layout import number, table
+
+    values = (12345.6, 1935.4, 267.6, 0.4512, float("nan"))
+    assert [number(v) for v in values] == ["12,346", "1,935", "267.6", "0.4512", ""]
+    html = table(pd.DataFrame({"date": ["2025-11"], "value": [12345.6]}), {"date": "date", "value": "value"})
+    assert '<td class="date">2025-11</td>' in html and '<td class="num">12,346</td>' in html
+
+
+def test_thresholds_read_as_words():
+    assert tables.thresholds_text({"stress": 0.5, "alert": 1, "crisis": float("inf")}) == \
+        "stress >= 0.5; alert >= 1; never crisis"
+    assert tables.thresholds_text({"window": "36 months"}) == "window: 36 months"
+
+
+def test_provenance_says_when_no_licence_was_recorded(report):
+    method = (report / "method.html").read_text(encoding="utf-8")
+    provenance = method.split('id="provenance"')[1]
+    assert provenance.count("<td>not recorded</td>") == 14  # every fixture series
+    assert "not recorded" not in (report / "series.csv").read_text(encoding="utf-8")  # the CSV keeps it empty
 
 
 def test_empty_database_still_writes_a_report(tmp_path):
@@ -244,6 +301,24 @@ def test_cli_report_png_without_kaleido_exits_1(track, monkeypatch, tmp_path):
     result = track("report", "--out", str(tmp_path / "r"), "--png")
     assert result.exit_code == 1
     assert "kaleido is not installed" in result.output
+
+
+def test_static_images_stand_alone_with_a_title_and_no_buttons(database, tmp_path, monkeypatch):
+    """An image pasted into a brief has no page heading around it: the export titles it."""
+    import plotly.io as pio
+
+    written = {}
+    monkeypatch.setattr(static, "unavailable", lambda: None)
+    monkeypatch.setattr(pio, "write_images", lambda figures, paths, **options: written.update(zip(paths, figures)))
+    with Store(database) as store:
+        write_report(store, tmp_path / "out", static_formats=("png", "pdf"))
+    titles = {path.name: figure.layout.title.text for path, figure in written.items()}
+    assert len(titles) == 2 * 19 and all(titles.values())  # 19 charts, as in the browser test
+    assert titles["fuel-panel.png"] == titles["fuel-panel.pdf"] == "Fuel panel"
+    assert "Millet retail price in &lt;img src=x onerror=alert(1)&gt;" in titles.values()
+    assert not [f for f in written.values() if f.layout.xaxis.rangeselector.visible is not False]
+    page = (tmp_path / "out" / "fuel.html").read_text(encoding="utf-8")
+    assert '"rangeselector":{' in page and '"visible":false' not in page  # the pages keep their buttons
 
 
 @pytest.mark.skipif(static.unavailable() is not None, reason=f"static export not possible here: {static.unavailable()}")

@@ -2,7 +2,8 @@
 is drawn, no script error occurs, and a hostile location name stays text.
 
 A small script is injected into a copy of each page before it loads: it records script errors,
-failed resources, unhandled promise rejections, console.error and alert() calls, then, once
+failed resources, network requests (blocked by a Content-Security-Policy that allows only files),
+unhandled promise rejections, console.error and alert() calls, then, once
 plotly has drawn, counts the charts and writes its findings onto the <html> element, which
 `chromium --dump-dom` prints.
 """
@@ -27,7 +28,11 @@ if CHROMIUM is None and os.environ.get("CI"):
     pytest.fail("CI must run the browser test: chromium is not installed (.ci/run installs it)", pytrace=False)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 
-PROBE = """<script>
+# First in <head>: a Content-Security-Policy that lets the page load only files (and data: or
+# blob: URLs), so any request to the network is blocked and reported, even on a machine online.
+CSP = "default-src file: data: blob: 'unsafe-inline' 'unsafe-eval'"
+PROBE = """<meta http-equiv="Content-Security-Policy" content="CSP">
+<script>
 (function () {
   var found = [];
   function note(text) {
@@ -39,6 +44,9 @@ PROBE = """<script>
     var target = event.target && (event.target.src || event.target.href);
     note(target ? "failed to load " + target : "error: " + event.message);
   }, true);
+  document.addEventListener("securitypolicyviolation", function (event) {
+    note("network request blocked: " + event.blockedURI + " (" + event.violatedDirective + ")");
+  });
   window.addEventListener("unhandledrejection", function (event) { note("rejection: " + event.reason); });
   var consoleError = console.error;
   console.error = function () { note("console.error: " + Array.from(arguments).join(" ")); consoleError.apply(console, arguments); };
@@ -60,13 +68,24 @@ PROBE = """<script>
                gd.querySelectorAll(".trace, .hm").length > 0;
       });
       var svgText = Array.from(document.querySelectorAll(".main-svg text")).map(function (t) { return t.textContent; });
-      // Hover the first point of each chart's first trace with custom data (flagged dates,
-      // markets) and keep the hover label's text.
+      // Hover, as a mouse would, the first point that carries custom data (a flagged date's
+      // severity and explanation, a market) and keep the hover label's text.
       var hovers = [];
       plots.forEach(function (gd) {
-        var index = (gd._fullData || []).findIndex(function (t) { return t.customdata && t.customdata.length; });
-        if (index < 0) { return; }
-        try { Plotly.Fx.hover(gd, [{curveNumber: index, pointNumber: 0}]); } catch (e) { note("hover: " + e); }
+        var target = null;
+        (gd._fullData || []).some(function (trace, curve) {
+          var point = (trace.customdata || []).findIndex(function (d) { return d && d.length; });
+          if (point >= 0) { target = {trace: trace, curve: curve, point: point}; }
+          return target !== null;
+        });
+        if (!target) { return; }
+        try {
+          if (gd._fullLayout.hovermode === "x unified") {
+            Plotly.Fx.hover(gd, {xval: gd._fullLayout.xaxis.d2c(target.trace.x[target.point])});
+          } else {
+            Plotly.Fx.hover(gd, [{curveNumber: target.curve, pointNumber: target.point}]);
+          }
+        } catch (e) { note("hover: " + e); }
         var layer = gd.querySelector(".hoverlayer");
         hovers.push(layer ? layer.textContent : "");
       });
@@ -77,12 +96,22 @@ PROBE = """<script>
         svgHasHostile: svgText.some(function (t) { return t.indexOf(HOSTILE) >= 0; }),
         hovers: hovers.length, emptyHovers: hovers.filter(function (t) { return !t; }).length,
         hoverHasHostile: hovers.some(function (t) { return t.indexOf(HOSTILE) >= 0; }),
-        onScreen: onScreen
+        onScreen: onScreen,
+        // drawn charts with no data point in any trace (an empty frame drawn as axes only)
+        emptyCharts: drawn.filter(function (gd) {
+          return !gd._fullData.some(function (t) {
+            return (t.x && t.x.length) || (t.y && t.y.length) || (t.z && t.z.length);
+          });
+        }).length,
+        // overview cards whose series name is cut off (the location comes last in a name)
+        clippedNames: Array.from(document.querySelectorAll(".card .name")).filter(function (el) {
+          return el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1;
+        }).length
       }));
     }
   }
 })();
-</script>""".replace("HOSTILE", json.dumps(HOSTILE))
+</script>""".replace("HOSTILE", json.dumps(HOSTILE)).replace("CSP", CSP, 1)
 
 
 class _Html(HTMLParser):
@@ -134,6 +163,7 @@ def test_every_page_draws_every_chart_without_errors(report, tmp_path):
         assert errors == [], f"{page}: {errors}"
         assert found["plots"] == expected, f"{page}: {found['plots']} plotly divs, {expected} in the HTML"
         assert found["drawn"] == expected, f"{page}: only {found['drawn']} of {expected} charts drawn"
+        assert found["emptyCharts"] == 0, f"{page}: {found['emptyCharts']} charts have no data"
         if expected:
             assert found["plotly"] == "object", f"{page}: plotly.min.js did not load"
             # The first charts draw by themselves; the others as they scroll into view.
@@ -141,8 +171,8 @@ def test_every_page_draws_every_chart_without_errors(report, tmp_path):
         # The hostile name is in every page's data: it must show as text, never become an element.
         assert found["images"] == 0, f"{page}: an <img> element was created"
         assert not [t for t, a in parsed.tags if "onerror" in a], f"{page}: an element with onerror exists"
-        if page != "index.html":
-            assert found["textHasHostile"] or found["svgHasHostile"], f"{page}: the hostile name is not shown"
+        assert found["textHasHostile"] or found["svgHasHostile"], f"{page}: the hostile name is not shown"
+        assert found["clippedNames"] == 0, f"{page}: {found['clippedNames']} series names cut off"
         charts_seen += expected
     # 14 series charts on the family pages + fuel panel + heat map + market map + 2 seasonal charts
     assert charts_seen == 19

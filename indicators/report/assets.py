@@ -60,13 +60,15 @@ h3 { font-size: 1rem; margin: 1rem 0 0.2rem; }
 table { border-collapse: collapse; font-size: 0.85rem; width: 100%; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.date { white-space: nowrap; }
 .sev { padding: 0.05rem 0.4rem; border-radius: 3px; color: #fff; white-space: nowrap; }
 ul.headlines { list-style: none; padding: 0; font-size: 1.05rem; }
 ul.headlines li { margin: 0.3rem 0; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 0.5rem; }
 .card { border: 1px solid #ddd; border-left: 6px solid #9e9e9e; padding: 0.3rem 0.4rem; font-size: 0.78rem;
         color: inherit; text-decoration: none; display: block; }
-.card .name { display: block; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.card .name { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3; overflow: hidden;
+              overflow-wrap: anywhere; line-height: 1.25; min-height: 2.5em; }
 .card .last { color: #555; }
 .card svg { display: block; width: 100%; height: 36px; }
 .download { font-size: 0.85rem; }

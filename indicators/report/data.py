@@ -114,7 +114,9 @@ def _licence(metadata: str) -> str:
 
 def _band(anomalies: pd.DataFrame) -> pd.DataFrame:
     """Each series' expected value and band from one detector, so the band does not jump between
-    detectors: the one with the most dates that have an expected value (registry order on ties)."""
+    detectors: an early-warning detector (role "alarm": past data only, the band the alerts are
+    judged against) before a market-phase one (ALPS is refitted on the whole series), then the
+    one with the most dates that have an expected value, then registry order."""
     columns = ["sid", "date", "expected", "lower", "upper", "band_detector"]
     if anomalies.empty:
         return pd.DataFrame(columns=columns)
@@ -124,7 +126,8 @@ def _band(anomalies: pd.DataFrame) -> pd.DataFrame:
     order = {name: position for position, name in enumerate(DETECTORS)}
     counts = rows.groupby(["series_id", "detector"]).size().rename("n").reset_index()
     counts["order"] = counts["detector"].map(order).fillna(len(order))
-    best = counts.sort_values(["series_id", "n", "order"], ascending=[True, False, True]) \
+    counts["phase"] = [getattr(DETECTORS.get(name), "role", "alarm") != "alarm" for name in counts["detector"]]
+    best = counts.sort_values(["series_id", "phase", "n", "order"], ascending=[True, True, False, True]) \
         .drop_duplicates("series_id")[["series_id", "detector"]]
     chosen = rows.merge(best, on=["series_id", "detector"])
     return chosen.rename(columns={"series_id": "sid", "detector": "band_detector"})[columns] \

@@ -47,6 +47,21 @@ def range_selector(frequency: str) -> dict:
     return {"buttons": buttons + [{"step": "all", "label": "all"}], "font": {"size": 10}, "x": 0, "y": 1.02}
 
 
+def value_axis(unit: str) -> dict:
+    """y-axis settings for values in `unit`: shares as percentages from zero; otherwise plotly's own."""
+    return {"tickformat": ".0%", "rangemode": "tozero"} if unit == "share" else {}
+
+
+def number_format(unit: str) -> str:
+    """d3 format of a value in hover text."""
+    return ".0%" if unit == "share" else ",.4~g"
+
+
+def hover_value(unit: str, field: str = "y") -> str:
+    """A hovertemplate fragment showing `field` in `unit`: '%{y:,.4~g} XOF/KG', '%{y:.0%}'."""
+    return f"%{{{field}:{number_format(unit)}}}" + ("" if unit == "share" else f" {text(unit)}")
+
+
 def series_figure(observed: pd.DataFrame, band: pd.DataFrame, scored: pd.DataFrame, unit: str,
                   frequency: str) -> go.Figure:
     """Observed values, the expected value with its band, and flagged dates coloured by severity.
@@ -54,7 +69,6 @@ def series_figure(observed: pd.DataFrame, band: pd.DataFrame, scored: pd.DataFra
     observed: date, value; band: date, expected, lower, upper, band_detector;
     scored: consolidated rows (date, value, severity, explanation, detector)."""
     figure = go.Figure()
-    shown_unit = text(unit)
     if not band.empty:
         detector = text(band["band_detector"].iloc[0])
         figure.add_trace(go.Scatter(x=band["date"], y=band["upper"], mode="lines", line={"width": 0},
@@ -64,22 +78,26 @@ def series_figure(observed: pd.DataFrame, band: pd.DataFrame, scored: pd.DataFra
                                     name=f"normal range ({detector})"))
         figure.add_trace(go.Scatter(x=band["date"], y=band["expected"], mode="lines", name="expected",
                                     line={"color": "#546e7a", "dash": "dash", "width": 1},
-                                    hovertemplate=f"expected: %{{y:,.4~g}} {shown_unit}<extra></extra>"))
-    # Hover is unified on the date: value, expected and, on flagged dates, severity and explanation
-    # in one box, without repeating them per point (keeps pages with hundreds of series small).
+                                    hovertemplate=f"expected: {hover_value(unit)}<extra></extra>"))
+    # Hover is unified on the date. Severity and explanation ride on the observed line, one entry
+    # per observed date: plotly's unified hover also lists a point of another trace up to 20 px
+    # away, so separate flag traces would put a neighbouring date's explanation under this date.
+    flagged = scored[scored["severity"].isin(FLAGGED)].drop_duplicates("date")
+    flags = observed[["date"]].merge(flagged[["date", "severity", "detector", "explanation"]], on="date", how="left")
+    notes = ["" if pd.isna(severity) else f"<br><b>{text(severity)}</b> ({text(detector)})<br>{wrapped(explanation)}"
+             for severity, detector, explanation in zip(flags["severity"], flags["detector"], flags["explanation"])]
     figure.add_trace(go.Scatter(
         x=observed["date"], y=observed["value"], mode="lines", name="observed", line={"color": "#1f3b57", "width": 1.4},
-        hovertemplate=f"value: %{{y:,.4~g}} {shown_unit}<extra></extra>"))
+        customdata=notes, hovertemplate=f"value: {hover_value(unit)}%{{customdata}}<extra></extra>"))
     for severity in FLAGGED:
-        hits = scored[scored["severity"] == severity]
+        hits = flagged[flagged["severity"] == severity]
         if hits.empty:
             continue
-        custom = np.column_stack([[text(d) for d in hits["detector"]], [wrapped(e) for e in hits["explanation"]]])
         figure.add_trace(go.Scatter(
-            x=hits["date"], y=hits["value"], mode="markers", name=severity, customdata=custom,
-            marker={"color": SEVERITY_COLOURS[severity], "size": 7, "line": {"width": 0.5, "color": "#fff"}},
-            hovertemplate=f"<b>{severity}</b> (%{{customdata[0]}})<br>%{{customdata[1]}}<extra></extra>"))
-    figure.update_layout(template=TEMPLATE, height=320, margin=MARGIN, hovermode="x unified", yaxis_title=shown_unit,
+            x=hits["date"], y=hits["value"], mode="markers", name=severity, hoverinfo="skip",
+            marker={"color": SEVERITY_COLOURS[severity], "size": 7, "line": {"width": 0.5, "color": "#fff"}}))
+    figure.update_layout(template=TEMPLATE, height=320, margin=MARGIN, hovermode="x unified",
+                         yaxis={"title": text(unit), **value_axis(unit)},
                          legend={"orientation": "h", "y": -0.15, "font": {"size": 10}},
                          xaxis={"rangeselector": range_selector(frequency), "type": "date"})
     return figure
@@ -92,12 +110,12 @@ def seasonal_figure(table: pd.DataFrame, this_year: int, past_years: int, unit: 
     figure = go.Figure()
     if calendar is not None:
         for season, months_in in (("harvest", calendar.harvest), ("lean", calendar.lean)):
-            for position, (first, last) in enumerate(month_runs(months_in)):
+            # every run is labelled: a harvest from November to January is two runs (Jan; Nov-Dec)
+            for first, last in month_runs(months_in):
                 figure.add_vrect(x0=first - 0.5, x1=last + 0.5, fillcolor=SHADES[season], line_width=0, layer="below")
-                if position == 0:
-                    figure.add_annotation(x=first - 0.45, y=1, yref="paper", yanchor="top", xanchor="left",
-                                          text="lean season" if season == "lean" else season, showarrow=False,
-                                          font={"size": 10, "color": "#555"})
+                figure.add_annotation(x=first - 0.45, y=1, yref="paper", yanchor="top", xanchor="left",
+                                      text="lean season" if season == "lean" else season, showarrow=False,
+                                      font={"size": 10, "color": "#555"})
     unit_text = text(unit)
     hover = f"%{{x}}: %{{y:,.0f}} {unit_text}<extra>%{{fullData.name}}</extra>"
     if past_years:
@@ -130,24 +148,25 @@ def month_runs(months) -> list[tuple[int, int]]:
     return [(a, b) for a, b in runs]
 
 
-def fuel_panel(panels: list[tuple[str, pd.DataFrame]]) -> go.Figure:
+def fuel_panel(panels: list[tuple[str, str, pd.DataFrame]]) -> go.Figure:
     """Fuel panels on shared time axes, one line per (city, product): panels are
-    (title, frame with location, item, date, value)."""
+    (title, unit, frame with location, item, date, value)."""
     figure = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.06,
-                           subplot_titles=[text(title) for title, _ in panels])
-    locations = sorted({loc for _, frame in panels for loc in frame["location"]})
-    items = sorted({item for _, frame in panels for item in frame["item"]})
+                           subplot_titles=[text(title) for title, _, _ in panels])
+    locations = sorted({loc for _, _, frame in panels for loc in frame["location"]})
+    items = sorted({item for _, _, frame in panels for item in frame["item"]})
     colour = {loc: PALETTE[i % len(PALETTE)] for i, loc in enumerate(locations)}
     dash = {item: ITEM_DASH[i % len(ITEM_DASH)] for i, item in enumerate(items)}
     seen = set()
-    for row, (title, frame) in enumerate(panels, start=1):
+    for row, (title, unit, frame) in enumerate(panels, start=1):
         for (location, item), group in frame.groupby(["location", "item"], sort=True):
             name = text(f"{location} {item}".strip())
             figure.add_trace(go.Scatter(
                 x=group["date"], y=group["value"], mode="lines", name=name, legendgroup=name,
                 showlegend=name not in seen, line={"color": colour[location], "dash": dash[item], "width": 1.3},
-                hovertemplate=f"{name}<br>%{{x}}: %{{y:,.3~g}}<extra>{text(title)}</extra>"), row=row, col=1)
+                hovertemplate=f"{name}<br>%{{x}}: {hover_value(unit)}<extra>{text(title)}</extra>"), row=row, col=1)
             seen.add(name)
+        figure.update_yaxes(value_axis(unit), row=row, col=1)
     figure.update_layout(template=TEMPLATE, height=250 * len(panels) + 60, margin={**MARGIN, "t": 60},
                          hovermode="closest",
                          legend={"font": {"size": 10}})
@@ -157,13 +176,14 @@ def fuel_panel(panels: list[tuple[str, pd.DataFrame]]) -> go.Figure:
 
 
 def heat_map(matrix: pd.DataFrame, unit: str, zmax: float | None) -> go.Figure:
-    """Rows (areas) by days, coloured by value (outage hours)."""
+    """Rows (areas, top to bottom in the matrix's order) by days, coloured by value (outage hours)."""
     figure = go.Figure(go.Heatmap(
         z=matrix.to_numpy(dtype="float64"), x=list(matrix.columns), y=[text(r) for r in matrix.index],
         colorscale="YlOrRd", zmin=0, zmax=zmax, colorbar={"title": {"text": text(unit)}},
-        hovertemplate="%{y}<br>%{x}: %{z:.1f} " + text(unit) + "<extra></extra>"))
+        hovertemplate="%{y}<br>%{x}: " + hover_value(unit, "z") + "<extra></extra>"))
     figure.update_layout(template=TEMPLATE, height=140 + 28 * len(matrix), margin={**MARGIN, "l": 150},
-                         xaxis={"type": "date", "rangeselector": range_selector("daily")})
+                         xaxis={"type": "date", "rangeselector": range_selector("daily")},
+                         yaxis={"autorange": "reversed"})
     return figure
 
 

@@ -21,6 +21,7 @@ NAVIGATION = [
     ("method.html", "Method and provenance"),
 ]
 SLUG_LENGTH = 60
+DATE_COLUMNS = ("date", "month", "since")  # kept on one line: "2025-11" must not break at its dash
 
 
 def shell(title: str, body: str, here: str, present: set[str], data, charts: bool) -> str:
@@ -73,18 +74,28 @@ def table(frame: pd.DataFrame, columns: dict[str, str], href: str | None = None,
             if column in ("severity", "phase"):
                 cells.append(f"<td>{severity_badge(str(value))}</td>")
             elif isinstance(value, float):
-                cells.append(f'<td class="num">{"" if pd.isna(value) else f"{value:,.4g}"}</td>')
+                cells.append(f'<td class="num">{number(value)}</td>')
+            elif column in DATE_COLUMNS:
+                cells.append(f'<td class="date">{e("" if value is None else str(value))}</td>')
             else:
                 cells.append(f"<td>{e('' if value is None else str(value))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"{link}<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def chart(site, figure, name: str) -> str:
+def number(value: float) -> str:
+    """A table cell's number: 4 significant digits, but never exponent notation (12,345 not 1.234e+04)."""
+    if pd.isna(value):
+        return ""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
+
+
+def chart(site, figure, name: str, title: str) -> str:
     """An empty div that `charts.js` fills from the figure's JSON when it comes into view; `name`
-    (already a safe file name) is the div id and the static export's file name. plotly's JSON
-    writes `<` as `\\u003c`, so no data can close the script element early."""
-    site.add_figure(name, figure)
+    (already a safe file name) is the div id and the static export's file name, `title` (plain
+    text: the page shows it as a heading) titles the exported image. plotly's JSON writes `<` as
+    `\\u003c`, so no data can close the script element early."""
+    site.add_figure(name, figure, title)
     height = figure.layout.height or 450
     return (f'<div class="chart"><div id="{name}" class="plotly-graph-div" style="height:{height}px;width:100%">'
             f'</div><script type="application/json" data-chart="{name}">{figure.to_json()}</script></div>')

@@ -17,6 +17,10 @@ from .layout import chart, download, e, safe_name, severity_badge, shell, table
 ALERT_COLUMNS = {"severity": "severity", "title": "indicator", "location": "location", "item": "item",
                  "price_type": "price type", "date": "date", "detector": "detector", "explanation": "explanation"}
 OVERVIEW_ALERTS = 12
+FUEL_PANEL_DAYS = 7
+# The detectors' own sentence, shown after another sentence: it starts lower-case.
+RULE = CONSOLIDATION_RULE[:1].upper() + CONSOLIDATION_RULE[1:]
+NOT_RECORDED = "not recorded"  # provenance the inputs did not give (no collector records a licence yet)
 FAMILY_INTROS = {
     "grain": "Monthly market prices of staple cereals. See also the <a href=\"seasonal.html\">seasonal view</a> "
              "(prices against their usual harvest-season fall) and the <a href=\"map.html\">market map</a>.",
@@ -63,8 +67,9 @@ def overview(site, data: ReportData) -> str:
     return (f'<p>{len(data.series)} series in {len(data.families())} families. '
             f'<a href="alerts.csv" download>Every flagged date (CSV)</a>.</p>'
             f'<ul class="headlines">{"".join(items)}</ul>'
-            f"<h2>Current alerts</h2><p class=\"note\">Series flagged at their latest date, most severe first. "
-            f"{e(CONSOLIDATION_RULE)}</p>{current_table}{note}"
+            f"<h2>Current alerts</h2><p class=\"note\">Series flagged at their latest date, most severe first "
+            f"(<a href=\"method.html#consolidation\">how the detectors' severities are combined</a>).</p>"
+            f"{current_table}{note}"
             f"<h2>All series</h2><p class=\"note\">Recent values of every series; the dot is coloured by the "
             f"series' latest severity. Click a card for its chart.</p>{_grid(data)}")
 
@@ -128,24 +133,30 @@ def _series_section(site, data: ReportData, row) -> str:
     href = site.write_csv(f"data/{name}.csv", csv)
     return (f'<h3 id="s-{row.sid}">{e(row.label)} {severity_badge(row.severity)}</h3>'
             f'<p class="download"><a href="{e(href)}" download>values, expected band and flags (CSV)</a></p>'
-            + chart(site, figure, name))
+            + chart(site, figure, name, row.label))
 
 
 def _fuel_panel(site, data: ReportData, series: pd.DataFrame) -> str:
     observations = data.observations[data.observations["sid"].isin(series["sid"])]
     premium = tables.fuel_premium(observations)
-    panels = [(catalog.get(name).label(), observations[observations["indicator"] == name])
+    panels = [(catalog.get(name).label(), catalog.get(name).unit, observations[observations["indicator"] == name])
               for name in ("fuel_availability", "fuel_queue_time") if (observations["indicator"] == name).any()]
     if not premium.empty:
-        panels.append(("Parallel-market premium over pump price (%)",
+        panels.append(("Parallel-market premium over pump price (%)", "%",
                        premium.rename(columns={"premium_percent": "value"})))
     if not panels:
         return ""
-    link = download(site.write_csv("fuel_premium.csv", premium), "Pump and parallel prices with the premium") \
-        if not premium.empty else ""
+    panels = [(title, unit, tables.trailing_mean(frame, FUEL_PANEL_DAYS)) for title, unit, frame in panels]
+    shown = pd.concat([frame.assign(panel=title) for title, _, frame in panels], ignore_index=True)
+    links = download(site.write_csv("fuel_panel.csv", shown[["panel", "location", "item", "date", "value"]]),
+                     f"The panel's {FUEL_PANEL_DAYS}-day averages")
+    if not premium.empty:
+        links += download(site.write_csv("fuel_premium.csv", premium),
+                          "Daily pump and parallel prices with the premium")
     return ("<h2>Fuel panel</h2><p class=\"note\">Availability, queues and the parallel-market premium per city "
-            "on shared time axes (solid and dotted lines: products).</p>"
-            + chart(site, figures.fuel_panel(panels), "fuel-panel") + link)
+            f"on shared time axes (solid and dotted lines: products), each a {FUEL_PANEL_DAYS}-day average so that "
+            "the cities can be compared; the charts below show the daily values with their flags.</p>"
+            + chart(site, figures.fuel_panel(panels), "fuel-panel", "Fuel panel") + links)
 
 
 def _power_heat_map(site, data: ReportData, series: pd.DataFrame) -> str:
@@ -160,7 +171,7 @@ def _power_heat_map(site, data: ReportData, series: pd.DataFrame) -> str:
     zmax = 24.0 if unit == "hours/day" else None
     return ("<h2>Outages by area and day</h2><p class=\"note\">Each row an area, each column a day; darker "
             "means more hours without power.</p>"
-            + chart(site, figures.heat_map(matrix, unit, zmax), "power-heat-map")
+            + chart(site, figures.heat_map(matrix, unit, zmax), "power-heat-map", "Power outages by area and day")
             + download(href, "Outage hours by area and day"))
 
 
@@ -191,13 +202,16 @@ def seasonal_page(site, data: ReportData, rows: list) -> str:
                             if month["average"] else float("nan")})
         parts.append(f"<h3>{e(row.label)} {severity_badge(row.severity)}</h3>"
                      + chart(site, figures.seasonal_figure(profile, this_year, past, row.unit, calendar),
-                             "seasonal-" + safe_name(row.indicator, row.location, row.item, row.price_type)))
+                             "seasonal-" + safe_name(row.indicator, row.location, row.item, row.price_type),
+                             f"{row.label}: seasonal view"))
     if not parts:
         return "<p>No price series has a past year to compare with.</p>"
     href = site.write_csv("seasonal.csv", pd.concat(profiles, ignore_index=True))
     summary = pd.DataFrame(summary)
-    summary_table = table(summary, {"label": "series", "severity": "severity", "month": "latest month",
-                                    "value": "value", "average": "past-years average", "difference": "difference (%)"},
+    # shown rounded like a price bulletin (the CSV keeps full precision)
+    shown = summary.round({"value": 0, "average": 0, "difference": 1})
+    summary_table = table(shown, {"label": "series", "severity": "severity", "month": "latest month", "value": "value",
+                                  "average": "past-years average", "difference": "difference (%)"},
                           site.write_csv("seasonal_latest.csv", summary), "Latest month against the usual level")
     return ("<p class=\"note\">For each price series: the latest year (red) against the year before (blue) and the "
             "average of the previous five years with their lowest and highest value (grey band), by month. Green "
@@ -213,7 +227,7 @@ def map_page(site, markets: pd.DataFrame) -> str:
     return ("<p class=\"note\">Markets at their coordinates, coloured by the worst latest phase of their price "
             "series. Drawn on plain longitude/latitude axes with no base map, so the page needs no map tiles "
             "or outlines from the network.</p>"
-            + chart(site, figures.market_map(markets), "market-map")
+            + chart(site, figures.market_map(markets), "market-map", "Markets by latest price phase")
             + table(markets, {"location": "market", "admin1": "region", "phase": "latest phase", "since": "since",
                               "series_at_phase": "series at that phase", "latitude": "latitude",
                               "longitude": "longitude"}, href, "Markets"))
@@ -230,8 +244,10 @@ def method_page(site, data: ReportData) -> str:
     not_scored = data.status[data.status["status"] != "scored"]
     status_href = site.write_csv("detection_status.csv", data.status)
     provenance = tables.provenance(data)
+    shown = provenance.assign(licence=provenance["licence"].replace("", NOT_RECORDED))
     return (f"<h2>Detectors</h2><dl>{entries}</dl>"
-            f"<p>Severities follow WFP's ALPS phases: normal, stress, alert, crisis. {e(CONSOLIDATION_RULE)}</p>"
+            f"<p id=\"consolidation\">Severities follow WFP's ALPS phases: normal, stress, alert, crisis. "
+            f"{e(RULE)}</p>"
             + table(detectors, counts, site.write_csv("detectors.csv", detectors),
                     "Detectors with thresholds and counts")
             + "<h3>Series a detector could not score</h3>"
@@ -239,7 +255,7 @@ def method_page(site, data: ReportData) -> str:
                                  "detector": "detector", "message": "why"}, status_href,
                     "Detection status of every series", "Every detector scored every series it applies to.")
             + '<h2 id="provenance">Data provenance</h2>'
-            + table(provenance, {"indicator": "indicator", "location": "location", "item": "item",
-                                 "price_type": "price type", "unit": "unit", "source": "source", "files": "files",
-                                 "licence": "licence", "last_collected": "last collected"},
+            + table(shown, {"indicator": "indicator", "location": "location", "item": "item",
+                            "price_type": "price type", "unit": "unit", "source": "source", "files": "files",
+                            "licence": "licence", "last_collected": "last collected"},
                     site.write_csv("series.csv", provenance), "Series with source, files and licence"))

@@ -114,12 +114,12 @@ def _swap(staging: Path, out_dir: Path) -> None:
 
 class Site:
     """The staging folder: every file goes through `path()`, which keeps it inside the folder.
-    Figures are remembered for static export."""
+    Figures are remembered for static export, with their titles."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self.root = self.folder.resolve()
-        self.figures: list[tuple[str, object]] = []
+        self.figures: list[tuple[str, object, str]] = []
 
     def path(self, relative: str) -> Path:
         target = (self.folder / relative).resolve()
@@ -137,5 +137,5 @@ class Site:
         frame.to_csv(self.path(relative), index=False, lineterminator="\n")
         return relative
 
-    def add_figure(self, name: str, figure) -> None:
-        self.figures.append((name, figure))
+    def add_figure(self, name: str, figure, title: str = "") -> None:
+        self.figures.append((name, figure, title))

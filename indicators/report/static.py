@@ -8,10 +8,24 @@ from __future__ import annotations
 
 import importlib.util
 
+import plotly.graph_objects as go
+
 from .browser import find_chromium
+from .figures import text
 
 FORMATS = ("png", "pdf")
 FOLDER = "static"
+
+
+def for_print(figure, title: str):
+    """A copy of a page's figure that stands alone as an image: the page's heading as its title
+    (an image pasted into a brief has no heading), and no zoom buttons (nothing to click)."""
+    image = go.Figure(figure)
+    top = (image.layout.margin.t or 40) + 30
+    image.update_layout(title={"text": text(title), "x": 0, "xref": "paper", "xanchor": "left", "font": {"size": 15}},
+                        margin={"t": top})
+    image.update_xaxes(rangeselector_visible=False)
+    return image
 
 
 def unavailable() -> str | None:
@@ -31,9 +45,10 @@ def export(site, formats: tuple[str, ...]) -> list[str]:
     if unknown:
         raise ValueError(f"unknown static format(s) {sorted(unknown)}; known: {', '.join(FORMATS)}")
     figures, paths = [], []
-    for name, figure in site.figures:
+    for name, figure, title in site.figures:
+        image = for_print(figure, title)
         for fmt in formats:
-            figures.append(figure)
+            figures.append(image)
             paths.append(site.path(f"{FOLDER}/{name}.{fmt}"))
     if figures:
         # One call renders every image with one browser start (kaleido >= 1).

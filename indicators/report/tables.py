@@ -2,6 +2,8 @@
 so anything a reader sees can be downloaded."""
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from ..detect import DETECTORS
@@ -63,6 +65,20 @@ def fuel_premium(observations: pd.DataFrame) -> pd.DataFrame:
     return wide[columns].reset_index(drop=True)
 
 
+def trailing_mean(frame: pd.DataFrame, days: int) -> pd.DataFrame:
+    """Rows of (location, item, date, value) with each value replaced by the mean of the `days`
+    days up to its date (fewer at the start and across gaps): many noisy daily lines on one panel
+    stay legible. Any frequency: a weekly series keeps its own values with days=7."""
+    columns = ["location", "item", "date", "value"]
+    parts = []
+    for _, group in frame.groupby(["location", "item"], sort=True):
+        group = group.assign(_stamp=pd.to_datetime(group["date"], format="ISO8601")).sort_values("_stamp")
+        values = pd.Series(group["value"].to_numpy(dtype="float64"), index=group["_stamp"].to_numpy())
+        # 4 decimals: a mean like 0.9166666666666666 costs 18 bytes a point in the page's JSON
+        parts.append(group[columns].assign(value=values.rolling(f"{days}D").mean().round(4).to_numpy()))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
 def daily_matrix(observations: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:
     """Rows = series (by label), columns = days, values = that day's mean (hourly data averaged)."""
     if observations.empty:
@@ -101,6 +117,19 @@ def provenance(data: ReportData) -> pd.DataFrame:
                   "observations", "first_date", "last_date", "last_collected"]].reset_index(drop=True)
 
 
+def thresholds_text(thresholds: dict) -> str:
+    """{"stress": 0.5, "alert": 1, "crisis": inf} -> 'stress >= 0.5; alert >= 1; never crisis'."""
+    parts = []
+    for name, value in thresholds.items():
+        if isinstance(value, (int, float)) and math.isinf(value):
+            parts.append(f"never {name}")
+        elif isinstance(value, (int, float)):
+            parts.append(f"{name} >= {value:g}")
+        else:
+            parts.append(f"{name}: {value}")
+    return "; ".join(parts)
+
+
 def detectors(data: ReportData) -> pd.DataFrame:
     """Every detector in the registry or in the anomalies table, with thresholds and counts."""
     names = list(DETECTORS) + sorted(set(data.anomalies["detector"]) - set(DETECTORS)) \
@@ -115,8 +144,7 @@ def detectors(data: ReportData) -> pd.DataFrame:
         row = {"detector": name,
                "title": getattr(detector, "title", "") or name,
                "method": getattr(detector, "method", "") or "Not in this version's detector registry.",
-               "thresholds": "; ".join(f"{k} >= {v:g}" if isinstance(v, (int, float)) else f"{k}: {v}"
-                                     for k, v in thresholds.items()),
+               "thresholds": thresholds_text(thresholds),
                "series_scored": int(status.get("scored", 0)),
                "series_not_scored": int(status.sum() - status.get("scored", 0))}
         row.update({f"dates_{s}": int(own.get(s, 0)) for s in SEVERITIES})
