@@ -334,3 +334,26 @@ def test_static_png_export_writes_every_chart(tmp_path):
     images = sorted(p.name for p in (tmp_path / "out" / "static").glob("*.png"))
     assert len(images) == 3 and "power-heat-map.png" in images
     assert all((tmp_path / "out" / "static" / name).read_bytes()[:4] == b"\x89PNG" for name in images)
+
+
+def test_seasonal_view_shades_the_crop_calendar_the_series_was_scored_with(database, tmp_path):
+    """A job's per-source crop calendar (stored in the series metadata) shades the seasonal view,
+    as it drives the harvest detector; other series keep their zone's calendar."""
+    import json
+    import shutil
+
+    from indicators.report.data import load
+
+    copy = tmp_path / "copy.db"
+    shutil.copy(database, copy)
+    override = {"zone": "sahel", "crop_calendar": {"millet": {"harvest": [9, 10], "lean": [5, 6, 7]}}}
+    def millet_calendars(store):
+        series = load(store).series
+        return series.loc[series["item"] == "millet", "calendar"].tolist()
+
+    with Store(copy) as store:
+        before = millet_calendars(store)
+        store.conn.execute("UPDATE series SET metadata = ? WHERE item = 'millet'", [json.dumps(override)])
+        after = millet_calendars(store)
+    assert before and all(calendar.harvest == (10, 11, 12) for calendar in before)  # the Sahel zone's default
+    assert after and all((calendar.harvest, calendar.lean) == ((9, 10), (5, 6, 7)) for calendar in after)

@@ -8,6 +8,7 @@ score into a phase with the detector's thresholds.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +35,12 @@ class SeriesInfo:
     series_id: int | None = None
     # series metadata (JSON in the store), e.g. a job's per-source zone and crop_calendar settings
     metadata: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_store(cls, row, series_id: int | None = None) -> "SeriesInfo":
+        """From a row of `Store.series()` (its metadata is stored as JSON text)."""
+        return cls(indicator=row.indicator, location=row.location, item=row.item, price_type=row.price_type,
+                   unit=row.unit, frequency=row.frequency, series_id=series_id, metadata=_metadata(row.metadata))
 
     def crop_calendar(self):
         """The crop calendar for this series' item and market, honouring a `zone` and
@@ -93,6 +100,14 @@ class Detector:
 
     def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:  # pragma: no cover
         raise NotImplementedError
+
+
+def _metadata(text) -> dict:
+    try:
+        value = json.loads(text or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 NUMPY_UNIT = {"monthly": "M", "daily": "D", "hourly": "h"}  # numpy ordinals = pandas Period ordinals

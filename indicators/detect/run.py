@@ -1,7 +1,6 @@
 """Run detectors over the stored series and write their output back to the store."""
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 import numpy as np
@@ -22,9 +21,7 @@ def run_detection(store: Store, detectors: list[str] | None = None, run_id: int 
     series = store.series(indicator)
     counts = Counter()
     for row in series.itertuples(index=False):
-        info = SeriesInfo(indicator=row.indicator, location=row.location, item=row.item,
-                          price_type=row.price_type, unit=row.unit, frequency=row.frequency, series_id=row.id,
-                          metadata=_metadata(row.metadata))
+        info = SeriesInfo.from_store(row, series_id=row.id)
         values = store.values(row.id)
         for detector in chosen:
             if not detector.applies(info):
@@ -46,10 +43,3 @@ def run_detection(store: Store, detectors: list[str] | None = None, run_id: int 
             progress(counts["series"], len(series))
     return dict(counts)
 
-
-def _metadata(text) -> dict:
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}

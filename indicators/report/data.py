@@ -74,15 +74,18 @@ def load(store: Store) -> ReportData:
 def _describe(series: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
     """Family, readable label, latest consolidated severity and since when it has held."""
     if series.empty:
-        return series.assign(family="", title="", label="", severity="", scored_date="", since="", licence="")
+        return series.assign(family="", title="", label="", calendar=None, severity="", scored_date="", since="",
+                             licence="")
     latest = {}
     for sid, rows in scored.sort_values("date").groupby("sid"):
         latest[int(sid)] = _latest_run(rows)
     series = series.copy()
     series["family"] = [catalog.get(name).family for name in series["indicator"]]
     series["title"] = [catalog.get(name).title for name in series["indicator"]]
-    series["label"] = [SeriesInfo(r.indicator, r.location, r.item, r.price_type).label()
-                       for r in series.itertuples(index=False)]
+    infos = [SeriesInfo.from_store(r) for r in series.itertuples(index=False)]
+    series["label"] = [info.label() for info in infos]
+    # the crop calendar the harvest detector used (zone and overrides from the series metadata)
+    series["calendar"] = [info.crop_calendar() for info in infos]
     series["severity"] = [latest.get(sid, (UNSCORED, "", ""))[0] for sid in series["sid"]]
     series["scored_date"] = [latest.get(sid, (UNSCORED, "", ""))[1] for sid in series["sid"]]
     series["since"] = [latest.get(sid, (UNSCORED, "", ""))[2] for sid in series["sid"]]

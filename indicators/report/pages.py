@@ -7,7 +7,6 @@ import pandas as pd
 from .. import catalog
 from ..detect import CONSOLIDATION_RULE
 from ..detect.explain import format_value
-from ..seasons import calendar_for
 from ..store import SERIES_KEY, SEVERITY_RANK
 from . import figures, sparklines, tables
 from .data import ReportData
@@ -189,7 +188,6 @@ def seasonal_page(site, data: ReportData, rows: list) -> str:
         profile, this_year, past = tables.seasonal_profile(observed)
         if profile["last_year"].isna().all() and not past:
             continue
-        calendar = calendar_for(row.item)
         key = {"indicator": row.indicator, "location": row.location, "item": row.item, "price_type": row.price_type}
         profiles.append(profile.assign(year=this_year, past_years=past, **key))
         latest = profile.dropna(subset=["this_year"]).tail(1)
@@ -201,7 +199,7 @@ def seasonal_page(site, data: ReportData, rows: list) -> str:
                             "difference": (month["this_year"] / month["average"] - 1) * 100
                             if month["average"] else float("nan")})
         parts.append(f"<h3>{e(row.label)} {severity_badge(row.severity)}</h3>"
-                     + chart(site, figures.seasonal_figure(profile, this_year, past, row.unit, calendar),
+                     + chart(site, figures.seasonal_figure(profile, this_year, past, row.unit, row.calendar),
                              "seasonal-" + safe_name(row.indicator, row.location, row.item, row.price_type),
                              f"{row.label}: seasonal view"))
     if not parts:
