@@ -87,6 +87,8 @@ class Collector:
 
     def collect_file(self, store: Store, path: Path, strict: bool = False, run_id: int | None = None) -> CollectSummary:
         source_file = str(path.resolve())
+        if path.is_dir():
+            raise InputError(path, "is a folder, not a file")
         if not path.is_file():
             raise InputError(path, "no such file")
         parsed = self.read(path)
@@ -103,6 +105,8 @@ class Collector:
                 rows = rows.assign(series_id=ids)
                 rows, unit_rejects = _check_series_units(store, rows)
                 rejects += [dict(r, source_file=source_file) for r in unit_rejects]
+                # in file order, whichever check found them: --strict names the first bad line
+                rejects.sort(key=lambda r: (r.get("line") is None, r.get("line") or 0))
                 if strict and rejects:
                     raise StrictModeError(path, f"{len(rejects)} row(s) rejected, nothing imported (--strict); "
                                                 f"first: line {rejects[0].get('line')}: {rejects[0]['reason']}",
@@ -156,16 +160,31 @@ def read_text_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], s
     header = [h.strip().lstrip("\ufeff") for h in header]
     rows = []
     previous_end = reader.line_num
+    join = field_joiner(delimiter)
     try:
         for fields in reader:
             start = previous_end + 1
             previous_end = reader.line_num
             if not any(f.strip() for f in fields):
                 continue
-            rows.append((start, fields, delimiter.join(fields)))
+            rows.append((start, fields, join(fields)))
     except csv.Error as error:
         raise InputError(path, f"malformed CSV ({error})", line=previous_end + 1) from error
     return header, rows
+
+
+def field_joiner(delimiter: str = ","):
+    """A function writing a row's fields back as one line of delimited text, quoted where a
+    field holds the delimiter or a quote, so the `raw` of a reject reads as the row did."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="")
+
+    def join(fields) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(fields)
+        return buffer.getvalue()
+    return join
 
 
 def rows_to_frame(path: Path, header: list[str], rows, columns: dict[str, str], required: list[str]) -> Parsed:
@@ -216,7 +235,8 @@ def validate_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter
 
     for key in ("indicator", "location", "date"):
         fail(frame[key] == "", key, f"missing {key}")
-    raw_value = frame["value"].astype(str).str.strip().replace({"nan": "", "None": ""})
+    # only an empty cell is missing: the text "nan" is a value that is not a number
+    raw_value = frame["value"].astype(object).where(frame["value"].notna(), "").astype(str).str.strip()
     fail(raw_value == "", "value", "missing value")
     value = pd.to_numeric(raw_value, errors="coerce")
     fail(value.isna() | ~np.isfinite(value.fillna(0)), "value", "value " + raw_value.map(repr) + " is not a number")

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from .base import read_text_table, rows_to_frame
+from .base import field_joiner, read_text_table, rows_to_frame
 
 # Where a JSON export keeps its records: Kobo API `results`, WFP DataBridges `items`, others `data`.
 JSON_RECORD_KEYS = ("results", "items", "data", "records")
@@ -92,11 +92,12 @@ def _read_xlsx(path: Path):
         while header and not header[-1]:
             header.pop()
         out = []
+        join = field_joiner()
         for line, values in enumerate(rows, start=line + 1):
             fields = [_cell(v) for v in values][:len(header)]
             fields += [""] * (len(header) - len(fields))
             if any(f.strip() for f in fields):
-                out.append((line, fields, ",".join(fields)))
+                out.append((line, fields, join(fields)))
     finally:
         book.close()
     return header, out
