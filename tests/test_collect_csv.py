@@ -4,6 +4,7 @@ import sqlite3
 
 import pytest
 
+from indicators import catalog
 from indicators.collectors import get_collector
 from indicators.errors import InputError, StrictModeError
 
@@ -192,3 +193,15 @@ def test_a_folder_is_not_a_missing_file(store, tmp_path):
     with pytest.raises(InputError) as failure:
         get_collector("csv").collect_file(store, tmp_path)
     assert "is a folder, not a file" in str(failure.value)
+
+
+def test_series_carry_a_description_and_a_source(store, write_csv):
+    text = ("indicator,location,date,value,source\n"
+            "grain_price,Segou,2025-01,300,SIM Mali\n"
+            "rainfall_mm,Segou,2025-01,12,\n")
+    get_collector("csv").collect_file(store, write_csv("mixed_sources.csv", text))
+    series = store.series().set_index("indicator")
+    assert series.loc["grain_price", "description"] == catalog.get("grain_price").description
+    assert series.loc["rainfall_mm", "description"] == catalog.get("rainfall_mm").description  # generic default
+    assert series.loc["grain_price", "source"] == "SIM Mali"
+    assert series.loc["rainfall_mm", "source"] == "CSV file (mixed_sources.csv)"

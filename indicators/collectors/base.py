@@ -283,6 +283,10 @@ def validate_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter
     good = frame[reasons == ""]
     good, conflicts, skipped = _collapse_duplicates(good)
     good["currency"] = [c or _currency_of(u) for c, u in zip(good["currency"], good["unit"])]
+    # every series says what it measures: the catalog's description unless the collector gave one
+    described = {name: catalog.get(name).description for name in good["indicator"].unique()}
+    given = good["description"].fillna("") if "description" in good.columns else pd.Series("", index=good.index)
+    good["description"] = [text or described[name] for text, name in zip(given, good["indicator"])]
     return good, rejects + conflicts, skipped
 
 
