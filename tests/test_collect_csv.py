@@ -205,3 +205,18 @@ def test_series_carry_a_description_and_a_source(store, write_csv):
     assert series.loc["rainfall_mm", "description"] == catalog.get("rainfall_mm").description  # generic default
     assert series.loc["grain_price", "source"] == "SIM Mali"
     assert series.loc["rainfall_mm", "source"] == "CSV file (mixed_sources.csv)"
+
+
+def test_one_kind_of_date_per_series_months_days_or_date_times(store, write_csv):
+    text = ("indicator,location,date,value\n"
+            "grain_price,Kayes,2025-01,300\n"
+            "grain_price,Kayes,2025-02-15,310\n"
+            "grain_price,Kayes,2025-03-01T10:00,320\n"
+            "grain_price,Kita,2025-02-15,330\n")   # another series may be daily
+    summary = get_collector("csv").collect_file(store, write_csv("kinds.csv", text))
+    assert (summary.new, summary.reject_lines) == (2, [3, 4])
+    reasons = store.rejects().set_index("line")["reason"]
+    assert reasons[3] == "date '2025-02-15' is a day, but the series has months (YYYY-MM)"
+    later = get_collector("csv").collect_file(store, write_csv("later.csv", "indicator,location,date,value\n"
+                                                                          "grain_price,Kayes,2025-04-01,340\n"))
+    assert (later.new, later.reject_lines) == (0, [2])  # checked against the stored series too

@@ -103,8 +103,8 @@ class Collector:
             with store.transaction():
                 ids = store.ensure_series(rows) if not rows.empty else pd.Series(dtype="int64")
                 rows = rows.assign(series_id=ids)
-                rows, unit_rejects = _check_series_units(store, rows)
-                rejects += [dict(r, source_file=source_file) for r in unit_rejects]
+                rows, series_rejects = _check_against_series(store, rows)
+                rejects += [dict(r, source_file=source_file) for r in series_rejects]
                 # in file order, whichever check found them: --strict names the first bad line
                 rejects.sort(key=lambda r: (r.get("line") is None, r.get("line") or 0))
                 if strict and rejects:
@@ -372,18 +372,40 @@ def _collapse_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict],
     return frame[~conflict].sort_index().copy(), rejects, skipped
 
 
-def _check_series_units(store: Store, rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
-    """A row whose unit differs from its stored series' unit is rejected, not mixed in."""
+def _check_against_series(store: Store, rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """Rows must agree with their series, stored or new: the same unit, and one kind of date
+    (months, days or date-times; for a new series, that of its first line in the file). Other
+    rows are rejected, not mixed in."""
     if rows.empty:
         return rows, []
-    stored = store.query_frame("SELECT id AS series_id, unit AS stored_unit FROM series")
+    stored = store.query_frame(
+        "SELECT id AS series_id, unit AS stored_unit, "
+        "(SELECT MAX(date) FROM observations o WHERE o.series_id = series.id) AS stored_date FROM series")
     merged = rows.merge(stored, on="series_id", how="left")
     merged.index = rows.index
-    bad = (merged["stored_unit"].fillna("") != "") & (merged["unit"] != merged["stored_unit"])
+    merged["kind"] = merged["date"].map(_date_kind)
+    first_kind = merged.sort_values("source_line", kind="stable").groupby("series_id")["kind"].first()
+    merged["expected"] = [_date_kind(d) if isinstance(d, str) else first_kind[s]
+                          for d, s in zip(merged["stored_date"], merged["series_id"])]
+    bad_unit = (merged["stored_unit"].fillna("") != "") & (merged["unit"] != merged["stored_unit"])
+    bad_date = ~bad_unit & (merged["kind"] != merged["expected"])
     rejects = [{"line": _line(r.source_line), "field": "unit", "raw": getattr(r, "raw", ""),
                 "reason": f"unit {r.unit} differs from the series unit {r.stored_unit}"}
-               for r in merged[bad].itertuples(index=False)]
-    return rows[~bad], rejects
+               for r in merged[bad_unit].itertuples(index=False)]
+    rejects += [{"line": _line(r.source_line), "field": "date", "raw": getattr(r, "raw", ""),
+                 "reason": f"date {r.date!r} is {_DATE_KINDS[r.kind][0]}, "
+                           f"but the series has {_DATE_KINDS[r.expected][1]}"}
+                for r in merged[bad_date].itertuples(index=False)]
+    return rows[~(bad_unit | bad_date)], rejects
+
+
+_DATE_KINDS = {"month": ("a month", "months (YYYY-MM)"), "day": ("a day", "days (YYYY-MM-DD)"),
+               "date-time": ("a date-time", "date-times (YYYY-MM-DDTHH:MM:SS)")}
+
+
+def _date_kind(date: str) -> str:
+    """The kind of a stored date: 'month' (YYYY-MM), 'day' (YYYY-MM-DD) or 'date-time'."""
+    return "date-time" if "T" in date else "day" if len(date) == 10 else "month"
 
 
 def _currency_of(unit: str) -> str:
