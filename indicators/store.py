@@ -303,9 +303,12 @@ class Store:
             columns = ", ".join(SERIES_KEY + list(meta) + ["created_at", "updated_at"])
             marks = ", ".join("?" * (len(SERIES_KEY) + len(meta) + 2))
             fill = ", ".join(
-                # metadata is merged key by key, so settings added later (a crop calendar zone) reach old series
+                # metadata is merged key by key, so settings added later (a crop calendar zone) reach old series;
+                # an unchanged merge keeps the stored text (json_patch would rewrite it minified)
                 "metadata = CASE WHEN json_valid(series.metadata) AND json_valid(excluded.metadata) "
-                "THEN json_patch(series.metadata, excluded.metadata) WHEN series.metadata IS NULL "
+                "THEN CASE WHEN json_patch(series.metadata, excluded.metadata) = json(series.metadata) "
+                "THEN series.metadata ELSE json_patch(series.metadata, excluded.metadata) END "
+                "WHEN series.metadata IS NULL "
                 "OR series.metadata IN ('', '{}') THEN excluded.metadata ELSE series.metadata END" if k == "metadata" else
                 f"{k} = CASE WHEN series.{k} IS NULL OR series.{k} IN ('', '{{}}') THEN excluded.{k} ELSE series.{k} END"
                 for k in meta

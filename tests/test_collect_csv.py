@@ -4,6 +4,7 @@ import sqlite3
 
 import pytest
 
+from indicators import catalog
 from indicators.collectors import get_collector
 from indicators.errors import InputError, StrictModeError
 
@@ -155,3 +156,67 @@ def test_datetimes_are_normalised_to_utc(store, write_csv):
     text = "indicator,location,date,value,unit\npower_outage,Kati,2025-03-01T05:00:00+01:00,4,hours\n"
     get_collector("csv").collect_file(store, write_csv("hourly.csv", text))
     assert store.observations()["date"].tolist() == ["2025-03-01T04:00:00"]
+
+
+def test_raw_of_a_reject_keeps_the_quoting_of_its_fields(store, write_csv):
+    text = ('indicator,location,date,value,unit\n'
+            'grain_price,"Bamako, Commune V",2025-01,x,XOF/KG\n')
+    get_collector("csv").collect_file(store, write_csv("quoted.csv", text))
+    assert store.rejects().loc[0, "raw"] == 'grain_price,"Bamako, Commune V",2025-01,x,XOF/KG'
+
+
+def test_a_column_named_twice_fails_the_file_naming_it(store, write_csv):
+    path = write_csv("twice.csv", "indicator,location,date,value,Value\ngrain_price,Segou,2025-01,300,310\n")
+    with pytest.raises(InputError) as failure:
+        get_collector("csv").collect_file(store, path)
+    assert "twice.csv, line 1" in str(failure.value) and "'value'" in str(failure.value)
+    assert store.table_counts()["observations"] == 0
+
+
+def test_strict_failure_names_the_first_bad_line_of_the_file(store, write_csv):
+    text = ("indicator,location,date,value\n"
+            "grain_price,Segou,2025-13,300\n"           # line 2: bad date
+            "grain_price,Segou,2025-02,300,extra\n")    # line 3: wrong field count, found while reading
+    with pytest.raises(StrictModeError) as failure:
+        get_collector("csv").collect_file(store, write_csv("two.csv", text), strict=True)
+    assert "two.csv, line 2, field 'date'" in str(failure.value)
+    assert store.rejects()["line"].tolist() == [2, 3]
+
+
+def test_the_word_nan_is_not_a_number_rather_than_a_missing_value(store, write_csv):
+    text = "indicator,location,date,value\ngrain_price,Segou,2025-01,nan\ngrain_price,Segou,2025-02,\n"
+    get_collector("csv").collect_file(store, write_csv("nan.csv", text))
+    assert store.rejects()["reason"].tolist() == ["value 'nan' is not a number", "missing value"]
+
+
+def test_a_folder_is_not_a_missing_file(store, tmp_path):
+    with pytest.raises(InputError) as failure:
+        get_collector("csv").collect_file(store, tmp_path)
+    assert "is a folder, not a file" in str(failure.value)
+
+
+def test_series_carry_a_description_and_a_source(store, write_csv):
+    text = ("indicator,location,date,value,source\n"
+            "grain_price,Segou,2025-01,300,SIM Mali\n"
+            "rainfall_mm,Segou,2025-01,12,\n")
+    get_collector("csv").collect_file(store, write_csv("mixed_sources.csv", text))
+    series = store.series().set_index("indicator")
+    assert series.loc["grain_price", "description"] == catalog.get("grain_price").description
+    assert series.loc["rainfall_mm", "description"] == catalog.get("rainfall_mm").description  # generic default
+    assert series.loc["grain_price", "source"] == "SIM Mali"
+    assert series.loc["rainfall_mm", "source"] == "CSV file (mixed_sources.csv)"
+
+
+def test_one_kind_of_date_per_series_months_days_or_date_times(store, write_csv):
+    text = ("indicator,location,date,value\n"
+            "grain_price,Kayes,2025-01,300\n"
+            "grain_price,Kayes,2025-02-15,310\n"
+            "grain_price,Kayes,2025-03-01T10:00,320\n"
+            "grain_price,Kita,2025-02-15,330\n")   # another series may be daily
+    summary = get_collector("csv").collect_file(store, write_csv("kinds.csv", text))
+    assert (summary.new, summary.reject_lines) == (2, [3, 4])
+    reasons = store.rejects().set_index("line")["reason"]
+    assert reasons[3] == "date '2025-02-15' is a day, but the series has months (YYYY-MM)"
+    later = get_collector("csv").collect_file(store, write_csv("later.csv", "indicator,location,date,value\n"
+                                                                          "grain_price,Kayes,2025-04-01,340\n"))
+    assert (later.new, later.reject_lines) == (0, [2])  # checked against the stored series too

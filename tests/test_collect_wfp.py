@@ -141,6 +141,23 @@ def test_unknown_unit_and_flag_rejected_not_guessed(write_csv, store):
     assert fields == ["unit", "priceflag", "value"]
 
 
+def test_empty_key_fields_and_bad_months_are_rejected_with_the_raw_text(write_csv, store):
+    path = write_csv("wfp_food_prices_mli.csv", HEADER + "\n"
+                     "2025-01-15,Bamako,Bamako,,1,12.6,-8.0,cereals and tubers,Millet,73,KG,actual,Retail,XOF,300,\n"
+                     "2025-01-15,Bamako,Bamako,Bamako,1,12.6,-8.0,cereals and tubers,,73,KG,actual,Retail,XOF,300,\n"
+                     "2025-01-15,Bamako,Bamako,Bamako,1,12.6,-8.0,cereals and tubers,Millet,73,KG,actual,,XOF,300,\n"
+                     "2025-99-15,Bamako,Bamako,Bamako,1,12.6,-8.0,cereals and tubers,Millet,73,KG,actual,Retail,XOF,300,\n"
+                     "2025-02-15,Bamako,Bamako,Bamako,1,12.6,-8.0,cereals and tubers,Millet,73,KG,actual,Retail,XOF,300,\n")
+    summary = WFPCollector().collect_file(store, path)
+    assert summary.new == 1 and summary.reject_lines == [2, 3, 4, 5]
+    rejects = {line: (field, reason) for line, field, reason in store.conn.execute("SELECT line, field, reason FROM rejects")}
+    assert rejects[2] == ("market", "missing market")
+    assert rejects[3] == ("commodity", "missing commodity")
+    assert rejects[4] == ("pricetype", "missing pricetype")
+    assert rejects[5][0] == "date" and "'2025-99-15'" in rejects[5][1]
+    assert [s for (s,) in store.conn.execute("SELECT location FROM series")] == ["Bamako (MLI)"]
+
+
 def test_shuffled_columns_bom_and_semicolons(write_csv, store):
     names = HEADER.split(",")
     order = list(reversed(names))

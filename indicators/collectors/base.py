@@ -87,6 +87,8 @@ class Collector:
 
     def collect_file(self, store: Store, path: Path, strict: bool = False, run_id: int | None = None) -> CollectSummary:
         source_file = str(path.resolve())
+        if path.is_dir():
+            raise InputError(path, "is a folder, not a file")
         if not path.is_file():
             raise InputError(path, "no such file")
         parsed = self.read(path)
@@ -101,8 +103,10 @@ class Collector:
             with store.transaction():
                 ids = store.ensure_series(rows) if not rows.empty else pd.Series(dtype="int64")
                 rows = rows.assign(series_id=ids)
-                rows, unit_rejects = _check_series_units(store, rows)
-                rejects += [dict(r, source_file=source_file) for r in unit_rejects]
+                rows, series_rejects = _check_against_series(store, rows)
+                rejects += [dict(r, source_file=source_file) for r in series_rejects]
+                # in file order, whichever check found them: --strict names the first bad line
+                rejects.sort(key=lambda r: (r.get("line") is None, r.get("line") or 0))
                 if strict and rejects:
                     raise StrictModeError(path, f"{len(rejects)} row(s) rejected, nothing imported (--strict); "
                                                 f"first: line {rejects[0].get('line')}: {rejects[0]['reason']}",
@@ -156,16 +160,31 @@ def read_text_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], s
     header = [h.strip().lstrip("\ufeff") for h in header]
     rows = []
     previous_end = reader.line_num
+    join = field_joiner(delimiter)
     try:
         for fields in reader:
             start = previous_end + 1
             previous_end = reader.line_num
             if not any(f.strip() for f in fields):
                 continue
-            rows.append((start, fields, delimiter.join(fields)))
+            rows.append((start, fields, join(fields)))
     except csv.Error as error:
         raise InputError(path, f"malformed CSV ({error})", line=previous_end + 1) from error
     return header, rows
+
+
+def field_joiner(delimiter: str = ","):
+    """A function writing a row's fields back as one line of delimited text, quoted where a
+    field holds the delimiter or a quote, so the `raw` of a reject reads as the row did."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="")
+
+    def join(fields) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(fields)
+        return buffer.getvalue()
+    return join
 
 
 def rows_to_frame(path: Path, header: list[str], rows, columns: dict[str, str], required: list[str]) -> Parsed:
@@ -216,7 +235,8 @@ def validate_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter
 
     for key in ("indicator", "location", "date"):
         fail(frame[key] == "", key, f"missing {key}")
-    raw_value = frame["value"].astype(str).str.strip().replace({"nan": "", "None": ""})
+    # only an empty cell is missing: the text "nan" is a value that is not a number
+    raw_value = frame["value"].astype(object).where(frame["value"].notna(), "").astype(str).str.strip()
     fail(raw_value == "", "value", "missing value")
     value = pd.to_numeric(raw_value, errors="coerce")
     fail(value.isna() | ~np.isfinite(value.fillna(0)), "value", "value " + raw_value.map(repr) + " is not a number")
@@ -263,6 +283,10 @@ def validate_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter
     good = frame[reasons == ""]
     good, conflicts, skipped = _collapse_duplicates(good)
     good["currency"] = [c or _currency_of(u) for c, u in zip(good["currency"], good["unit"])]
+    # every series says what it measures: the catalog's description unless the collector gave one
+    described = {name: catalog.get(name).description for name in good["indicator"].unique()}
+    given = good["description"].fillna("") if "description" in good.columns else pd.Series("", index=good.index)
+    good["description"] = [text or described[name] for text, name in zip(given, good["indicator"])]
     return good, rejects + conflicts, skipped
 
 
@@ -348,18 +372,40 @@ def _collapse_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict],
     return frame[~conflict].sort_index().copy(), rejects, skipped
 
 
-def _check_series_units(store: Store, rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
-    """A row whose unit differs from its stored series' unit is rejected, not mixed in."""
+def _check_against_series(store: Store, rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """Rows must agree with their series, stored or new: the same unit, and one kind of date
+    (months, days or date-times; for a new series, that of its first line in the file). Other
+    rows are rejected, not mixed in."""
     if rows.empty:
         return rows, []
-    stored = store.query_frame("SELECT id AS series_id, unit AS stored_unit FROM series")
+    stored = store.query_frame(
+        "SELECT id AS series_id, unit AS stored_unit, "
+        "(SELECT MAX(date) FROM observations o WHERE o.series_id = series.id) AS stored_date FROM series")
     merged = rows.merge(stored, on="series_id", how="left")
     merged.index = rows.index
-    bad = (merged["stored_unit"].fillna("") != "") & (merged["unit"] != merged["stored_unit"])
+    merged["kind"] = merged["date"].map(_date_kind)
+    first_kind = merged.sort_values("source_line", kind="stable").groupby("series_id")["kind"].first()
+    merged["expected"] = [_date_kind(d) if isinstance(d, str) else first_kind[s]
+                          for d, s in zip(merged["stored_date"], merged["series_id"])]
+    bad_unit = (merged["stored_unit"].fillna("") != "") & (merged["unit"] != merged["stored_unit"])
+    bad_date = ~bad_unit & (merged["kind"] != merged["expected"])
     rejects = [{"line": _line(r.source_line), "field": "unit", "raw": getattr(r, "raw", ""),
                 "reason": f"unit {r.unit} differs from the series unit {r.stored_unit}"}
-               for r in merged[bad].itertuples(index=False)]
-    return rows[~bad], rejects
+               for r in merged[bad_unit].itertuples(index=False)]
+    rejects += [{"line": _line(r.source_line), "field": "date", "raw": getattr(r, "raw", ""),
+                 "reason": f"date {r.date!r} is {_DATE_KINDS[r.kind][0]}, "
+                           f"but the series has {_DATE_KINDS[r.expected][1]}"}
+                for r in merged[bad_date].itertuples(index=False)]
+    return rows[~(bad_unit | bad_date)], rejects
+
+
+_DATE_KINDS = {"month": ("a month", "months (YYYY-MM)"), "day": ("a day", "days (YYYY-MM-DD)"),
+               "date-time": ("a date-time", "date-times (YYYY-MM-DDTHH:MM:SS)")}
+
+
+def _date_kind(date: str) -> str:
+    """The kind of a stored date: 'month' (YYYY-MM), 'day' (YYYY-MM-DD) or 'date-time'."""
+    return "date-time" if "T" in date else "day" if len(date) == 10 else "month"
 
 
 def _currency_of(unit: str) -> str:

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
+from ..errors import InputError
 from .base import GENERIC_COLUMNS, Collector, Parsed, read_text_table, rows_to_frame
 
 REQUIRED = ["indicator", "location", "date", "value"]
+DEFAULT_SOURCE = "CSV file"  # a series' source when the file has no source column (or an empty cell)
 
 
 class GenericCSVCollector(Collector):
@@ -19,5 +23,13 @@ class GenericCSVCollector(Collector):
     def read(self, path: Path) -> Parsed:
         header, rows = read_text_table(path)
         lowered = [h.lower() for h in header]
+        for name in GENERIC_COLUMNS:
+            if lowered.count(name) > 1:
+                raise InputError(path, f"column {name!r} appears {lowered.count(name)} times in the header "
+                                       "(which one holds the data?)", line=1)
         columns = {name: header[lowered.index(name)] for name in GENERIC_COLUMNS if name in lowered}
-        return rows_to_frame(path, header, rows, columns, REQUIRED)
+        parsed = rows_to_frame(path, header, rows, columns, REQUIRED)
+        frame = parsed.rows
+        source = frame["source"] if "source" in frame else pd.Series("", index=frame.index, dtype=object)
+        frame["source"] = source.where(source.str.strip() != "", f"{DEFAULT_SOURCE} ({path.name})")
+        return parsed

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .base import Collector, Parsed
-from .tables import RowError, parse_number, parse_timestamp, read_matched
+from .tables import RowError, parse_number, parse_timestamp, read_matched, require_fields
 
 COLUMNS = {
     "area": ("zone", "quartier", "commune", "secteur", "localite", "location"),
@@ -68,8 +68,7 @@ def _events(table: Parsed) -> tuple[pd.DataFrame, list[dict], Counter]:
 
 def _event(record: dict) -> dict:
     """One outage as (area, start, end, ...); raises `RowError` naming the field at fault."""
-    if not record.get("area"):
-        raise RowError("area", "missing area")
+    require_fields(record, ("area",))
     start = parse_timestamp(record["start"])
     if start is None:
         raise RowError("start", f"unreadable start time {record['start']!r} (expected ISO 8601 or DD/MM/YYYY HH:MM)")

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .base import Collector, Parsed
-from .tables import RowError, fold, parse_number, parse_timestamp, read_matched
+from .tables import RowError, fold, parse_number, parse_timestamp, read_matched, require_fields
 
 COLUMNS = {
     "submission_time": ("_submission_time", "submissiontime", "date_soumission", "heure_soumission"),
@@ -103,9 +103,7 @@ def _report(record: dict) -> dict:
     if day is None:
         field = "date" if record.get("date") else "submission_time"
         raise RowError(field, f"unreadable time {record.get(field, '')!r} (expected ISO 8601 or DD/MM/YYYY)")
-    for field in ("city", "station"):
-        if not record.get(field):
-            raise RowError(field, f"missing {field}")
+    require_fields(record, ("city", "station"))
     fuel = FUEL_TYPES.get(fold(record["fuel_type"]))
     if fuel is None:
         raise RowError("fuel_type", f"unknown fuel type {record['fuel_type']!r} (expected one of "

@@ -6,8 +6,8 @@
   group prefixes (`station_info/city` is `city`) and accepting aliases (French labels);
 - `fold(text)`: the comparison form of a label (`Limité` -> `limite`, `Durée (h)` -> `duree_h`);
 - `parse_timestamp(text)`: one observation time (ISO 8601, or day-first `DD/MM/YYYY HH:MM`);
-- `RowError` and `parse_number`: a row-level problem naming its field, turned into a reject
-  (file line, field, raw content, reason) by `RowError.reject(record)`.
+- `RowError`, `require_fields` and `parse_number`: a row-level problem naming its field, turned
+  into a reject (file line, field, raw content, reason) by `RowError.reject(record)`.
 
 Line numbers: CSV lines are file lines (header is line 1), XLSX lines are sheet rows, and a JSON
 record's "line" is its position in the record list (1 = first record).
@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from .base import read_text_table, rows_to_frame
+from .base import field_joiner, read_text_table, rows_to_frame
 
 # Where a JSON export keeps its records: Kobo API `results`, WFP DataBridges `items`, others `data`.
 JSON_RECORD_KEYS = ("results", "items", "data", "records")
@@ -92,11 +92,12 @@ def _read_xlsx(path: Path):
         while header and not header[-1]:
             header.pop()
         out = []
+        join = field_joiner()
         for line, values in enumerate(rows, start=line + 1):
             fields = [_cell(v) for v in values][:len(header)]
             fields += [""] * (len(header) - len(fields))
             if any(f.strip() for f in fields):
-                out.append((line, fields, ",".join(fields)))
+                out.append((line, fields, join(fields)))
     finally:
         book.close()
     return header, out
@@ -214,6 +215,13 @@ class RowError(ValueError):
     def reject(self, record: dict) -> dict:
         """The reject for `record` (a row of `rows_to_frame`, with `source_line` and `raw`)."""
         return {"line": record["source_line"], "field": self.field, "raw": record["raw"], "reason": self.reason}
+
+
+def require_fields(record: dict, fields) -> None:
+    """Raise `RowError` for the first of `fields` that is empty in `record` ("missing city")."""
+    for field in fields:
+        if not str(record.get(field, "") or "").strip():
+            raise RowError(field, f"missing {field}")
 
 
 def parse_number(record: dict, field: str, minimum: float | None = 0.0) -> float | None:

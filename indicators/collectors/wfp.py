@@ -16,6 +16,7 @@ price is preferred over an aggregate one, then the first line (see docs/collecto
 """
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import pandas as pd
 
 from .. import units
 from .base import Collector, Parsed, rows_to_frame
-from .tables import RowError, fold, match_columns, plain, read_table
+from .tables import RowError, fold, match_columns, parse_timestamp, plain, read_table, require_fields
 
 SOURCE = "World Food Programme (WFP), via HDX (CC BY-IGO)"
 COLUMNS = {
@@ -58,7 +59,6 @@ NON_FOOD_WORDS = {"soap", "firewood", "charcoal", "fertilizer", "transport", "mi
                   "feed", "cement", "livestock"}
 FLAG_RANK = {"actual": 0, "aggregate": 1}
 _ISO3_IN_NAME = re.compile(r"wfp_food_prices_([a-z]{3})(?:[^a-z]|$)", re.IGNORECASE)
-_MONTH = re.compile(r"^(\d{4})-(\d{2})")
 
 
 class WFPCollector(Collector):
@@ -76,6 +76,11 @@ class WFPCollector(Collector):
         default_iso3 = name_iso3.group(1).upper() if name_iso3 else ""
         good, rejects, skipped = [], list(table.rejects), table.skipped
         for record in table.rows.to_dict("records"):
+            try:
+                require_fields(record, ("market", "commodity", "pricetype"))
+            except RowError as error:
+                rejects.append(error.reject(record))
+                continue
             kind = classify(record.get("commodity", ""), record.get("category", ""))
             if kind[0] == "skip":
                 skipped[kind[1]] += 1
@@ -132,7 +137,6 @@ def _unit(indicator: str, currency: str, quantity: str) -> str:
 
 def _row(record: dict, indicator: str, item: str, price_type: str, unit: str, rank: int, iso3: str) -> dict:
     market = record["market"]
-    month = _MONTH.match(record["date"])
     iso3 = iso3.strip().upper()
     metadata = {key: record.get(key, "") for key in ("market_id", "admin1", "admin2", "latitude", "longitude",
                                                      "commodity_id", "category")}
@@ -140,7 +144,7 @@ def _row(record: dict, indicator: str, item: str, price_type: str, unit: str, ra
     metadata.update(country=iso3, market=market, commodity=record["commodity"])
     return {
         "indicator": indicator, "location": f"{market} ({iso3})" if iso3 else market, "item": item,
-        "price_type": price_type, "date": f"{month.group(1)}-{month.group(2)}" if month else record["date"],
+        "price_type": price_type, "date": _month(record["date"]),
         "value": record["price"], "unit": unit, "currency": record["currency"].upper(),
         "source": record.get("source") or SOURCE,
         "admin1": record.get("admin1", ""), "admin2": record.get("admin2", ""),
@@ -148,6 +152,14 @@ def _row(record: dict, indicator: str, item: str, price_type: str, unit: str, ra
         "metadata": metadata, "preference": rank, "preference_label": "an actual price" if rank == 0 else "an aggregate",
         "source_line": record["source_line"], "raw": record["raw"],
     }
+
+
+@functools.lru_cache(maxsize=4096)  # a file has few distinct dates
+def _month(text: str) -> str:
+    """WFP dates a month's price on the 15th: '2025-01-15' -> '2025-01'. Unreadable text is
+    returned as written, so that the row is rejected naming it."""
+    moment = parse_timestamp(text)
+    return moment.strftime("%Y-%m") if moment is not None else text
 
 
 def _number(text: str):
