@@ -95,3 +95,18 @@ def test_explanations_are_sentences():
     text = frame.set_index("date").loc["2025-03", "explanation"]
     assert text.startswith("Millet retail price in Segou, 2025-03: ")
     assert "above the seasonal expectation of" in text and text.endswith(".")
+
+
+def test_small_sample_factor_widens_scales_from_few_errors():
+    """Student's t against the normal at 3 scales, with the MAD's degrees of freedom (0.37 (n - 1))."""
+    factor = baseline.small_sample_factor(np.array([12, 24, 72, 120, 1000]))
+    assert np.all(np.diff(factor) < 0) and factor[-1] > 1.0
+    assert factor[0] == pytest.approx(2.17, abs=0.01) and factor[2] == pytest.approx(1.10, abs=0.01)
+    assert factor[-1] == pytest.approx(1.0, abs=0.01)
+
+
+def test_first_years_of_a_quiet_series_raise_no_alerts():
+    # the cold start (under 12 past errors) and the first errors set the scale: few values behind it
+    for seed in range(6):
+        frame = get_detector("seasonal").detect(monthly_prices(seed=seed, months=60, sigma=0.03), PRICE).frame
+        assert not frame["severity"].isin(["alert", "crisis"]).any(), seed

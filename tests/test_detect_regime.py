@@ -1,4 +1,5 @@
 """Regime shifts: flagged once at the start, followed while they last, marked when they end."""
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -28,6 +29,27 @@ def test_shift_flagged_once_promptly_then_followed_then_ended(name, values, info
     assert during["explanation"].str.contains("continues|deepened").all()
     ended = frame[frame["explanation"].str.contains("ended after")]
     assert len(ended) == 1 and 0 <= dates.index(ended.index[0]) - end <= 4
+
+
+def gradual_decline(days=200, start=120, weeks=6, to=0.35, seed=1):
+    """Fuel availability that slides from about 90% to `to` over `weeks` weeks (a blockade that
+    tightens as stocks run down), survey-like noise of 5 points."""
+    values = daily_share(seed=seed, days=days).to_numpy()
+    ramp = np.clip((np.arange(days) - start) / (7 * weeks), 0, 1)
+    noise = np.random.default_rng(seed + 10).normal(0, 0.05, days)
+    values = np.clip(values - (0.9 - to) * ramp + noise, 0, 1)
+    return pd.Series(values, index=daily_share(days=days).index)
+
+
+def test_a_blockade_that_tightens_over_weeks_is_a_shift():
+    # The baseline's level follows the last three weeks, so one-step errors stay small all along the
+    # slide; compared with the expectation where the CUSUM run began, the slide adds up.
+    values = gradual_decline()
+    frame = get_detector("regime").detect(values, AVAILABILITY).frame.set_index("date")
+    starts = frame[frame["explanation"].str.contains("level shift started")]
+    assert len(starts) == 1
+    assert 120 <= list(values.index).index(starts.index[0]) <= 120 + 21  # within the first three weeks
+    assert frame.loc[list(values.index)[130]:, "severity"].isin(["alert", "crisis"]).sum() <= 2  # one alarm, not daily
 
 
 @pytest.mark.parametrize("name, values, info", [

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price
+from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, output_frame
 from .explain import compared_with_past, format_value, relative, same_month_references
 from .severity import phase
 
@@ -59,19 +59,18 @@ class Alps(Detector):
             return DetectionResult("insufficient_history", "ALPS undefined: the prices fit the trend and season exactly")
         score = residuals / spread
         last_year, average = same_month_references(prices)
-        frame = pd.DataFrame({
-            "date": date_labels(regular.index, frequency), "value": prices, "expected": fitted,
-            "lower": fitted - spread, "upper": fitted + spread, "score": score,
-            "last_year": last_year, "average": average,
-        })[observed].reset_index(drop=True)
-        frame["severity"] = phase(frame["score"], self.thresholds)
+        dates = np.array(date_labels(regular.index, frequency), dtype=object)[observed]
+        value, expected, score = prices[observed], fitted[observed], score[observed]
+        severity = phase(score, self.thresholds)
         label, unit = info.label(), info.unit
-        frame["explanation"] = [
-            f"{label}, {date}: {format_value(value, unit)}, ALPS {score:.2f} (normal)." if severity == "normal" else
-            f"{label}, {date}: {format_value(value, unit)}, ALPS {score:.2f} ({severity}): "
-            f"{relative(value, expected, unit)} the trend-and-season estimate of {format_value(expected, unit)}"
-            + (f"; {comparison}" if (comparison := compared_with_past(value, year, average, unit)) else "") + "."
-            for date, value, expected, score, severity, year, average in zip(*(frame[c].tolist() for c in (
-                "date", "value", "expected", "score", "severity", "last_year", "average")))]
+        explanation = [
+            f"{label}, {date}: {format_value(v, unit)}, ALPS {z:.2f} (normal)." if level == "normal" else
+            f"{label}, {date}: {format_value(v, unit)}, ALPS {z:.2f} ({level}): "
+            f"{relative(v, e, unit)} the trend-and-season estimate of {format_value(e, unit)}"
+            + (f"; {comparison}" if (comparison := compared_with_past(v, year, mean, unit)) else "") + "."
+            for date, v, e, z, level, year, mean in zip(
+                dates.tolist(), value.tolist(), expected.tolist(), score.tolist(), severity,
+                last_year[observed].tolist(), average[observed].tolist())]
+        frame = output_frame(dates, value, expected, expected - spread, expected + spread, score, severity, explanation)
         return DetectionResult("scored", f"{count} months scored (whole-series fit, sd of residuals "
-                                         f"{format_value(spread, unit)})", frame.drop(columns=["last_year", "average"]))
+                                         f"{format_value(spread, unit)})", frame)

@@ -63,6 +63,13 @@ class SeriesInfo:
         return f"{definition.title}{detail} in {self.location}"
 
 
+def output_frame(date, value, expected, lower, upper, score, severity, explanation) -> pd.DataFrame:
+    """A detector's output (`OUTPUT_COLUMNS`) built once from equal-length arrays or lists: adding,
+    selecting and dropping pandas columns one by one costs more than the statistics here."""
+    return pd.DataFrame(dict(zip(OUTPUT_COLUMNS, (date, value, expected, lower, upper, score, severity,
+                                                  explanation))))
+
+
 @dataclass
 class DetectionResult:
     status: str  # "scored" or "insufficient_history"

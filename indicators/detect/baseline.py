@@ -12,8 +12,10 @@ before t, and a robust scale, computed for all t at once with numpy (no model re
    moved along that slope (medians, so an outlier or a gap does not move it);
 3. scale: 1.4826 x the median absolute deviation of the baseline's own past one-step forecast
    errors (for shares, the larger of that and the 90th percentile of absolute deviations / 1.645:
-   a survey share moves in steps of one station, which the MAD alone misses), widened by 1 + 1/sqrt(number of errors) for the uncertainty of that estimate (before
-   12 errors exist: the line's residuals, doubled).
+   a survey share moves in steps of one station, which the MAD alone misses); before 12 errors
+   exist, the line's residuals, doubled;
+   the scale is widened by `small_sample_factor` (a Student t predictive interval against a plug-in
+   one), so a scale estimated from a few errors does not raise false alarms.
 
 Prices and other positive rates are modelled in logs (multiplicative seasonality).
 """
@@ -21,10 +23,12 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy import stats
 
 from .. import units
 from .base import PERIODS
@@ -37,6 +41,11 @@ MIN_ERRORS = 12  # past forecast errors needed before they set the scale
 WARM_UP = {"monthly": 0, "weekly": 0, "daily": 30, "hourly": 48}  # errors needed before any date is scored
 COLD_START_INFLATION = 2.0  # in-window residuals understate one-step forecast errors
 MAD_TO_SD = 1.4826
+# Gaussian efficiency of the MAD: n errors estimate a scale about as well as 0.37 n would with the
+# standard deviation (Huber, Robust Statistics, 1981), hence the degrees of freedom of a MAD scale.
+MAD_EFFICIENCY = 0.37
+REFERENCE_Z = 3.0
+REFERENCE_TAIL = float(stats.norm.sf(REFERENCE_Z))
 Q90, Q90_TO_SD = 0.9, 1.6449  # 90th percentile of |N(0, 1)|
 Q90_MIN_COUNT = 30  # below this a 90th percentile is unstable (a few anomalies move it): MAD alone
 
@@ -159,10 +168,8 @@ def _fit(regular: pd.Series, frequency: str, use_log: bool, survey_share: bool) 
     past = sliding_window_view(np.concatenate([np.full(scale_window, np.nan), errors]), scale_window)[:n]
     past_scale = robust_scale(past) if survey_share else MAD_TO_SD * _mad(past)
     count = (~np.isnan(past)).sum(axis=1)
-    # A scale estimated from few errors is itself uncertain: widen it by 1/sqrt(count) (about what a
-    # predictive t interval adds), so the first years of a series do not raise most false alarms.
-    uncertainty = 1.0 + 1.0 / np.sqrt(np.maximum(count, 1))
-    scale = np.where(count >= MIN_ERRORS, np.fmax(past_scale * uncertainty, spread), spread * COLD_START_INFLATION)
+    scale = np.where(count >= MIN_ERRORS, np.fmax(past_scale * small_sample_factor(count), spread),
+                     spread * COLD_START_INFLATION * small_sample_factor((~np.isnan(residuals)).sum(axis=1)))
     # A floor keeps a near-constant history from turning every wobble into a crisis.
     floor = 0.005 if use_log else 0.01 * np.maximum(np.abs(level), 1e-3)
     scale = np.fmax(scale, floor)
@@ -171,6 +178,23 @@ def _fit(regular: pd.Series, frequency: str, use_log: bool, survey_share: bool) 
     scale[count < WARM_UP[frequency]] = np.nan
     return Baseline(observed=y, expected=expected, level=level, slope=slope, profile=profile, phase=phase,
                     scale=scale, use_log=use_log, period=period)
+
+
+def small_sample_factor(count):
+    """How much wider than 3 estimated scales a one-sided 3-sigma predictive bound is when the
+    scale is a MAD of `count` values: Student's t with MAD_EFFICIENCY x (count - 1) degrees of
+    freedom against the normal. About 1.1 for 72 errors, 1.4 for 24, 2.2 for 12: the first
+    years of a series, with few errors behind the scale, do not raise most false alarms."""
+    count = np.clip(np.asarray(count, dtype="int64"), 0, None)
+    size = 1 << int(count.max(initial=0)).bit_length()  # a power of two above every count: few tables
+    return _factor_table(size)[count]
+
+
+@lru_cache(maxsize=8)
+def _factor_table(size: int) -> np.ndarray:
+    """`small_sample_factor` for every count below `size` (scipy's t quantile is slow per call)."""
+    freedom = np.maximum(MAD_EFFICIENCY * (np.arange(size, dtype="float64") - 1.0), 1.0)
+    return stats.t.isf(REFERENCE_TAIL, freedom) / REFERENCE_Z
 
 
 def nanmedian_rows(rows: np.ndarray) -> np.ndarray:

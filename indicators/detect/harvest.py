@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, orient
-from .baseline import MAD_TO_SD, nanmedian_rows
+from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, orient, output_frame
+from .baseline import MAD_TO_SD, nanmedian_rows, small_sample_factor
 from .explain import compared_with_past, format_value, same_month_references
 from .severity import phase
 
@@ -32,7 +32,7 @@ SPREAD_WINDOW = 120  # months of earlier changes behind the spread
 class HarvestSeasonality(Detector):
     name = "harvest"
     title = "Harvest seasonality (crop calendars)"
-    thresholds = {"stress": 1.5, "alert": 2.25, "crisis": 4.0}
+    thresholds = {"stress": 1.5, "alert": 2.0, "crisis": 4.0}
     band_width = 2.0
     method = (
         "Crop calendars (FEWS NET; Mali and the Sahel by default: millet and sorghum harvested October to "
@@ -40,8 +40,8 @@ class HarvestSeasonality(Detector):
         "harvest month, the price change since the pre-harvest level (mean of the two months before the "
         "harvest) is compared with the usual change, the median of the same change in up to 10 earlier seasons "
         "(at least 3). The score is the excess over the usual change in robust standard deviations of earlier "
-        "changes of that length (at least 2%, widened for the uncertainty of the median): stress from 1.5, "
-        "alert from 2.25, crisis from 4. The explanation adds the comparisons with the same month last year and "
+        "changes of that length (at least 2%, widened for the uncertainty of the median and, Student's t, for "
+        "the number of earlier changes behind it): stress from 1.5, alert from 2, crisis from 4. The explanation adds the comparisons with the same month last year and "
         "with the 5-year average (FEWS NET). Monthly food and grain prices only."
     )
 
@@ -80,20 +80,19 @@ class HarvestSeasonality(Detector):
         base = np.exp(reference)
         score = orient((change - usual) / spread, info.definition.bad_direction)
         last_year, average = same_month_references(prices)
-        frame = pd.DataFrame({
-            "date": np.array(date_labels(regular.index, frequency), dtype=object)[position], "value": prices[position],
-            "expected": base * np.exp(usual), "lower": base * np.exp(usual - self.band_width * spread),
-            "upper": base * np.exp(usual + self.band_width * spread), "score": score,
-        })
-        frame["severity"] = phase(frame["score"], self.thresholds)
+        dates = np.array(date_labels(regular.index, frequency), dtype=object)[position]
+        value = prices[position]
+        severity = phase(score, self.thresholds)
         crop = crop_calendar.crop.capitalize() if crop_calendar.crop else "The price"
         label, unit = info.label(), info.unit
-        frame["explanation"] = [
-            self._explain(f"{label}, {date}: {format_value(value, unit)}", unit, value, severity, score, crop,
+        explanation = [
+            self._explain(f"{label}, {date}: {format_value(v, unit)}", unit, v, level, z, crop,
                           from_month, calendar.month_name[months[p]], c, u, int(n), last_year[p], average[p])
-            for date, value, severity, score, p, c, u, n in zip(
-                *(frame[c].tolist() for c in ("date", "value", "severity", "score")), position.tolist(),
+            for date, v, level, z, p, c, u, n in zip(
+                dates.tolist(), value.tolist(), severity, score.tolist(), position.tolist(),
                 change.tolist(), usual.tolist(), count.tolist())]
+        frame = output_frame(dates, value, base * np.exp(usual), base * np.exp(usual - self.band_width * spread),
+                             base * np.exp(usual + self.band_width * spread), score, severity, explanation)
         return DetectionResult("scored", f"{len(frame)} harvest months scored", frame)
 
     @staticmethod
@@ -117,7 +116,8 @@ def _usual_change(logs: np.ndarray, offset: int, first_column: int, wanted: np.n
     """For every position: the log change over `offset` months, its usual value (median of the same
     calendar month in up to `SEASONS` earlier years, at least `MIN_SEASONS`), the robust spread of
     all earlier changes of that length around their usual values (pooled over calendar months:
-    a few seasons alone say little about spread), and the number of seasons behind the median."""
+    a few seasons alone say little about spread), the number of seasons behind the median and the
+    pre-harvest reference level."""
     n = len(logs)
     # The pre-harvest level: the mean of the last REFERENCE_MONTHS months before the harvest (one
     # noisy month would make every harvest month of the season look odd).
@@ -144,10 +144,13 @@ def _usual_change(logs: np.ndarray, offset: int, first_column: int, wanted: np.n
     past = sliding_window_view(np.concatenate([np.full(SPREAD_WINDOW, np.nan), deviation]),
                                SPREAD_WINDOW)[rows_wanted]
     spread = np.full(n, np.nan)
+    behind = (~np.isnan(past)).sum(axis=1)
     enough = np.zeros(n, dtype=bool)
-    enough[rows_wanted] = (~np.isnan(past)).sum(axis=1) >= 12
+    enough[rows_wanted] = behind >= 12
     centre = nanmedian_rows(past)
-    spread[rows_wanted] = MAD_TO_SD * nanmedian_rows(np.abs(past - centre[:, None]))
+    # A spread from few earlier changes is uncertain itself: the same predictive widening as the
+    # seasonal baseline's scale.
+    spread[rows_wanted] = MAD_TO_SD * nanmedian_rows(np.abs(past - centre[:, None])) * small_sample_factor(behind)
     # The usual change is a median of a few seasons and uncertain itself (variance of a median:
     # about pi/2 x sigma^2 / count): widen the spread to the predictive one.
     spread = np.fmax(spread, MIN_SPREAD) * np.sqrt(1.0 + (np.pi / 2) / np.maximum(count, 1))

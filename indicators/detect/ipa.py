@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price
+from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, output_frame
 from .explain import compared_with_past, format_value, same_month_references
 from .severity import phase
 
@@ -58,24 +58,23 @@ class PriceAnomalyIndicator(Detector):
                 f"and annual growth in {MIN_YEARS} earlier years (about {12 + 12 * MIN_YEARS + 1} months)")
         year_ago = np.concatenate([np.full(12, np.nan), prices[:-12]])[:len(prices)]
         last_year, average = same_month_references(prices)
-        frame = pd.DataFrame({
-            "date": date_labels(regular.index, frequency), "value": prices,
-            # The price the usual annual growth of this month would give, and +/- one sd of it.
-            "expected": year_ago * (1 + mean_annual) ** 12,
-            "lower": year_ago * np.clip(1 + mean_annual - sd_annual, 0, None) ** 12,
-            "upper": year_ago * (1 + mean_annual + sd_annual) ** 12,
-            "score": score, "quarterly": quarterly, "annual": annual, "last_year": last_year, "average": average,
-        })[scored].reset_index(drop=True)
-        frame["severity"] = phase(frame["score"], self.thresholds)
+        dates = np.array(date_labels(regular.index, frequency), dtype=object)[scored]
+        value, score = prices[scored], score[scored]
+        # The price the usual annual growth of this month would give, and +/- one sd of it.
+        expected = (year_ago * (1 + mean_annual) ** 12)[scored]
+        lower = (year_ago * np.clip(1 + mean_annual - sd_annual, 0, None) ** 12)[scored]
+        upper = (year_ago * (1 + mean_annual + sd_annual) ** 12)[scored]
+        severity = phase(score, self.thresholds)
         label, unit = info.label(), info.unit
-        frame["explanation"] = [
-            f"{label}, {date}: {format_value(value, unit)}, IPA {score:.2f} (normal)." if severity == "normal" else
-            f"{label}, {date}: {format_value(value, unit)}, IPA {score:.2f} ({VERDICT[severity]}): compound growth "
-            f"{quarterly * 100:+.1f}%/month over 3 months and {annual * 100:+.1f}%/month over 12 months"
-            + (f"; {comparison}" if (comparison := compared_with_past(value, year, average, unit)) else "") + "."
-            for date, value, score, severity, quarterly, annual, year, average in zip(*(frame[c].tolist() for c in (
-                "date", "value", "score", "severity", "quarterly", "annual", "last_year", "average")))]
-        frame = frame.drop(columns=["quarterly", "annual", "last_year", "average"])
+        explanation = [
+            f"{label}, {date}: {format_value(v, unit)}, IPA {z:.2f} (normal)." if level == "normal" else
+            f"{label}, {date}: {format_value(v, unit)}, IPA {z:.2f} ({VERDICT[level]}): compound growth "
+            f"{q * 100:+.1f}%/month over 3 months and {a * 100:+.1f}%/month over 12 months"
+            + (f"; {comparison}" if (comparison := compared_with_past(v, year, mean, unit)) else "") + "."
+            for date, v, z, level, q, a, year, mean in zip(
+                dates.tolist(), value.tolist(), score.tolist(), severity, quarterly[scored].tolist(),
+                annual[scored].tolist(), last_year[scored].tolist(), average[scored].tolist())]
+        frame = output_frame(dates, value, expected, lower, upper, score, severity, explanation)
         return DetectionResult("scored", f"{len(frame)} of {count} months scored", frame)
 
 

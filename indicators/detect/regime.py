@@ -4,11 +4,15 @@ On top of the past-only seasonal baseline (`baseline.fit`), a one-sided CUSUM (P
 the standardised forecast errors in the bad direction, S_t = max(0, S_{t-1} + z_t - k), raises
 an alarm when S_t >= h and enough of the last few standardised deviations are large
 (`PERSIST`: two months beyond 3 scales; two of three days beyond 2): one outlier is a spike,
-not a shift, yet a blockade that tightens gradually through noisy survey data is still caught. The alarm date gets `alert` (`crisis` when the level already sits
-`CRISIS_SIZE` scales away; a shift that deepens to that size later gets one `crisis` row then). From then on the detector compares each value with the pre-shift
-reference frozen at the run's first point: while the shift persists the rows are `stress`
-("continues", not a fresh alarm); the first date where the median of the last few deviations is
-back under `END` scales is marked as the shift's end (normal). A shift that lasts longer than
+not a shift. For daily and hourly series, whose baseline level follows the last weeks, each value
+within a CUSUM run is compared with the expectation frozen where the run began, so that a
+blockade that tightens over weeks adds up instead of being absorbed by the baseline. The alarm
+date gets `alert` (`crisis` when the level already sits `CRISIS_SIZE` scales away; a shift that
+deepens to that size later gets one `crisis` row then). From then on the detector compares each
+value with the pre-shift reference frozen at the run's first point: while the shift persists
+the rows are `stress` ("continues", not a fresh alarm); the first date where the median of the
+last few deviations is back under `END` scales is marked as the shift's end (normal). A shift
+that lasts longer than
 `ABSORB` periods becomes the new normal. Past data only: the state at t depends on data up to t.
 """
 from __future__ import annotations
@@ -17,11 +21,11 @@ import numpy as np
 import pandas as pd
 
 from . import baseline
-from .base import DetectionResult, Detector, SeriesInfo, date_labels, orient
+from .base import DetectionResult, Detector, SeriesInfo, date_labels, orient, output_frame
 from .explain import format_value, relative
 
-ALLOWANCE = 1.0  # k: deviations under one scale do not accumulate
-ALARM = 5.0  # h
+ALLOWANCE = 1.5  # k: deviations under 1.5 scales do not accumulate
+ALARM = 6.0  # h
 # (last n, at least m of them, deviating by at least p scales) before a CUSUM alarm is a shift:
 # monthly prices need two strong months in a row; noisy daily survey data, two of three days
 # beyond 2 scales, so a blockade that tightens gradually is caught and a one-day spike is not.
@@ -31,6 +35,7 @@ END = 1.5
 END_POINTS = {"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}
 SLOPE_HORIZON = {"monthly": 12, "weekly": 8, "daily": 7, "hourly": 24}
 ABSORB = {"monthly": 24, "weekly": 52, "daily": 180, "hourly": 24 * 14}
+FROZEN_RUNS = {"daily", "hourly"}  # level windows of weeks: a run is scored against its start
 STEP_WORDS = {"monthly": "months", "weekly": "weeks", "daily": "days", "hourly": "hours"}
 
 
@@ -43,13 +48,14 @@ class RegimeShift(Detector):
         "A one-sided CUSUM (Page) of the seasonal baseline's standardised forecast errors in the bad "
         f"direction, with allowance {ALLOWANCE:g} and decision threshold {ALARM:g} scales, needing two consecutive "
         "months beyond 3 scales (two of the last three days beyond 2 for daily series) so that a single spike is "
-        "not called a shift. The start of a "
-        f"shift is flagged once (alert; crisis if the level is already {CRISIS_SIZE:g} scales away, or once "
-        "more on the date it deepens to that size); while "
-        "it lasts each date is compared with the pre-shift expectation frozen at its start and marked stress "
-        f"(continuing), and the first date where the median of the last few deviations is back under {END:g} "
-        "scales is marked as its end. A shift lasting over 24 months (180 days) becomes the new normal. "
-        "Score: the CUSUM statistic before a shift, the deviation from the pre-shift level during one."
+        "not called a shift; for daily series each value within a CUSUM run is compared with the expectation "
+        "frozen where the run began, so that a blockade tightening over weeks adds up instead of being absorbed "
+        "by the baseline. The start of a shift is flagged once (alert; crisis if the level is already "
+        f"{CRISIS_SIZE:g} scales away, or once more on the date it deepens to that size); while it lasts each date "
+        "is compared with the pre-shift expectation frozen at its start and marked stress (continuing), and the "
+        f"first date where the median of the last few deviations is back under {END:g} scales is marked as its "
+        "end. A shift lasting over 24 months (180 days) becomes the new normal. Score: the CUSUM statistic before "
+        "a shift, the deviation from the pre-shift level during one."
     )
 
     def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
@@ -70,6 +76,7 @@ class RegimeShift(Detector):
         sign = {"up": 1.0, "down": -1.0}.get(direction)  # None: both directions are bad
         horizon = SLOPE_HORIZON[frequency]
         values, scores, scales = y.tolist(), z.tolist(), fitted.scale.tolist()
+        freeze = frequency in FROZEN_RUNS
         level, slope, phase = fitted.level.tolist(), fitted.slope.tolist(), fitted.phase.tolist()
         profile = fitted.profile
 
@@ -87,7 +94,13 @@ class RegimeShift(Detector):
             if value != value:  # a gap
                 continue
             if origin < 0:
-                score = scores[t]
+                # Daily series: within a CUSUM run each value is compared with the expectation frozen
+                # where the run began, since the baseline's level (last 21 days) follows a blockade
+                # that tightens over weeks, and errors against it would never add up to the shift.
+                if freeze and cusum > 0:
+                    score = oriented((value - frozen(run_start, t)) / scales[run_start])
+                else:
+                    score = scores[t]
                 if score != score:
                     continue
                 updated = max(0.0, cusum + score - ALLOWANCE)
@@ -121,20 +134,20 @@ class RegimeShift(Detector):
         position = np.array(out["position"], dtype=int)
         expected, scale = np.array(out["expected"]), np.array(out["scale"])
         bounds = (info.definition.min, info.definition.max)
-        frame = pd.DataFrame({
-            "date": np.array(labels, dtype=object)[position], "value": regular.to_numpy()[position],
-            "expected": np.clip(fitted.to_units(expected), *bounds),
-            "lower": np.clip(fitted.to_units(expected - self.band_width * scale), *bounds),
-            "upper": np.clip(fitted.to_units(expected + self.band_width * scale), *bounds),
-            "score": np.array(out["score"], dtype="float64"), "severity": out["severity"],
-        })
+        dates = np.array(labels, dtype=object)[position]
+        value = regular.to_numpy()[position]
+        score = np.array(out["score"], dtype="float64")
+        shown = np.clip(fitted.to_units(expected), *bounds)
         label, unit = info.label(), info.unit
-        frame["explanation"] = [
-            self._explain(f"{label}, {date}: {format_value(value, unit)}", unit, value, expected, score, severity,
+        explanation = [
+            self._explain(f"{label}, {date}: {format_value(v, unit)}", unit, v, e, z, level,
                           kind, labels[start] if start >= 0 else "", p - start, frequency)
-            for date, value, expected, score, severity, kind, start, p in zip(
-                *(frame[c].tolist() for c in ("date", "value", "expected", "score", "severity")),
+            for date, v, e, z, level, kind, start, p in zip(
+                dates.tolist(), value.tolist(), shown.tolist(), score.tolist(), out["severity"],
                 out["kind"], out["origin"], position.tolist())]
+        frame = output_frame(dates, value, shown, np.clip(fitted.to_units(expected - self.band_width * scale), *bounds),
+                             np.clip(fitted.to_units(expected + self.band_width * scale), *bounds), score,
+                             out["severity"], explanation)
         shifts = out["kind"].count("start")
         return DetectionResult("scored", f"{len(frame)} of {observed} observations scored; {shifts} level shift(s)",
                                frame)

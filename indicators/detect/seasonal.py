@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import baseline
-from .base import DetectionResult, Detector, SeriesInfo, date_labels, orient
+from .base import DetectionResult, Detector, SeriesInfo, date_labels, orient, output_frame
 from .explain import format_value, relative
 from .severity import phase
 
@@ -53,22 +53,21 @@ class SeasonalBaseline(Detector):
         deviation = (fitted.observed - fitted.expected) / fitted.scale
         score = orient(deviation, info.definition.bad_direction)
         bounds = (info.definition.min, info.definition.max)
-        frame = pd.DataFrame({
-            "date": np.array(date_labels(regular.index, frequency), dtype=object)[mask],
-            "value": regular.to_numpy()[mask],
-            "expected": np.clip(fitted.to_units(fitted.expected[mask]), *bounds),
-            "lower": np.clip(fitted.to_units((fitted.expected - self.band_width * fitted.scale)[mask]), *bounds),
-            "upper": np.clip(fitted.to_units((fitted.expected + self.band_width * fitted.scale)[mask]), *bounds),
-            "score": score[mask],
-        })
-        frame["severity"] = phase(frame["score"], self.thresholds_by_frequency[frequency])
+        dates = np.array(date_labels(regular.index, frequency), dtype=object)[mask]
+        value = regular.to_numpy()[mask]
+        expected = np.clip(fitted.to_units(fitted.expected[mask]), *bounds)
+        lower = np.clip(fitted.to_units((fitted.expected - self.band_width * fitted.scale)[mask]), *bounds)
+        upper = np.clip(fitted.to_units((fitted.expected + self.band_width * fitted.scale)[mask]), *bounds)
+        score = score[mask]
+        severity = phase(score, self.thresholds_by_frequency[frequency])
         label, unit = info.label(), info.unit
-        frame["explanation"] = [
-            f"{label}, {date}: {format_value(value, unit)}, within the normal range of the seasonal expectation "
-            f"({format_value(lower, unit)} to {format_value(upper, unit)})." if severity == "normal" else
-            f"{label}, {date}: {format_value(value, unit)}, {relative(value, expected, unit)} the seasonal "
-            f"expectation of {format_value(expected, unit)} (normal range {format_value(lower, unit)} to "
-            f"{format_value(upper, unit)}; score {score:.1f}, {severity})."
-            for date, value, expected, lower, upper, score, severity in zip(*(frame[c].tolist() for c in (
-                "date", "value", "expected", "lower", "upper", "score", "severity")))]
+        explanation = [
+            f"{label}, {date}: {format_value(v, unit)}, within the normal range of the seasonal expectation "
+            f"({format_value(low, unit)} to {format_value(high, unit)})." if level == "normal" else
+            f"{label}, {date}: {format_value(v, unit)}, {relative(v, e, unit)} the seasonal "
+            f"expectation of {format_value(e, unit)} (normal range {format_value(low, unit)} to "
+            f"{format_value(high, unit)}; score {z:.1f}, {level})."
+            for date, v, e, low, high, z, level in zip(dates.tolist(), value.tolist(), expected.tolist(),
+                                                       lower.tolist(), upper.tolist(), score.tolist(), severity)]
+        frame = output_frame(dates, value, expected, lower, upper, score, severity, explanation)
         return DetectionResult("scored", f"{len(frame)} of {observed} observations scored", frame)
