@@ -404,7 +404,7 @@ def main(argv=None) -> int:
           f"{speed['monthly']:.2f} CPU s for {counts.get('monthly', 0)} monthly series of 15 years, "
           f"{speed['daily']:.2f} CPU s for {counts.get('daily', 0)} daily series of 2 years ==")
     print("\n== side by side ==")
-    print(pd.DataFrame(overview).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    print(pd.DataFrame(overview).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return 0
 
 
