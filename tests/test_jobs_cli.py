@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import subprocess
 import sys
 import threading
@@ -96,14 +97,24 @@ def test_a_busy_database_exits_75_or_waits(runner, tmp_path, db_path):
     def hold():
         with job_lock(db_path):
             held.set()
-            release.wait(10)
+            release.wait(30)
+
+    class ReleaseWhenWaiting(logging.Handler):  # the holder lets go once the job says it waits
+        def emit(self, record):
+            if record.getMessage().startswith("waiting up to"):
+                release.set()
 
     holder = threading.Thread(target=hold)
     holder.start()
-    held.wait(5)
-    threading.Timer(0.5, release.set).start()
-    waited = runner.invoke(cli, ["run", "--config", str(config), "--db", str(db_path), "--wait", "20"])
-    holder.join()
+    assert held.wait(10)
+    waiting = logging.getLogger("indicators.jobs")
+    waiting.addHandler(ReleaseWhenWaiting())
+    try:
+        waited = runner.invoke(cli, ["run", "--config", str(config), "--db", str(db_path), "--wait", "20"])
+    finally:
+        waiting.handlers.clear()
+        release.set()
+        holder.join()
     assert waited.exit_code == 0, waited.output
     assert "waiting up to 20 s" in waited.output
 
