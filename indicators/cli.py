@@ -233,10 +233,10 @@ def report(out_dir, png, pdf, db_path):
 
     Example: python track.py report --out reports/ --png
     """
+    # A reader: nothing is written to the store (not even a `runs` row), so a report never waits
+    # for a job's write transaction (DESIGN.md: reports only read the store).
     with open_store(db_path) as store:
-        run_id = store.start_run("report", str(out_dir))
         page = write_report(store, out_dir, static_formats=tuple(f for f, on in (("png", png), ("pdf", pdf)) if on))
-        store.finish_run(run_id, "ok", {"report": str(page)})
     click.echo(f"report written: {page}")
 
 

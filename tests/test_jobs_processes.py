@@ -217,10 +217,11 @@ def test_readers_keep_working_during_a_write(tmp_path):
     try:
         # The write lock is held throughout: a reader that needed it would fail after the 60 s
         # busy timeout ("database is locked"), so exit 0 within the subprocess timeout is the proof.
-        for command in (["export", "--format", "csv"], ["alerts"]):
+        for command in (["export", "--format", "csv"], ["alerts"], ["report", "--out", tmp_path / "reports"]):
             result = track(*command, "--db", db, timeout=50)
             assert result.returncode == 0, result.stderr
         assert "Kayes" in track("series", "--db", db).stdout
+        assert (tmp_path / "reports" / "index.html").is_file()
     finally:
         writer.execute("ROLLBACK")
         writer.close()
