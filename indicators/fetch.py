@@ -1,7 +1,8 @@
 """HTTP sources: download a URL for a collector, politely and verifiably.
 
-- a timeout per attempt (for the whole download, not only each read) and a bounded number of retries with exponential backoff (connection
-  errors, timeouts, truncated bodies, HTTP 408, 429 and 5xx are retried; other 4xx are not);
+- a timeout per attempt (for the whole download, not only each read) and a bounded number of
+  retries with exponential backoff (connection errors, timeouts, truncated bodies, HTTP 408, 429
+  and 5xx are retried; other 4xx are not);
 - conditional requests: the ETag and Last-Modified of the last *imported* download are kept in
   the `http_sources` table and sent back (If-None-Match, If-Modified-Since), so an unchanged
   source answers 304 and is not downloaded or parsed again; a server without validators that
