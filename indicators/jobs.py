@@ -26,7 +26,7 @@ from .config import JobConfig, Source, SourceSettings, load_config
 from .detect import run_detection
 from .errors import ConfigError, TrackError
 from .fetch import fetch, remember
-from .locks import close_dead_runs, job_lock
+from .locks import EXIT_BUSY, close_dead_runs, job_lock
 from .output import json_records
 from .report import write_report
 from .store import SEVERITY_RANK, Store
@@ -37,7 +37,7 @@ EXIT_OK, EXIT_ERROR, EXIT_NEW_ALERTS = 0, 1, 3
 log = logging.getLogger("indicators.jobs")
 
 __all__ = ["JobConfig", "JobResult", "Source", "SourceResult", "SourceSettings", "collect_job", "demo_config",
-           "detect_job", "load_config", "run_job"]
+           "detect_job", "load_config", "run_job", "summary_of_a_job_that_did_not_run"]
 
 
 @dataclass
@@ -75,7 +75,7 @@ class SourceResult:
 
 @dataclass
 class JobResult:
-    run_id: int
+    run_id: int | None
     sources: list[SourceResult] = field(default_factory=list)
     detection: dict = field(default_factory=dict)
     report: Path | None = None
@@ -118,6 +118,15 @@ class JobResult:
                                "alerts": json_records(self.new_alerts)},
                 "report": str(self.report) if self.report else None, "errors": self.errors,
                 "durations": self.durations, "seconds": self.seconds}
+
+
+def summary_of_a_job_that_did_not_run(error: BaseException, exit_code: int) -> dict:
+    """The `run --json` summary when the job could not run (bad configuration, busy database,
+    SIGTERM, a failed step): the keys of `JobResult.as_dict`, with the error, so a scheduler
+    reading stdout always gets one JSON object."""
+    summary = JobResult(run_id=None).as_dict()
+    summary.update(status="busy" if exit_code == EXIT_BUSY else "failed", exit_code=exit_code, errors=[str(error)])
+    return summary
 
 
 def demo_config() -> JobConfig:

@@ -234,15 +234,17 @@ def test_sigterm_rolls_back_and_records_the_run_as_failed(tmp_path, small_files)
         config = tmp_path / "track.toml"
         config.write_text(f'[[sources]]\nkind = "csv"\npath = "small/*.csv"\n'
                           f'[[sources]]\nname = "slow"\nkind = "csv"\npath = "{server.url("/slow.csv")}"\n')
-        job = start_track("run", "--config", config, "--db", db, "--out", tmp_path / "reports")
+        job = start_track("run", "--config", config, "--db", db, "--out", tmp_path / "reports", "--json")
         try:
             wait_for(lambda: server.hits["/slow.csv"])
             job.send_signal(signal.SIGTERM)  # what systemd sends on stop or timeout
-            job.wait(timeout=30)
+            out, err = job.communicate(timeout=30)
         finally:
             release.set()
     assert job.returncode == 143
-    assert "Traceback" not in job.stderr.read()
+    assert "Traceback" not in err
+    summary = json.loads(out)
+    assert (summary["status"], summary["exit_code"], summary["errors"]) == ("failed", 143, ["terminated by SIGTERM"])
     assert integrity(db) == "ok"
     assert query(db, "SELECT status, message FROM runs") == [("failed", "Terminated: terminated by SIGTERM")]
     assert query(db, "SELECT COUNT(*) FROM observations")[0][0] == 6 * 60  # the files done before stay
