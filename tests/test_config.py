@@ -165,3 +165,20 @@ def test_db_precedence_flag_then_environment_then_config(runner, tmp_path, monke
     assert (tmp_path / "from-env.db").is_file()
     assert runner.invoke(cli, ["run", "--config", str(config), "-q", "--db", str(tmp_path / "flag.db")]).exit_code == 0
     assert (tmp_path / "flag.db").is_file()
+
+
+@pytest.mark.xfail(strict=True, reason="the harvest detector (indicators/detect/harvest.py) reads the bundled "
+                                       "calendar only, not SeriesInfo.crop_calendar(); reported to the detection "
+                                       "owner. Remove this mark when detection honours the source settings.")
+def test_a_crop_calendar_override_changes_the_harvest_months_scored(tmp_path):
+    from conftest import FIXTURES
+    from indicators.store import Store
+
+    prices = FIXTURES / "wfp_food_prices_bfa_diebougou_millet.csv"
+    config = load_config(write(tmp_path, f'[[sources]]\nkind = "wfp"\npath = "{prices}"\n[sources.settings]\n'
+                                         'crop_calendar = { millet = { harvest = [3, 4], lean = [12, 1] } }\n'))
+    with Store(tmp_path / "track.db") as store:
+        collector_for(config.sources[0]).collect_file(store, prices)
+        detect.run_detection(store, ["harvest"])
+        months = set(store.anomalies("harvest")["date"].str[5:7])
+    assert months == {"03", "04"}
