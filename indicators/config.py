@@ -68,6 +68,10 @@ class SourceSettings:
             rows = rows.assign(metadata=[{**_as_dict(m), **meta} for m in own])
         return rows
 
+    def unmatched_locations(self, seen: set[str]) -> list[str]:
+        """The names of the rename map that are not among `seen` (locations as a collector parsed them)."""
+        return [name for name in self.locations if name not in seen]
+
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.__dict__, sort_keys=True).encode()).hexdigest()[:16]
 

@@ -50,6 +50,7 @@ class SourceResult:
     status: str = "collected"  # collected, not_modified, unchanged (same bytes as last time) or failed
     summaries: list = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     download: dict | None = None
     seconds: float = 0.0
 
@@ -70,7 +71,7 @@ class SourceResult:
     def as_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "path": self.path, "status": self.status, **self.totals(),
                 "files": [s.as_dict() for s in self.summaries], "download": self.download,
-                "errors": self.errors, "seconds": self.seconds}
+                "errors": self.errors, "warnings": self.warnings, "seconds": self.seconds}
 
 
 @dataclass
@@ -221,9 +222,10 @@ def _job(store: Store, command: str, arguments: str, exclusive: bool, wait: floa
             raise
 
 
-def collector_for(source: Source) -> Collector:
+def collector_for(source: Source, seen_locations: set[str] | None = None) -> Collector:
     """The registered collector for `source.kind`, with the source's settings applied to the rows
-    it parses (renamed locations, series metadata), whatever the collector."""
+    it parses (renamed locations, series metadata), whatever the collector. `seen_locations`, if
+    given, receives every location as parsed, before renaming."""
     if source.kind not in COLLECTORS:
         raise ConfigError(f"source {source.label}: unknown collector kind {source.kind!r}; "
                           f"known: {', '.join(sorted(COLLECTORS))}")
@@ -233,6 +235,8 @@ def collector_for(source: Source) -> Collector:
 
         def read(path):
             parsed = parse(path)
+            if seen_locations is not None and "location" in parsed.rows:
+                seen_locations.update(parsed.rows["location"].dropna().astype(str).str.strip())
             parsed.rows = source.settings.apply(parsed.rows)
             return parsed
         collector.read = read  # collect_file validates and stores what `read` returns
@@ -252,18 +256,19 @@ def _collect_all(store: Store, config: JobConfig, result: JobResult, strict: boo
     for source in config.sources:
         outcome = SourceResult(name=source.label, kind=source.kind, path=source.path)
         result.sources.append(outcome)
+        seen = set()
         try:
             files = None if source.is_url else source.files()
-            collector = collector_for(source)
+            collector = collector_for(source, seen)
         except TrackError as error:
             files, collector = [], None
             outcome.errors.append(str(error))
             log.error("error: %s: %s", source.label, error)
-        plans.append((source, outcome, collector, files))
-    total = sum(1 if files is None else len(files) for *_, files in plans)
+        plans.append((source, outcome, collector, files, seen))
+    total = sum(1 if files is None else len(files) for *_, files, _ in plans)
     tick = _stage(progress, "collecting") or (lambda done, total: None)
     done = 0
-    for source, outcome, collector, files in plans:
+    for source, outcome, collector, files, seen in plans:
         started = time.monotonic()
         if files is None:
             _collect_url(store, config, source, outcome, collector, strict, result.run_id, echo)
@@ -273,9 +278,22 @@ def _collect_all(store: Store, config: JobConfig, result: JobResult, strict: boo
             _collect_file(store, collector, path, source, outcome, strict, result.run_id, echo)
             done += 1
             tick(done, total)
+        _warn_unmatched_renames(source, outcome, seen)
         if outcome.errors:
             outcome.status = "failed"
         outcome.seconds = round(time.monotonic() - started, 3)
+
+
+def _warn_unmatched_renames(source: Source, outcome: SourceResult, seen: set[str]) -> None:
+    """A rename that matched nothing is most often a name spelt otherwise than the collector gives
+    it (WFP markets come as "Segou (MLI)"): say so, with the names that were there."""
+    unmatched = source.settings.unmatched_locations(seen) if seen else []
+    if unmatched:
+        names = sorted(seen)
+        shown = ", ".join(names[:12]) + (f", ... ({len(names)} in all)" if len(names) > 12 else "")
+        outcome.warnings.append(f"settings.locations {', '.join(map(repr, unmatched))} matched no location "
+                                f"in the rows collected; locations seen: {shown}")
+        log.warning("warning: %s: %s", source.label, outcome.warnings[-1])
 
 
 def _collect_url(store, config, source, outcome, collector, strict, run_id, echo) -> None:
