@@ -116,7 +116,7 @@ def test_a_busy_database_exits_75_or_waits(runner, tmp_path, db_path):
         release.set()
         holder.join()
     assert waited.exit_code == 0, waited.output
-    assert "waiting up to 20 s" in waited.output
+    assert "waiting up to 20 s: another track process holds the job lock" in waited.output
 
 
 def test_shared_collect_locks_do_not_exclude_each_other(db_path):

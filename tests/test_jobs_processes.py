@@ -140,7 +140,7 @@ def test_a_second_run_during_a_first_exits_75_or_waits(tmp_path, small_files):
         out, _ = patient.communicate(timeout=120)
     err = (tmp_path / "patient.err").read_text()
     assert patient.returncode == 0, err
-    assert "waiting up to 60 s" in err and "Traceback" not in err
+    assert "waiting up to 60 s: run #1 (run, pid" in err and "Traceback" not in err
     summary = json.loads(out)
     assert summary["totals"]["new"] == 0 and summary["totals"]["unchanged"] == 6 * 60
     assert [row[0] for row in query(db, "SELECT status FROM runs WHERE command = 'run' ORDER BY id")] == ["ok", "ok"]
