@@ -187,8 +187,8 @@ def test_a_crop_calendar_override_changes_the_harvest_months_scored(tmp_path):
 def test_a_rename_that_matches_no_location_is_a_warning_naming_it(store, tmp_path, caplog):
     rows = availability_rows("Kayes", 20) + availability_rows("Mopti", 20)
     (tmp_path / "a.csv").write_text(HEADER + "\n" + "\n".join(rows) + "\n")
-    config = load_config(write(tmp_path, '[[sources]]\nname = "fuel"\nkind = "csv"\npath = "a.csv"\n'
-                                         '[sources.settings]\nlocations = { "Kayes" = "Kayes town", "Segou" = "Ségou" }\n'))
+    config = load_config(write(tmp_path, '[[sources]]\nname = "fuel"\nkind = "csv"\npath = "a.csv"\n[sources.settings]\n'
+                                         'locations = { "Kayes" = "Kayes town", "Segou" = "Ségou" }\n'))
     with caplog.at_level("WARNING", logger="indicators"):
         result = run_job(store, config, tmp_path / "reports")
     assert result.exit_code() == 0  # a warning, not an error: the file may simply lack that market today
