@@ -17,7 +17,7 @@ import click
 from . import collectors, detect as detect_mod
 from .alerts import alerts as alerts_frame, new_alerts
 from .errors import TrackError
-from .jobs import collect_job, demo_config, detect_job, load_config, run_job
+from .jobs import collect_job, demo_config, detect_job, load_config, run_job, summary_of_a_job_that_did_not_run
 from .locks import EXIT_BUSY
 from .output import FORMATS, write_frame
 from .report import write_report
@@ -105,6 +105,10 @@ class Terminated(SystemExit):
 
     def __str__(self) -> str:
         return "terminated by SIGTERM"
+
+    @property
+    def exit_code(self) -> int:
+        return self.code
 
 
 @contextlib.contextmanager
@@ -233,10 +237,10 @@ def report(out_dir, png, pdf, db_path):
 
     Example: python track.py report --out reports/ --png
     """
+    # A reader: nothing is written to the store (not even a `runs` row), so a report never waits
+    # for a job's write transaction (DESIGN.md: reports only read the store).
     with open_store(db_path) as store:
-        run_id = store.start_run("report", str(out_dir))
         page = write_report(store, out_dir, static_formats=tuple(f for f, on in (("png", png), ("pdf", pdf)) if on))
-        store.finish_run(run_id, "ok", {"report": str(page)})
     click.echo(f"report written: {page}")
 
 
@@ -308,16 +312,23 @@ def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db
     Example: python track.py run --config track.toml --fail-on crisis --json
     """
     configure_logging(quiet, verbose)
-    config = load_config(config_path) if config_path else demo_config()
-    db = db_path or default_db_path(config.db)
     progress = TerminalProgress(enabled=not quiet)
-    with sigterm_stops_cleanly(), open_store(db) as store:
-        result = run_job(store, config, out_dir, strict=strict, progress=progress, wait=wait)
-        db_file = store.path
+    db_file, origin = db_path or default_db_path(), str(config_path or "bundled demo")
+    try:
+        config = load_config(config_path) if config_path else demo_config()
+        db_file = db_path or default_db_path(config.db)
+        with sigterm_stops_cleanly(), open_store(db_file) as store:
+            result = run_job(store, config, out_dir, strict=strict, progress=progress, wait=wait)
+    except (TrackError, Terminated) as error:
+        progress.close()
+        if as_json:  # stdout gets its summary whatever happened; the message still goes to stderr
+            summary = summary_of_a_job_that_did_not_run(error, getattr(error, "exit_code", 1))
+            click.echo(json.dumps(dict(summary, db=str(db_file), config=origin), indent=1))
+        raise
     progress.close()
     code = result.exit_code(fail_on)
     if as_json:
-        click.echo(json.dumps(dict(result.as_dict(fail_on), db=str(db_file), config=config.origin),
+        click.echo(json.dumps(dict(result.as_dict(fail_on), db=str(db_file), config=origin),
                               indent=1, default=str))
     elif not quiet:
         for source in result.sources:  # (errors and, with --verbose, each file were logged as they happened)

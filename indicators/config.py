@@ -46,7 +46,8 @@ URL_SCHEMES = ("http://", "https://")
 class SourceSettings:
     """Per-source settings. `locations` renames locations in the collected rows (exact names,
     surrounding spaces ignored); `zone` and `crop_calendar` are stored in the metadata of every
-    series the source feeds, where detectors read them (`SeriesInfo.crop_calendar()`)."""
+    series the source feeds, offered to detectors by `SeriesInfo.crop_calendar()` (the harvest
+    detector does not consult it yet: docs/scheduling.md, "Known gap")."""
 
     locations: dict[str, str] = field(default_factory=dict)
     zone: str = ""
@@ -66,6 +67,10 @@ class SourceSettings:
             own = rows["metadata"] if "metadata" in rows else pd.Series([None] * len(rows), index=rows.index)
             rows = rows.assign(metadata=[{**_as_dict(m), **meta} for m in own])
         return rows
+
+    def unmatched_locations(self, seen: set[str]) -> list[str]:
+        """The names of the rename map that are not among `seen` (locations as a collector parsed them)."""
+        return [name for name in self.locations if name not in seen]
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.__dict__, sort_keys=True).encode()).hexdigest()[:16]

@@ -1,7 +1,8 @@
 """HTTP sources: download a URL for a collector, politely and verifiably.
 
-- a timeout per attempt and a bounded number of retries with exponential backoff (connection
-  errors, timeouts, truncated bodies, HTTP 408, 429 and 5xx are retried; other 4xx are not);
+- a timeout per attempt (for the whole download, not only each read) and a bounded number of
+  retries with exponential backoff (connection errors, timeouts, truncated bodies, HTTP 408, 429
+  and 5xx are retried; other 4xx are not);
 - conditional requests: the ETag and Last-Modified of the last *imported* download are kept in
   the `http_sources` table and sent back (If-None-Match, If-Modified-Since), so an unchanged
   source answers 304 and is not downloaded or parsed again; a server without validators that
@@ -33,6 +34,7 @@ from .locks import process_alive
 from .store import Store, now
 
 BACKOFF_SECONDS = 0.5  # first pause between attempts; doubles each time
+CHUNK_BYTES = 1 << 16
 RETRY_STATUS = {408, 429, 500, 502, 503, 504}
 SUFFIXES = {"text/csv": ".csv", "application/json": ".json", "text/plain": ".txt",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
@@ -123,10 +125,11 @@ class _Retryable(Exception):
 
 def _get(url: str, headers: dict, timeout: float) -> tuple[int, bytes, dict]:
     request = urllib.request.Request(url, headers=headers)
+    deadline = time.monotonic() + timeout
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             response_headers = {k.lower(): v for k, v in response.headers.items()}
-            body = response.read()
+            body = _read_until(response, deadline, timeout)
     except urllib.error.HTTPError as error:
         if error.code == 304:
             return 304, b"", {k.lower(): v for k, v in error.headers.items()}
@@ -149,6 +152,24 @@ def _get(url: str, headers: dict, timeout: float) -> tuple[int, bytes, dict]:
     if announced and announced.isdigit() and int(announced) != len(body):
         raise _Retryable(f"truncated body: {len(body)} bytes received, {announced} announced")
     return 200, body, response_headers
+
+
+def _read_until(response, deadline: float, timeout: float) -> bytes:
+    """The whole body, or `_Retryable` once `deadline` has passed: the socket timeout alone bounds
+    each read, so a server sending a byte now and then would hold the job for ever."""
+    chunks = []
+    while True:
+        if time.monotonic() > deadline:
+            received = sum(map(len, chunks))
+            raise _Retryable(f"not downloaded within {timeout:g} s ({received} bytes received)")
+        try:
+            chunk = response.read1(CHUNK_BYTES)
+        except http.client.IncompleteRead as error:  # a chunked body cut short
+            received = sum(map(len, chunks)) + len(error.partial)
+            raise _Retryable(f"truncated body: the connection closed after {received} bytes") from None
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def _state(store: Store, url: str) -> dict | None:

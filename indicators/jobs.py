@@ -26,7 +26,7 @@ from .config import JobConfig, Source, SourceSettings, load_config
 from .detect import run_detection
 from .errors import ConfigError, TrackError
 from .fetch import fetch, remember
-from .locks import close_dead_runs, job_lock
+from .locks import EXIT_BUSY, close_dead_runs, job_lock
 from .output import json_records
 from .report import write_report
 from .store import SEVERITY_RANK, Store
@@ -37,7 +37,7 @@ EXIT_OK, EXIT_ERROR, EXIT_NEW_ALERTS = 0, 1, 3
 log = logging.getLogger("indicators.jobs")
 
 __all__ = ["JobConfig", "JobResult", "Source", "SourceResult", "SourceSettings", "collect_job", "demo_config",
-           "detect_job", "load_config", "run_job"]
+           "detect_job", "load_config", "run_job", "summary_of_a_job_that_did_not_run"]
 
 
 @dataclass
@@ -50,6 +50,7 @@ class SourceResult:
     status: str = "collected"  # collected, not_modified, unchanged (same bytes as last time) or failed
     summaries: list = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     download: dict | None = None
     seconds: float = 0.0
 
@@ -70,12 +71,12 @@ class SourceResult:
     def as_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "path": self.path, "status": self.status, **self.totals(),
                 "files": [s.as_dict() for s in self.summaries], "download": self.download,
-                "errors": self.errors, "seconds": self.seconds}
+                "errors": self.errors, "warnings": self.warnings, "seconds": self.seconds}
 
 
 @dataclass
 class JobResult:
-    run_id: int
+    run_id: int | None
     sources: list[SourceResult] = field(default_factory=list)
     detection: dict = field(default_factory=dict)
     report: Path | None = None
@@ -118,6 +119,15 @@ class JobResult:
                                "alerts": json_records(self.new_alerts)},
                 "report": str(self.report) if self.report else None, "errors": self.errors,
                 "durations": self.durations, "seconds": self.seconds}
+
+
+def summary_of_a_job_that_did_not_run(error: BaseException, exit_code: int) -> dict:
+    """The `run --json` summary when the job could not run (bad configuration, busy database,
+    SIGTERM, a failed step): the keys of `JobResult.as_dict`, with the error, so a scheduler
+    reading stdout always gets one JSON object."""
+    summary = JobResult(run_id=None).as_dict()
+    summary.update(status="busy" if exit_code == EXIT_BUSY else "failed", exit_code=exit_code, errors=[str(error)])
+    return summary
 
 
 def demo_config() -> JobConfig:
@@ -212,9 +222,10 @@ def _job(store: Store, command: str, arguments: str, exclusive: bool, wait: floa
             raise
 
 
-def collector_for(source: Source) -> Collector:
+def collector_for(source: Source, seen_locations: set[str] | None = None) -> Collector:
     """The registered collector for `source.kind`, with the source's settings applied to the rows
-    it parses (renamed locations, series metadata), whatever the collector."""
+    it parses (renamed locations, series metadata), whatever the collector. `seen_locations`, if
+    given, receives every location as parsed, before renaming."""
     if source.kind not in COLLECTORS:
         raise ConfigError(f"source {source.label}: unknown collector kind {source.kind!r}; "
                           f"known: {', '.join(sorted(COLLECTORS))}")
@@ -224,6 +235,8 @@ def collector_for(source: Source) -> Collector:
 
         def read(path):
             parsed = parse(path)
+            if seen_locations is not None and "location" in parsed.rows:
+                seen_locations.update(parsed.rows["location"].dropna().astype(str).str.strip())
             parsed.rows = source.settings.apply(parsed.rows)
             return parsed
         collector.read = read  # collect_file validates and stores what `read` returns
@@ -243,18 +256,19 @@ def _collect_all(store: Store, config: JobConfig, result: JobResult, strict: boo
     for source in config.sources:
         outcome = SourceResult(name=source.label, kind=source.kind, path=source.path)
         result.sources.append(outcome)
+        seen = set()
         try:
             files = None if source.is_url else source.files()
-            collector = collector_for(source)
+            collector = collector_for(source, seen)
         except TrackError as error:
             files, collector = [], None
             outcome.errors.append(str(error))
             log.error("error: %s: %s", source.label, error)
-        plans.append((source, outcome, collector, files))
-    total = sum(1 if files is None else len(files) for *_, files in plans)
+        plans.append((source, outcome, collector, files, seen))
+    total = sum(1 if files is None else len(files) for *_, files, _ in plans)
     tick = _stage(progress, "collecting") or (lambda done, total: None)
     done = 0
-    for source, outcome, collector, files in plans:
+    for source, outcome, collector, files, seen in plans:
         started = time.monotonic()
         if files is None:
             _collect_url(store, config, source, outcome, collector, strict, result.run_id, echo)
@@ -264,9 +278,22 @@ def _collect_all(store: Store, config: JobConfig, result: JobResult, strict: boo
             _collect_file(store, collector, path, source, outcome, strict, result.run_id, echo)
             done += 1
             tick(done, total)
+        _warn_unmatched_renames(source, outcome, seen)
         if outcome.errors:
             outcome.status = "failed"
         outcome.seconds = round(time.monotonic() - started, 3)
+
+
+def _warn_unmatched_renames(source: Source, outcome: SourceResult, seen: set[str]) -> None:
+    """A rename that matched nothing is most often a name spelt otherwise than the collector gives
+    it (WFP markets come as "Segou (MLI)"): say so, with the names that were there."""
+    unmatched = source.settings.unmatched_locations(seen) if seen else []
+    if unmatched:
+        names = sorted(seen)
+        shown = ", ".join(names[:12]) + (f", ... ({len(names)} in all)" if len(names) > 12 else "")
+        outcome.warnings.append(f"settings.locations {', '.join(map(repr, unmatched))} matched no location "
+                                f"in the rows collected; locations seen: {shown}")
+        log.warning("warning: %s: %s", source.label, outcome.warnings[-1])
 
 
 def _collect_url(store, config, source, outcome, collector, strict, run_id, echo) -> None:

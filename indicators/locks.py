@@ -62,7 +62,7 @@ def job_lock(db_path: str | Path, exclusive: bool = True, wait: float = 0.0, on_
                     + (f"Waited {wait:g} s. " if wait else "")
                     + f"Try again later or pass --wait SECONDS (exit code {EXIT_BUSY}).")
             if on_wait and not told:
-                on_wait(f"waiting up to {wait:g} s for {describe_holders(db_path)}")
+                on_wait(f"waiting up to {wait:g} s: {describe_holders(db_path)}")
                 told = True
             time.sleep(POLL_SECONDS)
         try:

@@ -42,8 +42,10 @@ def track(*args, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
 
 
 def start_track(*args, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "track.py", *map(str, args)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **LOOPBACK_ENV}, **kwargs)
+    """`python track.py ARGS` in the background; stdout and stderr are pipes unless given."""
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    return subprocess.Popen([sys.executable, "track.py", *map(str, args)], cwd=ROOT, text=True,
+                            env={**os.environ, **LOOPBACK_ENV}, **{**streams, **kwargs})
 
 
 def query(db: Path, sql: str, params=()) -> list[tuple]:

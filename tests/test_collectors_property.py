@@ -6,6 +6,7 @@ CSV-shaped text built from plausible and hostile cells."""
 from __future__ import annotations
 
 import itertools
+import json
 import tempfile
 from pathlib import Path
 
@@ -79,7 +80,8 @@ def collect_safely(store: Store, folder: Path, name: str, data: bytes):
     # every row read is accounted for: stored (new, revised, unchanged), skipped as a duplicate, or rejected
     assert summary.new + summary.revised + summary.unchanged + summary.rejected + sum(summary.skipped.values()) \
         == summary.rows_read
-    assert all(isinstance(line, int) and line >= 2 for line in summary.reject_lines)
+    first = 1 if name.endswith(".json") else 2  # a JSON record's line is its position; CSV line 1 is the header
+    assert all(isinstance(line, int) and line >= first for line in summary.reject_lines)
     return summary
 
 
@@ -107,3 +109,23 @@ def test_every_collector_survives_arbitrary_bytes(shared_store, kind, data):
     store, folder = shared_store
     suffix = {"csv": ".csv"}.get(kind, ".csv")
     collect_safely(store, folder, f"{kind}{suffix}", data)
+
+
+JSON_KEYS = ["date", "submission_time", "city", "station", "fuel_type", "status", "queue_minutes", "pump_price",
+             "location", "start", "end", "duration_hours", "market", "commodity", "category", "unit", "priceflag",
+             "pricetype", "currency", "price", "indicator", "item", "value"]
+JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=10),
+              st.sampled_from(["2025-11-01", "2025-11-01T08:00:00Z", "Bamako", "petrol", "available", "out", "KG",
+                               "actual", "Retail", "XOF", "Millet", "cereals and tubers", "fuel_price", "250"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=2), st.dictionaries(st.text(max_size=3), inner, max_size=2)),
+    max_leaves=3)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(sorted(COLLECTORS)), records=st.lists(
+    st.dictionaries(st.sampled_from(JSON_KEYS), JSON_VALUES, min_size=3), max_size=6))
+def test_every_collector_survives_json_records_of_any_shape(shared_store, kind, records):
+    """Kobo and DataBridges exports are JSON records: values of any type (lists, objects, null)."""
+    store, folder = shared_store
+    collect_safely(store, folder, f"{kind}.json", json.dumps(records).encode("utf-8"))

@@ -2,6 +2,7 @@
 truncated body, garbage, retention."""
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -140,18 +141,47 @@ def test_not_found_is_not_retried(store, tmp_path):
 
 
 def test_a_hanging_server_times_out(store, tmp_path):
-    def hang(handler):
-        time.sleep(1.5)
+    release = threading.Event()
+
+    def hang(handler):  # answers only when the test ends: any result before that is the timeout's
+        release.wait(60)
         send(handler, CSV)
 
     with LocalServer({"/hang.csv": hang}) as server:
-        started = time.monotonic()
-        result = job(store, tmp_path, Source("csv", server.url("/hang.csv"), name="hang", timeout=0.3, retries=1))
-        elapsed = time.monotonic() - started
+        try:
+            started = time.monotonic()
+            result = job(store, tmp_path, Source("csv", server.url("/hang.csv"), name="hang", timeout=0.3, retries=1))
+            elapsed = time.monotonic() - started
+        finally:
+            release.set()
+        assert server.hits["/hang.csv"] == 2
     assert result.sources[0].status == "failed"
     assert "no answer within 0.3 s" in result.sources[0].errors[0]
-    assert elapsed < 1.4 + 2  # two attempts of 0.3 s, plus the detection and report of an empty store
+    assert elapsed < 30  # two attempts of 0.3 s, far from the server's 60 s
     assert downloads(tmp_path, "hang") == []
+
+
+def test_a_trickling_server_is_cut_off_at_the_timeout(store, tmp_path):
+    stop = threading.Event()
+
+    def trickle(handler):  # a byte every 50 ms: each read is quick, the download never ends
+        handler.send_response(200)
+        handler.send_header("Content-Length", "100000")
+        handler.end_headers()
+        while not stop.wait(0.05):
+            handler.wfile.write(b"x")
+            handler.wfile.flush()
+
+    with LocalServer({"/slow.csv": trickle}) as server:
+        try:
+            started = time.monotonic()
+            with pytest.raises(FetchError, match="not downloaded within 0.5 s"):
+                fetch(store, server.url("/slow.csv"), tmp_path / "raw", "slow", timeout=0.5, retries=0)
+            elapsed = time.monotonic() - started
+        finally:
+            stop.set()
+    assert elapsed < 30  # the server would trickle for 80 minutes
+    assert downloads(tmp_path, "slow") == []
 
 
 def test_a_truncated_body_is_an_error_not_a_short_file(store, tmp_path):
@@ -161,6 +191,21 @@ def test_a_truncated_body_is_an_error_not_a_short_file(store, tmp_path):
     assert result.exit_code() == 1
     assert "truncated body: 200 bytes received" in result.sources[0].errors[0]
     assert store.conn.execute("SELECT COUNT(*) FROM observations").fetchone()[0] == 0
+    assert downloads(tmp_path, "cut") == []
+
+
+def test_a_chunked_body_cut_short_is_an_error(store, tmp_path):
+    def cut(handler):  # announces a 32-byte chunk, sends 5 bytes of it, hangs up
+        handler.protocol_version = "HTTP/1.1"
+        handler.send_response(200)
+        handler.send_header("Transfer-Encoding", "chunked")
+        handler.end_headers()
+        handler.wfile.write(b"10\r\n0123456789abcdef\r\n20\r\nshort")
+        handler.close_connection = True
+
+    with LocalServer({"/cut.csv": cut}) as server:
+        with pytest.raises(FetchError, match="truncated body: the connection closed after 21 bytes"):
+            fetch(store, server.url("/cut.csv"), tmp_path / "raw", "cut", retries=0)
     assert downloads(tmp_path, "cut") == []
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import subprocess
 import sys
 import threading
@@ -13,7 +14,7 @@ import pandas as pd
 from indicators.alerts import new_alerts, record_new_alerts
 from indicators.cli import TerminalProgress, cli
 from indicators.locks import close_dead_runs, job_lock
-from jobs_support import HEADER, availability_rows, integrity
+from jobs_support import HEADER, availability_rows, integrity, track as track_process
 
 
 def job_files(tmp_path, crash=False):
@@ -96,16 +97,26 @@ def test_a_busy_database_exits_75_or_waits(runner, tmp_path, db_path):
     def hold():
         with job_lock(db_path):
             held.set()
-            release.wait(10)
+            release.wait(30)
+
+    class ReleaseWhenWaiting(logging.Handler):  # the holder lets go once the job says it waits
+        def emit(self, record):
+            if record.getMessage().startswith("waiting up to"):
+                release.set()
 
     holder = threading.Thread(target=hold)
     holder.start()
-    held.wait(5)
-    threading.Timer(0.5, release.set).start()
-    waited = runner.invoke(cli, ["run", "--config", str(config), "--db", str(db_path), "--wait", "20"])
-    holder.join()
+    assert held.wait(10)
+    waiting = logging.getLogger("indicators.jobs")
+    waiting.addHandler(ReleaseWhenWaiting())
+    try:
+        waited = runner.invoke(cli, ["run", "--config", str(config), "--db", str(db_path), "--wait", "20"])
+    finally:
+        waiting.handlers.clear()
+        release.set()
+        holder.join()
     assert waited.exit_code == 0, waited.output
-    assert "waiting up to 20 s" in waited.output
+    assert "waiting up to 20 s: another track process holds the job lock" in waited.output
 
 
 def test_shared_collect_locks_do_not_exclude_each_other(db_path):
@@ -190,3 +201,24 @@ def test_a_collector_bug_fails_its_source_not_the_job(store, tmp_path, monkeypat
     assert result.exit_code() == 1
     assert "unexpected ValueError in the broken collector: cannot happen" in result.sources[0].errors[0]
     assert result.sources[1].totals()["new"] == 60 and result.detection["series"] == 1
+
+
+def test_json_summary_also_when_the_job_cannot_run(tmp_path, db_path):
+    """A scheduler reading stdout gets one JSON object whatever happened (busy, bad config)."""
+    config = job_files(tmp_path)
+    with job_lock(db_path):
+        busy = track_process("run", "--config", config, "--db", db_path, "--json")
+    assert busy.returncode == 75 and "is busy" in busy.stderr
+    summary = json.loads(busy.stdout)
+    assert (summary["status"], summary["exit_code"], summary["run_id"]) == ("busy", 75, None)
+    assert "is busy" in summary["errors"][0] and summary["new_alerts"]["count"] == 0
+    assert summary["config"] == str(config) and summary["db"] == str(db_path)
+
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[[sources]]\nkind = "csv"\npath = "fuel.csv"\nretry = 2\n')
+    bad = track_process("run", "--config", broken, "--db", db_path, "--json")
+    assert bad.returncode == 1
+    summary = json.loads(bad.stdout)
+    assert (summary["status"], summary["exit_code"]) == ("failed", 1)
+    assert "unknown key(s) sources[1].retry" in summary["errors"][0]
+    assert summary["sources"] == [] and summary["totals"]["files"] == 0

@@ -126,17 +126,21 @@ def test_a_second_run_during_a_first_exits_75_or_waits(tmp_path, small_files):
             collect = track("collect", "csv", "--db", db, small_files[0])
             assert collect.returncode == 75  # a collector does not write into a running job either
 
-            patient = start_track("run", "--config", config, "--db", db, "--out", tmp_path / "reports3",
-                                  "--wait", "60", "--json")
-            time.sleep(2.5)  # the patient job starts and waits
-            assert patient.poll() is None
+            # stderr in a file, read while the job runs: the first job is released only once the
+            # patient one has said it waits (a slow start-up on a busy machine must not skip the wait)
+            with open(tmp_path / "patient.err", "w") as patient_err:
+                patient = start_track("run", "--config", config, "--db", db, "--out", tmp_path / "reports3",
+                                      "--wait", "60", "--json", stderr=patient_err)
+            wait_for(lambda: "waiting up to 60 s" in (tmp_path / "patient.err").read_text() or patient.poll())
+            assert patient.poll() is None, (tmp_path / "patient.err").read_text()
         finally:
             release.set()
         out, err = first.communicate(timeout=120)
         assert first.returncode == 0, err
-        out, err = patient.communicate(timeout=120)
+        out, _ = patient.communicate(timeout=120)
+    err = (tmp_path / "patient.err").read_text()
     assert patient.returncode == 0, err
-    assert "waiting up to 60 s" in err
+    assert "waiting up to 60 s: run #1 (run, pid" in err and "Traceback" not in err
     summary = json.loads(out)
     assert summary["totals"]["new"] == 0 and summary["totals"]["unchanged"] == 6 * 60
     assert [row[0] for row in query(db, "SELECT status FROM runs WHERE command = 'run' ORDER BY id")] == ["ok", "ok"]
@@ -144,13 +148,28 @@ def test_a_second_run_during_a_first_exits_75_or_waits(tmp_path, small_files):
 
 def test_killed_run_leaves_no_stale_lock_and_the_next_run_completes(tmp_path, small_files):
     db = tmp_path / "track.db"
-    config = _config(tmp_path, "small/*.csv")
-    first = start_track("run", "--config", config, "--db", db, "--out", tmp_path / "reports")
-    wait_for(lambda: imports_done(db) >= 2, every=0.01)
-    first.send_signal(signal.SIGKILL)
-    first.wait(timeout=30)
+    release = threading.Event()
 
-    again = track("run", "--config", config, "--db", db, "--out", tmp_path / "reports", "--json")
+    def slow(handler):  # holds the first job between its first and its last three files
+        release.wait(60)
+        send(handler, small_files[0].read_bytes())
+
+    with LocalServer({"/slow.csv": slow}) as server:
+        config = tmp_path / "track.toml"
+        config.write_text(f'[[sources]]\nkind = "csv"\npath = "small/part[0-2].csv"\n'
+                          f'[[sources]]\nname = "slow"\nkind = "csv"\npath = "{server.url("/slow.csv")}"\n'
+                          f'[[sources]]\nkind = "csv"\npath = "small/part[3-5].csv"\n')
+        first = start_track("run", "--config", config, "--db", db, "--out", tmp_path / "reports")
+        try:
+            wait_for(lambda: server.hits["/slow.csv"])  # mid-collection: 3 files imported, 3 to go
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=30)
+        finally:
+            release.set()
+        assert integrity(db) == "ok"
+        assert query(db, "SELECT COUNT(*) FROM observations")[0][0] == 3 * 60
+
+        again = track("run", "--config", config, "--db", db, "--out", tmp_path / "reports", "--json")
     assert again.returncode == 0, again.stderr
     assert integrity(db) == "ok"
     assert query(db, "SELECT COUNT(*) FROM observations")[0][0] == 6 * 60
@@ -196,12 +215,13 @@ def test_readers_keep_working_during_a_write(tmp_path):
     writer.execute("BEGIN IMMEDIATE")
     writer.execute("UPDATE observations SET value = value + 0")
     try:
-        started = time.monotonic()
-        for command in (["export", "--format", "csv"], ["alerts"]):
-            result = track(*command, "--db", db, timeout=30)
+        # The write lock is held throughout: a reader that needed it would fail after the 60 s
+        # busy timeout ("database is locked"), so exit 0 within the subprocess timeout is the proof.
+        for command in (["export", "--format", "csv"], ["alerts"], ["report", "--out", tmp_path / "reports"]):
+            result = track(*command, "--db", db, timeout=50)
             assert result.returncode == 0, result.stderr
-        assert time.monotonic() - started < 25  # no reader waited for the 60 s busy timeout
         assert "Kayes" in track("series", "--db", db).stdout
+        assert (tmp_path / "reports" / "index.html").is_file()
     finally:
         writer.execute("ROLLBACK")
         writer.close()
@@ -214,15 +234,17 @@ def test_sigterm_rolls_back_and_records_the_run_as_failed(tmp_path, small_files)
         config = tmp_path / "track.toml"
         config.write_text(f'[[sources]]\nkind = "csv"\npath = "small/*.csv"\n'
                           f'[[sources]]\nname = "slow"\nkind = "csv"\npath = "{server.url("/slow.csv")}"\n')
-        job = start_track("run", "--config", config, "--db", db, "--out", tmp_path / "reports")
+        job = start_track("run", "--config", config, "--db", db, "--out", tmp_path / "reports", "--json")
         try:
             wait_for(lambda: server.hits["/slow.csv"])
             job.send_signal(signal.SIGTERM)  # what systemd sends on stop or timeout
-            job.wait(timeout=30)
+            out, err = job.communicate(timeout=30)
         finally:
             release.set()
     assert job.returncode == 143
-    assert "Traceback" not in job.stderr.read()
+    assert "Traceback" not in err
+    summary = json.loads(out)
+    assert (summary["status"], summary["exit_code"], summary["errors"]) == ("failed", 143, ["terminated by SIGTERM"])
     assert integrity(db) == "ok"
     assert query(db, "SELECT status, message FROM runs") == [("failed", "Terminated: terminated by SIGTERM")]
     assert query(db, "SELECT COUNT(*) FROM observations")[0][0] == 6 * 60  # the files done before stay
