@@ -46,8 +46,7 @@ URL_SCHEMES = ("http://", "https://")
 class SourceSettings:
     """Per-source settings. `locations` renames locations in the collected rows (exact names,
     surrounding spaces ignored); `zone` and `crop_calendar` are stored in the metadata of every
-    series the source feeds, offered to detectors by `SeriesInfo.crop_calendar()` (the harvest
-    detector does not consult it yet: docs/scheduling.md, "Known gap")."""
+    series the source feeds, where detectors read them (`SeriesInfo.crop_calendar()`)."""
 
     locations: dict[str, str] = field(default_factory=dict)
     zone: str = ""

@@ -167,9 +167,6 @@ def test_db_precedence_flag_then_environment_then_config(runner, tmp_path, monke
     assert (tmp_path / "flag.db").is_file()
 
 
-@pytest.mark.xfail(strict=True, reason="the harvest detector (indicators/detect/harvest.py) reads the bundled "
-                                       "calendar only, not SeriesInfo.crop_calendar(); reported to the detection "
-                                       "owner. Remove this mark when detection honours the source settings.")
 def test_a_crop_calendar_override_changes_the_harvest_months_scored(tmp_path):
     from conftest import FIXTURES
     from indicators.store import Store
