@@ -71,6 +71,7 @@ class Alps(Detector):
             for date, v, e, z, level, year, mean in zip(
                 dates.tolist(), value.tolist(), expected.tolist(), score.tolist(), severity,
                 last_year[observed].tolist(), average[observed].tolist())]
-        frame = output_frame(dates, value, expected, expected - spread, expected + spread, score, severity, explanation)
+        frame = output_frame(dates, value, expected, expected - spread, expected + spread, score, severity,
+                             explanation)
         return DetectionResult("scored", f"{count} months scored (whole-series fit, sd of residuals "
                                          f"{format_value(spread, unit)})", frame)

@@ -41,7 +41,8 @@ class HarvestSeasonality(Detector):
         "harvest) is compared with the usual change, the median of the same change in up to 10 earlier seasons "
         "(at least 3). The score is the excess over the usual change in robust standard deviations of earlier "
         "changes of that length (at least 2%, widened for the uncertainty of the median and, Student's t, for "
-        "the number of earlier changes behind it): stress from 1.5, alert from 2, crisis from 4. The explanation adds the comparisons with the same month last year and "
+        "the number of earlier changes behind it): stress from 1.5, alert from 2, crisis from 4. The explanation "
+        "adds the comparisons with the same month last year and "
         "with the 5-year average (FEWS NET). Monthly food and grain prices only."
     )
 
