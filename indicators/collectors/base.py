@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -378,9 +379,12 @@ def _check_against_series(store: Store, rows: pd.DataFrame) -> tuple[pd.DataFram
     rows are rejected, not mixed in."""
     if rows.empty:
         return rows, []
+    # only the series this file touches: a store may hold hundreds of thousands
+    touched = json.dumps(sorted({int(i) for i in rows["series_id"]}))
     stored = store.query_frame(
         "SELECT id AS series_id, unit AS stored_unit, "
-        "(SELECT MAX(date) FROM observations o WHERE o.series_id = series.id) AS stored_date FROM series")
+        "(SELECT MAX(date) FROM observations o WHERE o.series_id = series.id) AS stored_date "
+        "FROM series WHERE id IN (SELECT value FROM json_each(?))", [touched])
     merged = rows.merge(stored, on="series_id", how="left")
     merged.index = rows.index
     merged["kind"] = merged["date"].map(_date_kind)
