@@ -1,7 +1,9 @@
 """Unit normalisation: every stored value is in one canonical unit per series.
 
-Prices become a price per KG or per L (`XOF/100 KG` -> `XOF/KG`, value divided by 100);
-percentages become shares; minutes and days become hours. A unit that cannot be read is an
+Prices become a price per KG or per L (`XOF/100 KG` -> `XOF/KG`, value divided by 100), or,
+for things sold by count, a price per one of them: per UNIT (`10 pcs` -> `XOF/UNIT`, divided by
+10; a dozen is 12 units), per HEAD of livestock, per gas CYLINDER (of unstated size) and per DAY
+of work (wages); percentages become shares; minutes and days become hours. A unit that cannot be read is an
 error for the row (rejected with its line), never guessed.
 """
 from __future__ import annotations
@@ -21,7 +23,17 @@ _QUANTITY = {
     # WFP also prices by the pound (Liberia, Haiti, ...): an exact mass, so it converts.
     "POUND": ("KG", 0.45359237), "POUNDS": ("KG", 0.45359237), "LB": ("KG", 0.45359237),
     "LBS": ("KG", 0.45359237),
+    # Counted things: a unit of their own each, never converted into a mass.
+    "UNIT": ("UNIT", 1.0), "UNITS": ("UNIT", 1.0), "PIECE": ("UNIT", 1.0), "PIECES": ("UNIT", 1.0),
+    "PCS": ("UNIT", 1.0), "PC": ("UNIT", 1.0), "DOZEN": ("UNIT", 12.0),
+    "HEAD": ("HEAD", 1.0), "HEADS": ("HEAD", 1.0),
+    "CYLINDER": ("CYLINDER", 1.0), "CYLINDERS": ("CYLINDER", 1.0),
+    "DAY": ("DAY", 1.0), "DAYS": ("DAY", 1.0),  # wages: a price per day's work
+    "MONTH": ("MONTH", 1.0),  # a household's monthly food basket
 }
+# The dimension of a price per each quantity base.
+_PRICE_DIMENSION = {"KG": "price/mass", "L": "price/volume", "UNIT": "price/count", "HEAD": "price/head",
+                    "CYLINDER": "price/cylinder", "DAY": "price/day", "MONTH": "price/month"}
 _DURATION = {
     "HOURS": 1.0, "HOUR": 1.0, "H": 1.0, "HRS": 1.0, "HR": 1.0,
     "MINUTES": 1 / 60, "MINUTE": 1 / 60, "MIN": 1 / 60, "MINS": 1 / 60,
@@ -47,10 +59,11 @@ class Unit:
 
 
 def parse_quantity(text: str) -> tuple[str, float]:
-    """'100 KG' -> ('KG', 100.0); '500 G' -> ('KG', 0.5); '20 L' -> ('L', 20.0)."""
+    """'100 KG' -> ('KG', 100.0); '500 G' -> ('KG', 0.5); '20 L' -> ('L', 20.0); '10 pcs' -> ('UNIT', 10.0)."""
     match = _QUANTITY_RE.match(text or "")
     if not match or match.group(2).upper() not in _QUANTITY:
-        raise UnitError(f"unknown quantity unit {text!r} (expected e.g. KG, 100 KG, 500 G, L, 20 L)")
+        raise UnitError(f"unknown quantity unit {text!r} (expected e.g. KG, 100 KG, 500 G, L, 20 L, "
+                        "Unit, 10 pcs, Dozen, Head, Cylinder, Day)")
     amount = float(match.group(1).replace(",", ".")) if match.group(1) else 1.0
     if amount <= 0:
         raise UnitError(f"quantity unit {text!r} has a zero amount")
@@ -59,13 +72,13 @@ def parse_quantity(text: str) -> tuple[str, float]:
 
 
 def price_unit(currency: str, quantity: str) -> Unit:
-    """A price in `currency` per `quantity` ('XOF', '100 KG') as a price per KG or per L."""
+    """A price in `currency` per `quantity` ('XOF', '100 KG') as a price per KG, L, UNIT, HEAD,
+    CYLINDER or DAY."""
     currency = (currency or "").strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise UnitError(f"currency {currency!r} is not an ISO 4217 code")
     base, amount = parse_quantity(quantity)
-    dimension = "price/mass" if base == "KG" else "price/volume"
-    return Unit(f"{currency}/{base}", 1.0 / amount, dimension)
+    return Unit(f"{currency}/{base}", 1.0 / amount, _PRICE_DIMENSION[base])
 
 
 def parse(text: str) -> Unit:
@@ -76,6 +89,8 @@ def parse(text: str) -> Unit:
     upper = raw.upper()
     if upper in _SHARE:
         return Unit("share", _SHARE[upper], "share")
+    if upper == "INDEX":
+        return Unit("index", 1.0, "index")
     if "/" in upper:
         head, tail = (part.strip() for part in upper.split("/", 1))
         if tail in ("DAY", "D") and head in _DURATION:
@@ -87,6 +102,9 @@ def parse(text: str) -> Unit:
                 if tail in REFERENCE_CURRENCIES:  # exchange rate, e.g. XOF/USD
                     return Unit(f"{head}/{tail}", 1.0, "rate")
                 raise
+        if head in _QUANTITY and tail in _QUANTITY:  # a quantity per quantity: terms of trade, KG/HEAD
+            (base, amount), (per_base, per) = parse_quantity(head), parse_quantity(tail)
+            return Unit(f"{base}/{per_base}", amount / per, f"{base}/{per_base}".lower())
     if upper in _DURATION:
         return Unit("hours", _DURATION[upper], "duration")
     raise UnitError(f"unknown unit {raw!r} (expected e.g. XOF/KG, XOF/100 KG, XOF/L, share, %, hours, minutes, hours/day)")

@@ -63,8 +63,7 @@ def test_recollect_changes_nothing(store):
 
 def test_global_file_categories_and_skips(store):
     summary = WFPCollector().collect_file(store, GLOBAL)
-    assert summary.skipped["wage"] == 6
-    assert summary.skipped["official exchange rate"] == 5
+    assert "wage" not in summary.skipped and "official exchange rate" not in summary.skipped
     keys = {tuple(r) for r in store.conn.execute("SELECT indicator, location, item, price_type, unit FROM series")}
     assert ("fuel_price", "Badakhshan (AFG)", "diesel", "retail", "AFN/L") in keys
     assert ("grain_price", "Badakhshan (AFG)", "wheat", "retail", "AFN/KG") in keys
@@ -72,13 +71,14 @@ def test_global_file_categories_and_skips(store):
     ssd = {k for k in keys if k[1].endswith("(SSD)")}
     assert any(k[0] == "fuel_price" and k[2] == "diesel" and k[3] == "parallel" for k in ssd)
     assert any(k[0] == "exchange_rate" and k[4] == "SSP/USD" and k[3] == "unofficial" for k in ssd)
-    # 3.5 KG tins become per KG; heads of livestock are rejected with their line, milling costs skipped
+    assert any(k[0] == "exchange_rate" and k[4] == "SSP/USD" and k[3] == "official" for k in ssd)
+    # 3.5 KG tins become per KG; heads of livestock and days of work are units of their own;
+    # milling costs are skipped
     assert any(k[0] == "grain_price" and k[2] == "sorghum (local)" and k[4] == "SSP/KG" for k in ssd)
-    reasons = [r for (r,) in store.conn.execute("SELECT reason FROM rejects")]
-    assert reasons and all("'Head'" in r for r in reasons)
+    assert any(k[0] == "livestock_price" and k[2].startswith("goat") and k[4] == "SSP/HEAD" for k in ssd)
+    assert ("wage", "Badakhshan (AFG)", "qualified labour", "retail", "AFN/DAY") in keys
     assert summary.skipped["other non-food"] == 2
-    assert all(line is not None for (line,) in store.conn.execute("SELECT line FROM rejects"))
-    assert summary.rejected == len(reasons)
+    assert summary.rejected == 0
 
 
 def test_databridges_json_page(store):
@@ -191,8 +191,11 @@ def test_hostile_files_give_one_clear_error(write_csv, store, name, content, mes
     ("Fuel (diesel, parallel market)", "non-food", ("fuel_price", "diesel", "parallel")),
     ("Fuel (kerosene)", "non-food", ("fuel_price", "kerosene", "")),
     ("Exchange rate (unofficial)", "non-food", ("exchange_rate", "usd", "unofficial")),
-    ("Exchange rate", "non-food", ("skip", "official exchange rate", "")),
-    ("Wage (qualified labour)", "non-food", ("skip", "wage", "")),
+    ("Exchange rate", "non-food", ("exchange_rate", "usd", "official")),
+    ("Wage (qualified labour)", "non-food", ("wage", "qualified labour", "")),
+    ("Livestock (goat, medium-sized male)", "meat, fish and eggs", ("livestock_price", "goat, medium-sized male", "")),
+    (" Livestock (bull, two-year-old)", "non-food", ("livestock_price", "bull, two-year-old", "")),
+    ("Livestock feed", "", ("skip", "other non-food", "")),
     ("Laundry soap", "non-food", ("skip", "other non-food", "")),
     ("Charcoal", "", ("skip", "other non-food", "")),  # DataBridges: no category, known by name
     ("Water (drinking)", "miscellaneous food", ("food_price", "water (drinking)", "")),

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import catalog, units
+from .. import catalog, redenominations, units
 from ..errors import InputError, StrictModeError
 from ..store import SERIES_KEY, Store
 
@@ -260,6 +260,8 @@ def validate_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter
     frame["unit"] = canonical
     value = value * pd.to_numeric(factor.where(~bad_unit), errors="coerce")
     frame["value"] = value
+    frame = redenominations.convert(frame)  # SLL -> SLE: one currency per series across the change
+    value = frame["value"]
 
     for name in ("latitude", "longitude"):
         raw = frame[name].fillna("").astype(str).str.strip().replace({"nan": ""})

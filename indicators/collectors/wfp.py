@@ -7,8 +7,12 @@ Inputs (the content decides, not the extension):
 - DataBridges `MarketPrices/PriceMonthly` JSON pages (`items`, `page`, `totalItems`).
 
 Series: cereals -> `grain_price`, other foods -> `food_price`, fuel -> `fuel_price` (items
-petrol, diesel, gas, kerosene), unofficial exchange rates -> `exchange_rate`; wages, official
-exchange rates and other non-food rows are skipped and counted. The location is the market
+petrol, diesel, gas, kerosene), livestock -> `livestock_price` (item: the animal as WFP names it,
+`goat`), wages -> `wage` (item: the kind of labour, `casual labour`), exchange rates ->
+`exchange_rate` (price type `official` or `unofficial`); other non-food rows are skipped and
+counted. Things sold by count keep a unit of their own (per UNIT, HEAD, CYLINDER or DAY; see
+`indicators.units`); a currency that was redenominated is converted at collection (see
+`indicators.redenominations`). The location is the market
 qualified by its country, `Market (ISO3)`, so that the same market name in two countries is two
 locations; the country comes from `countryiso3`, else from the file name. Prices become per KG
 or per L. Only `actual` and `aggregate` prices are kept; for one series and month an actual
@@ -116,9 +120,11 @@ def classify(commodity: str, category: str = "") -> tuple[str, str, str]:
             return ("skip", "other fuel", "")
         return ("fuel_price", fuel, "parallel" if "parallel" in inside else "")
     if head == "exchange":
-        return ("exchange_rate", "usd", "unofficial") if "unofficial" in inside else ("skip", "official exchange rate", "")
+        return ("exchange_rate", "usd", "unofficial" if "unofficial" in inside else "official")
     if head == "wage":
-        return ("skip", "wage", "")
+        return ("wage", inside.strip() or "labour", "")
+    if head == "livestock" and inside and "feed" not in name:  # before the non-food test: some files
+        return ("livestock_price", inside.strip(), "")              # file livestock under non-food
     if fold(category) == "non_food" or (not category and head in NON_FOOD_WORDS):
         return ("skip", "other non-food", "")
     return ("grain_price" if head in CEREALS else "food_price", name, "")
@@ -131,7 +137,7 @@ def _unit(indicator: str, currency: str, quantity: str) -> str:
         if not re.fullmatch(r"[A-Z]{3}", currency):
             raise units.UnitError(f"currency {currency!r} is not an ISO 4217 code")
         return f"{currency}/USD"
-    units.price_unit(currency, quantity)  # raises for a unit that is not a mass or a volume
+    units.price_unit(currency, quantity)  # raises for a unit the tracker cannot read (a bag, a package)
     return f"{currency}/{quantity.strip()}"
 
 

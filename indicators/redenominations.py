@@ -1,0 +1,63 @@
+"""Currency redenominations, applied at collection: a value in an old currency (SLL) is stored in
+the new one (SLE), divided by the table's factor, so a series keeps one unit across the change and
+later rows are not rejected for a unit that differs from the series'.
+
+The table is data (`redenominations.toml`, with its sources). The conversion depends only on the
+row (its currency code), so re-collecting a file gives the same stored values (nothing revised),
+and a file with old and new codes for the same month collapses to one value per (series, date)
+as any duplicate does. Each converted series says so in its metadata (`redenominated`).
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Redenomination:
+    old: str
+    new: str
+    factor: float
+    date: str
+    source: str
+
+
+@lru_cache(maxsize=1)
+def table() -> dict[str, Redenomination]:
+    """Old currency code -> its redenomination."""
+    text = resources.files("indicators").joinpath("redenominations.toml").read_text(encoding="utf-8")
+    return {old: Redenomination(old, entry["new"], float(entry["factor"]), entry["date"], entry["source"])
+            for old, entry in tomllib.loads(text).items()}
+
+
+def convert(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of validated generic long format (`value` a number, `unit` canonical, e.g. SLL/KG or
+    SLL/USD) with old currencies converted into the new ones."""
+    old_codes = table()
+    heads = frame["unit"].fillna("").astype(str).str.split("/").str[0]
+    mask = heads.isin(list(old_codes))
+    if not mask.any():
+        return frame
+    frame = frame.copy()
+    for old, rows in frame[mask].groupby(heads[mask]):
+        change = old_codes[old]
+        index = rows.index
+        frame.loc[index, "value"] = frame.loc[index, "value"] / change.factor
+        frame.loc[index, "unit"] = frame.loc[index, "unit"].str.replace(rf"^{re.escape(old)}/", f"{change.new}/",
+                                                                        regex=True)
+        frame.loc[index, "currency"] = change.new
+        note = {"from": old, "factor": change.factor, "date": change.date, "source": change.source}
+        if "metadata" in frame.columns:
+            frame.loc[index, "metadata"] = pd.Series(
+                [dict(m if isinstance(m, dict) else {}, redenominated=note) for m in frame.loc[index, "metadata"]],
+                index=index, dtype=object)
+        else:
+            frame["metadata"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+            frame.loc[index, "metadata"] = pd.Series([{"redenominated": note}] * len(index), index=index,
+                                                     dtype=object)
+    return frame
