@@ -1,7 +1,8 @@
 """Crop calendars: which months are harvest and lean season for a crop in a zone.
 
-Definitions live in `crop_calendar.toml` (data, not code). Detectors use them to say "prices did
-not fall at harvest"; reports use them to shade harvest and lean seasons.
+Definitions live in `crop_calendar.toml` (data, not code): zones, each with the countries (ISO3)
+that take it by default and its source. Detectors use them to say "prices did not fall at
+harvest"; reports use them to shade harvest and lean seasons.
 """
 from __future__ import annotations
 
@@ -30,6 +31,22 @@ def _calendars() -> dict:
 def zones() -> list[str]:
     """The zones `crop_calendar.toml` defines."""
     return sorted(_calendars())
+
+
+@lru_cache(maxsize=512)
+def zone_for_country(iso3: str) -> str:
+    """The zone whose `countries` list `iso3` ('MWI' -> 'southern_africa'); the default zone (the
+    Sahel) for a country no zone lists."""
+    code = (iso3 or "").strip().upper()
+    for name, table in _calendars().items():
+        if code in table.get("countries", ()):
+            return name
+    return DEFAULT_ZONE
+
+
+def zone_source(zone: str) -> str:
+    """Where a zone's months come from (its `source`)."""
+    return _calendars().get(zone, {}).get("source", "")
 
 
 def crop_of(item: str) -> str:

@@ -79,7 +79,7 @@ def test_the_documented_example_is_valid(tmp_path):
      "unknown key(s) sources[1].settings.crop_calendar.millet.wet"),
     ('[[sources]]\nkind = "pdf"\npath = "a.pdf"\n', "sources[1].kind is 'pdf'; must be one of"),
     ('[[sources]]\nkind = "csv"\npath = "a.csv"\nsettings = { zone = "sahell" }\n',
-     "sources[1].settings.zone is 'sahell'; must be a zone of crop_calendar.toml: sahel"),
+     "sources[1].settings.zone is 'sahell'; must be a zone of crop_calendar.toml: andes, black_sea"),
     ('[[sources]]\nkind = "csv"\n', "sources[1].path is required"),
     ('[[sources]]\nkind = "csv"\npath = "ftp://example.org/a.csv"\n', "only http:// and https:// URLs"),
     ('[[sources]]\nkind = "csv"\npath = "a.csv"\nretries = "3"\n', "sources[1].retries must be a whole number"),

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import units
+from .. import seasons, units
 from .base import Collector, Parsed, rows_to_frame
 from .tables import RowError, fold, match_columns, parse_timestamp, plain, read_table, require_fields
 
@@ -148,6 +148,8 @@ def _row(record: dict, indicator: str, item: str, price_type: str, unit: str, ra
                                                      "commodity_id", "category")}
     metadata = {k: _number(v) if k in ("latitude", "longitude") else v for k, v in metadata.items() if v}
     metadata.update(country=iso3, market=market, commodity=record["commodity"])
+    if iso3:  # the country's crop calendar zone (a job's settings.zone still overrides it)
+        metadata["zone"] = seasons.zone_for_country(iso3)
     return {
         "indicator": indicator, "location": f"{market} ({iso3})" if iso3 else market, "item": item,
         "price_type": price_type, "date": _month(record["date"]),
