@@ -619,7 +619,68 @@ def wfp_rows() -> list[list[str]]:
                 forecast = int(value) * (1.0 + 0.01 * ahead)
                 rows.append([f"{month}-15"] + row[1:11] + ["forecast", "Retail", currency, _fmt(forecast, 0), "",
                                                          ROW_SOURCE])
+    rows.extend(market_goods_rows())
     rows.sort(key=lambda r: (r[0], r[3], r[8], r[11]))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# 5. other market goods for the derived indicators (terms of trade, food basket): goats per head,
+#    a day of casual labour, cowpeas and vegetable oil. Added rows only: every grain row above is
+#    unchanged (each series draws from a generator of its own).
+
+# Pastoral season: livestock prices are lowest at the end of the dry season (poor body condition,
+# April-May) and highest after the rains (September-October). Wages are flat with a small rise
+# in the harvest months. Cowpeas follow the coarse-grain season; oil barely moves.
+GOAT_SEASON = [0.98, 0.97, 0.95, 0.94, 0.94, 0.97, 1.00, 1.03, 1.05, 1.06, 1.05, 1.02]
+WAGE_SEASON = [0.99, 0.99, 0.99, 0.99, 0.99, 1.00, 1.01, 1.01, 1.00, 1.02, 1.03, 1.01]
+OIL_SEASON = [1.00, 1.00, 1.00, 1.00, 1.00, 1.01, 1.01, 1.01, 1.00, 0.99, 0.99, 0.99]
+MARKET_GOODS = {
+    # WFP commodity, id, category, unit, 2016 level (XOF), growth per year, season, 2022 shock,
+    # 2025 October / November change against the usual path (the blockade), noise
+    "goat": ("Livestock (Goat)", "171", "meat, fish and eggs", "Head", 32000.0, 0.030, GOAT_SEASON, 0.10,
+             (-0.08, -0.12), 0.025),
+    "wage": ("Wage (casual labour)", "300", "non-food", "Day", 1500.0, 0.025, WAGE_SEASON, 0.03, (0.0, -0.02),
+             0.01),
+    "cowpeas": ("Beans (niebe)", "60", "pulses and nuts", "KG", 420.0, 0.030, COARSE_SEASON, 0.15, (0.06, 0.09),
+                0.025),
+    "oil": ("Oil (vegetable)", "96", "oil and fats", "L", 900.0, 0.025, OIL_SEASON, 0.20, (0.04, 0.06), 0.015),
+}
+# Markets that do not price an item at all, or skip some months (the basket imputes them).
+GOODS_ABSENT = {("Mopti", "cowpeas"), ("Kayes", "goat")}
+GOODS_GAPS = {("Kayes", "oil"): ["2025-10", "2025-11"], ("Segou", "cowpeas"): ["2025-11"]}
+
+
+def market_goods_rows() -> list[list[str]]:
+    """WFP-format rows for the goods of MARKET_GOODS in the grain markets (SIMULATED)."""
+    months = _months()
+    n = len(months)
+    years = np.array([(y - 2016) + (m - 1) / 12.0 for y, m in months])
+    i_oct25 = months.index((2025, 10))
+    rows = []
+    for good, (commodity, commodity_id, category, unit, level, growth, season, shock, blockade, noise) in \
+            MARKET_GOODS.items():
+        season = np.array(season) / np.mean(season)
+        national = _ar1(_rng("goods", "national", good), n, phi=0.7, sigma=noise * 0.6)
+        for market in GRAIN_MARKETS:
+            if (market, good) in GOODS_ABSENT:
+                continue
+            rng = _rng("goods", market, good)
+            factor = GRAIN_MARKET_FACTORS[market]["coarse"]
+            local = _ar1(rng, n, phi=0.5, sigma=noise)
+            price = (level * factor * np.exp(growth * years) * np.array([season[m - 1] for _, m in months])
+                     * _shock_2022(months, shock) * np.exp(national + local))
+            price[i_oct25] *= 1.0 + blockade[0]
+            price[i_oct25 + 1] *= 1.0 + blockade[1]
+            admin1, lat, lon = LOCATIONS[market]
+            admin2, market_id = WFP_MARKETS[market]
+            for i, (y, m) in enumerate(months):
+                date = f"{y:04d}-{m:02d}"
+                if date in GOODS_GAPS.get((market, good), []):
+                    continue
+                value = _fmt(price[i], 0) if price[i] < 5000 else _fmt(50.0 * round(price[i] / 50.0), 0)
+                rows.append([f"{date}-15", admin1, admin2, market, market_id, f"{lat:.4f}", f"{lon:.4f}", category,
+                             commodity, commodity_id, unit, "actual", "Retail", "XOF", value, "", ROW_SOURCE])
     return rows
 
 

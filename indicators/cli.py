@@ -200,6 +200,36 @@ def detect(detectors, indicator, wait, quiet, verbose, db_path):
 
 
 @cli.command()
+@click.option("--derivation", "names", multiple=True,
+              help="Run only this derivation (repeatable): terms_of_trade, basket_cost, fuel_stress [default: all].")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Job configuration whose [derive] table sets pairs, basket and fuel-stress normal [default: defaults].")
+@wait_option
+@verbosity_option
+@db_option
+@handle_errors
+def derive(names, config_path, wait, quiet, verbose, db_path):
+    """Derive series from the stored ones (terms of trade, food basket cost, fuel stress), with lineage.
+
+    Derived values are stored as ordinary series; a re-run that changes nothing writes nothing.
+
+    Example: python track.py derive --derivation fuel_stress
+    """
+    from .jobs import derive_job
+
+    configure_logging(quiet, verbose)
+    settings = load_config(config_path).derive if config_path else None
+    with sigterm_stops_cleanly(), open_store(db_path) as store:
+        counts = derive_job(store, list(names) or None, settings, wait=wait)
+    if not quiet:
+        for name, c in counts.items():
+            extra = "".join(f", {k.replace('_', ' ')} {v}" for k, v in c.items()
+                            if k not in ("series", "values", "new", "revised", "unchanged", "lineage_written"))
+            click.echo(f"{name}: {c['series']} series, {c['values']} values ({c['new']} new, {c['revised']} revised, "
+                       f"{c['unchanged']} unchanged){extra}")
+
+
+@cli.command()
 @format_option
 @click.option("--all", "include_normal", is_flag=True, help="Include normal rows.")
 @click.option("--detector", default=None, help="One detector's own rows instead of the consolidated view.")

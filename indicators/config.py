@@ -17,6 +17,10 @@
     zone = "sahel"                                                      # crop calendar zone
     crop_calendar = { millet = { harvest = [10, 11], lean = [6, 7, 8] } }  # calendar override
 
+    [derive]                      # optional: derived series (see indicators.derive.settings, docs/derived.md)
+    [derive.basket]
+    items = { millet = 13.5, "beans (niebe)" = 1.5, "oil (vegetable)" = 0.8 }
+
 Relative paths are relative to the configuration file's folder, so a cron job works from any
 working directory. Every key is checked: an unknown key is an error that names it.
 """
@@ -36,7 +40,7 @@ import pandas as pd
 from . import seasons
 from .errors import ConfigError
 
-CONFIG_KEYS = {"db", "reports", "raw", "sources"}
+CONFIG_KEYS = {"db", "reports", "raw", "sources", "derive"}
 SOURCE_KEYS = {"name", "kind", "path", "timeout", "retries", "keep", "strict", "settings"}
 SETTINGS_KEYS = {"locations", "zone", "crop_calendar"}
 URL_SCHEMES = ("http://", "https://")
@@ -113,6 +117,7 @@ class JobConfig:
     reports: str | None = None
     raw: str | None = None
     origin: str = "bundled demo"
+    derive: object = None  # indicators.derive.DeriveSettings from the [derive] table (None: the defaults)
 
 
 def load_config(path: str | Path, collectors=None) -> JobConfig:
@@ -150,7 +155,19 @@ def load_config(path: str | Path, collectors=None) -> JobConfig:
     if doubled:
         raise ConfigError(f"{path}: two sources share the name {doubled[0]!r}; give each a distinct name")
     return JobConfig(sources=sources, db=local(raw.get("db"), "db"), reports=local(raw.get("reports"), "reports"),
-                     raw=local(raw.get("raw"), "raw"), origin=str(path))
+                     raw=local(raw.get("raw"), "raw"), origin=str(path), derive=_derive(path, raw.get("derive")))
+
+
+def _derive(path: Path, table):
+    """The [derive] table checked by the derive stage's own settings parser."""
+    if table is None:
+        return None
+    from .derive import DERIVATIONS, parse_settings
+
+    try:
+        return parse_settings(table, known_derivations=sorted(DERIVATIONS))
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
 
 
 def _source(path: Path, where: str, entry: dict, collectors, folder: Path) -> Source:

@@ -23,6 +23,7 @@ import pandas as pd
 from .alerts import ALERT_COLUMNS, record_new_alerts
 from .collectors import COLLECTORS, Collector, get_collector
 from .config import JobConfig, Source, SourceSettings, load_config
+from .derive import parse_settings, run_derivations
 from .detect import run_detection
 from .errors import ConfigError, TrackError
 from .fetch import fetch, remember
@@ -37,7 +38,7 @@ EXIT_OK, EXIT_ERROR, EXIT_NEW_ALERTS = 0, 1, 3
 log = logging.getLogger("indicators.jobs")
 
 __all__ = ["JobConfig", "JobResult", "Source", "SourceResult", "SourceSettings", "collect_job", "demo_config",
-           "detect_job", "load_config", "run_job", "summary_of_a_job_that_did_not_run"]
+           "derive_job", "detect_job", "load_config", "run_job", "summary_of_a_job_that_did_not_run"]
 
 
 @dataclass
@@ -79,6 +80,7 @@ class JobResult:
     run_id: int | None
     sources: list[SourceResult] = field(default_factory=list)
     detection: dict = field(default_factory=dict)
+    derivation: dict = field(default_factory=dict)
     report: Path | None = None
     seconds: float = 0.0
     durations: dict = field(default_factory=dict)
@@ -114,7 +116,7 @@ class JobResult:
         """The machine-readable run summary printed by `run --json`."""
         return {"run_id": self.run_id, "status": "failed" if self.errors else "ok",
                 "exit_code": self.exit_code(fail_on), "sources": [s.as_dict() for s in self.sources],
-                "totals": self.counts(), "detection": self.detection,
+                "totals": self.counts(), "derivation": self.derivation, "detection": self.detection,
                 "new_alerts": {"count": len(self.new_alerts), "by_severity": self.new_alert_counts(),
                                "alerts": json_records(self.new_alerts)},
                 "report": str(self.report) if self.report else None, "errors": self.errors,
@@ -130,12 +132,23 @@ def summary_of_a_job_that_did_not_run(error: BaseException, exit_code: int) -> d
     return summary
 
 
+# The demo's [derive] settings: terms of trade against Mali's staple coarse grains, the default
+# Sahel survival basket written out, and the fuel-stress normal before the blockade (announced
+# early September 2025).
+DEMO_DERIVE = parse_settings({
+    "terms_of_trade": {"cereals": ["millet", "sorghum"]},
+    "basket": {"name": "survival", "household_size": 6, "price_type": "retail",
+               "items": {"millet": 13.5, "beans (niebe)": 1.5, "oil (vegetable)": 0.8}},
+    "fuel_stress": {"normal": ["2024-07-01", "2025-08-31"]}})
+
+
 def demo_config() -> JobConfig:
     """The bundled SIMULATED demo, each input in the format its collector reads."""
     demo = DEMO_DIR if DEMO_DIR.is_dir() else Path("datasets") / "demo"
     return JobConfig(sources=[Source("wfp", str(demo / "wfp_food_prices_mli.csv")),
                               Source("stations", str(demo / "fuel_station_survey.csv")),
-                              Source("outages", str(demo / "power_outage_log.csv"))])
+                              Source("outages", str(demo / "power_outage_log.csv"))],
+                     derive=DEMO_DERIVE)
 
 
 def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, strict: bool = False,
@@ -153,6 +166,9 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
         result.run_id = run_id
         with _timed(result, "collect"):
             _collect_all(store, config, result, strict, echo, progress)
+        with _timed(result, "derive"):
+            result.derivation = run_derivations(store, settings=config.derive, run_id=run_id,
+                                                progress=_stage(progress, "deriving"))
         with _timed(result, "detect"):
             result.detection = run_detection(store, run_id=run_id, progress=_stage(progress, "detecting"))
         with _timed(result, "report"):
@@ -206,6 +222,16 @@ def detect_job(store: Store, detectors: list[str] | None = None, indicator: str 
             new = record_new_alerts(store, run_id)
             store.finish_run(run_id, "ok", dict(counts, new_alerts=len(new)))
     return counts, new
+
+
+def derive_job(store: Store, names: list[str] | None = None, settings=None, wait: float = 0.0,
+               progress=None) -> dict:
+    """`track.py derive`: run the derivations under the job lock (as detect does). Returns the
+    counts per derivation."""
+    with _job(store, "derive", " ".join(names or []), exclusive=True, wait=wait) as run_id:
+        counts = run_derivations(store, names, settings, run_id=run_id, progress=_stage(progress, "deriving"))
+        store.finish_run(run_id, "ok", {"derivation": counts})
+    return counts
 
 
 @contextlib.contextmanager
@@ -351,7 +377,7 @@ def _timed(result: JobResult, stage: str):
 
 
 def _run_counts(result: JobResult) -> dict:
-    return dict(result.counts(), detection=result.detection, errors=len(result.errors),
+    return dict(result.counts(), derivation=result.derivation, detection=result.detection, errors=len(result.errors),
                 new_alerts=len(result.new_alerts), new_alerts_by_severity=result.new_alert_counts(),
                 durations=result.durations)
 

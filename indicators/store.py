@@ -9,7 +9,8 @@ Tables (see DESIGN.md, "Data model"):
 - `detection_status`: per (series, detector): scored, or why not (for example not enough history);
 - `imports`: one row per imported file and run (checksum, counts);
 - `runs`: one row per command run (start, end, status, counts);
-- `run_alerts`: the alerts each detection run raised for the first time (`alerts --new`).
+- `run_alerts`: the alerts each detection run raised for the first time (`alerts --new`);
+- `lineage`: per derived (series, date), its formula and inputs (`indicators.derive.storage`).
 
 Writes go through `Store.transaction()`, which takes the write lock up front (`BEGIN IMMEDIATE`)
 so that concurrent writers wait on the busy timeout instead of failing half-way.
@@ -165,6 +166,18 @@ CREATE TABLE IF NOT EXISTS run_alerts (
     PRIMARY KEY (run_id, series_id, date)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS run_alerts_series_date ON run_alerts (series_id, date);
+CREATE TABLE IF NOT EXISTS lineage (
+    series_id INTEGER NOT NULL REFERENCES series(id),
+    date TEXT NOT NULL,
+    derivation TEXT NOT NULL,
+    formula TEXT NOT NULL,
+    inputs TEXT NOT NULL DEFAULT '[]',
+    detail TEXT NOT NULL DEFAULT '{}',
+    explanation TEXT NOT NULL DEFAULT '',
+    derived_at TEXT NOT NULL,
+    run_id INTEGER,
+    PRIMARY KEY (series_id, date)
+) WITHOUT ROWID;
 """
 
 

@@ -36,6 +36,7 @@ class ReportData:
     data_date: str
     run_time: str
     simulated: bool
+    lineage: pd.DataFrame = None  # derived values with formula, inputs and detail (indicators.derive.storage)
 
     def family_series(self, family: str) -> pd.DataFrame:
         return self.series[self.series["family"] == family]
@@ -68,7 +69,14 @@ def load(store: Store) -> ReportData:
         data_date=str(observations["date"].max()) if not observations.empty else "no data",
         run_time=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         simulated=simulated,
+        lineage=_lineage(store),
     )
+
+
+def _lineage(store: Store) -> pd.DataFrame:
+    from ..derive.storage import lineage
+
+    return lineage(store)
 
 
 def _describe(series: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:

@@ -18,7 +18,7 @@ e = html.escape
 NAVIGATION = [
     ("index.html", "Overview"), ("grain.html", "Grain prices"), ("seasonal.html", "Seasonal view"),
     ("map.html", "Market map"), ("fuel.html", "Fuel"), ("power.html", "Power"), ("other.html", "Other indicators"),
-    ("method.html", "Method and provenance"),
+    ("derived.html", "Derived indicators"), ("method.html", "Method and provenance"),
 ]
 SLUG_LENGTH = 60
 DATE_COLUMNS = ("date", "month", "since")  # kept on one line: "2025-11" must not break at its dash

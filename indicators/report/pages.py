@@ -35,6 +35,7 @@ def build(site, data: ReportData) -> None:
     present = {"index.html", "method.html"} | {f"{family}.html" for family in data.families()}
     present |= {"seasonal.html"} if seasonal else set()
     present |= {"map.html"} if not markets.empty else set()
+    present |= {"derived.html"} if data.lineage is not None and not data.lineage.empty else set()
 
     def write(name: str, title: str, body: str) -> None:
         site.write_text(name, shell(title, body, name, present, data, charts='class="chart"' in body))
@@ -46,6 +47,10 @@ def build(site, data: ReportData) -> None:
         write("seasonal.html", "Seasonal view of prices", seasonal_page(site, data, seasonal))
     if not markets.empty:
         write("map.html", "Market map", map_page(site, markets))
+    if "derived.html" in present:
+        from .derived import derived_page
+
+        write("derived.html", "Derived indicators", derived_page(site, data))
     write("method.html", "Method and provenance", method_page(site, data))
 
 
