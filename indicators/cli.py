@@ -35,6 +35,30 @@ def format_option(command):
                         help="table for people, csv (header row) or json for programs.")(command)
 
 
+def view_options(command):
+    """--currency USD, --real YYYY-MM and --rates FILE on the commands that show values (see indicators.views)."""
+    command = click.option("--rates", "rates_csv", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                           help="With --currency: official rates from a CSV (country or currency, date YYYY-MM, "
+                                "rate per USD), before the stored exchange_rate series.")(command)
+    command = click.option("--real", "real", default=None, metavar="YYYY-MM",
+                           help="Deflate money values to this month's prices with the country's cpi series.")(command)
+    return click.option("--currency", "currency", type=click.Choice(["USD"], case_sensitive=False), default=None,
+                        help="Show money values in USD at the stored exchange rate of each country and month; "
+                             "rows without a rate are left out and named on stderr.")(command)
+
+
+def shown_in_view(store: Store, frame, currency, real, rates_csv):
+    """`frame` converted as --currency/--real ask; the countries left out are named on stderr."""
+    if not currency and not real:
+        return frame
+    from .views import apply_views
+
+    conversion = apply_views(store, frame, currency, real, rates_csv)
+    if conversion.missing:
+        click.echo(conversion.note(), err=True)
+    return conversion.frame
+
+
 def handle_errors(command):
     """Library errors become one line on stderr and exit code 1 (75 when the database is busy
     with another job), never a traceback."""
@@ -238,21 +262,25 @@ def derive(names, config_path, wait, quiet, verbose, db_path):
 @click.option("--new", "only_new", is_flag=True,
               help="Only the alerts the latest run (or detect) raised and no earlier run had seen.")
 @click.option("--run", "run_id", type=int, default=None, help="With --new: the alerts new in this run id.")
+@view_options
 @db_option
 @handle_errors
-def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, db_path):
+def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, currency, real, rates_csv, db_path):
     """Flagged (series, date) rows: value, expected, band, score, severity, explanation.
 
     Example: python track.py alerts --format csv --severity alert
 
     Example: python track.py alerts --new    (what the last scheduled run found that is new)
+
+    Example: python track.py alerts --currency USD --real 2025-01
     """
     with open_store(db_path) as store:
         if only_new or run_id is not None:
             frame = new_alerts(store, run_id, severity)
-            write_frame(frame[frame["date"] >= since] if since else frame, fmt)
+            frame = frame[frame["date"] >= since] if since else frame
         else:
-            write_frame(alerts_frame(store, include_normal, detector, since, severity), fmt)
+            frame = alerts_frame(store, include_normal, detector, since, severity)
+        write_frame(shown_in_view(store, frame, currency, real, rates_csv), fmt)
 
 
 @cli.command()
@@ -260,17 +288,22 @@ def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, db_
               show_default=True, help="Report folder (replaced atomically).")
 @click.option("--png", is_flag=True, help="Also write every chart as PNG under static/ (needs kaleido and Chromium).")
 @click.option("--pdf", is_flag=True, help="Also write every chart as PDF under static/ (needs kaleido and Chromium).")
+@view_options
 @db_option
 @handle_errors
-def report(out_dir, png, pdf, db_path):
+def report(out_dir, png, pdf, currency, real, rates_csv, db_path):
     """Write the HTML report (opens offline).
 
     Example: python track.py report --out reports/ --png
+
+    Example: python track.py report --out reports-usd/ --currency USD
     """
     # A reader: nothing is written to the store (not even a `runs` row), so a report never waits
     # for a job's write transaction (DESIGN.md: reports only read the store).
     with open_store(db_path) as store:
-        page = write_report(store, out_dir, static_formats=tuple(f for f, on in (("png", png), ("pdf", pdf)) if on))
+        view = {"currency": currency, "real": real, "rates_csv": rates_csv} if currency or real else None
+        page = write_report(store, out_dir, static_formats=tuple(f for f, on in (("png", png), ("pdf", pdf)) if on),
+                            view=view)
     click.echo(f"report written: {page}")
 
 
@@ -295,15 +328,19 @@ def series(fmt, indicator, db_path):
 @cli.command()
 @format_option
 @click.option("--indicator", default=None, help="Only this indicator.")
+@view_options
 @db_option
 @handle_errors
-def export(fmt, indicator, db_path):
+def export(fmt, indicator, currency, real, rates_csv, db_path):
     """Observations in the generic long format, with provenance (file, line, collected at).
 
     Example: python track.py export --indicator fuel_availability --format csv > fuel.csv
+
+    Example: python track.py export --currency USD --format csv    (with the rate each value used)
     """
     with open_store(db_path) as store:
         frame = store.observations(indicator).drop(columns=["series_id"])
+        frame = shown_in_view(store, frame, currency, real, rates_csv)
     write_frame(frame, fmt)
 
 

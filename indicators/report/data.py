@@ -37,6 +37,7 @@ class ReportData:
     run_time: str
     simulated: bool
     lineage: pd.DataFrame = None  # derived values with formula, inputs and detail (indicators.derive.storage)
+    view_note: str = ""  # what a --currency / --real view converted, and what it left out
 
     def family_series(self, family: str) -> pd.DataFrame:
         return self.series[self.series["family"] == family]
@@ -46,11 +47,17 @@ class ReportData:
         return [f for f in FAMILY_ORDER if f in present]
 
 
-def load(store: Store) -> ReportData:
+def load(store: Store, view: dict | None = None) -> ReportData:
     series = store.series()
     observations = store.observations()
     anomalies = store.anomalies()
     scored = alerts(store, include_normal=True)
+    view_note = ""
+    if view:
+        from .views import converted
+
+        series, observations, anomalies, scored, view_note = converted(store, series, observations, anomalies,
+                                                                       scored, view)
     series = series.assign(sid=series["id"].astype(int) if not series.empty else pd.Series(dtype=int))
     keys = series[SERIES_KEY + ["sid"]]
     scored = scored.merge(keys, on=SERIES_KEY, how="inner")
@@ -70,6 +77,7 @@ def load(store: Store) -> ReportData:
         run_time=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         simulated=simulated,
         lineage=_lineage(store),
+        view_note=view_note,
     )
 
 

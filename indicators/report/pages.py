@@ -68,7 +68,8 @@ def overview(site, data: ReportData) -> str:
     current_table = table(current.head(OVERVIEW_ALERTS), {"severity": "severity", "label": "series", "date": "date",
                                                           "detector": "detector", "explanation": "explanation"},
                           href, f"All {len(current)} current alerts", "No series is flagged at its latest date.")
-    return (f'<p>{len(data.series)} series in {len(data.families())} families. '
+    view = f'<p class="note">{e(data.view_note)}</p>' if data.view_note else ""
+    return (view + f'<p>{len(data.series)} series in {len(data.families())} families. '
             f'<a href="alerts.csv" download>Every flagged date (CSV)</a>.</p>'
             f'<ul class="headlines">{"".join(items)}</ul>'
             f"<h2>Current alerts</h2><p class=\"note\">Series flagged at their latest date, most severe first "

@@ -32,12 +32,14 @@ class ReportError(TrackError):
     """The report cannot be written (unsafe target folder, static export unavailable)."""
 
 
-def write_report(store: Store, out_dir: str | Path = "reports", static_formats: tuple[str, ...] = ()) -> Path:
+def write_report(store: Store, out_dir: str | Path = "reports", static_formats: tuple[str, ...] = (),
+                 view: dict | None = None) -> Path:
     """Write the report site into `out_dir` (replaced atomically) and return its `index.html`.
 
     `static_formats` ("png", "pdf") also writes every chart as an image under `static/`
     through kaleido; when kaleido or a browser is missing, ReportError says so before anything
-    is written. An existing `out_dir` is replaced only when it is a report folder."""
+    is written. `view` ({"currency": "USD", "real": "YYYY-MM", "rates_csv": path}) shows money
+    values converted (`indicators.views`). An existing `out_dir` is replaced only when it is a report folder."""
     if static_formats:
         problem = static.unavailable()
         if problem:
@@ -51,7 +53,7 @@ def write_report(store: Store, out_dir: str | Path = "reports", static_formats: 
         site = Site(staging)
         site.write_text(MARKER, "Written by `track.py report`; the whole folder is replaced by the next report.\n")
         assets.write(site)
-        pages.build(site, report_data.load(store))
+        pages.build(site, report_data.load(store, view))
         if static_formats:
             static.export(site, static_formats)
         for name in KEPT_FILES:
