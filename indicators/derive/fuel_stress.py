@@ -1,19 +1,22 @@
-"""Fuel-stress index: one number per city and day, 0 (normal) to 1 (worst), from four components,
-each scaled against its own pre-crisis normal (the median over the `normal` window, default
-each component's first 365 days in that city):
+"""Fuel-stress index: one number per city and day, 0 as usual and 1 the worst, from four
+components, each scaled against its own pre-crisis normal (the median over the `normal` window,
+default each component's first 365 days in that city):
 
-    availability  s_a = clip((normal share - share) / normal share, 0, 1)     shortfall of stations with fuel
-    queue         s_q = clip(ln(hours / normal hours) / ln(100), 0, 1)        1 at 100 times the usual queue
-    premium       s_p = clip((premium - normal premium) / 2, 0, 1)            parallel / pump - 1; 1 at +200 points
-    outage        s_o = clip((hours - normal hours) / (24 - normal hours), 0, 1)   grid outage hours per day
+    availability  s_a = clip((normal share - share) / normal share, -1, 1)    shortfall of stations with fuel
+    queue         s_q = clip(ln(hours / normal hours) / ln(100), -1, 1)       1 at 100 times the usual queue
+    premium       s_p = clip((premium - normal premium) / 2, -1, 1)           parallel / pump - 1; 1 at +200 points
+    outage        s_o = clip((hours - normal hours) / (24 - normal hours), -1, 1)  grid outage hours per day
 
     index = sum(w_i s_i) / sum(w_i) over the components present that day
             (weights: availability 0.35, queue 0.25, premium 0.25, outage 0.15; configurable)
 
+Components are signed: a day better than usual counts below 0, so in normal times the index
+varies around 0 with the components' own noise (clipped at 0 it would sit on a floor, and the
+detectors' robust scale of a floor is next to nothing: every small wobble would be an alert).
 Fuel items (petrol, diesel) are combined by their median; outage areas belong to the city they
 are named after ("Bamako Commune IV" -> Bamako) unless `outage_areas` maps them. A day needs
-availability or queue data, and at least two components. The explanation lists each component with its usual value and its
-contribution to the index.
+availability or queue data, and at least two components. The explanation lists each component
+with its usual value and its contribution to the index.
 """
 from __future__ import annotations
 
@@ -37,7 +40,9 @@ class FuelStress(Derivation):
     title = "Fuel-stress index"
     formula = ("weighted mean of availability shortfall, log queue ratio, parallel-market premium and outage hours, "
                "each scaled 0-1 against its pre-crisis normal")
-    method = __doc__.split("\n\n", 1)[0].replace("\n", " ")
+    method = ("One number per city and day, 0 as usual and 1 the worst: the weighted mean of the availability "
+              "shortfall, the queue (log ratio), the parallel-market premium and the outage hours, each scaled "
+              "against its own pre-crisis normal.")
     reads = ("fuel_availability", "fuel_queue_time", "fuel_price", "power_outage")
 
     def _derive(self, inputs: Inputs, settings) -> pd.DataFrame:
@@ -125,11 +130,11 @@ def _score(indicator: str, city: str, table: pd.DataFrame, normals: dict, weight
     a0, q0 = normals["availability"], max(normals["queue"], MIN_QUEUE_HOURS) if not math.isnan(normals["queue"]) \
         else float("nan")
     p0, o0 = normals["premium"], normals["outage"]
-    scaled["availability"] = ((a0 - table["availability"]) / a0).clip(0, 1) if a0 and not math.isnan(a0) else np.nan
+    scaled["availability"] = ((a0 - table["availability"]) / a0).clip(-1, 1) if a0 and not math.isnan(a0) else np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
-        scaled["queue"] = (np.log(table["queue"].clip(lower=MIN_QUEUE_HOURS) / q0) / QUEUE_SPAN).clip(0, 1)
-    scaled["premium"] = ((table["premium"] - p0) / PREMIUM_SPAN).clip(0, 1)
-    scaled["outage"] = ((table["outage"] - o0) / (24.0 - o0)).clip(0, 1) if o0 < 24 else np.nan
+        scaled["queue"] = (np.log(table["queue"].clip(lower=MIN_QUEUE_HOURS) / q0) / QUEUE_SPAN).clip(-1, 1)
+    scaled["premium"] = ((table["premium"] - p0) / PREMIUM_SPAN).clip(-1, 1)
+    scaled["outage"] = ((table["outage"] - o0) / (24.0 - o0)).clip(-1, 1) if o0 < 24 else np.nan
     w = pd.Series({name: weights.get(name, 0.0) for name in COMPONENTS})
     present = scaled.notna() & (w > 0)
     total = present.mul(w, axis=1).sum(axis=1)
