@@ -239,8 +239,12 @@ def derive(names, config_path, wait, quiet, verbose, db_path):
 
     Example: python track.py derive --derivation fuel_stress
     """
+    from .derive import DERIVATIONS
     from .jobs import derive_job
 
+    unknown = [n for n in names if n not in DERIVATIONS]
+    if unknown:
+        raise click.BadParameter(f"{unknown[0]!r}; known: {', '.join(DERIVATIONS)}", param_hint="--derivation")
     configure_logging(quiet, verbose)
     settings = load_config(config_path).derive if config_path else None
     with sigterm_stops_cleanly(), open_store(db_path) as store:

@@ -216,3 +216,13 @@ def test_settings_mistakes_are_named(table, message):
     with pytest.raises(ConfigError) as raised:
         parse_settings(table)
     assert message in str(raised.value)
+
+
+def test_derive_command_runs_and_names_an_unknown_derivation(track, write_csv, store):
+    collect(write_csv, store, "prices.csv", market_rows())
+    result = track("derive")
+    assert result.exit_code == 0 and "terms_of_trade: 2 series" in result.output
+    again = track("derive", "--derivation", "terms_of_trade")
+    assert "0 new, 0 revised" in again.output
+    bad = track("derive", "--derivation", "terms_of_trades")
+    assert bad.exit_code == 2 and "terms_of_trades" in bad.output
