@@ -226,3 +226,16 @@ def test_derive_command_runs_and_names_an_unknown_derivation(track, write_csv, s
     assert "0 new, 0 revised" in again.output
     bad = track("derive", "--derivation", "terms_of_trades")
     assert bad.exit_code == 2 and "terms_of_trades" in bad.output
+
+
+def test_report_has_a_page_of_derived_indicators(write_csv, store, tmp_path):
+    from indicators.report import write_report
+
+    collect(write_csv, store, "prices.csv", market_rows())
+    lines = [f"food_price,Segou,beans (niebe),retail,{m},400,XOF/KG,Segou,Segou" for m in MONTHS[:-1]]
+    collect(write_csv, store, "beans.csv", lines)
+    run_derivations(store, None, BASKET)
+    page = (write_report(store, tmp_path / "site").parent / "derived.html").read_text()
+    assert "Terms of trade" in page and "Food basket cost" in page and "price of one head" in page
+    assert "imputed components" in page and "derived-basket_cost.csv" in page
+    assert 'href="grain.html#s-' in page  # links to each series' chart

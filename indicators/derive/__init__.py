@@ -20,6 +20,11 @@ DERIVATIONS: dict[str, type[Derivation]] = {
 }
 
 
+def rules() -> dict:
+    """The derivations' own rules (detector classes) by name, for the report's method page."""
+    return {rule.name: rule for cls in DERIVATIONS.values() for rule in cls.rules}
+
+
 def get_derivation(name: str) -> Derivation:
     try:
         return DERIVATIONS[name]()
@@ -28,4 +33,4 @@ def get_derivation(name: str) -> Derivation:
 
 
 __all__ = ["DERIVATIONS", "DeriveSettings", "Derivation", "DerivationError", "Inputs", "get_derivation",
-           "lineage", "parse_settings", "run_derivations", "trace"]
+           "lineage", "parse_settings", "rules", "run_derivations", "trace"]

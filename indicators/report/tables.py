@@ -134,9 +134,12 @@ def detectors(data: ReportData) -> pd.DataFrame:
     """Every detector in the registry or in the anomalies table, with thresholds and counts."""
     names = list(DETECTORS) + sorted(set(data.anomalies["detector"]) - set(DETECTORS)) \
         if not data.anomalies.empty else list(DETECTORS)
+    from ..derive import rules
+
+    derived_rules = rules()  # the derive stage's own thresholds (FEWS NET, WFP Market Monitor)
     rows = []
     for name in names:
-        detector = DETECTORS.get(name)
+        detector = DETECTORS.get(name) or derived_rules.get(name)
         status = data.status[data.status["detector"] == name]["status"].value_counts()
         own = data.anomalies[data.anomalies["detector"] == name]["severity"].value_counts() \
             if not data.anomalies.empty else pd.Series(dtype=int)
