@@ -1,6 +1,9 @@
 """Currency redenominations, applied at collection: a value in an old currency (SLL) is stored in
 the new one (SLE), divided by the table's factor, so a series keeps one unit across the change and
-later rows are not rejected for a unit that differs from the series'.
+later rows are not rejected for a unit that differs from the series'. A series already stored in
+the old currency (collected before the table knew it) is converted in place when a file touches
+it (`convert_stored`): each value divided by the factor, the old value kept in `revisions`, the
+provenance kept.
 
 The table is data (`redenominations.toml`, with its sources). The conversion depends only on the
 row (its currency code), so re-collecting a file gives the same stored values (nothing revised),
@@ -9,6 +12,7 @@ as any duplicate does. Each converted series says so in its metadata (`redenomin
 """
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass
@@ -61,3 +65,28 @@ def convert(frame: pd.DataFrame) -> pd.DataFrame:
             frame.loc[index, "metadata"] = pd.Series([{"redenominated": note}] * len(index), index=index,
                                                      dtype=object)
     return frame
+
+
+def convert_stored(store, series_ids, run_id=None) -> int:
+    """Convert the series among `series_ids` that are stored in an old currency into the new one
+    (values divided by the factor; old values kept as revisions, provenance kept; unit, currency
+    and metadata updated). Call inside the import's transaction. Returns the series converted."""
+    ids = json.dumps(sorted({int(i) for i in series_ids}))
+    stored = store.query_frame("SELECT id, unit FROM series WHERE id IN (SELECT value FROM json_each(?))", [ids])
+    converted = 0
+    for series_id, unit in zip(stored["id"], stored["unit"]):
+        old = (unit or "").split("/")[0]
+        change = table().get(old)
+        if change is None:
+            continue
+        values = store.query_frame("SELECT series_id, date, value, source_file, source_line FROM observations "
+                                   "WHERE series_id = ?", [int(series_id)])
+        store.ingest(values.assign(value=values["value"] / change.factor), run_id=run_id)
+        note = json.dumps({"redenominated": {"from": old, "factor": change.factor, "date": change.date,
+                                             "source": change.source}})
+        store.conn.execute(
+            "UPDATE series SET unit = ?, currency = ?, metadata = json_patch(CASE WHEN json_valid(metadata) "
+            "THEN metadata ELSE '{}' END, ?) WHERE id = ?",
+            (change.new + unit[len(old):], change.new, note, int(series_id)))
+        converted += 1
+    return converted

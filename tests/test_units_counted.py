@@ -77,3 +77,27 @@ def test_redenomination_table_is_documented():
     for old, change in redenominations.table().items():
         assert len(old) == 3 and len(change.new) == 3 and change.factor > 1 and change.source
     assert redenominations.table()["SLL"].new == "SLE" and redenominations.table()["SLL"].factor == 1000
+
+
+def test_a_series_stored_in_the_old_currency_is_converted_in_place(write_csv, store, monkeypatch):
+    """A store that collected SLL prices before the table knew SLL: the first SLE rows convert the
+    stored series (old values kept as revisions, provenance kept) instead of being rejected."""
+    old_rows = [_row("Bo", "Rice (imported)", "cereals and tubers", "KG", "SLL", p, f"2022-0{m}-15")
+                for m, p in ((5, "12000"), (6, "12500"))]
+    old = write_csv("old.csv", "\n".join([HEADER] + old_rows) + "\n")
+    monkeypatch.setattr(redenominations, "table", lambda: {})
+    WFPCollector().collect_file(store, old)
+    assert store.conn.execute("SELECT unit FROM series").fetchone()[0] == "SLL/KG"
+    monkeypatch.undo()
+    new = write_csv("new.csv", "\n".join([HEADER, _row("Bo", "Rice (imported)", "cereals and tubers", "KG", "SLE",
+                                                     "13.1", "2022-07-15")]) + "\n")
+    summary = WFPCollector().collect_file(store, new)
+    assert summary.rejected == 0 and summary.new == 1
+    assert store.conn.execute("SELECT unit, currency FROM series").fetchone() == ("SLE/KG", "SLE")
+    values = dict(store.conn.execute("SELECT date, value FROM observations").fetchall())
+    assert values == {"2022-05": pytest.approx(12.0), "2022-06": pytest.approx(12.5), "2022-07": pytest.approx(13.1)}
+    history = store.revisions()
+    assert list(history["value"]) == [12000.0, 12500.0] and list(history["new_value"]) == [12.0, 12.5]
+    lines = dict(store.conn.execute("SELECT date, source_line FROM observations").fetchall())
+    assert lines["2022-05"] == 2 and lines["2022-06"] == 3  # provenance: still the old file's lines
+    assert WFPCollector().collect_file(store, old).revised == 0  # the old file again changes nothing

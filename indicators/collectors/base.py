@@ -104,6 +104,8 @@ class Collector:
             with store.transaction():
                 ids = store.ensure_series(rows) if not rows.empty else pd.Series(dtype="int64")
                 rows = rows.assign(series_id=ids)
+                if not rows.empty:  # a series stored in SLL before SLE was known: converted, not a mismatch
+                    redenominations.convert_stored(store, rows["series_id"], run_id)
                 rows, series_rejects = _check_against_series(store, rows)
                 rejects += [dict(r, source_file=source_file) for r in series_rejects]
                 # in file order, whichever check found them: --strict names the first bad line
