@@ -132,14 +132,11 @@ def summary_of_a_job_that_did_not_run(error: BaseException, exit_code: int) -> d
     return summary
 
 
-# The demo's [derive] settings: terms of trade against Mali's staple coarse grains, the default
-# Sahel survival basket written out, and the fuel-stress normal before the blockade (announced
-# early September 2025).
+# The demo's [derive] settings: the defaults, with the default Sahel survival basket written out
+# (so `derive` without --config gives the same values as the demo job).
 DEMO_DERIVE = parse_settings({
-    "terms_of_trade": {"cereals": ["millet", "sorghum"]},
     "basket": {"name": "survival", "household_size": 6, "price_type": "retail",
-               "items": {"millet": 13.5, "beans (niebe)": 1.5, "oil (vegetable)": 0.8}},
-    "fuel_stress": {"normal": ["2024-07-01", "2025-08-31"]}})
+               "items": {"millet": 13.5, "beans (niebe)": 1.5, "oil (vegetable)": 0.8}}})
 
 
 def demo_config() -> JobConfig:

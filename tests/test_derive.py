@@ -132,6 +132,8 @@ def test_basket_imputation_follows_market_admin2_admin1_national_last_month(writ
             + rows("F", "R3", "D4", 100, [80, None, None], months=("2025-01", "2025-02")))
     counts = run_derivations(store, ["basket_cost"], BASKET)
     assert counts["basket_cost"]["series"] == 5
+    # A, C, E: 3 months each; F: February (its January is observed)
+    assert counts["basket_cost"]["imputed_components"] == 10 and counts["basket_cost"]["imputed_market_months"] == 10
     frame = lineage(store, "basket_cost")
     detail = {(r.location, r.date): json.loads(r.detail) for r in frame.itertuples(index=False)}
 

@@ -3,8 +3,9 @@ household in a market.
 
     value = household size x sum over components of (quantity per person per month x price)
 
-Components are priced per KG or L, in the market's currency. A component without a price in the
-market that month falls back, in this order, to the median price of the same item that month in
+Components are priced per KG or L, in the market's currency. A market-month is costed when the
+market priced at least one component that month (else it was not surveyed). A component
+without a price in the market that month falls back, in this order, to the median price of the same item that month in
 the market's admin2, then its admin1, then the country (national median), then the market's own
 value of last month (observed or imputed in space, never carried twice). A market-month with a
 component that none of these gives has no basket value (counted as incomplete). Every imputed
@@ -35,7 +36,8 @@ class BasketCost(Derivation):
 
     def _derive(self, inputs: Inputs, settings) -> pd.DataFrame:
         basket = settings.basket
-        self.notes = {"incomplete": 0}  # market-months with a component priced nowhere
+        # market-months with a component priced nowhere; imputed components and the market-months with any
+        self.notes = {"incomplete": 0, "imputed_components": 0, "imputed_market_months": 0}
         quantities = dict(basket.items)
         prices = one_per_item(inputs.table(["grain_price", "food_price"]), basket.price_type)
         prices = prices[prices["item"].isin(quantities) & prices["unit"].str.endswith(("/KG", "/L"))]
@@ -53,7 +55,9 @@ class BasketCost(Derivation):
         grid = grid.join(markets[["admin1", "admin2"]], on="location")
         resolved = _resolve(grid, prices)
         resolved = _carry_last_month(resolved)
-        resolved = resolved[resolved["date"].isin(set(prices["date"]))]
+        # a market-month with no price of its own was not surveyed: no basket is made up for it
+        surveyed = (resolved["level"] == "market").groupby([resolved["location"], resolved["date"]]).transform("any")
+        resolved = resolved[surveyed]
         complete = resolved.groupby(["location", "date"])["price"].transform(lambda s: s.notna().all())
         self.notes["incomplete"] += int(resolved.loc[~complete, ["location", "date"]].drop_duplicates().shape[0])
         resolved = resolved[complete]
@@ -65,6 +69,8 @@ class BasketCost(Derivation):
             components = [{"item": r.item, "quantity": quantities[r.item], "price": round(float(r.price), 6),
                            "imputed": r.level != "market", "source": r.level} for r in part.itertuples(index=False)]
             imputed = sum(c["imputed"] for c in components)
+            self.notes["imputed_components"] += imputed
+            self.notes["imputed_market_months"] += int(imputed > 0)
             rows.append({
                 "indicator": self.indicator, "location": location, "item": f"{basket.name} basket",
                 "price_type": "", "date": date, "value": cost, "unit": f"{currency}/MONTH", "currency": currency,
