@@ -332,18 +332,27 @@ def series(fmt, indicator, db_path):
 @cli.command()
 @format_option
 @click.option("--indicator", default=None, help="Only this indicator.")
+@click.option("--lineage", "with_lineage", is_flag=True,
+              help="Add, for derived values, the derivation, formula, inputs used, imputed components and explanation.")
 @view_options
 @db_option
 @handle_errors
-def export(fmt, indicator, currency, real, rates_csv, db_path):
+def export(fmt, indicator, with_lineage, currency, real, rates_csv, db_path):
     """Observations in the generic long format, with provenance (file, line, collected at).
 
     Example: python track.py export --indicator fuel_availability --format csv > fuel.csv
 
     Example: python track.py export --currency USD --format csv    (with the rate each value used)
+
+    Example: python track.py export --indicator basket_cost --lineage --format csv
     """
     with open_store(db_path) as store:
-        frame = store.observations(indicator).drop(columns=["series_id"])
+        frame = store.observations(indicator)
+        if with_lineage:
+            from .derive.storage import with_lineage as add_lineage
+
+            frame = add_lineage(store, frame)
+        frame = frame.drop(columns=["series_id"])
         frame = shown_in_view(store, frame, currency, real, rates_csv)
     write_frame(frame, fmt)
 

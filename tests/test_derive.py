@@ -241,3 +241,17 @@ def test_report_has_a_page_of_derived_indicators(write_csv, store, tmp_path):
     assert "Terms of trade" in page and "Food basket cost" in page and "price of one head" in page
     assert "imputed components" in page and "derived-basket_cost.csv" in page
     assert 'href="grain.html#s-' in page  # links to each series' chart
+
+
+def test_export_lineage_flags_imputed_components(track, write_csv, store):
+    lines = [f"grain_price,A,millet,retail,{m},100,XOF/KG,R1,D1" for m in ("2025-01", "2025-02")]
+    lines += ["food_price,A,beans (niebe),retail,2025-01,50,XOF/KG,R1,D1"]
+    collect(write_csv, store, "basket.csv", lines)
+    run_derivations(store, ["basket_cost"], BASKET)
+    result = track("export", "--indicator", "basket_cost", "--lineage", "--format", "csv")
+    import csv as csv_module
+    import io
+    shown = {r["date"]: r for r in csv_module.DictReader(io.StringIO(result.stdout))}
+    assert shown["2025-01"]["imputed"] == "0" and shown["2025-02"]["imputed"] == "1"
+    assert shown["2025-02"]["derivation"] == "basket_cost" and "last month" in shown["2025-02"]["explanation"]
+    assert shown["2025-02"]["source_file"] == "derived:basket_cost"

@@ -97,6 +97,19 @@ def lineage(store: Store, derivation: str | None = None) -> pd.DataFrame:
             ORDER BY s.indicator, s.location, s.item, s.price_type, l.date""", params)
 
 
+def with_lineage(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
+    """Observations (with `series_id`) plus, for derived values, their derivation, formula, the
+    number of inputs, the number of imputed components and the explanation (empty otherwise)."""
+    rows = store.query_frame("SELECT series_id, date, derivation, formula, inputs, detail, explanation FROM lineage")
+    rows["inputs"] = [len(json.loads(i)) for i in rows["inputs"]]
+    rows["imputed"] = [json.loads(d).get("imputed", 0) for d in rows["detail"]]
+    merged = frame.merge(rows.drop(columns=["detail"]), on=["series_id", "date"], how="left")
+    merged.index = frame.index
+    for column in ("derivation", "formula", "explanation"):
+        merged[column] = merged[column].fillna("")
+    return merged.astype({"inputs": "Int64", "imputed": "Int64"})
+
+
 def trace(store: Store, series_id: int, date: str, _depth: int = 0) -> pd.DataFrame:
     """The original observations behind a derived value, following lineage through derived
     inputs: indicator, location, item, price type, date, value, role, source file and line."""
