@@ -213,6 +213,7 @@ def test_fuel_stress_components_against_their_normal(write_csv, store):
     ({"fuel_stress": {"weights": {"price": 1}}}, "derive.fuel_stress.weights"),
     ({"terms_of_trade": {"pairs": [["goat"]]}}, "derive.terms_of_trade.pairs"),
     ({"baskets": {}}, "derive.baskets"),
+    ({"basket": {"per": "family"}}, "derive.basket.per"),
 ])
 def test_settings_mistakes_are_named(table, message):
     with pytest.raises(ConfigError) as raised:
@@ -255,3 +256,14 @@ def test_export_lineage_flags_imputed_components(track, write_csv, store):
     assert shown["2025-01"]["imputed"] == "0" and shown["2025-02"]["imputed"] == "1"
     assert shown["2025-02"]["derivation"] == "basket_cost" and "last month" in shown["2025-02"]["explanation"]
     assert shown["2025-02"]["source_file"] == "derived:basket_cost"
+
+
+def test_basket_quantities_per_household(write_csv, store):
+    collect(write_csv, store, "basket.csv", ["grain_price,A,millet,retail,2025-01,100,XOF/KG,R,D",
+                                             "food_price,A,beans (niebe),retail,2025-01,50,XOF/KG,R,D"])
+    household = parse_settings({"basket": {"household_size": 7, "per": "household",
+                                           "items": {"millet": 80, "beans (niebe)": 10}}})
+    run_derivations(store, ["basket_cost"], household)
+    row = lineage(store, "basket_cost").iloc[0]
+    assert row.value == pytest.approx(80 * 100 + 10 * 50)
+    assert "millet 80 KG at 100 XOF/KG" in row.explanation and "per household" in row.explanation

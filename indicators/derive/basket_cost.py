@@ -2,6 +2,7 @@
 household in a market.
 
     value = household size x sum over components of (quantity per person per month x price)
+    (or, with `per = "household"`, the sum of quantity per household per month x price)
 
 Components are priced per KG or L, in the market's currency. A market-month is costed when the
 market priced at least one component that month (else it was not surveyed). A component
@@ -48,6 +49,7 @@ class BasketCost(Derivation):
     def _country(self, prices: pd.DataFrame, basket, quantities: dict) -> pd.DataFrame | None:
         currency = prices["currency"].mode().iloc[0]  # units must agree: one currency per basket
         prices = prices[prices["currency"] == currency]
+        units = prices.drop_duplicates("item").set_index("item")["unit"].to_dict()  # e.g. XOF/KG
         markets = prices.drop_duplicates("location").set_index("location")[["admin1", "admin2", "meta"]]
         months = pd.period_range(min(prices["date"]), max(prices["date"]), freq="M").strftime("%Y-%m")
         grid = pd.MultiIndex.from_product([markets.index, list(quantities), months],
@@ -65,8 +67,10 @@ class BasketCost(Derivation):
             return None
         rows = []
         for (location, date), part in resolved.groupby(["location", "date"], sort=True):
-            cost = basket.household_size * sum(quantities[i] * p for i, p in zip(part["item"], part["price"]))
-            components = [{"item": r.item, "quantity": quantities[r.item], "price": round(float(r.price), 6),
+            persons = basket.household_size if basket.per == "person" else 1.0
+            cost = persons * sum(quantities[i] * p for i, p in zip(part["item"], part["price"]))
+            components = [{"item": r.item, "quantity": quantities[r.item], "unit": units[r.item],
+                           "price": round(float(r.price), 6),
                            "imputed": r.level != "market", "source": r.level} for r in part.itertuples(index=False)]
             imputed = sum(c["imputed"] for c in components)
             self.notes["imputed_components"] += imputed
@@ -76,7 +80,8 @@ class BasketCost(Derivation):
                 "price_type": "", "date": date, "value": cost, "unit": f"{currency}/MONTH", "currency": currency,
                 "admin1": markets.at[location, "admin1"], "admin2": markets.at[location, "admin2"],
                 "metadata": dict(place_metadata(markets.at[location, "meta"]),
-                                 basket={"items": quantities, "household_size": basket.household_size}),
+                                 basket={"items": quantities, "household_size": basket.household_size,
+                                         "per": basket.per}),
                 "inputs": [i for r in part.itertuples(index=False) for i in r.inputs],
                 "detail": {"components": components, "imputed": imputed, "household_size": basket.household_size},
                 "explanation": _explain(basket, location, date, cost, currency, components),
@@ -135,9 +140,11 @@ def _carry_last_month(grid: pd.DataFrame) -> pd.DataFrame:
 def _explain(basket, location, date, cost, currency, components) -> str:
     parts = []
     for c in components:
-        text = f"{c['item']} {c['quantity']:g} at {c['price']:,.0f}"
+        per = c["unit"].split("/", 1)[-1]
+        text = f"{c['item']} {c['quantity']:g} {per} at {c['price']:,.0f} {c['unit']}"
         parts.append(text + (f" ({c['source']})" if c["imputed"] else ""))
     imputed = sum(c["imputed"] for c in components)
-    return (f"{basket.name.capitalize()} basket for a household of {basket.household_size:g} in {location}, {date}: "
-            f"{cost:,.0f} {currency} per month ({'; '.join(parts)}); "
-            f"{imputed} of {len(components)} components imputed.")
+    whom = f"a household of {basket.household_size:g}" if basket.per == "person" else "a household"
+    per = "person" if basket.per == "person" else "household"
+    return (f"{basket.name.capitalize()} basket for {whom} in {location}, {date}: {cost:,.0f} {currency} per month "
+            f"({'; '.join(parts)}, per {per}); {imputed} of {len(components)} components imputed.")

@@ -11,6 +11,7 @@
     [derive.basket]                        # default: DEFAULT_BASKET (below)
     name = "survival"
     household_size = 6
+    per = "person"                         # quantities per "person" (times household_size) or per "household"
     price_type = "retail"
     items = { millet = 13.5, "beans (niebe)" = 1.5, "oil (vegetable)" = 0.8 }  # per person per month
 
@@ -49,6 +50,7 @@ class TermsOfTradeSettings:
 class BasketSettings:
     name: str = "survival"
     household_size: float = DEFAULT_HOUSEHOLD_SIZE
+    per: str = "person"
     price_type: str = "retail"
     items: tuple[tuple[str, float], ...] = tuple(DEFAULT_BASKET_ITEMS.items())
 
@@ -82,13 +84,16 @@ def parse_settings(raw, where: str = "derive", known_derivations=()) -> DeriveSe
     pairs = tot.get("pairs", [])
     if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 for p in pairs):
         raise ConfigError(f"{where}.terms_of_trade.pairs must be a list of [livestock or labour, cereal] pairs")
-    basket = _table(table.get("basket", {}), f"{where}.basket", {"name", "household_size", "price_type", "items"})
+    basket = _table(table.get("basket", {}), f"{where}.basket", {"name", "household_size", "per", "price_type", "items"})
     items = basket.get("items", DEFAULT_BASKET_ITEMS)
     if not isinstance(items, dict) or not items or not all(_positive(q) for q in items.values()):
         raise ConfigError(f"{where}.basket.items must map items to positive quantities per person per month")
     size = basket.get("household_size", DEFAULT_HOUSEHOLD_SIZE)
     if not _positive(size):
         raise ConfigError(f"{where}.basket.household_size must be a positive number, not {size!r}")
+    per = basket.get("per", "person")
+    if per not in ("person", "household"):
+        raise ConfigError(f"{where}.basket.per must be \"person\" or \"household\", not {per!r}")
     fuel = _table(table.get("fuel_stress", {}), f"{where}.fuel_stress", {"normal", "weights", "outage_areas"})
     normal = fuel.get("normal")
     if normal is not None and (not isinstance(normal, list) or len(normal) != 2
@@ -108,7 +113,7 @@ def parse_settings(raw, where: str = "derive", known_derivations=()) -> DeriveSe
             cereals=tuple(c.lower() for c in _strings(tot.get("cereals", []), f"{where}.terms_of_trade.cereals")),
             pairs=tuple((str(a).lower(), str(b).lower()) for a, b in pairs),
             price_type=str(tot.get("price_type", "retail")).lower()),
-        basket=BasketSettings(name=str(basket.get("name", "survival")), household_size=float(size),
+        basket=BasketSettings(name=str(basket.get("name", "survival")), household_size=float(size), per=per,
                               price_type=str(basket.get("price_type", "retail")).lower(),
                               items=tuple((str(k).lower(), float(v)) for k, v in items.items())),
         fuel_stress=FuelStressSettings(normal=tuple(normal) if normal else None,
