@@ -215,7 +215,7 @@ def tracker(cases: list[Case]) -> tuple[dict[str, list[np.ndarray]], dict[str, f
     seconds["consolidation"] = time.process_time() - started
     by_case = {"tracker (consolidated)": dict(tuple(merged.groupby("location")))}
     for detector in detectors:
-        if detector.role == "alarm":
+        if detector.role in ("alarm", "phase"):
             own = rows[rows["detector"] == detector.name]
             by_case[f"tracker: {detector.name} alone"] = dict(tuple(own.groupby("location")))
     empty = rows.iloc[:0]
