@@ -18,18 +18,19 @@ KEY = ["indicator", "location", "item", "price_type", "date"]
 COUNTED_ROLES = ("alarm", "phase")
 
 
-def counted_detectors() -> set[str]:
-    """Names of the detectors whose severities make the consolidated view."""
+def uncounted_detectors() -> set[str]:
+    """Names of the registered detectors shown under their own names only (signal and reference
+    roles); every other detector's rows, a detector this version does not know included, count."""
     from . import DETECTORS
 
-    return {name for name, cls in DETECTORS.items() if cls.role in COUNTED_ROLES}
+    return {name for name, cls in DETECTORS.items() if cls.role not in COUNTED_ROLES}
 
 
 def consolidate(anomalies: pd.DataFrame) -> pd.DataFrame:
     """Reduce per-detector rows to one row per (series, date) by the max-severity rule."""
     if anomalies.empty:
         return anomalies.assign(detector="")
-    anomalies = anomalies[anomalies["detector"].isin(counted_detectors())]
+    anomalies = anomalies[~anomalies["detector"].isin(uncounted_detectors())]
     if anomalies.empty:
         return anomalies.assign(detector="")
     frame = anomalies.assign(_rank=rank(anomalies["severity"]), _score=anomalies["score"].fillna(float("-inf")))

@@ -171,7 +171,11 @@ class _Walk:
                 continue
             # The lower in-episode thresholds hold once the episode has reached alert: a stress date
             # alone freezes the normal but does not lower the bar for the next dates.
-            score, size, level = self._score(t, expected, scale, within=episode_start >= 0 and peak >= 2)
+            score, size, level = self._score(t, expected, scale)
+            if episode_start >= 0 and peak >= 2:
+                # Hysteresis: the lower in-episode bar holds the episode's phase (at most its peak);
+                # a worse phase still needs the ordinary thresholds.
+                level = max(level, min(self._score(t, expected, scale, within=True)[2], peak))
             streak = streak + 1 if level >= 1 else 0
             if level == 1 and streak >= PERSIST[self.frequency] and (
                     self.rule is None or size >= self.rule.alert):
@@ -195,7 +199,7 @@ class _Walk:
                         frozen = self._frozen(origin, t)
                         if frozen[0] == frozen[0] and frozen[1] == frozen[1]:
                             self.mode, self.origin = FROZEN, origin
-                            again = self._score(t, *frozen, within=True)
+                            again = self._score(t, *frozen)
                             if again[2] >= level:
                                 expected, scale = frozen
                                 score, size, level = again
