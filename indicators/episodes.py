@@ -13,7 +13,7 @@ import pandas as pd
 
 from .store import SEVERITY_RANK
 
-GAP_TOLERANCE = {"monthly": 1, "daily": 2, "hourly": 3}
+GAP_TOLERANCE = {"monthly": 1, "daily": 3, "hourly": 3}
 EPISODE_COLUMNS = ["indicator", "location", "item", "price_type", "start", "peak_date", "peak_severity",
                    "latest_date", "latest_severity", "end", "duration", "unit", "explanation"]
 ALERT_RANK = SEVERITY_RANK["alert"]

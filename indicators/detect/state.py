@@ -108,30 +108,30 @@ class _Walk:
         self.direction = info.definition.bad_direction
         self.use_log = fitted.use_log
         self.masked = np.zeros(len(regular), dtype=bool)
-        self.last_origin = -1
+        self.last_origin, self.last_end = -1, -1
 
     # -- references ---------------------------------------------------------------------------
 
     def _frozen(self, origin: int, t: int) -> tuple[float, float]:
         f = self.fitted
-        slope = f.slope[origin]
-        # The trend is extended only where it makes the normal worse (higher for a price): a fall
-        # in prices that was under way is not assumed to continue through an episode.
-        if self.direction == "up":
-            slope = max(slope, 0.0)
-        elif self.direction == "down":
-            slope = min(slope, 0.0)
-        else:
-            slope = 0.0
+        slope = self._worse_slope(f.slope[origin])
         ahead = min(t - origin, SLOPE_HORIZON[self.frequency])
         return f.level[origin] + slope * ahead + f.profile[origin, f.phase[t]], f.scale[origin]
+
+    def _worse_slope(self, slope: float) -> float:
+        """The trend is extended only where it makes the normal worse (higher for a price): a fall
+        in prices that was under way is not assumed to continue through an episode."""
+        slope = float(np.nan_to_num(slope))
+        return max(slope, 0.0) if self.direction == "up" else min(slope, 0.0) if self.direction == "down" else 0.0
 
     def _reference(self, t: int) -> tuple[float, float]:
         if self.mode == FROZEN:
             return self._frozen(self.origin, t)
         if self.mode == ANCHORED:
             f = self.anchor_fit
-            return self.anchor + f.profile[self.anchor_origin, f.phase[t]], f.scale[self.anchor_origin]
+            ahead = min(t - self.anchor_time, SLOPE_HORIZON[self.frequency])
+            return (self.anchor + self.anchor_slope * ahead + f.profile[self.anchor_origin, f.phase[t]],
+                    f.scale[self.anchor_origin])
         expected, scale = self.fitted.expected[t], self.fitted.scale[t]
         if (expected != expected or scale != scale) and self.last_origin >= 0:
             # Just after an episode the baseline without it may lack a full window: the normal of
@@ -157,6 +157,7 @@ class _Walk:
         n = len(self.values)
         self.mode, self.origin = LIVE, -1
         self.anchor, self.anchor_fit, self.anchor_origin, self.anchor_until = 0.0, None, -1, -1
+        self.anchor_slope, self.anchor_time = 0.0, -1
         episode_start, calm, streak, watch_start, peak = -1, 0, 0, -1, 0
         cusum, cusum_start = 0.0, -1
         rows = []
@@ -196,6 +197,11 @@ class _Walk:
                     start = t
                     if self.mode == LIVE:
                         origin = watch_start if 0 <= watch_start < t else t
+                        if (self.frequency in CUSUM_FREQUENCIES and self.last_origin >= 0
+                                and t - self.last_end <= baseline.LEVEL_WINDOW[self.frequency]):
+                            # Back into an episode before the baseline has a clean window again: the
+                            # normal of before the last episode still holds.
+                            origin = self.last_origin
                         frozen = self._frozen(origin, t)
                         if frozen[0] == frozen[0] and frozen[1] == frozen[1]:
                             self.mode, self.origin = FROZEN, origin
@@ -214,7 +220,7 @@ class _Walk:
                     kind = "end"
                     if self.mode == FROZEN:
                         self.masked[self.origin:t - calm + 1] = True
-                        self.last_origin = self.origin
+                        self.last_origin, self.last_end = self.origin, t
                         self.mode = LIVE
                         self._refit()
                     episode_start, streak, watch_start, cusum = -1, 0, -1, 0.0
@@ -236,8 +242,10 @@ class _Walk:
         f = self.fitted
         window = np.arange(self.origin, t + 1)
         y = np.log(self.values[window]) if self.use_log else self.values[window]
-        adjusted = y - f.profile[self.origin, f.phase[window]]
-        self.anchor = float(np.nanmedian(adjusted))
+        # the series' own trend before the episode carries on (inflation), from the anchor's date
+        slope = self._worse_slope(f.slope[self.origin])
+        adjusted = y - f.profile[self.origin, f.phase[window]] + slope * (t - window)
+        self.anchor, self.anchor_slope, self.anchor_time = float(np.nanmedian(adjusted)), slope, t
         self.anchor_fit, self.anchor_origin = f, self.origin
         self.new_normal_since = self.origin
         self.anchor_until = t + baseline.LEVEL_WINDOW[self.frequency]
