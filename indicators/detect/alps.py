@@ -67,10 +67,9 @@ class WholeSeriesAlps(Detector):
                                          f"{format_value(spread, info.unit)})", frame)
 
 
-class Alps(Detector):
+class Alps(WholeSeriesAlps):
     name = "alps"
     title = "ALPS (WFP Alert for Price Spikes, as published month by month)"
-    thresholds = WholeSeriesAlps.thresholds
     role = "phase"
     method = (
         "WFP's Alert for Price Spikes (Technical Guidance Note, 2014) as it would have been published at the "
@@ -83,9 +82,6 @@ class Alps(Detector):
         "crisis). The first 36 months only fit the model. A price fixed for years (a spread under 1% of the "
         "price) has no ALPS."
     )
-
-    def applies(self, info: SeriesInfo) -> bool:
-        return is_monthly_price(info)
 
     def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
         refused = _refuse(regular, frequency)
