@@ -95,7 +95,7 @@ def test_alerts_and_report_take_the_view(track, prices, tmp_path):
     flagged = pd.DataFrame([{"date": "2026-02", "value": 7100.0, "expected": 4550.0, "lower": 3640.0,
                              "upper": 5460.0, "score": 5.0, "severity": "crisis", "explanation": "a test alert"}])
     with prices.transaction():
-        prices.replace_anomalies(series_id, "seasonal", flagged)
+        prices.replace_anomalies(series_id, "test_rule", flagged)  # an unregistered detector counts
     result = track("alerts", "--currency", "USD", "--format", "csv")
     assert result.exit_code == 0
     [shown] = rows(result.stdout)
