@@ -59,3 +59,27 @@ def test_rerunning_the_demo_changes_no_observation(demo_run):
     result = CliRunner().invoke(cli, ["run", "--db", str(db), "--out", str(out), "--json"], catch_exceptions=False)
     summary = json.loads(result.output)
     assert sum(s["new"] + s["revised"] for s in summary["sources"]) == 0
+    # derived series are recomputed and found unchanged
+    assert all(c["new"] == 0 and c["revised"] == 0 for c in summary["derivation"].values())
+
+
+def test_demo_derives_terms_of_trade_basket_cost_and_fuel_stress(demo_run):
+    db, out, summary = demo_run
+    connection = sqlite3.connect(db)
+    locations = {indicator: {row[0] for row in connection.execute(
+        "SELECT DISTINCT location FROM series WHERE indicator = ?", (indicator,))}
+        for indicator in ("terms_of_trade", "basket_cost", "fuel_stress")}
+    markets = {"Bamako (MLI)", "Kayes (MLI)", "Segou (MLI)", "Sikasso (MLI)", "Mopti (MLI)"}
+    assert locations["terms_of_trade"] == markets and locations["basket_cost"] == markets
+    assert locations["fuel_stress"] == {"Bamako", "Kati", "Segou", "Sikasso"}
+    # fuel stress is at its worst during the blockade, in every city
+    for city in locations["fuel_stress"]:
+        (worst,) = connection.execute(
+            "SELECT o.date FROM observations o JOIN series s ON s.id = o.series_id WHERE s.indicator = 'fuel_stress' "
+            "AND s.location = ? ORDER BY o.value DESC LIMIT 1", (city,)).fetchone()
+        assert "2025-09-03" <= worst <= "2025-11-20", city
+    for indicator in ("terms_of_trade", "fuel_stress"):
+        assert any(severity in ("alert", "crisis") and date >= "2025-09" for date, severity in _alerts(db, indicator))
+    assert _alerts(db, "basket_cost")
+    page = (out / "derived.html").read_text(encoding="utf-8")
+    assert all(words in page for words in ("Terms of trade", "Food basket cost", "Fuel-stress index", "Kati"))
