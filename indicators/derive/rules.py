@@ -73,8 +73,9 @@ class MonthOnMonthRise(Detector):
         change = values[keep] / previous[keep] - 1.0
         severity = np.where(change > severe, "crisis", np.where(change >= high, "alert", "normal"))
         dates = np.array(date_labels(regular.index, frequency))[keep]
-        words = {"crisis": "severe (over 25%, WFP Market Monitor)", "alert": "high (10-25%, WFP Market Monitor)",
-                 "normal": ""}
+        # the severity's own word closes the sentence, so the badge and the words agree
+        words = {"crisis": "severe (over 25%, WFP Market Monitor; crisis)",
+                 "alert": "high (10-25%, WFP Market Monitor; alert)", "normal": ""}
         explanation = [f"{info.label()}, {d}: {v:,.0f} {info.unit}, {c:+.1%} on the previous month ({p:,.0f})"
                        + (f": {words[s]}" if s != "normal" else "")
                        for d, v, p, c, s in zip(dates, values[keep], previous[keep], change, severity)]
