@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import pandas as pd
 
 from .. import catalog
-from ..alerts import alerts, current_alerts, new_alerts
+from ..alerts import alarms_since_last_run, alerts, current_alerts
 from ..episodes import episodes_and_alarms, state_counts
 from ..detect import DETECTORS, SeriesInfo
 from ..store import SERIES_KEY, SEVERITY_RANK, Store
@@ -49,7 +49,7 @@ class ReportData:
         return [f for f in FAMILY_ORDER if f in present]
 
 
-def load(store: Store) -> ReportData:
+def load(store: Store, run_id: int | None = None) -> ReportData:
     series = store.series()
     observations = store.observations()
     anomalies = store.anomalies()
@@ -69,7 +69,7 @@ def load(store: Store) -> ReportData:
         anomalies=anomalies,
         current=current_alerts(store),
         counts=state_counts(scored.rename(columns={"sid": "series_id"})),
-        new=new_alerts(store),
+        new=alarms_since_last_run(store, run_id),
         episodes=episodes_frame(scored.rename(columns={"sid": "series_id"})),
         status=store.detection_status(),
         data_date=str(observations["date"].max()) if not observations.empty else "no data",
