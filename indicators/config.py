@@ -11,6 +11,7 @@
     timeout = 30                  # URL sources: seconds per attempt
     retries = 3                   # URL sources: extra attempts after a failure (with backoff)
     keep = 10                     # URL sources: downloads kept in raw/<name>/
+    max_download_mb = 512         # URL sources: size cap of one download, in MiB
     strict = false                # a file with any rejected row is not imported
     [sources.settings]
     locations = { "Bamako (District)" = "Bamako" }                     # rename map, exact names
@@ -35,9 +36,10 @@ import pandas as pd
 
 from . import seasons
 from .errors import ConfigError
+from .fetch import DEFAULT_MAX_DOWNLOAD_MB, MIB
 
 CONFIG_KEYS = {"db", "reports", "raw", "sources"}
-SOURCE_KEYS = {"name", "kind", "path", "timeout", "retries", "keep", "strict", "settings"}
+SOURCE_KEYS = {"name", "kind", "path", "timeout", "retries", "keep", "strict", "settings", "max_download_mb"}
 SETTINGS_KEYS = {"locations", "zone", "crop_calendar"}
 URL_SCHEMES = ("http://", "https://")
 
@@ -85,6 +87,11 @@ class Source:
     timeout: float = 30.0
     retries: int = 3
     keep: int = 10
+    max_download_mb: float = DEFAULT_MAX_DOWNLOAD_MB
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_download_mb * MIB)
 
     @property
     def is_url(self) -> bool:
@@ -173,11 +180,15 @@ def _source(path: Path, where: str, entry: dict, collectors, folder: Path) -> So
                     strict=_typed(path, where, entry, "strict", bool, False),
                     timeout=float(_typed(path, where, entry, "timeout", (int, float), 30.0)),
                     retries=_typed(path, where, entry, "retries", int, 3),
-                    keep=_typed(path, where, entry, "keep", int, 10))
+                    keep=_typed(path, where, entry, "keep", int, 10),
+                    max_download_mb=float(_typed(path, where, entry, "max_download_mb", (int, float),
+                                                 DEFAULT_MAX_DOWNLOAD_MB)))
     if source.timeout <= 0:
         raise ConfigError(f"{path}: {where}.timeout must be a positive number of seconds")
     if not 0 <= source.retries <= 10:
         raise ConfigError(f"{path}: {where}.retries must be between 0 and 10")
+    if source.max_download_mb <= 0:
+        raise ConfigError(f"{path}: {where}.max_download_mb must be a positive number of MiB")
     if source.keep < 1:
         raise ConfigError(f"{path}: {where}.keep must be at least 1 (downloads kept per source)")
     return source

@@ -300,7 +300,8 @@ def _collect_url(store, config, source, outcome, collector, strict, run_id, echo
     fingerprint = _fingerprint(source, strict)
     try:
         download = fetch(store, source.path, raw_folder(store, config), source.label, timeout=source.timeout,
-                         retries=source.retries, keep=source.keep, fingerprint=fingerprint)
+                         retries=source.retries, keep=source.keep, fingerprint=fingerprint,
+                         max_bytes=source.max_bytes)
     except TrackError as error:
         outcome.errors.append(str(error))
         log.error("error: %s: %s", source.label, error)
