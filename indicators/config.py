@@ -17,6 +17,7 @@
     locations = { "Bamako (District)" = "Bamako" }                     # rename map, exact names
     zone = "sahel"                                                      # crop calendar zone
     crop_calendar = { millet = { harvest = [10, 11], lean = [6, 7, 8] } }  # calendar override
+    events = { source = "Bellingcat", event_type = "attack on fuel convoy" }  # kind "events" only
 
 Relative paths are relative to the configuration file's folder, so a cron job works from any
 working directory. Every key is checked: an unknown key is an error that names it.
@@ -40,7 +41,7 @@ from .fetch import DEFAULT_MAX_DOWNLOAD_MB, MIB
 
 CONFIG_KEYS = {"db", "reports", "raw", "sources"}
 SOURCE_KEYS = {"name", "kind", "path", "timeout", "retries", "keep", "strict", "settings", "max_download_mb"}
-SETTINGS_KEYS = {"locations", "zone", "crop_calendar"}
+SETTINGS_KEYS = {"locations", "zone", "crop_calendar", "events"}
 URL_SCHEMES = ("http://", "https://")
 
 
@@ -53,6 +54,7 @@ class SourceSettings:
     locations: dict[str, str] = field(default_factory=dict)
     zone: str = ""
     crop_calendar: dict[str, dict] = field(default_factory=dict)
+    events: dict = field(default_factory=dict)  # `collect events` settings (EventSettings.from_config)
 
     def series_metadata(self) -> dict:
         meta = {"zone": self.zone, "crop_calendar": self.crop_calendar}
@@ -217,8 +219,16 @@ def _settings(path: Path, where: str, raw) -> SourceSettings:
             value = months.get(season)
             if not isinstance(value, list) or not all(isinstance(m, int) and 1 <= m <= 12 for m in value):
                 raise ConfigError(f"{path}: {key}.{season} must be a list of month numbers 1-12")
+    events = raw.get("events", {})
+    if events:
+        from .collectors.events import EventSettings
+        try:
+            EventSettings.from_config(events, f"{where}.events")
+        except ConfigError as error:
+            raise ConfigError(f"{path}: {error}") from None
     return SourceSettings(locations={k.strip(): v.strip() for k, v in locations.items()}, zone=zone.strip(),
-                          crop_calendar={crop.strip().lower(): months for crop, months in calendar.items()})
+                          crop_calendar={crop.strip().lower(): months for crop, months in calendar.items()},
+                          events=events)
 
 
 def _typed(path: Path, where: str, entry: dict, key: str, kind, default):

@@ -1,7 +1,8 @@
 """The scheduled job: collect the configured sources, detect, report; every step recorded in `runs`.
 
 With no configuration it runs the bundled SIMULATED demo (`datasets/demo/`: a WFP HDX price file,
-a Kobo-style fuel-station survey export and a power outage log; see `demo_config`). The
+a Kobo-style fuel-station survey export and a power outage log; see `demo_config`), with the real
+attacks on fuel convoys its timing follows (Bellingcat, `datasets/demo/real/`). The
 configuration file is described in `indicators.config` and docs/scheduling.md.
 
 A job holds the database's job lock (`indicators.locks`) from start to end, so a second job
@@ -33,6 +34,7 @@ from .store import SEVERITY_RANK, Store
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = PROJECT_ROOT / "datasets" / "demo"
+BELLINGCAT_FILE = "mali_fuel_convoy_attacks_2025_bellingcat.csv"
 EXIT_OK, EXIT_ERROR, EXIT_NEW_ALERTS = 0, 1, 3
 log = logging.getLogger("indicators.jobs")
 
@@ -135,7 +137,10 @@ def demo_config() -> JobConfig:
     demo = DEMO_DIR if DEMO_DIR.is_dir() else Path("datasets") / "demo"
     return JobConfig(sources=[Source("wfp", str(demo / "wfp_food_prices_mli.csv")),
                               Source("stations", str(demo / "fuel_station_survey.csv")),
-                              Source("outages", str(demo / "power_outage_log.csv"))])
+                              Source("outages", str(demo / "power_outage_log.csv")),
+                              # real: the verified attacks the simulation is timed on (Bellingcat)
+                              Source("events", str(demo / "real" / BELLINGCAT_FILE), settings=SourceSettings(
+                                  events={"source": "Bellingcat", "event_type": "attack on fuel convoy"}))])
 
 
 def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, strict: bool = False,
@@ -230,6 +235,8 @@ def collector_for(source: Source, seen_locations: set[str] | None = None) -> Col
         raise ConfigError(f"source {source.label}: unknown collector kind {source.kind!r}; "
                           f"known: {', '.join(sorted(COLLECTORS))}")
     collector = COLLECTORS[source.kind]()
+    if hasattr(collector, "configure"):  # collectors with settings of their own (events)
+        collector.configure(source.settings)
     if source.settings != SourceSettings():
         parse = collector.read
 

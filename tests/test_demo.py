@@ -34,7 +34,7 @@ def test_demo_creates_the_four_families_of_series(demo_run):
     assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert (out / "index.html").is_file()
     assert summary["exit_code"] == 0 and summary["errors"] == []
-    assert {source["kind"] for source in summary["sources"]} == {"wfp", "stations", "outages"}
+    assert {source["kind"] for source in summary["sources"]} == {"wfp", "stations", "outages", "events"}
 
 
 @pytest.mark.parametrize("indicator", ["fuel_availability", "fuel_queue_time", "power_outage"])
