@@ -35,6 +35,10 @@ from .store import SEVERITY_RANK, Store
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = PROJECT_ROOT / "datasets" / "demo"
 BELLINGCAT_FILE = "mali_fuel_convoy_attacks_2025_bellingcat.csv"
+# The towns each corridor passes (Dakar-Kayes-Kita-Kati-Bamako; Abidjan-Zegoua-Sikasso-Bougouni-Bamako).
+DEMO_EVENT_SETTINGS = {"source": "Bellingcat", "event_type": "attack on fuel convoy", "corridors": {
+    "Senegal-Bamako (northwest)": ["Senegal", "Kayes", "Kita", "Kati", "Bamako"],
+    "Cote d'Ivoire-Bamako (southeast)": ["Cote d'Ivoire", "Zegoua", "Sikasso", "Bougouni", "Bamako"]}}
 EXIT_OK, EXIT_ERROR, EXIT_NEW_ALERTS = 0, 1, 3
 log = logging.getLogger("indicators.jobs")
 
@@ -67,7 +71,8 @@ class SourceResult:
         if self.status != "collected":
             return f"{self.name}: {self.status.replace('_', ' ')} since the last import, not parsed again"
         t = self.totals()
-        return (f"{self.name}: {len(self.summaries)} file(s), {t['rows_read']} rows read; observations {t['new']} new, "
+        noun = "events" if self.kind == "events" else "observations"
+        return (f"{self.name}: {len(self.summaries)} file(s), {t['rows_read']} rows read; {noun} {t['new']} new, "
                 f"{t['revised']} revised, {t['unchanged']} unchanged; {t['rejected']} rejected")
 
     def as_dict(self) -> dict:
@@ -140,7 +145,7 @@ def demo_config() -> JobConfig:
                               Source("outages", str(demo / "power_outage_log.csv")),
                               # real: the verified attacks the simulation is timed on (Bellingcat)
                               Source("events", str(demo / "real" / BELLINGCAT_FILE), settings=SourceSettings(
-                                  events={"source": "Bellingcat", "event_type": "attack on fuel convoy"}))])
+                                  events=DEMO_EVENT_SETTINGS))])
 
 
 def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, strict: bool = False,

@@ -8,7 +8,7 @@ change here.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import pandas as pd
@@ -16,6 +16,7 @@ import pandas as pd
 from .. import catalog
 from ..alerts import alerts, current_alerts
 from ..detect import DETECTORS, SeriesInfo
+from ..event_store import events as stored_events
 from ..store import SERIES_KEY, SEVERITY_RANK, Store
 
 SIMULATED_MARK = "SIMULATED"
@@ -36,6 +37,7 @@ class ReportData:
     data_date: str
     run_time: str
     simulated: bool
+    events: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicators.event_store.events()
 
     def family_series(self, family: str) -> pd.DataFrame:
         return self.series[self.series["family"] == family]
@@ -68,6 +70,7 @@ def load(store: Store) -> ReportData:
         data_date=str(observations["date"].max()) if not observations.empty else "no data",
         run_time=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         simulated=simulated,
+        events=stored_events(store),
     )
 
 
