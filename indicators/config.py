@@ -19,6 +19,13 @@
     crop_calendar = { millet = { harvest = [10, 11], lean = [6, 7, 8] } }  # calendar override
     events = { source = "Bellingcat", event_type = "attack on fuel convoy" }  # kind "events" only
 
+    [[sources]]                   # an API kind (indicators.sources): kobo, odk, hdx, databridges, acled
+    name = "kobo-fuel"
+    kind = "kobo"
+    path = "https://kf.kobotoolbox.org"
+    asset = "aBcD3fGh5jKl7mN9pQ"  # the kind's own keys (its OPTIONS), checked like the others
+    token_env = "KOBO_TOKEN"      # secrets only through environment variables
+
 Relative paths are relative to the configuration file's folder, so a cron job works from any
 working directory. Every key is checked: an unknown key is an error that names it.
 """
@@ -90,6 +97,7 @@ class Source:
     retries: int = 3
     keep: int = 10
     max_download_mb: float = DEFAULT_MAX_DOWNLOAD_MB
+    options: dict = field(default_factory=dict)  # an API kind's own keys (indicators.sources)
 
     @property
     def max_bytes(self) -> int:
@@ -98,6 +106,12 @@ class Source:
     @property
     def is_url(self) -> bool:
         return self.path.lower().startswith(URL_SCHEMES)
+
+    @property
+    def is_api(self) -> bool:
+        """An API kind (kobo, odk, hdx, databridges, acled): pulled by `indicators.sources`."""
+        from .sources import API_SOURCES
+        return self.kind in API_SOURCES
 
     @property
     def label(self) -> str:
@@ -163,13 +177,20 @@ def load_config(path: str | Path, collectors=None) -> JobConfig:
 
 
 def _source(path: Path, where: str, entry: dict, collectors, folder: Path) -> Source:
-    _no_unknown(path, where, entry, SOURCE_KEYS)
+    from .sources import API_SOURCES, check_options
+
     kind = entry.get("kind")
-    if kind not in collectors:
-        raise ConfigError(f"{path}: {where}.kind is {kind!r}; must be one of {', '.join(sorted(collectors))}")
+    api = API_SOURCES.get(kind) if isinstance(kind, str) else None
+    _no_unknown(path, where, entry, SOURCE_KEYS | set(api.OPTIONS if api else ()))
+    if kind not in collectors and api is None:
+        raise ConfigError(f"{path}: {where}.kind is {kind!r}; must be one of {', '.join(sorted(collectors))} "
+                          f"(collectors) or {', '.join(sorted(API_SOURCES))} (APIs)")
     location = entry.get("path")
     if not isinstance(location, str) or not location.strip():
         raise ConfigError(f"{path}: {where}.path is required (a file, a glob or an http(s) URL)")
+    if api is not None and not location.lower().startswith(URL_SCHEMES):
+        raise ConfigError(f"{path}: {where}.path must be the http(s) URL of the {kind} server, not {location!r}")
+    options = check_options(api, f"{path}: {where}", entry) if api is not None else {}
     if "://" in location and not location.lower().startswith(URL_SCHEMES):
         raise ConfigError(f"{path}: {where}.path {location!r}: only http:// and https:// URLs are supported")
     if "://" not in location and not Path(location).is_absolute():
@@ -184,7 +205,7 @@ def _source(path: Path, where: str, entry: dict, collectors, folder: Path) -> So
                     retries=_typed(path, where, entry, "retries", int, 3),
                     keep=_typed(path, where, entry, "keep", int, 10),
                     max_download_mb=float(_typed(path, where, entry, "max_download_mb", (int, float),
-                                                 DEFAULT_MAX_DOWNLOAD_MB)))
+                                                 DEFAULT_MAX_DOWNLOAD_MB)), options=options)
     if source.timeout <= 0:
         raise ConfigError(f"{path}: {where}.timeout must be a positive number of seconds")
     if not 0 <= source.retries <= 10:

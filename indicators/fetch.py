@@ -117,7 +117,7 @@ def fetch(store: Store, url: str, folder: str | Path, source: str, timeout: floa
         request_headers["If-None-Match"] = state["etag"]
     if fresh and state["last_modified"]:
         request_headers["If-Modified-Since"] = state["last_modified"]
-    staging = _staging(Path(folder) / source)
+    staging = staging_folder(Path(folder) / source)
     try:
         answer, attempt = with_retries(
             lambda: http_request(url, request_headers, timeout, max_bytes, into=staging / "body"),
@@ -382,7 +382,7 @@ def _file_name(url: str, headers: dict) -> str:
     return name
 
 
-def _staging(folder: Path) -> Path:
+def staging_folder(folder: Path) -> Path:
     """A hidden folder beside the kept downloads for a download in progress (removed by `fetch`,
     or by a later job when this process was killed)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -397,14 +397,16 @@ def _staging(folder: Path) -> Path:
 
 
 def publish(staging: Path, folder: Path, name: str, keep: int) -> Path:
-    """Move the downloaded `staging/body` to folder/<timestamp>/<name> atomically, then keep the
-    newest `keep` folders."""
+    """Move the staging folder (a download in `staging/body`, or files already named) to
+    folder/<timestamp>/ atomically, then keep the newest `keep` folders. Returns the path of
+    `name` in the published folder."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     final, n = folder / stamp, 1
     while final.exists():
         n += 1
         final = folder / f"{stamp}-{n}"
-    os.replace(staging / "body", staging / name)
+    if (staging / "body").exists():
+        os.replace(staging / "body", staging / name)
     os.replace(staging, final)
     for old in sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
                       key=lambda p: (p.stat().st_mtime_ns, p.name))[:-keep]:

@@ -236,10 +236,11 @@ def collector_for(source: Source, seen_locations: set[str] | None = None) -> Col
     """The registered collector for `source.kind`, with the source's settings applied to the rows
     it parses (renamed locations, series metadata), whatever the collector. `seen_locations`, if
     given, receives every location as parsed, before renaming."""
-    if source.kind not in COLLECTORS:
+    kind = collector_kind(source)
+    if kind not in COLLECTORS:
         raise ConfigError(f"source {source.label}: unknown collector kind {source.kind!r}; "
                           f"known: {', '.join(sorted(COLLECTORS))}")
-    collector = COLLECTORS[source.kind]()
+    collector = COLLECTORS[kind]()
     if hasattr(collector, "configure"):  # collectors with settings of their own (events)
         collector.configure(source.settings)
     if source.settings != SourceSettings():
@@ -253,6 +254,14 @@ def collector_for(source: Source, seen_locations: set[str] | None = None) -> Col
             return parsed
         collector.read = read  # collect_file validates and stores what `read` returns
     return collector
+
+
+def collector_kind(source: Source) -> str:
+    """The collector that reads a source: its kind, or for an API kind the collector it feeds."""
+    if source.is_api:
+        from .sources import API_SOURCES
+        return API_SOURCES[source.kind].collector
+    return source.kind
 
 
 def raw_folder(store: Store, config: JobConfig) -> Path:
@@ -270,7 +279,7 @@ def _collect_all(store: Store, config: JobConfig, result: JobResult, strict: boo
         result.sources.append(outcome)
         seen = set()
         try:
-            files = None if source.is_url else source.files()
+            files = None if source.is_url or source.is_api else source.files()
             collector = collector_for(source, seen)
         except TrackError as error:
             files, collector = [], None
@@ -282,7 +291,11 @@ def _collect_all(store: Store, config: JobConfig, result: JobResult, strict: boo
     done = 0
     for source, outcome, collector, files, seen in plans:
         started = time.monotonic()
-        if files is None:
+        if files is None and source.is_api:
+            _collect_api(store, config, source, outcome, collector, strict, result.run_id, echo)
+            done += 1
+            tick(done, total)
+        elif files is None:
             _collect_url(store, config, source, outcome, collector, strict, result.run_id, echo)
             done += 1
             tick(done, total)
@@ -327,6 +340,31 @@ def _collect_url(store, config, source, outcome, collector, strict, run_id, echo
         return
     if _collect_file(store, collector, download.path, source, outcome, strict, run_id, echo):
         remember(store, download, source.label, fingerprint)
+
+
+def _collect_api(store, config, source, outcome, collector, strict, run_id, echo) -> None:
+    """Pull an API source (`indicators.sources`), collect what it pulled, then let it remember
+    its cursor and records: only after the import, so a failed import is pulled again next time."""
+    from .sources import API_SOURCES
+
+    api = API_SOURCES[source.kind](store, source, raw_folder(store, config))
+    api.fingerprint = _fingerprint(source, strict)
+    try:
+        pulled = api.run()
+    except TrackError as error:
+        outcome.errors.append(api.redact(str(error)))
+        log.error("error: %s: %s", source.label, outcome.errors[-1])
+        return
+    outcome.download = pulled.as_dict()
+    log.debug("%s: %s, %d page(s), %d record(s)", source.label, pulled.status, pulled.pages, pulled.records)
+    if pulled.status != "downloaded":
+        outcome.status = pulled.status
+        log.info("%s: %s, not parsed again", source.label, pulled.status.replace("_", " "))
+        if pulled.commit:
+            pulled.commit()
+        return
+    if _collect_file(store, collector, pulled.path, source, outcome, strict, run_id, echo) and pulled.commit:
+        pulled.commit()
 
 
 def _collect_file(store, collector, path, source, outcome, strict, run_id, echo) -> bool:

@@ -11,7 +11,10 @@ Tables (see DESIGN.md, "Data model"):
 - `runs`: one row per command run (start, end, status, counts);
 - `run_alerts`: the alerts each detection run raised for the first time (`alerts --new`);
 - `events`, `event_revisions`: dated events (attacks on convoys, ACLED events) and every
-  superseded version of one (read and written by `indicators.event_store`).
+  superseded version of one (read and written by `indicators.event_store`);
+- `api_state`, `api_records`, `api_record_revisions`: what API sources (`indicators.sources`)
+  remember between runs: cursors and validators, the survey submissions fetched so far (edited
+  submissions replace their predecessor, which is kept as a revision). Never a secret.
 
 Writes go through `Store.transaction()`, which takes the write lock up front (`BEGIN IMMEDIATE`)
 so that concurrent writers wait on the busy timeout instead of failing half-way.
@@ -208,6 +211,31 @@ CREATE TABLE IF NOT EXISTS event_revisions (
     run_id INTEGER
 );
 CREATE INDEX IF NOT EXISTS event_revisions_event ON event_revisions (source, event_id);
+CREATE TABLE IF NOT EXISTS api_state (
+    source TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT '{}',
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_records (
+    source TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    instance_id TEXT NOT NULL DEFAULT '',
+    cursor TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (source, record_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS api_record_revisions (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    instance_id TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    superseded_at TEXT NOT NULL,
+    new_instance_id TEXT NOT NULL DEFAULT ''
+);
 """
 
 
