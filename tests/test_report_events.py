@@ -127,10 +127,11 @@ def test_the_report_marks_the_attacks(fuel_store, tmp_path):
 
 def test_event_names_are_escaped(store, write_csv, tmp_path):
     rows = ["indicator,location,item,date,value,unit"]
-    rows += [f"fuel_availability,Bamako,petrol,{day.date()},0.8,share" for day in pd.date_range("2025-08-01", "2025-10-01")]
+    rows += [f"fuel_availability,Bamako,petrol,{day.date()},0.8,share"
+             for day in pd.date_range("2025-08-01", "2025-10-01")]
     get_collector("csv").collect_file(store, write_csv("series.csv", "\n".join(rows) + "\n"))
-    hostile = write_csv("events.csv", "date,location,corridor,description,event_type,source\n"
-                                      "2025-09-20,<img src=x onerror=alert(1)>,Senegal-Bamako,<script>alert(2)</script>,"
+    hostile = write_csv("events.csv", "date,location,corridor,description,event_type,source\n2025-09-20,"
+                                      "<img src=x onerror=alert(1)>,Senegal-Bamako,<script>alert(2)</script>,"
                                       "<b>attack</b>,<i>Evil</i>\n")
     EventsCollector().collect_file(store, hostile)
     index = write_report(store, tmp_path / "report")

@@ -54,9 +54,18 @@ def mark_chart(figure: go.Figure, events: pd.DataFrame, top: float | None, first
     return figure
 
 
-def mark_map(figure: go.Figure, events: pd.DataFrame) -> go.Figure:
+def map_note(events: pd.DataFrame | None) -> str:
+    if events is None or events.empty:
+        return ""
+    return ('<p class="note">Purple crosses: dated events at their coordinates (see the '
+            '<a href="fuel.html#events">table of events</a>).</p>')
+
+
+def mark_map(figure: go.Figure, events: pd.DataFrame | None) -> go.Figure:
     """The events with coordinates on the market map, the axes widened to show them."""
-    located = events.dropna(subset=["latitude", "longitude"]) if not events.empty else events
+    if events is None or events.empty:
+        return figure
+    located = events.dropna(subset=["latitude", "longitude"])
     if located.empty:
         return figure
     figure.add_trace(go.Scatter(
@@ -65,7 +74,8 @@ def mark_map(figure: go.Figure, events: pd.DataFrame) -> go.Figure:
         customdata=[hover(r) for r in located.itertuples(index=False)], hovertemplate="%{customdata}<extra></extra>"))
     low, high = figure.layout.xaxis.range or (None, None)
     if low is not None:
-        figure.update_xaxes(range=[min(low, located["longitude"].min() - 0.6), max(high, located["longitude"].max() + 0.6)])
+        west, east = located["longitude"].min() - 0.6, located["longitude"].max() + 0.6
+        figure.update_xaxes(range=[min(low, west), max(high, east)])
     return figure
 
 
@@ -76,9 +86,9 @@ def section(site, data) -> str:
     frame = data.events.sort_values("date", ascending=False)
     href = site.write_csv("events.csv", frame[CSV_COLUMNS])
     sources = ", ".join(sorted(set(frame["source"])))
-    return (f"<h2 id=\"events\">Events on the supply routes</h2><p class=\"note\">{len(frame)} events ({text(sources)}), "
-            "most recent first; they are marked on the fuel panel, on the charts of the places they bear on (the "
-            "places their corridor names, or within their radius) and on the market map.</p>"
+    return (f"<h2 id=\"events\">Events on the supply routes</h2><p class=\"note\">{len(frame)} events "
+            f"({text(sources)}), most recent first; they are marked on the fuel panel, on the charts of the "
+            "places they bear on (the places their corridor names, or within their radius) and on the market map.</p>"
             + table(frame, TABLE_COLUMNS, href, "Events"))
 
 

@@ -236,10 +236,9 @@ def map_page(site, markets: pd.DataFrame, events: pd.DataFrame | None = None) ->
     return ("<p class=\"note\">Markets at their coordinates, coloured by the worst latest phase of their price "
             "series. Drawn on plain longitude/latitude axes with no base map, so the page needs no map tiles "
             "or outlines from the network.</p>"
-            + ("<p class=\"note\">Purple crosses: dated events at their coordinates (see the "
-               "<a href=\"fuel.html#events\">table of events</a>).</p>" if events is not None and not events.empty else "")
-            + chart(site, report_events.mark_map(figures.market_map(markets), pd.DataFrame() if events is None else events),
-                    "market-map", "Markets by latest price phase")
+            + report_events.map_note(events)
+            + chart(site, report_events.mark_map(figures.market_map(markets), events), "market-map",
+                    "Markets by latest price phase")
             + table(markets, {"location": "market", "admin1": "region", "phase": "latest phase", "since": "since",
                               "series_at_phase": "series at that phase", "latitude": "latitude",
                               "longitude": "longitude"}, href, "Markets"))
