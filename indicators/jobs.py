@@ -355,6 +355,11 @@ def _collect_api(store, config, source, outcome, collector, strict, run_id, echo
         outcome.errors.append(api.redact(str(error)))
         log.error("error: %s: %s", source.label, outcome.errors[-1])
         return
+    except Exception as error:  # an answer of an unforeseen shape must not stop the other sources
+        outcome.errors.append(api.redact(f"{source.path}: unexpected {type(error).__name__} in the {source.kind} "
+                                         f"source: {error}"))
+        log.error("error: %s: %s", source.label, outcome.errors[-1])
+        return
     outcome.download = pulled.as_dict()
     log.debug("%s: %s, %d page(s), %d record(s)", source.label, pulled.status, pulled.pages, pulled.records)
     if pulled.status != "downloaded":

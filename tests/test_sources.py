@@ -408,6 +408,10 @@ def test_acled_pages_into_events(store, tmp_path, log_text):
      "token_env must name an environment variable"),
     ('kind = "odk"\npath = "central.example.org"\nproject = 1\nform = "f"', "path must be the http(s) URL"),
     ('kind = "hdx"\npath = "https://data.humdata.org"\ndataset = 5', "dataset must be a string"),
+    ('kind = "acled"\npath = "https://acleddata.com"\ncountry = "Mali"\nstart = "1 Sept"\nusername_env = "U"\npassword_env = "P"',
+     "start must be a date YYYY-MM-DD"),
+    ('kind = "kobo"\npath = "https://kf.kobotoolbox.org"\nasset = "a"\ntoken_env = "T"\npage_size = 0',
+     "page_size must be at least 1"),
     ('kind = "soap"\npath = "x"', "(APIs)"),
 ])
 def test_api_kinds_are_checked_in_the_config(tmp_path, table, message):
@@ -497,3 +501,34 @@ def test_run_json_and_verbose_log_print_no_token(tmp_path, runner, log_text):
     summary = json.loads(result.stdout[result.stdout.index("{"):])
     assert summary["sources"][0]["download"]["pages"] == 2
     assert KOBO_TOKEN not in result.output and KOBO_TOKEN not in (result.stderr or "")
+
+
+def test_kobo_pages_that_lose_submissions_are_an_error(store, tmp_path):
+    def route(request):  # announces 6, serves 3 and no next link
+        return 200, {}, {"count": 6, "next": None, "previous": None,
+                         "results": [submission(n, "2025-11-18") for n in range(3)]}
+
+    with ApiServer({"/api/v2/assets/aFuel/data/": route}) as server:
+        result = job(store, tmp_path, kobo_source(server))
+    assert "the pages gave 3 submissions where the API announced 6" in result.errors[0]
+    assert store.conn.execute("SELECT COUNT(*) FROM observations").fetchone()[0] == 0
+
+
+def test_kobo_lookback_days_asks_again_for_recent_days(store, tmp_path):
+    state = {"submissions": [submission(1, "2025-11-18", time="2025-11-18T08:00:00")]}
+    with ApiServer({"/api/v2/assets/aFuel/data/": kobo_route(state)}) as server:
+        state["base"] = server.url
+        job(store, tmp_path, kobo_source(server, lookback_days=2))
+        job(store, tmp_path, kobo_source(server, lookback_days=2))
+        query = json.loads(server.requests[-1].arg("query"))
+    assert query == {"_submission_time": {"$gte": "2025-11-16T08:00:00"}}
+
+
+def test_an_unforeseen_answer_fails_that_source_only(store, tmp_path):
+    def route(request):
+        return 200, {}, {"items": [], "page": 1, "totalItems": "many"}
+
+    with ApiServer({"/token": lambda r: (200, {}, {"access_token": "token-of-40-characters-0123456789abcdef"}),
+                    "/vam-data-bridges/2.0.0/MarketPrices/PriceMonthly": route}) as server:
+        result = job(store, tmp_path, databridges_source(server))
+    assert result.exit_code() == 1 and "unexpected ValueError in the databridges source" in result.errors[0]

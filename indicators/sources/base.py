@@ -21,6 +21,7 @@ import os
 import shutil
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlencode
@@ -196,6 +197,13 @@ class ApiSource:
                 (self.source.label, self.kind, json.dumps(state, sort_keys=True), now()))
 
 
+def _is_day(text: str) -> bool:
+    try:
+        return len(text) == 10 and bool(datetime.strptime(text, "%Y-%m-%d"))
+    except ValueError:
+        return False
+
+
 def check_options(kind_class, where: str, entry: dict) -> dict:
     """The kind's own keys of a [[sources]] table, checked against `OPTIONS`; ConfigError names the key."""
     options = {}
@@ -210,5 +218,9 @@ def check_options(kind_class, where: str, entry: dict) -> dict:
             raise ConfigError(f"{where}.{name} must be {expected}, not {value!r}")
         if name.endswith("_env") and (not value or not value.replace("_", "").isalnum()):
             raise ConfigError(f"{where}.{name} must name an environment variable (letters, digits, _), not {value!r}")
+        if kind is int and value < (0 if name.endswith("_days") else 1):
+            raise ConfigError(f"{where}.{name} must be {'0 or more' if name.endswith('_days') else 'at least 1'}")
+        if name in ("start", "end") and value and not _is_day(value):
+            raise ConfigError(f"{where}.{name} must be a date YYYY-MM-DD, not {value!r}")
         options[name] = value
     return options

@@ -11,9 +11,10 @@ changes are revised in the store as any other.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 from ..store import now
-from .base import ApiSource, Pulled
+from .base import ApiSource, Pulled, SourceError
 
 
 def flatten(record: dict, prefix: str = "") -> dict:
@@ -26,6 +27,21 @@ def flatten(record: dict, prefix: str = "") -> dict:
         else:
             flat[name] = value
     return flat
+
+
+def check_count(url: str, received: int, count) -> None:
+    """The pages must add up to the count the API announced: a paging that loses submissions
+    would otherwise import part of the data without a word."""
+    if isinstance(count, int) and not isinstance(count, bool) and received < count:
+        raise SourceError(f"{url}: the pages gave {received} submissions where the API announced {count}")
+
+
+def back(stamp: str, days: int) -> str:
+    """`stamp` (ISO 8601) moved `days` days earlier, in the same text form."""
+    if not days:
+        return stamp
+    moved = datetime.fromisoformat(stamp.replace("Z", "+00:00")) - timedelta(days=days)
+    return moved.isoformat().replace("+00:00", "Z" if stamp.endswith("Z") else "+00:00")
 
 
 def bare(uuid) -> str:
