@@ -117,7 +117,7 @@ def fetch(store: Store, url: str, folder: str | Path, source: str, timeout: floa
         request_headers["If-None-Match"] = state["etag"]
     if fresh and state["last_modified"]:
         request_headers["If-Modified-Since"] = state["last_modified"]
-    staging = staging_folder(Path(folder) / source)
+    staging = _local(staging_folder, Path(folder) / source)
     try:
         answer, attempt = with_retries(
             lambda: http_request(url, request_headers, timeout, max_bytes, into=staging / "body"),
@@ -132,7 +132,7 @@ def fetch(store: Store, url: str, folder: str | Path, source: str, timeout: floa
         elif fresh and result.sha256 == state["sha256"]:
             result.status = "unchanged"
         else:
-            result.path = publish(staging, Path(folder) / source, _file_name(url, answer.headers), keep)
+            result.path = _local(publish, staging, Path(folder) / source, _file_name(url, answer.headers), keep)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     result.seconds = round(time.monotonic() - started, 3)
@@ -233,7 +233,7 @@ class _Received:
 def _read_body(url, response, received: _Received, max_bytes: int, into: Path | None, watchdog, timeout) -> Answer:
     """Stream the body in chunks to `into` (or memory), hashing as it goes, stopping at `max_bytes`."""
     digest, chunks = hashlib.sha256(), []
-    sink = open(into, "wb") if into is not None else None
+    sink = _local(open, into, "wb", 0) if into is not None else None  # unbuffered: chunks are 64 KiB
     try:
         while True:
             if watchdog.expired:
@@ -253,15 +253,29 @@ def _read_body(url, response, received: _Received, max_bytes: int, into: Path | 
                                        "(max_download_mb); stopped there")
             digest.update(chunk)
             if sink is not None:
-                sink.write(chunk)
+                _local(sink.write, chunk)
             else:
                 chunks.append(chunk)
     finally:
         if sink is not None:
-            sink.close()
+            _local(sink.close)
     if watchdog.expired:  # the watchdog shut the connection: what arrived is not the whole body
         raise Retryable(f"not downloaded within {timeout:g} s ({received.bytes} bytes received)")
     return Answer(response.status, received.headers, b"".join(chunks), into, received.bytes, digest.hexdigest())
+
+
+class LocalWriteError(FetchError):
+    """The download could not be written here (a full disk, a folder that is a file, no permission)."""
+
+
+def _local(action, *args):
+    """`action(*args)` on this machine's disk; an OSError is a LocalWriteError naming the path and
+    the cause (not a connection failure to retry, and never a traceback)."""
+    try:
+        return action(*args)
+    except OSError as error:
+        where = getattr(error, "filename", None) or next((a for a in args if isinstance(a, (str, Path))), "")
+        raise LocalWriteError(f"{where}: cannot write the download here ({error.strerror or error})") from None
 
 
 def _failure(error: BaseException, received: _Received, watchdog, timeout: float) -> Retryable:

@@ -142,3 +142,28 @@ def test_a_429_with_retry_after_is_read_from_the_server():
         with pytest.raises(Retryable) as caught:
             http_request(server.url("/busy"))
     assert caught.value.retry_after == 12
+
+
+def test_a_full_disk_is_one_error_naming_the_cause_not_a_retry(store, tmp_path, monkeypatch):
+    original = fetch_module.staging_folder
+
+    def onto_a_full_disk(folder):
+        staging = original(folder)
+        (staging / "body").symlink_to("/dev/full")  # every write fails with ENOSPC
+        return staging
+
+    monkeypatch.setattr(fetch_module, "staging_folder", onto_a_full_disk)
+    with LocalServer({"/a.csv": lambda h: send(h, b"x" * 1000)}) as server:
+        with pytest.raises(FetchError, match="cannot write the download here \\(No space left on device\\)"):
+            fetch(store, server.url("/a.csv"), tmp_path / "raw", "a", retries=3)
+        assert server.hits["/a.csv"] == 1
+
+
+def test_a_raw_folder_that_is_a_file_fails_the_source_not_the_job(store, tmp_path, write_csv):
+    (tmp_path / "raw").write_text("not a folder")
+    good = write_csv("good.csv", "indicator,location,date,value,unit\nfuel_availability,Kati,2025-11-01,0.5,share\n")
+    with LocalServer({"/a.csv": lambda h: send(h, b"x")}) as server:
+        sources = [Source("csv", server.url("/a.csv"), name="a"), Source("csv", str(good))]
+        result = run_job(store, JobConfig(sources=sources, raw=str(tmp_path / "raw")), tmp_path / "reports")
+    assert "cannot write the download here" in result.sources[0].errors[0]
+    assert result.sources[1].status == "collected" and result.report is not None
