@@ -12,6 +12,8 @@
     retries = 3                   # URL sources: extra attempts after a failure (with backoff)
     keep = 10                     # URL sources: downloads kept in raw/<name>/
     max_download_mb = 512         # URL sources: size cap of one download, in MiB
+    token_env = "EXPORT_TOKEN"    # URL sources: Authorization: <token_scheme> $EXPORT_TOKEN
+    token_scheme = "Token"        #   [default Bearer]
     strict = false                # a file with any rejected row is not imported
     [sources.settings]
     locations = { "Bamako (District)" = "Bamako" }                     # rename map, exact names
@@ -50,6 +52,14 @@ CONFIG_KEYS = {"db", "reports", "raw", "sources"}
 SOURCE_KEYS = {"name", "kind", "path", "timeout", "retries", "keep", "strict", "settings", "max_download_mb"}
 SETTINGS_KEYS = {"locations", "zone", "crop_calendar", "events"}
 URL_SCHEMES = ("http://", "https://")
+
+
+class UrlOptions:
+    """Keys of a plain URL source beyond SOURCE_KEYS: a token from an environment variable, sent
+    as `Authorization: <token_scheme> <token>` (a KoboToolbox export URL wants `Token`)."""
+
+    kind = "url"
+    OPTIONS = {"token_env": (str, ""), "token_scheme": (str, "Bearer")}
 
 
 @dataclass
@@ -181,7 +191,8 @@ def _source(path: Path, where: str, entry: dict, collectors, folder: Path) -> So
 
     kind = entry.get("kind")
     api = API_SOURCES.get(kind) if isinstance(kind, str) else None
-    _no_unknown(path, where, entry, SOURCE_KEYS | set(api.OPTIONS if api else ()))
+    extra = api if api is not None else UrlOptions
+    _no_unknown(path, where, entry, SOURCE_KEYS | set(extra.OPTIONS))
     if kind not in collectors and api is None:
         raise ConfigError(f"{path}: {where}.kind is {kind!r}; must be one of {', '.join(sorted(collectors))} "
                           f"(collectors) or {', '.join(sorted(API_SOURCES))} (APIs)")
@@ -190,7 +201,9 @@ def _source(path: Path, where: str, entry: dict, collectors, folder: Path) -> So
         raise ConfigError(f"{path}: {where}.path is required (a file, a glob or an http(s) URL)")
     if api is not None and not location.lower().startswith(URL_SCHEMES):
         raise ConfigError(f"{path}: {where}.path must be the http(s) URL of the {kind} server, not {location!r}")
-    options = check_options(api, f"{path}: {where}", entry) if api is not None else {}
+    options = check_options(extra, f"{path}: {where}", entry)
+    if options and api is None and not location.lower().startswith(URL_SCHEMES):
+        raise ConfigError(f"{path}: {where}.{next(iter(options))} is for URL sources; {location!r} is a file")
     if "://" in location and not location.lower().startswith(URL_SCHEMES):
         raise ConfigError(f"{path}: {where}.path {location!r}: only http:// and https:// URLs are supported")
     if "://" not in location and not Path(location).is_absolute():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -323,13 +324,21 @@ def _warn_unmatched_renames(source: Source, outcome: SourceResult, seen: set[str
 
 def _collect_url(store, config, source, outcome, collector, strict, run_id, echo) -> None:
     fingerprint = _fingerprint(source, strict)
+    token = ""
     try:
+        headers = {}
+        if source.options.get("token_env"):
+            token = os.environ.get(source.options["token_env"], "").strip()
+            if not token:
+                raise ConfigError(f"source {source.label}: the environment variable {source.options['token_env']} "
+                                  "(token_env) is not set")
+            headers["Authorization"] = f"{source.options.get('token_scheme', 'Bearer')} {token}"
         download = fetch(store, source.path, raw_folder(store, config), source.label, timeout=source.timeout,
                          retries=source.retries, keep=source.keep, fingerprint=fingerprint,
-                         max_bytes=source.max_bytes)
+                         max_bytes=source.max_bytes, headers=headers)
     except TrackError as error:
-        outcome.errors.append(str(error))
-        log.error("error: %s: %s", source.label, error)
+        outcome.errors.append(str(error).replace(token, "***") if token else str(error))
+        log.error("error: %s: %s", source.label, outcome.errors[-1])
         return
     outcome.download = download.as_dict()
     log.debug("%s: %s %s (%d bytes, %d attempt(s), %.2f s)", source.label, source.path, download.status,

@@ -167,3 +167,27 @@ def test_a_raw_folder_that_is_a_file_fails_the_source_not_the_job(store, tmp_pat
         result = run_job(store, JobConfig(sources=sources, raw=str(tmp_path / "raw")), tmp_path / "reports")
     assert "cannot write the download here" in result.sources[0].errors[0]
     assert result.sources[1].status == "collected" and result.report is not None
+
+
+def test_a_url_source_sends_a_token_from_the_environment(store, tmp_path, monkeypatch):
+    from indicators.config import load_config
+
+    monkeypatch.setenv("EXPORT_TOKEN", "export-SECRET-42")
+    body = b"indicator,location,date,value,unit\nfuel_availability,Kati,2025-11-01,0.5,share\n"
+
+    def guarded(handler):
+        if handler.headers.get("Authorization") != "Token export-SECRET-42":
+            send(handler, b"no", status=401)
+            return
+        send(handler, body, headers={"Content-Type": "text/csv"})
+
+    with LocalServer({"/export.csv": guarded}) as server:
+        config = tmp_path / "track.toml"
+        config.write_text(f'raw = "raw"\n[[sources]]\nkind = "csv"\npath = "{server.url("/export.csv")}"\n'
+                          'token_env = "EXPORT_TOKEN"\ntoken_scheme = "Token"\n')
+        result = run_job(store, load_config(config), tmp_path / "reports")
+        assert result.exit_code() == 0, result.errors
+        monkeypatch.setenv("EXPORT_TOKEN", "wrong-SECRET")
+        refused = run_job(store, load_config(config), tmp_path / "reports")
+    assert "HTTP 401" in refused.errors[0] and "wrong-SECRET" not in refused.errors[0]
+    assert "export-SECRET-42" not in (tmp_path / "track.db").read_bytes().decode("latin-1")
