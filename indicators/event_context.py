@@ -9,8 +9,10 @@ parenthesis (`Bamako (MLI)` is Bamako; `Bamako Commune IV` is in Bamako); a seri
 coordinates takes those of another series of the same place (WFP markets have them, station
 surveys do not).
 
-    from indicators.event_context import event_sentence_for
+    from indicators.event_context import EventContext, event_sentence_for
     event_sentence_for(store, series_id, "2025-10-25")   # "" when no event bears on it
+    context = EventContext.load(store)                   # many sentences: read the store once
+    context.sentence(series_id, "2025-10-25")
 """
 from __future__ import annotations
 
@@ -124,24 +126,43 @@ def latest_event_sentence(events: pd.DataFrame, location: str, date: str, latitu
     return f"latest: {event['date'].iloc[0]}, {article}{kind}{where}, {ago} ({event['source'].iloc[0]})"
 
 
+class EventContext:
+    """The stored events and the places of the stored series, read once, for many sentences
+    (explaining every alert of a run):
+
+        context = EventContext.load(store)
+        context.sentence(series_id, "2025-10-25")
+    """
+
+    def __init__(self, events: pd.DataFrame, series: pd.DataFrame):
+        self.events = events
+        self.places = {int(r.id): (r.location, r.latitude, r.longitude) for r in series.itertuples(index=False)}
+        self.known = coordinates(series)
+
+    @classmethod
+    def load(cls, store) -> "EventContext":
+        from .event_store import events as stored_events
+
+        return cls(stored_events(store), store.query_frame("SELECT id, location, latitude, longitude FROM series"))
+
+    def where(self, series_id: int) -> tuple[str, float | None, float | None]:
+        location, latitude, longitude = self.places.get(int(series_id), ("", None, None))
+        if latitude is None or longitude is None or pd.isna(latitude) or pd.isna(longitude):
+            latitude, longitude = self.known.get(fold(place_name(location)), (None, None))
+        return location, latitude, longitude
+
+    def sentence(self, series_id: int, date: str, days: int = NEARBY_DAYS) -> str:
+        """`event_sentence` for a stored series; "" for an unknown series or when no event bore on it."""
+        location, latitude, longitude = self.where(series_id)
+        if not location:
+            return ""
+        return event_sentence(self.events, location, date, latitude, longitude, days)
+
+
 def event_sentence_for(store, series_id: int, date: str, days: int = NEARBY_DAYS) -> str:
     """`event_sentence` for a stored series (its location and coordinates, or those of another
-    series of the same place) and the stored events."""
-    from .event_store import events as stored_events
-
-    first, last, _ = window(date, days)
-    found = stored_events(store, since=first, until=last)
-    if found.empty:
-        return ""
-    series = store.query_frame("SELECT id, location, latitude, longitude FROM series")
-    row = series[series["id"] == int(series_id)]
-    if row.empty:
-        return ""
-    location = row["location"].iloc[0]
-    latitude, longitude = row["latitude"].iloc[0], row["longitude"].iloc[0]
-    if pd.isna(latitude) or pd.isna(longitude):
-        latitude, longitude = coordinates(series).get(fold(place_name(location)), (None, None))
-    return event_sentence(found, location, date, latitude, longitude, days)
+    series of the same place) and the stored events. For many sentences, `EventContext`."""
+    return EventContext.load(store).sentence(series_id, date, days)
 
 
 def _places(text) -> list[str]:

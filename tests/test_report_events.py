@@ -9,7 +9,8 @@ import pytest
 
 from indicators.collectors import get_collector
 from indicators.collectors.events import EventSettings, EventsCollector
-from indicators.event_context import event_sentence, event_sentence_for, latest_event_sentence, plural
+from indicators.event_context import (EventContext, event_sentence, event_sentence_for, latest_event_sentence,
+                                      plural)
 from indicators.jobs import DEMO_DIR, DEMO_EVENT_SETTINGS
 from indicators.report import write_report
 
@@ -91,6 +92,10 @@ def test_event_sentence_for_a_stored_series(fuel_store):
     assert event_sentence_for(fuel_store, ids["Kati fuel_availability"], "2025-10-30") == \
         "1 attack on a fuel convoy on the Senegal-Bamako corridor in the previous 14 days (Bellingcat)"
     assert event_sentence_for(fuel_store, ids["<b>Segou</b> fuel_availability"], "2025-10-25") == ""
+    context = EventContext.load(fuel_store)  # many sentences from one read of the store
+    assert context.sentence(ids["Bamako fuel_availability"], "2025-09-20") == \
+        event_sentence_for(fuel_store, ids["Bamako fuel_availability"], "2025-09-20")
+    assert context.sentence(99999, "2025-09-20") == ""
 
 
 def charts(page: str) -> dict:
