@@ -72,7 +72,7 @@ class SourceResult:
         if self.status != "collected":
             return f"{self.name}: {self.status.replace('_', ' ')} since the last import, not parsed again"
         t = self.totals()
-        noun = "events" if self.kind == "events" else "observations"
+        noun = "events" if self.kind in ("events", "acled") else "observations"
         return (f"{self.name}: {len(self.summaries)} file(s), {t['rows_read']} rows read; {noun} {t['new']} new, "
                 f"{t['revised']} revised, {t['unchanged']} unchanged; {t['rejected']} rejected")
 
