@@ -355,7 +355,18 @@ def _opener(watchdog: _Watchdog) -> urllib.request.OpenerDirector:
         def https_open(self, request):
             return self.do_open(secure, request, context=self._context)
 
-    return urllib.request.build_opener(Handler, SecureHandler)
+    return urllib.request.build_opener(Handler, SecureHandler, _SameHostCredentials)
+
+
+class _SameHostCredentials(urllib.request.HTTPRedirectHandler):
+    """A redirect to another host (an HDX download sent on to cloud storage) does not carry the
+    Authorization header: a token is for the server it was configured for."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and urlparse(newurl).netloc.lower() != urlparse(req.full_url).netloc.lower():
+            new.remove_header("Authorization")
+        return new
 
 
 def _retry_after(headers: dict) -> float | None:

@@ -532,3 +532,31 @@ def test_an_unforeseen_answer_fails_that_source_only(store, tmp_path):
                     "/vam-data-bridges/2.0.0/MarketPrices/PriceMonthly": route}) as server:
         result = job(store, tmp_path, databridges_source(server))
     assert result.exit_code() == 1 and "unexpected ValueError in the databridges source" in result.errors[0]
+
+
+def test_a_next_link_to_another_server_is_not_followed(store, tmp_path):
+    def route(request):
+        return 200, {}, {"count": 2, "next": "http://evil.example.org/steal?start=1",
+                         "results": [submission(1, "2025-11-18")]}
+
+    with ApiServer({"/api/v2/assets/aFuel/data/": route}) as server:
+        result = job(store, tmp_path, kobo_source(server))
+    assert "a paging link leads to another server (evil.example.org); not followed" in result.errors[0]
+
+
+def test_a_redirect_to_another_host_does_not_carry_the_token(store, tmp_path):
+    with ApiServer({"/file.csv": lambda r: (200, {"Content-Type": "text/csv"}, WFP_CSV)}) as storage:
+        def redirect(request):
+            return 302, {"Location": storage.url.replace("127.0.0.1", "localhost") + "/file.csv"}, b""
+
+        state = {"last_modified": "2025-11-20", "body": b""}
+        routes = hdx_routes(state)
+        routes["/dataset/r/download/wfp_food_prices_mli.csv"] = redirect
+        with ApiServer(routes) as server:
+            state["base"] = server.url
+            source = Source("hdx", server.url, name="hdx-mali", options={
+                "dataset": "wfp-food-prices-for-mali", "resource": "wfp_food_prices_mli.csv", "token_env": "HDX_TOKEN"})
+            result = job(store, tmp_path, source)
+            assert server.hits("/dataset/r/download/wfp_food_prices_mli.csv")[0].headers["Authorization"] == HDX_TOKEN
+    assert result.exit_code() == 0, result.errors
+    assert "Authorization" not in storage.hits("/file.csv")[0].headers

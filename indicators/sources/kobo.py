@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 
 from .base import REQUIRED, SourceError
-from .submissions import SubmissionSource, back, check_count, flatten
+from .submissions import SubmissionSource, back, check_count, flatten, same_server
 
 
 class KoboSource(SubmissionSource):
@@ -49,5 +49,6 @@ class KoboSource(SubmissionSource):
                 record["_cursor"] = record.get("_submission_time", "")
                 out.append(record)
             url = document.get("next")
+            same_server(self.source.path, url)
         check_count(first, len(out), count)
         return out

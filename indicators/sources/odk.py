@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 
 from .base import REQUIRED, SourceError
-from .submissions import SubmissionSource, check_count, flatten
+from .submissions import SubmissionSource, check_count, flatten, same_server
 
 
 class ODKSource(SubmissionSource):
@@ -57,5 +57,6 @@ class ODKSource(SubmissionSource):
                 flat["_cursor"] = max(str(flat.get("__system/updatedAt") or ""), str(flat["_submission_time"] or ""))
                 out.append(flat)
             url = document.get("@odata.nextLink")
+            same_server(self.source.path, url)
         check_count(first, len(out), count)
         return out

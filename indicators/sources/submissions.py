@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from urllib.parse import urlparse
 
 from ..store import now
 from .base import ApiSource, Pulled, SourceError
@@ -42,6 +43,13 @@ def back(stamp: str, days: int) -> str:
         return stamp
     moved = datetime.fromisoformat(stamp.replace("Z", "+00:00")) - timedelta(days=days)
     return moved.isoformat().replace("+00:00", "Z" if stamp.endswith("Z") else "+00:00")
+
+
+def same_server(base: str, link) -> None:
+    """A paging link must stay on the configured server: the token is sent with it."""
+    if link and urlparse(str(link)).netloc.lower() != urlparse(base).netloc.lower():
+        raise SourceError(f"{base}: a paging link leads to another server ({urlparse(str(link)).netloc}); "
+                          "not followed, the token is for this one")
 
 
 def bare(uuid) -> str:
