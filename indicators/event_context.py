@@ -148,8 +148,12 @@ class EventContext:
     def where(self, series_id: int) -> tuple[str, float | None, float | None]:
         location, latitude, longitude = self.places.get(int(series_id), ("", None, None))
         if latitude is None or longitude is None or pd.isna(latitude) or pd.isna(longitude):
-            latitude, longitude = self.known.get(fold(place_name(location)), (None, None))
+            latitude, longitude = self.coordinates_of(location)
         return location, latitude, longitude
+
+    def coordinates_of(self, location: str) -> tuple[float | None, float | None]:
+        """The coordinates of a place, from any series of that place that has them."""
+        return self.known.get(fold(place_name(location)), (None, None))
 
     def sentence(self, series_id: int, date: str, days: int = NEARBY_DAYS) -> str:
         """`event_sentence` for a stored series; "" for an unknown series or when no event bore on it."""

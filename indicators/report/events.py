@@ -7,8 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..collectors.tables import fold
-from ..event_context import bearing_on, coordinates, event_sentence, latest_event_sentence, place_name
+from ..event_context import EventContext, bearing_on, event_sentence, latest_event_sentence
 from .figures import text, wrapped
 from .layout import download, table
 
@@ -19,13 +18,17 @@ CSV_COLUMNS = ["date", "source", "event_id", "event_type", "sub_event_type", "ac
                "corridor", "latitude", "longitude", "fatalities", "description", "url"]
 
 
+def context(data) -> EventContext:
+    """The report's events with the places of its series."""
+    return EventContext(data.events, data.series[["id", "location", "latitude", "longitude"]])
+
+
 def for_places(data, locations) -> pd.DataFrame:
     """The events that bear on any of `locations` (coordinates from the report's series)."""
     if data.events.empty:
         return data.events
-    known = coordinates(data.series)
-    found = [bearing_on(data.events, location, *known.get(fold(place_name(location)), (None, None)))
-             for location in sorted(set(locations))]
+    places = context(data)
+    found = [bearing_on(data.events, location, *places.coordinates_of(location)) for location in sorted(set(locations))]
     found = [f for f in found if not f.empty]
     if not found:
         return data.events.iloc[0:0]
@@ -98,10 +101,10 @@ def with_sentences(data, alerts: pd.DataFrame) -> pd.DataFrame:
     (`latest_event_sentence`), else ""."""
     if alerts.empty or data.events.empty:
         return alerts.assign(events="")
-    known = coordinates(data.series)
+    places = context(data)
     sentences = []
     for location, date in zip(alerts["location"], alerts["date"]):
-        where = known.get(fold(place_name(location)), (None, None))
+        where = places.coordinates_of(location)
         sentences.append(event_sentence(data.events, location, str(date), *where)
                          or latest_event_sentence(data.events, location, str(date), *where))
     return alerts.assign(events=sentences)
