@@ -349,6 +349,12 @@ def _collect_url(store, config, source, outcome, collector, strict, run_id, echo
         return
     if _collect_file(store, collector, download.path, source, outcome, strict, run_id, echo):
         remember(store, download, source.label, fingerprint)
+    from .sources.base import paged_answer_hint
+
+    hint = paged_answer_hint(Path(download.path))
+    if hint:  # a page of a paged API read as a file: the rest of the answer is missing
+        outcome.warnings.append(f"{source.path}: {hint}")
+        log.warning("warning: %s: %s", source.label, outcome.warnings[-1])
 
 
 def _collect_api(store, config, source, outcome, collector, strict, run_id, echo) -> None:

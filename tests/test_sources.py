@@ -560,3 +560,16 @@ def test_a_redirect_to_another_host_does_not_carry_the_token(store, tmp_path):
             assert server.hits("/dataset/r/download/wfp_food_prices_mli.csv")[0].headers["Authorization"] == HDX_TOKEN
     assert result.exit_code() == 0, result.errors
     assert "Authorization" not in storage.hits("/file.csv")[0].headers
+
+
+def test_a_plain_url_to_one_kobo_page_warns_that_pages_are_missing(store, tmp_path):
+    def route(request):
+        return 200, {}, {"count": 6, "next": f"{state['base']}/api/v2/assets/aFuel/data/?start=3",
+                         "results": [submission(n, "2025-11-18") for n in range(3)]}
+
+    state = {}
+    with ApiServer({"/api/v2/assets/aFuel/data/": route}) as server:
+        state["base"] = server.url
+        result = job(store, tmp_path, Source("stations", server.url + "/api/v2/assets/aFuel/data/", name="page"))
+    assert result.sources[0].status == "collected"
+    assert 'only this page was collected: use kind = "kobo" to read every page' in result.sources[0].warnings[0]

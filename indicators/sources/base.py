@@ -197,6 +197,36 @@ class ApiSource:
                 (self.source.label, self.kind, json.dumps(state, sort_keys=True), now()))
 
 
+PAGED_ANSWERS = {"next": "kobo", "@odata.nextLink": "odk"}
+HINT_BYTES = 64 * 1024 * 1024
+
+
+def paged_answer_hint(path: Path) -> str:
+    """When a plain URL source downloaded one page of a paged API answer (a KoboToolbox page with
+    a `next` link, an OData page with `@odata.nextLink`, a DataBridges page short of
+    `totalItems`), the sentence that says so and names the kind that reads every page; else ""."""
+    try:
+        if path.stat().st_size > HINT_BYTES:
+            return ""
+        data = path.read_bytes()
+        if data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] != b"{":
+            return ""
+        document = json.loads(data.decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return ""
+    if not isinstance(document, dict):
+        return ""
+    for key, kind in PAGED_ANSWERS.items():
+        if document.get(key):
+            return (f"the answer is one page of several ({key}: {str(document[key])[:120]}); only this page was "
+                    f"collected: use kind = \"{kind}\" to read every page")
+    items, total = document.get("items"), document.get("totalItems")
+    if isinstance(items, list) and isinstance(total, int) and len(items) < total:
+        return (f"the answer is one page of several ({len(items)} of totalItems {total}); only this page was "
+                "collected: use kind = \"databridges\" to read every page")
+    return ""
+
+
 def _is_day(text: str) -> bool:
     try:
         return len(text) == 10 and bool(datetime.strptime(text, "%Y-%m-%d"))
