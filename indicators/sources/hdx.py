@@ -57,7 +57,8 @@ class HDXSource(ApiSource):
         details["download"] = download.as_dict()
 
         def commit():
-            remember(self.store, download, self.source.label, self.fingerprint)
+            if download.status == "downloaded":  # a 304 or the same bytes: the validators stored stay
+                remember(self.store, download, self.source.label, self.fingerprint)
             self.save_state({"last_modified": modified, "url": chosen["url"], "fingerprint": self.fingerprint})
 
         return Pulled(download.status, download.path, records=1 if download.path else 0, details=details,
