@@ -5,6 +5,7 @@ token expiring mid-paging), ACLED (OAuth, page/limit); 401, 429 with Retry-After
 pages; and secrets that reach no stored or printed text."""
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -280,6 +281,10 @@ def test_hdx_downloads_only_when_last_modified_changed(store, tmp_path, log_text
         third = job(store, tmp_path, source)
         assert len(server.hits(download)) == 2  # a changed last_modified is downloaded again
         assert third.sources[0].status == "unchanged"  # ... and the same bytes are not parsed again
+        fourth = job(store, tmp_path, source)
+        assert fourth.sources[0].status == "not_modified" and len(server.hits(download)) == 2
+        stored = store.conn.execute("SELECT sha256 FROM http_sources").fetchone()[0]
+        assert stored == hashlib.sha256(WFP_CSV).hexdigest()  # the validators of the import stay
         assert server.hits(download)[0].headers.get("Authorization") == HDX_TOKEN
     assert_no_secret(store, tmp_path, log_text, first, second, third)
 
