@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .alerts import ALERT_COLUMNS, record_new_alerts
+from .alerts import ALERT_COLUMNS, record_new_alerts, summary
 from .collectors import COLLECTORS, Collector, get_collector
 from .config import JobConfig, Source, SourceSettings, load_config
 from .detect import run_detection
@@ -174,6 +174,7 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
         # point raised nothing, so the next run reports the same alerts as new.
         with store.transaction():
             result.new_alerts = record_new_alerts(store, run_id)
+            result.detection["states"] = summary(store)
             store.finish_run(run_id, "failed" if result.errors else "ok", _run_counts(result),
                              "; ".join(result.errors))
     return result
@@ -215,7 +216,7 @@ def detect_job(store: Store, detectors: list[str] | None = None, indicator: str 
                                progress=_stage(progress, "detecting"))
         with store.transaction():
             new = record_new_alerts(store, run_id)
-            store.finish_run(run_id, "ok", dict(counts, new_alerts=len(new)))
+            store.finish_run(run_id, "ok", dict(counts, new_alerts=len(new), states=summary(store)))
     return counts, new
 
 

@@ -213,10 +213,10 @@ def test_band_comes_from_an_early_warning_detector_before_a_market_phase_one():
         return [{"series_id": series_id, "detector": detector, "date": f"2025-{m:02d}", "value": 1.0,
                  "expected": 1.0, "lower": 0.5, "upper": 1.5} for m in range(1, dates + 1)]
 
-    anomalies = pd.DataFrame(rows(1, "alps", 12) + rows(1, "regime", 6) + rows(1, "seasonal", 6)
-                             + rows(2, "alps", 12) + rows(3, "future_detector", 3) + rows(3, "seasonal", 2))
+    anomalies = pd.DataFrame(rows(1, "alps", 12) + rows(1, "regime", 6) + rows(1, "state", 6)
+                             + rows(2, "alps", 12) + rows(3, "future_detector", 3) + rows(3, "state", 2))
     chosen = _band(anomalies).groupby("sid")["band_detector"].first().to_dict()
-    assert chosen == {1: "seasonal", 2: "alps", 3: "future_detector"}
+    assert chosen == {1: "state", 2: "alps", 3: "future_detector"}
 
 
 def test_fuel_panel_lines_are_trailing_seven_day_means():
