@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .detect.consolidate import consolidate
+from .filters import since_mask
 from .store import SEVERITY_RANK, Store, now
 
 ALERT_COLUMNS = ["indicator", "location", "item", "price_type", "date", "value", "expected", "lower", "upper",
@@ -24,7 +25,7 @@ def alerts(store: Store, include_normal: bool = False, detector: str | None = No
     if min_severity:
         rows = rows[rows["severity"].map(SEVERITY_RANK) >= SEVERITY_RANK[min_severity]]
     if since:
-        rows = rows[rows["date"] >= since]
+        rows = rows[since_mask(rows["date"], since)]
     return _alert_columns(rows)
 
 

@@ -127,8 +127,31 @@ def sigterm_stops_cleanly():
         signal.signal(signal.SIGTERM, previous)
 
 
-def open_store(db_path: Path | None) -> Store:
-    return Store(db_path or default_db_path())
+def open_store(db_path: Path | None, readonly: bool = False) -> Store:
+    """The store at --db; readers pass `readonly` (they never create or write a database)."""
+    return Store(db_path or default_db_path(), readonly=readonly)
+
+
+def since_option(command):
+    """--since DATE, checked: a date that cannot be read is a usage error naming the accepted forms."""
+    def parse(ctx, param, value):
+        from .filters import parse_since
+        try:
+            return parse_since(value)
+        except TrackError as error:
+            raise click.BadParameter(str(error)) from None
+    return click.option("--since", default=None, callback=parse, metavar="DATE",
+                        help="Only dates on or after this one (YYYY, YYYY-MM, YYYY-MM-DD or a date-time); "
+                             "a month is kept when it ends on or after DATE.")(command)
+
+
+def checked_indicator(store: Store, indicator: str | None) -> str | None:
+    from .filters import check_indicator
+    try:
+        check_indicator(indicator, list(store.query_frame("SELECT DISTINCT indicator FROM series")["indicator"]))
+    except TrackError as error:
+        raise click.BadParameter(str(error), param_hint="'--indicator'") from None
+    return indicator
 
 
 @click.group()
@@ -202,8 +225,9 @@ def detect(detectors, indicator, wait, quiet, verbose, db_path):
 @cli.command()
 @format_option
 @click.option("--all", "include_normal", is_flag=True, help="Include normal rows.")
-@click.option("--detector", default=None, help="One detector's own rows instead of the consolidated view.")
-@click.option("--since", default=None, help="Only dates on or after this one (ISO).")
+@click.option("--detector", default=None, type=click.Choice(sorted(detect_mod.DETECTORS)),
+              help="One detector's own rows instead of the consolidated view.")
+@since_option
 @click.option("--severity", type=click.Choice(SEVERITIES[1:]), default=None, help="Only this severity or worse.")
 @click.option("--new", "only_new", is_flag=True,
               help="Only the alerts the latest run (or detect) raised and no earlier run had seen.")
@@ -217,10 +241,11 @@ def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, db_
 
     Example: python track.py alerts --new    (what the last scheduled run found that is new)
     """
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         if only_new or run_id is not None:
             frame = new_alerts(store, run_id, severity)
-            write_frame(frame[frame["date"] >= since] if since else frame, fmt)
+            from .filters import since_mask
+            write_frame(frame[since_mask(frame["date"], since)], fmt)
         else:
             write_frame(alerts_frame(store, include_normal, detector, since, severity), fmt)
 
@@ -239,7 +264,7 @@ def report(out_dir, png, pdf, db_path):
     """
     # A reader: nothing is written to the store (not even a `runs` row), so a report never waits
     # for a job's write transaction (DESIGN.md: reports only read the store).
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         page = write_report(store, out_dir, static_formats=tuple(f for f, on in (("png", png), ("pdf", pdf)) if on))
     click.echo(f"report written: {page}")
 
@@ -254,8 +279,8 @@ def series(fmt, indicator, db_path):
 
     Example: python track.py series --format csv
     """
-    with open_store(db_path) as store:
-        frame = store.series(indicator)
+    with open_store(db_path, readonly=True) as store:
+        frame = store.series(checked_indicator(store, indicator))
     if fmt == "table":
         frame = frame[["indicator", "location", "item", "price_type", "unit", "frequency", "observations",
                        "first_date", "last_date"]]
@@ -272,8 +297,8 @@ def export(fmt, indicator, db_path):
 
     Example: python track.py export --indicator fuel_availability --format csv > fuel.csv
     """
-    with open_store(db_path) as store:
-        frame = store.observations(indicator).drop(columns=["series_id"])
+    with open_store(db_path, readonly=True) as store:
+        frame = store.observations(checked_indicator(store, indicator)).drop(columns=["series_id"])
     write_frame(frame, fmt)
 
 
@@ -286,7 +311,7 @@ def rejects(fmt, db_path):
 
     Example: python track.py rejects --format csv
     """
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         write_frame(store.rejects(), fmt)
 
 
@@ -356,7 +381,7 @@ def backup(target, db_path):
 
     Example: python track.py backup backups/
     """
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         written = store.backup(target)
     click.echo(f"backup written: {written} ({written.stat().st_size / 1e6:.1f} MB, integrity ok)")
 

@@ -15,7 +15,7 @@ def write_frame(frame: pd.DataFrame, fmt: str, stream=None) -> None:
     if fmt == "csv":
         frame.to_csv(stream, index=False, lineterminator="\n")
     elif fmt == "json":
-        json.dump(json_records(frame), stream, ensure_ascii=False, indent=1)
+        json.dump(json_records(frame), stream, ensure_ascii=False, indent=1, allow_nan=False)
         stream.write("\n")
     else:
         if frame.empty:
@@ -32,10 +32,12 @@ def json_records(frame: pd.DataFrame) -> list[dict]:
 
 
 def _json_value(value):
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
+    """JSON has no NaN or Infinity (Python would print them, and most parsers then refuse the
+    whole document): a missing or non-finite number is null."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
     if hasattr(value, "item"):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value

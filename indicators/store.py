@@ -181,8 +181,13 @@ def default_db_path(fallback: str | Path | None = None) -> Path:
 class Store:
     """A tracker database on disk (or in memory with `Store(":memory:")`)."""
 
-    def __init__(self, path: str | Path | None = None, busy_timeout: float = 60.0):
+    def __init__(self, path: str | Path | None = None, busy_timeout: float = 60.0, readonly: bool = False):
         self.path = Path(path) if path is not None else default_db_path()
+        self.readonly = readonly
+        if readonly:  # a reader (alerts, export, report...): never creates, never writes (see `readonly.py`)
+            from .readonly import open_readonly
+            self.db = sqlite_utils.Database(open_readonly(self.path, busy_timeout, SCHEMA))
+            return
         try:
             if str(self.path) == ":memory:":
                 conn = sqlite3.connect(":memory:", timeout=busy_timeout, isolation_level=None)
@@ -538,7 +543,7 @@ def infer_frequency(dates: list[str]) -> str:
 
 
 def _close(a: pd.Series, b: pd.Series) -> pd.Series:
-    return ((a - b).abs() <= 1e-9 * b.abs().clip(lower=1.0)).fillna(False)
+    return (a == b) | ((a - b).abs() <= 1e-9 * b.abs().clip(lower=1.0)).fillna(False)
 
 
 def _clean(value):

@@ -296,7 +296,7 @@ def test_static_export_unavailable_is_one_clear_line(database, tmp_path, monkeyp
     assert not (tmp_path / "out").exists()
 
 
-def test_cli_report_png_without_kaleido_exits_1(track, monkeypatch, tmp_path):
+def test_cli_report_png_without_kaleido_exits_1(track, store, monkeypatch, tmp_path):
     monkeypatch.setattr(static.importlib.util, "find_spec", lambda name: None)
     result = track("report", "--out", str(tmp_path / "r"), "--png")
     assert result.exit_code == 1

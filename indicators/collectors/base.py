@@ -22,6 +22,7 @@ import pandas as pd
 from .. import catalog, units
 from ..errors import InputError, StrictModeError
 from ..store import SERIES_KEY, Store
+from .limits import Limits
 
 GENERIC_COLUMNS = ["indicator", "location", "item", "price_type", "date", "value", "unit", "currency",
                    "source", "admin1", "admin2", "pcode", "latitude", "longitude"]
@@ -79,6 +80,7 @@ class Collector:
 
     name = ""
     description = ""
+    limits = Limits()
 
     def read(self, path: Path) -> Parsed:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -259,6 +261,9 @@ def validate_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter
     fail(bad_unit, "unit", factor.where(bad_unit, ""))
     frame["unit"] = canonical
     value = value * pd.to_numeric(factor.where(~bad_unit), errors="coerce")
+    # 1e308 XOF/500 G is finite as written but not per KG: a stored infinity would be scored "crisis, score inf"
+    fail(~np.isfinite(value.fillna(0)), "value", "value " + raw_value.map(repr)
+         + " is too large: it is not a finite number in " + frame["unit"].fillna("").astype(str))
     frame["value"] = value
 
     for name in ("latitude", "longitude"):

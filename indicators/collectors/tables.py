@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 import unicodedata
 from pathlib import Path
@@ -118,8 +119,10 @@ def _cell(value) -> str:
 def _read_json(path: Path, data: bytes):
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(path, f"not valid JSON ({error})") from error
+    except RecursionError:  # nested thousands deep: no export is shaped like that
+        raise InputError(path, "not usable JSON: nested too deeply (expected a list of records)") from None
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, an integer of over 4,300 digits
+        raise InputError(path, f"not valid JSON ({error})") from None
     records = document
     if isinstance(document, dict):
         key = next((k for k in JSON_RECORD_KEYS if isinstance(document.get(k), list)), None)
@@ -231,7 +234,7 @@ def parse_number(record: dict, field: str, minimum: float | None = 0.0) -> float
     if not text:
         return None
     number = pd.to_numeric(text.replace(",", "."), errors="coerce")
-    if pd.isna(number) or (minimum is not None and number < minimum):
-        expected = "a number" if minimum is None else f"a number of at least {minimum:g}"
+    if pd.isna(number) or not math.isfinite(number) or (minimum is not None and number < minimum):
+        expected = "a finite number" if minimum is None else f"a finite number of at least {minimum:g}"
         raise RowError(field, f"{field} {text!r} is not {expected}")
     return float(number)
