@@ -16,6 +16,7 @@
     locations = { "Bamako (District)" = "Bamako" }                     # rename map, exact names
     zone = "sahel"                                                      # crop calendar zone
     crop_calendar = { millet = { harvest = [10, 11], lean = [6, 7, 8] } }  # calendar override
+    limits = { max_event_days = 90 }                                    # collector limits (docs/collectors.md)
 
 Relative paths are relative to the configuration file's folder, so a cron job works from any
 working directory. Every key is checked: an unknown key is an error that names it.
@@ -34,11 +35,12 @@ from urllib.parse import urlparse
 import pandas as pd
 
 from . import seasons
+from .collectors.limits import Limits
 from .errors import ConfigError
 
 CONFIG_KEYS = {"db", "reports", "raw", "sources"}
 SOURCE_KEYS = {"name", "kind", "path", "timeout", "retries", "keep", "strict", "settings"}
-SETTINGS_KEYS = {"locations", "zone", "crop_calendar"}
+SETTINGS_KEYS = {"locations", "zone", "crop_calendar", "limits"}
 URL_SCHEMES = ("http://", "https://")
 
 
@@ -51,6 +53,7 @@ class SourceSettings:
     locations: dict[str, str] = field(default_factory=dict)
     zone: str = ""
     crop_calendar: dict[str, dict] = field(default_factory=dict)
+    limits: dict[str, float] = field(default_factory=dict)  # `indicators.collectors.limits.Limits` overrides
 
     def series_metadata(self) -> dict:
         meta = {"zone": self.zone, "crop_calendar": self.crop_calendar}
@@ -206,8 +209,16 @@ def _settings(path: Path, where: str, raw) -> SourceSettings:
             value = months.get(season)
             if not isinstance(value, list) or not all(isinstance(m, int) and 1 <= m <= 12 for m in value):
                 raise ConfigError(f"{path}: {key}.{season} must be a list of month numbers 1-12")
+    limits = raw.get("limits", {})
+    if not isinstance(limits, dict):
+        raise ConfigError(f"{path}: {where}.limits must be a table of limits")
+    try:
+        Limits().replace(**limits)
+    except ValueError as error:
+        raise ConfigError(f"{path}: {where}.limits: {error}") from None
     return SourceSettings(locations={k.strip(): v.strip() for k, v in locations.items()}, zone=zone.strip(),
-                          crop_calendar={crop.strip().lower(): months for crop, months in calendar.items()})
+                          crop_calendar={crop.strip().lower(): months for crop, months in calendar.items()},
+                          limits=limits)
 
 
 def _typed(path: Path, where: str, entry: dict, key: str, kind, default):

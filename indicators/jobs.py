@@ -230,6 +230,7 @@ def collector_for(source: Source, seen_locations: set[str] | None = None) -> Col
         raise ConfigError(f"source {source.label}: unknown collector kind {source.kind!r}; "
                           f"known: {', '.join(sorted(COLLECTORS))}")
     collector = COLLECTORS[source.kind]()
+    collector.limits = collector.limits.replace(**source.settings.limits)
     if source.settings != SourceSettings():
         parse = collector.read
 
@@ -240,6 +241,13 @@ def collector_for(source: Source, seen_locations: set[str] | None = None) -> Col
             parsed.rows = source.settings.apply(parsed.rows)
             return parsed
         collector.read = read  # collect_file validates and stores what `read` returns
+        combine = collector.combine
+
+        def combined(store, rows, parsed, path, source_file):
+            out, rejects = combine(store, rows, parsed, path, source_file)
+            # rows recomputed from several files' records (stations) get the settings too
+            return (out if out is rows else source.settings.apply(out)), rejects
+        collector.combine = combined
     return collector
 
 

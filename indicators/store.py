@@ -9,7 +9,9 @@ Tables (see DESIGN.md, "Data model"):
 - `detection_status`: per (series, detector): scored, or why not (for example not enough history);
 - `imports`: one row per imported file and run (checksum, counts);
 - `runs`: one row per command run (start, end, status, counts);
-- `run_alerts`: the alerts each detection run raised for the first time (`alerts --new`).
+- `run_alerts`: the alerts each detection run raised for the first time (`alerts --new`);
+- `station_reports`: each fuel-station report collected, so that two exports for the same city and
+  day combine their stations' reports (`collectors/station_reports.py`).
 
 Writes go through `Store.transaction()`, which takes the write lock up front (`BEGIN IMMEDIATE`)
 so that concurrent writers wait on the busy timeout instead of failing half-way.
@@ -165,6 +167,27 @@ CREATE TABLE IF NOT EXISTS run_alerts (
     PRIMARY KEY (run_id, series_id, date)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS run_alerts_series_date ON run_alerts (series_id, date);
+CREATE TABLE IF NOT EXISTS station_reports (
+    source_file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    city TEXT NOT NULL,
+    station TEXT NOT NULL,
+    fuel TEXT NOT NULL,
+    day TEXT NOT NULL,
+    moment TEXT NOT NULL,
+    has_fuel INTEGER NOT NULL,
+    queue REAL,
+    pump REAL,
+    parallel REAL,
+    currency TEXT NOT NULL DEFAULT '',
+    admin1 TEXT NOT NULL DEFAULT '',
+    admin2 TEXT NOT NULL DEFAULT '',
+    latitude REAL,
+    longitude REAL,
+    source TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (source_file, line)
+);
+CREATE INDEX IF NOT EXISTS station_reports_day ON station_reports (city, fuel, day);
 """
 
 

@@ -41,6 +41,7 @@ class Parsed:
     rows_read: int
     rejects: list[dict] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
+    details: pd.DataFrame | None = None  # what `Collector.combine` needs beyond the rows (station reports)
 
 
 @dataclass
@@ -85,6 +86,13 @@ class Collector:
     def read(self, path: Path) -> Parsed:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def combine(self, store: Store, rows: pd.DataFrame, parsed: Parsed, path: Path,
+                source_file: str) -> tuple[pd.DataFrame, list[dict]]:
+        """Inside the file's transaction: the validated rows to store, combined with what other
+        files gave (plus any rejects that combining finds). Most sources need nothing: a row is
+        one observation. The stations collector combines station reports across exports."""
+        return rows, []
+
     def collect(self, store: Store, paths, strict: bool = False, run_id: int | None = None) -> list[CollectSummary]:
         return [self.collect_file(store, Path(p), strict=strict, run_id=run_id) for p in paths]
 
@@ -104,6 +112,8 @@ class Collector:
             reject["source_file"] = source_file
         try:
             with store.transaction():
+                rows, combined_rejects = self.combine(store, rows, parsed, path, source_file)
+                rejects += [dict(r, source_file=source_file) for r in combined_rejects]
                 ids = store.ensure_series(rows) if not rows.empty else pd.Series(dtype="int64")
                 rows = rows.assign(series_id=ids)
                 rows, series_rejects = _check_against_series(store, rows)

@@ -169,7 +169,11 @@ def match_columns(path: Path, header: list[str], spec: dict[str, tuple[str, ...]
     for name, labels in spec.items():
         for label in (name, *labels):
             if fold(label) in folded:
-                columns[name] = header[folded.index(fold(label))]
+                same = [h for h, f in zip(header, folded) if f == fold(label)]
+                if len(same) > 1:  # grp_a/city and grp_b/city: which one holds the data?
+                    raise InputError(path, f"columns {', '.join(map(repr, same))} all read as {name!r} "
+                                           "(which one holds the data?)", line=1)
+                columns[name] = same[0]
                 break
     for need in required:
         choices = need if isinstance(need, tuple) else (need,)
