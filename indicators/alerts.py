@@ -12,10 +12,15 @@ ALERT_COLUMNS = ["indicator", "location", "item", "price_type", "date", "value",
 
 
 def alerts(store: Store, include_normal: bool = False, detector: str | None = None,
-           since: str | None = None, min_severity: str | None = None) -> pd.DataFrame:
+           since: str | None = None, min_severity: str | None = None, as_of: str | None = None) -> pd.DataFrame:
     """One row per flagged (series, date) in the columns of DESIGN.md, most severe first within
-    each series' dates. `detector` shows that detector's own rows instead of the consolidated view."""
-    rows = store.anomalies(detector)
+    each series' dates. `detector` shows that detector's own rows instead of the consolidated view.
+    `as_of` (a stored time stamp): the alerts raised by then (`vintages.anomalies_as_of`)."""
+    if as_of is None:
+        rows = store.anomalies(detector)
+    else:
+        from .vintages import anomalies_as_of
+        rows = anomalies_as_of(store, as_of, detector)
     if rows.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
     if detector is None:

@@ -32,7 +32,8 @@ def db_option(command):
 
 def format_option(command):
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-                        help="table for people, csv (header row) or json for programs.")(command)
+                        help="table for people; csv (header row) or json for programs; xlsx, parquet or hxl "
+                             "(HDX CSV with hashtags) files (redirect the output).")(command)
 
 
 def handle_errors(command):
@@ -132,17 +133,31 @@ def open_store(db_path: Path | None, readonly: bool = False) -> Store:
     return Store(db_path or default_db_path(), readonly=readonly)
 
 
-def since_option(command):
-    """--since DATE, checked: a date that cannot be read is a usage error naming the accepted forms."""
-    def parse(ctx, param, value):
-        from .filters import parse_since
+def checked(parse_name: str):
+    """A click callback running the library parser `module:function` (imported when used): its
+    error becomes a usage error naming the accepted forms."""
+    def callback(ctx, param, value):
+        import importlib
+        module, function = parse_name.split(":")
         try:
-            return parse_since(value)
+            return getattr(importlib.import_module(f"indicators.{module}"), function)(value)
         except TrackError as error:
             raise click.BadParameter(str(error)) from None
-    return click.option("--since", default=None, callback=parse, metavar="DATE",
+    return callback
+
+
+def since_option(command):
+    """--since DATE, checked: a date that cannot be read is a usage error naming the accepted forms."""
+    return click.option("--since", default=None, callback=checked("filters:parse_since"), metavar="DATE",
                         help="Only dates on or after this one (YYYY, YYYY-MM, YYYY-MM-DD or a date-time); "
                              "a month is kept when it ends on or after DATE.")(command)
+
+
+def as_of_option(command):
+    """--as-of DATETIME: the store as it was then (see indicators/vintages.py)."""
+    return click.option("--as-of", "as_of", default=None, callback=checked("vintages:parse_as_of"),
+                        metavar="DATETIME", help="What the store held at this moment (YYYY-MM-DD: the end of "
+                                                 "that day, UTC), from the revisions kept.")(command)
 
 
 def checked_indicator(store: Store, indicator: str | None) -> str | None:
@@ -232,9 +247,10 @@ def detect(detectors, indicator, wait, quiet, verbose, db_path):
 @click.option("--new", "only_new", is_flag=True,
               help="Only the alerts the latest run (or detect) raised and no earlier run had seen.")
 @click.option("--run", "run_id", type=int, default=None, help="With --new: the alerts new in this run id.")
+@as_of_option
 @db_option
 @handle_errors
-def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, db_path):
+def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, as_of, db_path):
     """Flagged (series, date) rows: value, expected, band, score, severity, explanation.
 
     Example: python track.py alerts --format csv --severity alert
@@ -247,7 +263,7 @@ def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, db_
             from .filters import since_mask
             write_frame(frame[since_mask(frame["date"], since)], fmt)
         else:
-            write_frame(alerts_frame(store, include_normal, detector, since, severity), fmt)
+            write_frame(alerts_frame(store, include_normal, detector, since, severity, as_of=as_of), fmt)
 
 
 @cli.command()
@@ -290,15 +306,41 @@ def series(fmt, indicator, db_path):
 @cli.command()
 @format_option
 @click.option("--indicator", default=None, help="Only this indicator.")
+@as_of_option
 @db_option
 @handle_errors
-def export(fmt, indicator, db_path):
+def export(fmt, indicator, as_of, db_path):
     """Observations in the generic long format, with provenance (file, line, collected at).
 
     Example: python track.py export --indicator fuel_availability --format csv > fuel.csv
+
+    Example: python track.py export --as-of 2025-11-15 --format parquet > vintage.parquet
     """
     with open_store(db_path, readonly=True) as store:
-        frame = store.observations(checked_indicator(store, indicator)).drop(columns=["series_id"])
+        indicator = checked_indicator(store, indicator)
+        if as_of is None:
+            frame = store.observations(indicator)
+        else:
+            from .vintages import observations_as_of
+            frame = observations_as_of(store, as_of, indicator)
+    write_frame(frame.drop(columns=["series_id"]), fmt)
+
+
+@cli.command()
+@format_option
+@click.option("--indicator", default=None, help="Only this indicator.")
+@db_option
+@handle_errors
+def revisions(fmt, indicator, db_path):
+    """Superseded values: the old value, the new one, when and from which file each came.
+
+    Example: python track.py revisions --format csv
+
+    See also: export --as-of DATETIME and alerts --as-of DATETIME for a past vintage.
+    """
+    from .vintages import revisions as revision_frame
+    with open_store(db_path, readonly=True) as store:
+        frame = revision_frame(store, checked_indicator(store, indicator))
     write_frame(frame, fmt)
 
 

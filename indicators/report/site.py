@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import TrackError
+from ..output import spreadsheet_safe
 from ..store import Store
 from . import assets, data as report_data, pages, static
 from .layout import safe_name  # noqa: F401  (re-exported: file names from data)
@@ -134,7 +135,7 @@ class Site:
 
     def write_csv(self, relative: str, frame: pd.DataFrame) -> str:
         """Write a table beside the pages; returns the relative link for the page."""
-        frame.to_csv(self.path(relative), index=False, lineterminator="\n")
+        spreadsheet_safe(frame).to_csv(self.path(relative), index=False, lineterminator="\n")
         return relative
 
     def add_figure(self, name: str, figure, title: str = "") -> None:
