@@ -47,7 +47,13 @@ def handle_errors(command):
             exception = click.ClickException(str(error))
             exception.exit_code = getattr(error, "exit_code", 1)
             raise exception from error
-        except sqlite3.Error as error:  # only after the 60 s busy timeout, or a damaged file
+        except sqlite3.Error as error:  # only after the 60 s busy timeout, a full disk or a damaged file
+            if "full" in str(error):
+                raise click.ClickException(f"database error: {error}: free space on the disk that holds the "
+                                           "database; nothing of the interrupted file was imported") from error
+            if "readonly" in str(error) or "read-only" in str(error):
+                raise click.ClickException(f"database error: {error} (the database or its folder cannot be "
+                                           "written: readers work there, writers need another --db)") from error
             raise click.ClickException(f"database error: {error} (is another program holding a write "
                                        f"transaction open, or is the file damaged?)") from error
     return wrapper

@@ -313,6 +313,11 @@ def _collect_url(store, config, source, outcome, collector, strict, run_id, echo
         outcome.errors.append(str(error))
         log.error("error: %s: %s", source.label, error)
         return
+    except OSError as error:  # the download folder is full or unwritable: this source fails, the job goes on
+        outcome.errors.append(f"{source.path}: the download could not be kept under {raw_folder(store, config)} "
+                              f"({error.strerror or error})")
+        log.error("error: %s: %s", source.label, outcome.errors[-1])
+        return
     outcome.download = download.as_dict()
     log.debug("%s: %s %s (%d bytes, %d attempt(s), %.2f s)", source.label, source.path, download.status,
               download.size, download.attempts, download.seconds)

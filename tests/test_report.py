@@ -2,6 +2,7 @@
 atomic replacement, headlines, seasonal profiles, generic detectors, static export checks."""
 from __future__ import annotations
 
+import os
 import stat
 
 import pandas as pd
@@ -106,7 +107,8 @@ def test_failed_build_leaves_the_old_report_untouched(database, tmp_path, monkey
         with pytest.raises(RuntimeError):
             write_report(store, out)
     assert (out / "index.html").read_text(encoding="utf-8") == before
-    assert [p.name for p in tmp_path.iterdir()] == ["reports"]  # no staging folder left behind
+    # no staging folder left behind: only the link and the live folder it points to
+    assert {p.name for p in tmp_path.iterdir()} == {"reports", os.readlink(out)}
 
 
 def test_refuses_to_replace_a_folder_that_is_not_a_report(database, tmp_path, monkeypatch):
@@ -151,7 +153,9 @@ def test_leftovers_of_killed_jobs_are_removed(database, tmp_path):
     import os
     stale = tmp_path / ".reports-abcd1234"
     stale.mkdir()
-    fresh = tmp_path / ".reports-old-99999"
+    dead = tmp_path / ".reports-old-99999999"  # a process id that cannot be running: removed at once
+    dead.mkdir()
+    fresh = tmp_path / f".reports-{os.getppid()}-abcd1234"  # a live process may still be writing it
     fresh.mkdir()
     unrelated = tmp_path / ".other-abcd1234"
     unrelated.mkdir()
@@ -159,7 +163,7 @@ def test_leftovers_of_killed_jobs_are_removed(database, tmp_path):
     os.utime(unrelated, (0, 0))
     with Store(database) as store:
         write_report(store, tmp_path / "reports")
-    assert not stale.exists() and fresh.exists() and unrelated.exists()
+    assert not stale.exists() and not dead.exists() and fresh.exists() and unrelated.exists()
 
 
 def test_overview_headlines_and_simulated_banner(report, database, tmp_path):

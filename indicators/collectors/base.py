@@ -86,6 +86,11 @@ class Collector:
     def read(self, path: Path) -> Parsed:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def capped(self, rejects: list[dict]) -> list[dict]:
+        """Rejects with their raw text and reason cut to `limits.max_reject_chars`."""
+        limit = self.limits.max_reject_chars
+        return [dict(r, raw=cut(r.get("raw") or "", limit), reason=cut(r["reason"], limit)) for r in rejects]
+
     def combine(self, store: Store, rows: pd.DataFrame, parsed: Parsed, path: Path,
                 source_file: str) -> tuple[pd.DataFrame, list[dict]]:
         """Inside the file's transaction: the validated rows to store, combined with what other
@@ -97,12 +102,18 @@ class Collector:
         return [self.collect_file(store, Path(p), strict=strict, run_id=run_id) for p in paths]
 
     def collect_file(self, store: Store, path: Path, strict: bool = False, run_id: int | None = None) -> CollectSummary:
-        source_file = str(path.resolve())
+        try:
+            source_file = str(path.resolve())
+        except (RuntimeError, OSError) as error:  # a symlink loop (RuntimeError before Python 3.13)
+            raise InputError(path, f"cannot be resolved: a symbolic link loop? ({error})") from None
         if path.is_dir():
             raise InputError(path, "is a folder, not a file")
         if not path.is_file():
-            raise InputError(path, "no such file")
-        parsed = self.read(path)
+            raise InputError(path, "a broken symbolic link or a link loop" if path.is_symlink() else "no such file")
+        try:
+            parsed = self.read(path)
+        except OSError as error:  # unreadable (permissions, I/O error): one line, the other files go on
+            raise InputError(path, f"cannot be read ({error.strerror or error})") from None
         summary = CollectSummary(source_file=source_file, collector=self.name, rows_read=parsed.rows_read,
                                  skipped=Counter(parsed.skipped))
         rows, rejects, duplicates = validate_rows(parsed.rows)
@@ -125,7 +136,7 @@ class Collector:
                                                 f"first: line {rejects[0].get('line')}: {rejects[0]['reason']}",
                                           line=rejects[0].get("line"), field=rejects[0].get("field"))
                 counts = store.ingest(rows.assign(source_file=source_file), run_id=run_id)
-                store.add_rejects(rejects, self.name, run_id)
+                store.add_rejects(self.capped(rejects), self.name, run_id)
                 summary.series = int(rows["series_id"].nunique()) if not rows.empty else 0
                 summary.__dict__.update(counts)
                 summary.rejected = len(rejects)
@@ -135,9 +146,16 @@ class Collector:
                                     unchanged=summary.unchanged, rejected=summary.rejected, run_id=run_id)
         except StrictModeError:
             with store.transaction():  # the data is rolled back; the evidence is kept
-                store.add_rejects(rejects, self.name, run_id)
+                store.add_rejects(self.capped(rejects), self.name, run_id)
             raise
         return summary
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, marked: a reject's stored text stays small (a 256 MB cell
+    must not be stored twice)."""
+    text = str(text)
+    return text if len(text) <= limit else text[:int(limit)] + f"...[cut: {len(text):,} characters]"
 
 
 def read_text_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], str]]]:
@@ -200,10 +218,12 @@ def field_joiner(delimiter: str = ","):
     return join
 
 
-def rows_to_frame(path: Path, header: list[str], rows, columns: dict[str, str], required: list[str]) -> Parsed:
+def rows_to_frame(path: Path, header: list[str], rows, columns: dict[str, str], required: list[str],
+                  max_chars: int = Limits.max_cell_chars) -> Parsed:
     """Map a text table to generic columns. `columns` maps generic name -> header name.
 
-    Rows whose field count differs from the header are rejected with their line."""
+    Rows whose field count differs from the header, or with a field over `max_chars`
+    characters, are rejected with their line (the other rows are kept)."""
     missing = [c for c in required if c not in columns]
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)}; found {', '.join(header) or 'none'}", line=1)
@@ -213,6 +233,12 @@ def rows_to_frame(path: Path, header: list[str], rows, columns: dict[str, str], 
         if len(fields) != len(header):
             rejects.append({"line": line, "field": "", "raw": raw,
                             "reason": f"{len(fields)} fields where the header has {len(header)}"})
+            continue
+        longest = max(range(len(fields)), key=lambda i: len(fields[i])) if fields else 0
+        if fields and len(fields[longest]) > max_chars:
+            rejects.append({"line": line, "field": header[longest], "raw": raw,
+                            "reason": f"field {header[longest]!r} has {len(fields[longest]):,} characters, over the "
+                                      f"limit of {max_chars:,} (limits.max_cell_chars)"})
             continue
         record = {name: fields[i].strip() for name, i in index.items()}
         record["source_line"] = line

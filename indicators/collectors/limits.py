@@ -17,8 +17,11 @@ class Limits:
     max_zero_fill_days: float = 62.0
     # XLSX and CSV: a cell (field) longer than this rejects its row only
     max_cell_chars: int = 131_072
-    # XLSX: rows read from the first sheet; past this the file is refused (one clear error)
-    max_rows: int = 2_000_000
+    # XLSX: rows read from the first sheet (Excel's own maximum); past this the file is refused
+    max_rows: int = 1_048_576
+    # XLSX: the workbook's unpacked size; a bigger one (a small file whose cell expands to 1 GiB)
+    # is refused before it is read into memory
+    max_unpacked_bytes: int = 512_000_000
     # the `raw` text stored with a reject is cut to this many characters
     max_reject_chars: int = 2_000
 

@@ -48,7 +48,7 @@ class OutagesCollector(Collector):
                    "duration_hours): daily hours without power per area")
 
     def read(self, path: Path) -> Parsed:
-        table = read_matched(path, COLUMNS, REQUIRED)
+        table = read_matched(path, COLUMNS, REQUIRED, self.limits)
         events, rejects, skipped = _events(table, self.limits.max_event_days)
         gap = pd.Timedelta(days=self.limits.max_zero_fill_days)
         frame = pd.DataFrame([row for area, group in events.groupby("area", sort=True)

@@ -63,7 +63,7 @@ class StationsCollector(Collector):
                    "availability, queue time, pump and parallel prices per city and fuel type")
 
     def read(self, path: Path) -> Parsed:
-        table = read_matched(path, COLUMNS, REQUIRED)
+        table = read_matched(path, COLUMNS, REQUIRED, self.limits)
         reports, rejects, skipped = _reports(table)
         priced, currency_rejects = one_currency(reports)
         frame = aggregate(priced, path)

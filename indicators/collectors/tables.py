@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..errors import InputError
 from .base import field_joiner, read_text_table, rows_to_frame
+from .limits import Limits
 
 # Where a JSON export keeps its records: Kobo API `results`, WFP DataBridges `items`, others `data`.
 JSON_RECORD_KEYS = ("results", "items", "data", "records")
@@ -45,22 +46,23 @@ def fold(text) -> str:
     return ("_" if text.startswith("_") else "") + re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
-def read_matched(path: Path, columns: dict, required: list[str]):
+def read_matched(path: Path, columns: dict, required: list[str], limits: Limits = Limits()):
     """Read a CSV, XLSX or JSON table and map its columns by name (see `match_columns`): a
     `Parsed` whose rows are the matched columns as text plus `source_line` and `raw`, and whose
-    rejects are the rows of the wrong width."""
-    header, rows = read_table(path)
-    return rows_to_frame(path, header, rows, match_columns(path, header, columns, required), [])
+    rejects are the rows of the wrong width or with a cell over `limits.max_cell_chars`."""
+    header, rows = read_table(path, limits)
+    return rows_to_frame(path, header, rows, match_columns(path, header, columns, required), [],
+                         max_chars=limits.max_cell_chars)
 
 
-def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], str]]]:
+def read_table(path: Path, limits: Limits = Limits()) -> tuple[list[str], list[tuple[int, list[str], str]]]:
     """Read a CSV, XLSX or JSON table export. Refuses empty files, other binary files and JSON
     that is not a list of records, naming the file."""
     data = path.read_bytes()
     if not data.strip():
         raise InputError(path, "file is empty (expected a header row and data rows, or JSON records)")
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path)
+        return _read_xlsx(path, limits)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(path, "an old Excel .xls workbook: save it as .xlsx or .csv")
     if data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"["):
@@ -68,39 +70,61 @@ def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], str]]]
     return read_text_table(path)
 
 
-def _read_xlsx(path: Path):
+def _read_xlsx(path: Path, limits: Limits):
     import io
-    from zipfile import BadZipFile
+    import zipfile
+    import zlib
+    from xml.etree.ElementTree import ParseError
 
     import openpyxl  # only needed for XLSX exports
     from openpyxl.utils.exceptions import InvalidFileException
 
+    data = path.read_bytes()
+    try:
+        unpacked = sum(member.file_size for member in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise InputError(path, f"not an XLSX workbook ({error})") from None
+    if unpacked > limits.max_unpacked_bytes:
+        raise InputError(path, f"the workbook unpacks to {unpacked:,} bytes, over the limit of "
+                               f"{limits.max_unpacked_bytes:,} (limits.max_unpacked_bytes)")
+    corrupt = (zipfile.BadZipFile, InvalidFileException, zlib.error, EOFError, KeyError, OSError, ValueError,
+               ParseError)
     try:
         # From bytes, so the workbook is judged by its content, not by its file name's extension.
-        book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
-        raise InputError(path, f"not an XLSX workbook ({error})") from error
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except corrupt as error:
+        raise InputError(path, f"not an XLSX workbook ({error})") from None
     try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header, line = None, 0
-        for line, values in enumerate(rows, start=1):
-            if any(v not in (None, "") for v in values):
-                header = [_cell(v).strip().lstrip("\ufeff") for v in values]
-                break
-        if header is None:
-            raise InputError(path, "the first sheet is empty (expected a header row and data rows)")
-        while header and not header[-1]:
-            header.pop()
-        out = []
-        join = field_joiner()
-        for line, values in enumerate(rows, start=line + 1):
-            fields = [_cell(v) for v in values][:len(header)]
-            fields += [""] * (len(header) - len(fields))
-            if any(f.strip() for f in fields):
-                out.append((line, fields, join(fields)))
+        return _xlsx_rows(path, book, limits)
+    except corrupt as error:  # damaged compressed data is found while the sheet is read
+        raise InputError(path, f"damaged XLSX workbook ({type(error).__name__}: {error})") from None
     finally:
         book.close()
+
+
+def _xlsx_rows(path: Path, book, limits: Limits):
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header, line = None, 0
+    for line, values in enumerate(rows, start=1):
+        if any(v not in (None, "") for v in values):
+            header = [_cell(v).strip().lstrip("\ufeff") for v in values]
+            break
+    if header is None:
+        raise InputError(path, "the first sheet is empty (expected a header row and data rows)")
+    while header and not header[-1]:
+        header.pop()
+    out = []
+    join = field_joiner()
+    last = line + limits.max_rows
+    for line, values in enumerate(rows, start=line + 1):
+        if line > last:
+            raise InputError(path, f"the first sheet has more than {limits.max_rows:,} rows "
+                                   "(limits.max_rows)")
+        fields = [_cell(v) for v in values][:len(header)]
+        fields += [""] * (len(header) - len(fields))
+        if any(f.strip() for f in fields):
+            out.append((line, fields, join(fields)))
     return header, out
 
 

@@ -67,11 +67,11 @@ class WFPCollector(Collector):
                    "PriceMonthly JSON pages")
 
     def read(self, path: Path) -> Parsed:
-        header, rows = read_table(path)
+        header, rows = read_table(path, self.limits)
         if rows and rows[0][1] and rows[0][1][0].strip().startswith("#"):
             rows = rows[1:]  # the HXL hashtag row is metadata, not a price
         columns = match_columns(path, header, COLUMNS, REQUIRED)
-        table = rows_to_frame(path, header, rows, columns, REQUIRED)
+        table = rows_to_frame(path, header, rows, columns, REQUIRED, max_chars=self.limits.max_cell_chars)
         name_iso3 = _ISO3_IN_NAME.search(path.name)
         default_iso3 = name_iso3.group(1).upper() if name_iso3 else ""
         good, rejects, skipped = [], list(table.rejects), table.skipped
