@@ -39,7 +39,7 @@ from .collectors.limits import Limits
 from .errors import ConfigError
 
 CONFIG_KEYS = {"db", "reports", "raw", "sources"}
-SOURCE_KEYS = {"name", "kind", "path", "timeout", "retries", "keep", "strict", "settings"}
+SOURCE_KEYS = {"name", "kind", "path", "timeout", "retries", "keep", "strict", "settings", "licence"}
 SETTINGS_KEYS = {"locations", "zone", "crop_calendar", "limits"}
 URL_SCHEMES = ("http://", "https://")
 
@@ -54,9 +54,10 @@ class SourceSettings:
     zone: str = ""
     crop_calendar: dict[str, dict] = field(default_factory=dict)
     limits: dict[str, float] = field(default_factory=dict)  # `indicators.collectors.limits.Limits` overrides
+    licence: str = ""  # the source's `licence` (config), shown on the report's method page
 
     def series_metadata(self) -> dict:
-        meta = {"zone": self.zone, "crop_calendar": self.crop_calendar}
+        meta = {"zone": self.zone, "crop_calendar": self.crop_calendar, "licence": self.licence}
         return {k: v for k, v in meta.items() if v}
 
     def apply(self, rows: pd.DataFrame) -> pd.DataFrame:
@@ -171,8 +172,12 @@ def _source(path: Path, where: str, entry: dict, collectors, folder: Path) -> So
     name = entry.get("name", "")
     if not isinstance(name, str) or (name and not re.fullmatch(r"[A-Za-z0-9._-]+", name)):
         raise ConfigError(f"{path}: {where}.name {name!r} must use letters, digits, '.', '_' or '-' only")
-    source = Source(kind=kind, path=location, name=name,
-                    settings=_settings(path, f"{where}.settings", entry.get("settings", {})),
+    licence = entry.get("licence", "")
+    if not isinstance(licence, str):
+        raise ConfigError(f"{path}: {where}.licence must be text (for example \"CC BY 4.0\")")
+    settings = _settings(path, f"{where}.settings", entry.get("settings", {}))
+    settings.licence = licence.strip()
+    source = Source(kind=kind, path=location, name=name, settings=settings,
                     strict=_typed(path, where, entry, "strict", bool, False),
                     timeout=float(_typed(path, where, entry, "timeout", (int, float), 30.0)),
                     retries=_typed(path, where, entry, "retries", int, 3),

@@ -268,7 +268,8 @@ def test_table_cells_read_like_a_bulletin():
     values = (12345.6, 1935.4, 267.6, 0.4512, float("nan"))
     assert [number(v) for v in values] == ["12,346", "1,935", "267.6", "0.4512", ""]
     html = table(pd.DataFrame({"date": ["2025-11"], "value": [12345.6]}), {"date": "date", "value": "value"})
-    assert '<td class="date">2025-11</td>' in html and '<td class="num">12,346</td>' in html
+    assert '<td class="date" data-label="date">2025-11</td>' in html
+    assert '<td class="num" data-label="value">12,346</td>' in html
 
 
 def test_thresholds_read_as_words():
@@ -280,7 +281,8 @@ def test_thresholds_read_as_words():
 def test_provenance_says_when_no_licence_was_recorded(report):
     method = (report / "method.html").read_text(encoding="utf-8")
     provenance = method.split('id="provenance"')[1]
-    assert provenance.count("<td>not recorded</td>") == 14  # every fixture series
+    series = provenance.split("<h3")[2]  # after the "Sources and licences" summary
+    assert series.count('<td data-label="licence">not recorded</td>') == 14  # every fixture series
     assert "not recorded" not in (report / "series.csv").read_text(encoding="utf-8")  # the CSV keeps it empty
 
 

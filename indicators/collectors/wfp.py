@@ -27,6 +27,7 @@ from .base import Collector, Parsed, rows_to_frame
 from .tables import RowError, fold, match_columns, parse_timestamp, plain, read_table, require_fields
 
 SOURCE = "World Food Programme (WFP), via HDX (CC BY-IGO)"
+LICENCE = "CC BY-IGO"  # HDX's licence for WFP's food price data; a source's `licence` in the config overrides it
 COLUMNS = {
     "countryiso3": ("countryiso3", "country_iso3", "iso3"),
     "date": ("commoditypricedate",),
@@ -141,7 +142,7 @@ def _row(record: dict, indicator: str, item: str, price_type: str, unit: str, ra
     metadata = {key: record.get(key, "") for key in ("market_id", "admin1", "admin2", "latitude", "longitude",
                                                      "commodity_id", "category")}
     metadata = {k: _number(v) if k in ("latitude", "longitude") else v for k, v in metadata.items() if v}
-    metadata.update(country=iso3, market=market, commodity=record["commodity"])
+    metadata.update(country=iso3, market=market, commodity=record["commodity"], licence=LICENCE)
     return {
         "indicator": indicator, "location": f"{market} ({iso3})" if iso3 else market, "item": item,
         "price_type": price_type, "date": _month(record["date"]),
