@@ -5,12 +5,14 @@ import json
 import math
 import sys
 
-import pandas as pd
+# pandas is imported where a frame is written: `track --help` should not pay for it
 
 FORMATS = ("table", "csv", "json")
 
 
-def write_frame(frame: pd.DataFrame, fmt: str, stream=None) -> None:
+def write_frame(frame: "pd.DataFrame", fmt: str, stream=None) -> None:
+    import pandas as pd
+
     stream = stream or sys.stdout
     if fmt == "csv":
         frame.to_csv(stream, index=False, lineterminator="\n")
@@ -26,7 +28,7 @@ def write_frame(frame: pd.DataFrame, fmt: str, stream=None) -> None:
             stream.write(frame.to_string(index=False) + "\n")
 
 
-def json_records(frame: pd.DataFrame) -> list[dict]:
+def json_records(frame: "pd.DataFrame") -> list[dict]:
     """Rows as JSON-ready dicts (NaN becomes null, numpy scalars become Python numbers)."""
     return [{k: _json_value(v) for k, v in row.items()} for row in frame.to_dict("records")]
 

@@ -28,12 +28,12 @@ from pathlib import Path
 import pandas as pd
 import sqlite_utils
 
+from .catalog import SEVERITIES
 from .errors import StoreError
 
 SERIES_KEY = ["indicator", "location", "item", "price_type"]
 SERIES_META = ["unit", "currency", "frequency", "source", "description",
                "admin1", "admin2", "pcode", "latitude", "longitude", "metadata"]
-SEVERITIES = ["normal", "stress", "alert", "crisis"]
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 DEFAULT_DB = Path("datasets") / "track.db"
 
