@@ -14,14 +14,14 @@ from pathlib import Path
 
 import click
 
-from . import collectors, detect as detect_mod
-from .alerts import alerts as alerts_frame, new_alerts
+from .catalog import SEVERITIES
 from .errors import TrackError
-from .jobs import collect_job, demo_config, detect_job, load_config, run_job, summary_of_a_job_that_did_not_run
 from .locks import EXIT_BUSY
 from .output import FORMATS, write_frame
-from .report import write_report
-from .store import SEVERITIES, Store, default_db_path
+
+# Everything else (pandas, the store, statsmodels, plotly) is imported inside the command that
+# uses it, and `collect`'s sub-commands load on demand (`LazyCollectGroup`), so `track --help`
+# starts at once and `collect` never loads detection or report code.
 
 
 def db_option(command):
@@ -134,8 +134,10 @@ def sigterm_stops_cleanly():
         signal.signal(signal.SIGTERM, previous)
 
 
-def open_store(db_path: Path | None, readonly: bool = False) -> Store:
+def open_store(db_path: Path | None, readonly: bool = False) -> "Store":
     """The store at --db; readers pass `readonly` (they never create or write a database)."""
+    from .store import Store, default_db_path
+
     return Store(db_path or default_db_path(), readonly=readonly)
 
 
@@ -166,13 +168,53 @@ def as_of_option(command):
                                                  "that day, UTC), from the revisions kept.")(command)
 
 
-def checked_indicator(store: Store, indicator: str | None) -> str | None:
+def checked_indicator(store: "Store", indicator: str | None) -> str | None:
     from .filters import check_indicator
     try:
         check_indicator(indicator, list(store.query_frame("SELECT DISTINCT indicator FROM series")["indicator"]))
     except TrackError as error:
         raise click.BadParameter(str(error), param_hint="'--indicator'") from None
     return indicator
+
+
+class LazyCollectGroup(click.Group):
+    """`collect`'s sub-commands, one per registered collector, built only when asked for: click's
+    documented lazy loading of sub-commands (override `list_commands` and `get_command`), so the
+    collectors (pandas) load only for `collect` itself."""
+
+    def list_commands(self, ctx):
+        from .collectors import COLLECTORS
+
+        return sorted(set(super().list_commands(ctx)) | set(COLLECTORS))
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is None:
+            from .collectors import COLLECTORS
+
+            if name in COLLECTORS:
+                command = _make_collect_command(name, COLLECTORS[name])
+        return command
+
+
+class DetectorName(click.Choice):
+    """A detector's name, checked against the registry only when a value is given: the registry
+    imports the detectors (statsmodels), which `detect --help` must not."""
+
+    def __init__(self):
+        self.case_sensitive = True
+
+    @property
+    def choices(self):
+        from .detect import DETECTORS
+
+        return tuple(sorted(DETECTORS))
+
+    def get_metavar(self, *args, **kwargs):
+        return "NAME"
+
+    def to_info_dict(self):
+        return {"param_type": "DetectorName", "name": "detector"}
 
 
 @click.group()
@@ -184,7 +226,7 @@ def cli():
     """
 
 
-@cli.group()
+@cli.group(cls=LazyCollectGroup)
 def collect():
     """Collect source files into the store (one sub-command per source format).
 
@@ -192,7 +234,7 @@ def collect():
     """
 
 
-def _make_collect_command(name: str, collector_class):
+def _make_collect_command(name: str, collector_class) -> click.Command:
     @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
     @click.option("--strict", is_flag=True, help="Any rejected row fails the file: nothing from it is imported (exit 1).")
     @wait_option
@@ -200,6 +242,8 @@ def _make_collect_command(name: str, collector_class):
     @db_option
     @handle_errors
     def command(paths, strict, wait, quiet, verbose, db_path):
+        from .jobs import collect_job
+
         configure_logging(quiet, verbose)
         progress = TerminalProgress(enabled=not quiet)
         with sigterm_stops_cleanly(), open_store(db_path) as store:
@@ -211,16 +255,12 @@ def _make_collect_command(name: str, collector_class):
 
     command.__doc__ = (f"{collector_class.description}\n\nRejected rows go to the rejects table with their line; "
                        f"re-collecting a file is safe.\n\nExample: python track.py collect {name} FILE...")
-    return collect.command(name)(command)
-
-
-for _name, _class in collectors.COLLECTORS.items():
-    _make_collect_command(_name, _class)
+    return click.command(name)(command)
 
 
 @cli.command()
-@click.option("--detector", "detectors", multiple=True, type=click.Choice(sorted(detect_mod.DETECTORS)),
-              help="Run only this detector (repeatable) [default: all].")
+@click.option("--detector", "detectors", multiple=True, type=DetectorName(),
+              help="Run only this detector (repeatable) [default: all]; a wrong name lists the known ones.")
 @click.option("--indicator", default=None, help="Only series of this indicator.")
 @wait_option
 @verbosity_option
@@ -231,6 +271,8 @@ def detect(detectors, indicator, wait, quiet, verbose, db_path):
 
     Example: python track.py detect --indicator grain_price
     """
+    from .jobs import detect_job
+
     configure_logging(quiet, verbose)
     progress = TerminalProgress(enabled=not quiet)
     with sigterm_stops_cleanly(), open_store(db_path) as store:
@@ -246,8 +288,8 @@ def detect(detectors, indicator, wait, quiet, verbose, db_path):
 @cli.command()
 @format_option
 @click.option("--all", "include_normal", is_flag=True, help="Include normal rows.")
-@click.option("--detector", default=None, type=click.Choice(sorted(detect_mod.DETECTORS)),
-              help="One detector's own rows instead of the consolidated view.")
+@click.option("--detector", default=None, type=DetectorName(),
+              help="One detector's own rows instead of the consolidated view; a wrong name lists the known ones.")
 @since_option
 @click.option("--severity", type=click.Choice(SEVERITIES[1:]), default=None, help="Only this severity or worse.")
 @click.option("--new", "only_new", is_flag=True,
@@ -263,6 +305,7 @@ def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, as_
 
     Example: python track.py alerts --new    (what the last scheduled run found that is new)
     """
+    from .alerts import alerts as alerts_frame, new_alerts
     with open_store(db_path, readonly=True) as store:
         if only_new or run_id is not None:
             frame = new_alerts(store, run_id, severity)
@@ -284,6 +327,8 @@ def report(out_dir, png, pdf, db_path):
 
     Example: python track.py report --out reports/ --png
     """
+    from .report import write_report
+
     # A reader: nothing is written to the store (not even a `runs` row), so a report never waits
     # for a job's write transaction (DESIGN.md: reports only read the store).
     with open_store(db_path, readonly=True) as store:
@@ -384,6 +429,9 @@ def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db
 
     Example: python track.py run --config track.toml --fail-on crisis --json
     """
+    from .jobs import demo_config, load_config, run_job, summary_of_a_job_that_did_not_run
+    from .store import default_db_path
+
     configure_logging(quiet, verbose)
     progress = TerminalProgress(enabled=not quiet)
     db_file, origin = db_path or default_db_path(), str(config_path or "bundled demo")

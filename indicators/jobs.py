@@ -20,16 +20,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from .alerts import ALERT_COLUMNS, record_new_alerts
 from .collectors import COLLECTORS, Collector, get_collector
 from .config import JobConfig, Source, SourceSettings, load_config
-from .detect import run_detection
 from .errors import ConfigError, TrackError
 from .fetch import fetch, remember
 from .locks import EXIT_BUSY, close_dead_runs, job_lock
 from .output import json_records
-from .report import write_report
 from .store import SEVERITY_RANK, Store
+
+# Detection (statsmodels), alerts and reports (plotly) are imported by the functions that use
+# them, so that `collect` never loads them (a CLI that starts at once).
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = PROJECT_ROOT / "datasets" / "demo"
@@ -82,7 +82,7 @@ class JobResult:
     report: Path | None = None
     seconds: float = 0.0
     durations: dict = field(default_factory=dict)
-    new_alerts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ALERT_COLUMNS))
+    new_alerts: pd.DataFrame = field(default_factory=lambda: _no_alerts())
 
     @property
     def summaries(self) -> list:
@@ -121,6 +121,11 @@ class JobResult:
                 "durations": self.durations, "seconds": self.seconds}
 
 
+def _no_alerts() -> pd.DataFrame:
+    from .alerts import ALERT_COLUMNS
+    return pd.DataFrame(columns=ALERT_COLUMNS)
+
+
 def summary_of_a_job_that_did_not_run(error: BaseException, exit_code: int) -> dict:
     """The `run --json` summary when the job could not run (bad configuration, busy database,
     SIGTERM, a failed step): the keys of `JobResult.as_dict`, with the error, so a scheduler
@@ -146,6 +151,10 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
     `LockBusyError`). `progress(stage, done, total)` is called as files and series are done;
     `echo(line)` receives one line per imported file (progress is also logged to
     `logging.getLogger("indicators")`)."""
+    from .alerts import record_new_alerts
+    from .detect import run_detection
+    from .report import write_report
+
     started = time.monotonic()
     result = JobResult(run_id=0)
     with _job(store, "run", config.origin, exclusive=True, wait=wait,
@@ -198,6 +207,9 @@ def detect_job(store: Store, detectors: list[str] | None = None, indicator: str 
                progress=None, wait: float = 0.0) -> tuple[dict, pd.DataFrame]:
     """`track.py detect`: run the detectors under the job lock and record the new alerts.
     Returns (detection counts, new alerts)."""
+    from .alerts import record_new_alerts
+    from .detect import run_detection
+
     arguments = " ".join(detectors or []) + (f" --indicator {indicator}" if indicator else "")
     with _job(store, "detect", arguments.strip(), exclusive=True, wait=wait) as run_id:
         counts = run_detection(store, detectors, run_id=run_id, indicator=indicator,

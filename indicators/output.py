@@ -16,7 +16,7 @@ import math
 import re
 import sys
 
-import pandas as pd
+# pandas is imported where a frame is written: `track --help` should not pay for it
 
 from .errors import OutputError
 
@@ -45,7 +45,9 @@ HXL_TAGS = {
 }
 
 
-def write_frame(frame: pd.DataFrame, fmt: str, stream=None) -> None:
+def write_frame(frame: "pd.DataFrame", fmt: str, stream=None) -> None:
+    import pandas as pd
+
     stream = stream or sys.stdout
     if fmt in BINARY_FORMATS:
         target = getattr(stream, "buffer", stream)
@@ -73,6 +75,8 @@ def write_frame(frame: pd.DataFrame, fmt: str, stream=None) -> None:
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with text cells that a spreadsheet would run as a formula prefixed with `'`."""
+    import pandas as pd
+
     text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
     if not text:
         return frame
@@ -88,6 +92,8 @@ def _safe_text(value):
 
 def to_hxl(frame: pd.DataFrame, stream) -> None:
     """CSV with the HXL hashtag row under the header (HDX's convention)."""
+    import pandas as pd
+
     tags = {c: HXL_TAGS.get(c, "#meta+" + re.sub(r"[^a-z0-9_]", "_", str(c).lower())) for c in frame.columns}
     tag_row = pd.DataFrame([tags], columns=frame.columns)
     pd.concat([tag_row, spreadsheet_safe(frame).astype(object)], ignore_index=True) \
@@ -180,6 +186,8 @@ def _as_date(text: str):
 
 
 def _missing(value) -> bool:
+    import pandas as pd
+
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float) and math.isnan(value)
@@ -193,6 +201,8 @@ def json_records(frame: pd.DataFrame) -> list[dict]:
 def _json_value(value):
     """JSON has no NaN or Infinity (Python would print them, and most parsers then refuse the
     whole document): a missing or non-finite number is null."""
+    import pandas as pd
+
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if hasattr(value, "item"):

@@ -19,6 +19,7 @@ so that concurrent writers wait on the busy timeout instead of failing half-way.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -30,12 +31,12 @@ from pathlib import Path
 import pandas as pd
 import sqlite_utils
 
+from .catalog import SEVERITIES
 from .errors import StoreError
 
 SERIES_KEY = ["indicator", "location", "item", "price_type"]
 SERIES_META = ["unit", "currency", "frequency", "source", "description",
                "admin1", "admin2", "pcode", "latitude", "longitude", "metadata"]
-SEVERITIES = ["normal", "stress", "alert", "crisis"]
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 DEFAULT_DB = Path("datasets") / "track.db"
 
@@ -390,11 +391,13 @@ class Store:
         same = ~is_new & _close(merged["value"], merged["value_old"])
         revised = merged[~is_new & ~same]
         fresh = merged[is_new]
-        self.conn.executemany(
+        fresh = fresh.sort_values(["series_id", "date"], kind="stable")  # B-tree appends, not page splits
+        self.conn.executemany(  # whole columns as Python lists, zipped: no per-row pandas access
             "INSERT INTO observations (series_id, date, value, source_file, source_line, collected_at, run_id) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(int(r.series_id), r.date, float(r.value), r.source_file, _int(r.source_line), stamp, run_id)
-             for r in fresh.itertuples(index=False)],
+            zip(fresh["series_id"].tolist(), fresh["date"].tolist(), fresh["value"].astype(float).tolist(),
+                fresh["source_file"].tolist(), _ints(fresh["source_line"]), itertools.repeat(stamp),
+                itertools.repeat(run_id)),
         )
         if not revised.empty:
             self.conn.executemany(
@@ -576,6 +579,11 @@ def _clean(value):
     if isinstance(value, float) and pd.isna(value):
         return None
     return value
+
+
+def _ints(column: pd.Series) -> list:
+    """A column of line numbers as Python ints, None where missing."""
+    return [None if pd.isna(v) else int(v) for v in column.tolist()] if column.hasnans else column.astype(int).tolist()
 
 
 def _int(value):

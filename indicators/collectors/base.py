@@ -7,9 +7,12 @@ and stores the rest in one transaction, so a file is either imported or not, nev
 """
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import hashlib
 import io
+import itertools
 import json
 import re
 from collections import Counter
@@ -20,10 +23,12 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog, units
+from .columns import Distinct, as_text
 from ..errors import InputError, StrictModeError
-from ..store import SERIES_KEY, Store
+from ..store import Store
 from .limits import Limits
 
+_LOWER_CASE = ("indicator", "item", "price_type")
 GENERIC_COLUMNS = ["indicator", "location", "item", "price_type", "date", "value", "unit", "currency",
                    "source", "admin1", "admin2", "pcode", "latitude", "longitude"]
 _MAGIC = {b"PK\x03\x04": "a ZIP/XLSX archive", b"%PDF": "a PDF document", b"\x89PNG": "a PNG image",
@@ -102,6 +107,13 @@ class Collector:
         return [self.collect_file(store, Path(p), strict=strict, run_id=run_id) for p in paths]
 
     def collect_file(self, store: Store, path: Path, strict: bool = False, run_id: int | None = None) -> CollectSummary:
+        # A file becomes hundreds of thousands of small lists and tuples, none of them in a
+        # reference cycle; the cyclic garbage collector would walk them all again and again
+        # (about two thirds of the time). Reference counting still frees everything.
+        with _cyclic_gc_paused():
+            return self._collect_file(store, path, strict, run_id)
+
+    def _collect_file(self, store: Store, path: Path, strict: bool, run_id: int | None) -> CollectSummary:
         try:
             source_file = str(path.resolve())
         except (RuntimeError, OSError) as error:  # a symlink loop (RuntimeError before Python 3.13)
@@ -162,7 +174,35 @@ def read_text_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], s
     """Read a delimited text file: (header names, [(line number, fields, raw line)]).
 
     Handles a UTF-8 BOM, `,` `;` `\\t` or `|` delimiters and quoted fields across lines; refuses
-    binary files and empty files with a message naming the file. Header is line 1."""
+    binary files and empty files with a message naming the file. Header is line 1. `raw` is the
+    record's text as the file has it (its lines, without the final line break)."""
+    text = _decoded_text(path)
+    first = text.lstrip().splitlines()[0] if text.strip() else ""
+    if first.startswith(("{", "[")):
+        raise InputError(path, "not a CSV file: it looks like JSON")
+    if first.lower().startswith(("<!doctype", "<html", "<?xml")):
+        raise InputError(path, "not a CSV file: it looks like HTML or XML")
+    delimiter = max(",;\t|", key=first.count)
+    if first.count(delimiter) == 0:
+        delimiter = ","
+    # the physical lines exactly as the csv module counts them (\n, \r\n or \r)
+    lines = io.StringIO(text, newline="").readlines()
+    try:
+        records = list(csv.reader(lines, delimiter=delimiter))
+    except csv.Error:
+        records = None  # the line-by-line reader below names the line at fault
+    if not records or len(records) != len(lines):  # a quoted field spans lines (or the CSV is malformed)
+        return _read_records_line_by_line(path, lines, delimiter)
+    # one record per line (the usual case): line numbers and raw text come without a Python loop
+    header = [h.strip().lstrip("\ufeff") for h in records[0]]
+    body = records[1:]
+    has_content = np.fromiter(map(bool, map(str.strip, map("".join, body))), dtype=bool, count=len(body))
+    raws = map(str.rstrip, lines[1:], itertools.repeat("\r\n"))
+    return header, list(itertools.compress(zip(range(2, len(lines) + 1), body, raws), has_content))
+
+
+def _decoded_text(path: Path) -> str:
+    """The file's text; refuses empty and binary files naming the file."""
     data = path.read_bytes()
     if not data.strip():
         raise InputError(path, "file is empty (expected a header row and data rows)")
@@ -172,18 +212,14 @@ def read_text_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], s
     if b"\x00" in data[:8192]:
         raise InputError(path, "not a CSV file: it has binary content")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    first = text.lstrip().splitlines()[0] if text.strip() else ""
-    if first.startswith(("{", "[")):
-        raise InputError(path, "not a CSV file: it looks like JSON")
-    if first.lower().startswith(("<!doctype", "<html", "<?xml")):
-        raise InputError(path, "not a CSV file: it looks like HTML or XML")
-    delimiter = max(",;\t|", key=first.count)
-    if first.count(delimiter) == 0:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return data.decode("cp1252", errors="replace")
+
+
+def _read_records_line_by_line(path: Path, lines: list[str], delimiter: str):
+    """`read_text_table` for files where a record may span lines: follows the reader's line count."""
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
     except (csv.Error, StopIteration) as error:
@@ -191,14 +227,13 @@ def read_text_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], s
     header = [h.strip().lstrip("\ufeff") for h in header]
     rows = []
     previous_end = reader.line_num
-    join = field_joiner(delimiter)
     try:
         for fields in reader:
             start = previous_end + 1
             previous_end = reader.line_num
             if not any(f.strip() for f in fields):
                 continue
-            rows.append((start, fields, join(fields)))
+            rows.append((start, fields, "".join(lines[start - 1:previous_end]).rstrip("\r\n")))
     except csv.Error as error:
         raise InputError(path, f"malformed CSV ({error})", line=previous_end + 1) from error
     return header, rows
@@ -223,28 +258,39 @@ def rows_to_frame(path: Path, header: list[str], rows, columns: dict[str, str], 
     """Map a text table to generic columns. `columns` maps generic name -> header name.
 
     Rows whose field count differs from the header, or with a field over `max_chars`
-    characters, are rejected with their line (the other rows are kept)."""
+    characters, are rejected with their line (the other rows are kept). Works on whole columns:
+    the cells are stripped once per distinct value."""
     missing = [c for c in required if c not in columns]
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)}; found {', '.join(header) or 'none'}", line=1)
-    index = {name: header.index(col) for name, col in columns.items()}
-    good, rejects = [], []
-    for line, fields, raw in rows:
-        if len(fields) != len(header):
-            rejects.append({"line": line, "field": "", "raw": raw,
-                            "reason": f"{len(fields)} fields where the header has {len(header)}"})
-            continue
-        longest = max(range(len(fields)), key=lambda i: len(fields[i])) if fields else 0
-        if fields and len(fields[longest]) > max_chars:
-            rejects.append({"line": line, "field": header[longest], "raw": raw,
-                            "reason": f"field {header[longest]!r} has {len(fields[longest]):,} characters, over the "
-                                      f"limit of {max_chars:,} (limits.max_cell_chars)"})
-            continue
-        record = {name: fields[i].strip() for name, i in index.items()}
-        record["source_line"] = line
-        record["raw"] = raw
-        good.append(record)
-    frame = pd.DataFrame(good, columns=list(columns) + ["source_line", "raw"])
+    width = len(header)
+    lines, fields, raws = (list(part) for part in zip(*rows)) if rows else ([], [], [])
+    lengths = np.fromiter(map(len, fields), dtype=np.int64, count=len(fields))
+    ragged = np.flatnonzero(lengths != width)
+    rejects = [{"line": lines[i], "field": "", "raw": raws[i],
+                "reason": f"{lengths[i]} fields where the header has {width}"} for i in ragged]
+    keep = np.flatnonzero(lengths == width)
+    if len(ragged):
+        fields = [fields[i] for i in keep]
+    cells = list(zip(*fields)) if fields else [()] * width
+    if fields:  # a field over the limit rejects its row only (the csv module refused the whole file)
+        sizes = np.vstack([np.fromiter(map(len, column), dtype=np.int64, count=len(fields)) for column in cells])
+        too_long = sizes.max(axis=0) > max_chars
+        if too_long.any():
+            for i in np.flatnonzero(too_long):
+                column = int(sizes[:, i].argmax())
+                rejects.append({"line": lines[keep[i]], "field": header[column], "raw": raws[keep[i]],
+                                "reason": f"field {header[column]!r} has {sizes[column, i]:,} characters, over the "
+                                          f"limit of {max_chars:,} (limits.max_cell_chars)"})
+            rejects.sort(key=lambda r: r["line"])
+            fields = [fields[i] for i in np.flatnonzero(~too_long)]
+            keep = keep[~too_long]
+            cells = list(zip(*fields)) if fields else [()] * width
+    data = {name: Distinct.of(cells[header.index(col)]).rows(lambda text: text.str.strip())
+            for name, col in columns.items()}
+    data["source_line"] = np.asarray(lines, dtype=np.int64)[keep]
+    data["raw"] = np.asarray(raws, dtype=object)[keep]
+    frame = pd.DataFrame(data, columns=list(columns) + ["source_line", "raw"])
     return Parsed(rows=frame, rows_read=len(rows), rejects=rejects)
 
 
@@ -252,83 +298,101 @@ def validate_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter
     """Validate and normalise generic long rows; return (good rows, rejects, skipped counts).
 
     Good rows have a normalised `date` (YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS), a float
-    `value` in the series' canonical unit, and `unit` set to that canonical unit."""
+    `value` in the series' canonical unit, and `unit` set to that canonical unit.
+
+    Every check runs on whole columns, once per distinct value (`columns.Distinct`); reasons are
+    written only for the rows that fail, each row keeping the first check it failed."""
     frame = rows.copy()
-    for name in GENERIC_COLUMNS + ["raw"]:
-        if name not in frame.columns:
-            frame[name] = ""
+    size = len(frame)
+    if "raw" not in frame.columns:
+        frame["raw"] = ""
     if "source_line" not in frame.columns:
         frame["source_line"] = None
-    text = [c for c in GENERIC_COLUMNS if c not in ("value", "latitude", "longitude")]
-    frame[text] = frame[text].fillna("").astype(str).apply(lambda s: s.str.strip())
-    frame["indicator"] = frame["indicator"].str.lower()
-    frame["item"] = frame["item"].str.lower()
-    frame["price_type"] = frame["price_type"].str.lower()
-    reasons = pd.Series("", index=frame.index, dtype=object)
-    fields = pd.Series("", index=frame.index, dtype=object)
+    text = {name: Distinct.of(frame[name]).map(lambda cells, lower=name in _LOWER_CASE:
+                                                as_text(cells).str.lower() if lower else as_text(cells))
+            if name in frame.columns else Distinct.constant("", size)
+            for name in GENERIC_COLUMNS if name not in ("latitude", "longitude")}
+    ok = np.ones(size, dtype=bool)
+    reasons = np.full(size, "", dtype=object)
+    fields = np.full(size, "", dtype=object)
 
-    def fail(mask, field_name, messages):
-        mask = mask & (reasons == "")
-        reasons[mask] = messages[mask] if isinstance(messages, pd.Series) else messages
-        fields[mask] = field_name
+    def fail(mask, field_name, message):
+        """Reject the rows of `mask` not yet rejected; `message` is a text, or a function of
+        their positions giving one text each (so that only failing rows are formatted)."""
+        where = np.flatnonzero(mask & ok)
+        if len(where):
+            reasons[where] = message(where) if callable(message) else message
+            fields[where] = field_name
+            ok[where] = False
 
     for key in ("indicator", "location", "date"):
-        fail(frame[key] == "", key, f"missing {key}")
+        fail(text[key].test(lambda cell: cell == ""), key, f"missing {key}")
     # only an empty cell is missing: the text "nan" is a value that is not a number
-    raw_value = frame["value"].astype(object).where(frame["value"].notna(), "").astype(str).str.strip()
-    fail(raw_value == "", "value", "missing value")
-    value = pd.to_numeric(raw_value, errors="coerce")
-    fail(value.isna() | ~np.isfinite(value.fillna(0)), "value", "value " + raw_value.map(repr) + " is not a number")
-    dates = normalise_dates(frame["date"])
-    fail(dates.isna(), "date", "date " + frame["date"].map(repr) + " is not ISO 8601 (YYYY-MM-DD, YYYY-MM or a date-time)")
-    frame["date"] = dates
+    raw_value = text["value"].rows()
+    fail(text["value"].test(lambda cell: cell == ""), "value", "missing value")
+    value = text["value"].rows(lambda cells: pd.to_numeric(cells, errors="coerce"), dtype="float64")
+    fail(~np.isfinite(value), "value", lambda at: [f"value {raw_value[i]!r} is not a number" for i in at])
+    dates = text["date"].map(normalise_dates)
+    fail(dates.test(pd.isna), "date", lambda at: [f"date {text['date'].rows()[i]!r} is not ISO 8601 (YYYY-MM-DD, "
+                                                  "YYYY-MM or a date-time)" for i in at])
 
-    resolved = {}
-    for pair in set(zip(frame["indicator"], frame["unit"])):  # few distinct pairs: resolve each once
+    indicator_unit = Distinct.pairs(text["indicator"], text["unit"])
+    resolved = []
+    for pair in indicator_unit.uniques:  # few distinct (indicator, unit) pairs: resolve each once
         try:
             unit = unit_for(*pair)
-            resolved[pair] = (unit.canonical, unit.factor)
+            resolved.append((unit.canonical, unit.factor, ""))
         except units.UnitError as error:
-            resolved[pair] = (None, str(error))
-    pairs = [resolved[pair] for pair in zip(frame["indicator"], frame["unit"])]
-    canonical = [c for c, _ in pairs]
-    factor = pd.Series([f for _, f in pairs], index=frame.index, dtype=object)
-    bad_unit = pd.Series([c is None for c in canonical], index=frame.index)
-    fail(bad_unit, "unit", factor.where(bad_unit, ""))
-    frame["unit"] = canonical
-    value = value * pd.to_numeric(factor.where(~bad_unit), errors="coerce")
+            resolved.append((None, np.nan, str(error)))
+    canonical, factor, unit_error = (np.asarray([r[i] for r in resolved], dtype=object) for i in range(3))
+    fail((unit_error != "")[indicator_unit.codes], "unit", lambda at: unit_error[indicator_unit.codes[at]])
+    with np.errstate(over="ignore"):  # an overflow to infinity is rejected just below
+        value = value * factor.astype("float64")[indicator_unit.codes]
     # 1e308 XOF/500 G is finite as written but not per KG: a stored infinity would be scored "crisis, score inf"
-    fail(~np.isfinite(value.fillna(0)), "value", "value " + raw_value.map(repr)
-         + " is too large: it is not a finite number in " + frame["unit"].fillna("").astype(str))
-    frame["value"] = value
+    fail(~np.isfinite(value), "value", lambda at: [f"value {raw_value[i]!r} is too large: it is not a finite number "
+                                                   f"in {canonical[indicator_unit.codes[i]]}" for i in at])
 
+    coordinates = {}
     for name in ("latitude", "longitude"):
-        raw = frame[name].fillna("").astype(str).str.strip().replace({"nan": ""})
-        number = pd.to_numeric(raw, errors="coerce")
+        if name not in frame.columns:
+            coordinates[name] = np.full(size, np.nan)
+            continue
+        raw = Distinct.of(frame[name]).map(lambda cells: as_text(cells).replace({"nan": ""}))  # NaN: an empty cell
+        number = raw.rows(lambda cells: pd.to_numeric(cells, errors="coerce"), dtype="float64")
         limit = 90 if name == "latitude" else 180
-        fail((raw != "") & (number.isna() | (number.abs() > limit)), name,
-             f"{name} " + raw.map(repr) + f" is not a number between -{limit} and {limit}")
-        frame[name] = number
+        fail(raw.test(lambda cell: cell != "") & ~(np.abs(number) <= limit), name,
+             lambda at, raw=raw.rows(), name=name, limit=limit:
+             [f"{name} {raw[i]!r} is not a number between -{limit} and {limit}" for i in at])
+        coordinates[name] = number
 
-    for indicator, group in frame[reasons == ""].groupby("indicator"):
+    for code, indicator in enumerate(text["indicator"].uniques):
         definition = catalog.get(indicator)
-        values = value[group.index]
-        if definition.min is not None:
-            fail(values < definition.min, "value", "value " + values.map("{:g}".format) +
-                 f" is below the minimum {definition.min:g} for {indicator} ({definition.unit})")
-        if definition.max is not None:
-            fail(values > definition.max, "value", "value " + values.map("{:g}".format) +
-                 f" is above the maximum {definition.max:g} for {indicator} ({definition.unit})")
+        own = text["indicator"].codes == code
+        for bound, beyond, word in ((definition.min, np.less, "below the minimum"),
+                                    (definition.max, np.greater, "above the maximum")):
+            if bound is not None:
+                fail(own & beyond(value, bound), "value",
+                     lambda at, bound=bound, word=word, definition=definition:
+                     [f"value {value[i]:g} is {word} {bound:g} for {definition.name} ({definition.unit})" for i in at])
 
-    rejects = [{"line": _line(line), "field": f, "raw": raw, "reason": r}
-               for line, f, raw, r in zip(frame["source_line"], fields, frame.get("raw", ""), reasons) if r]
-    good = frame[reasons == ""]
-    good, conflicts, skipped = _collapse_duplicates(good)
-    good["currency"] = [c or _currency_of(u) for c, u in zip(good["currency"], good["unit"])]
+    lines, raws = frame["source_line"].to_numpy(dtype=object), frame["raw"].to_numpy(dtype=object)
+    rejects = [{"line": _line(lines[i]), "field": fields[i], "raw": raws[i], "reason": reasons[i]}
+               for i in np.flatnonzero(~ok)]
+    currency = Distinct.pairs(text["currency"], Distinct(indicator_unit.codes, canonical))
+    series = Distinct.pairs(Distinct.pairs(text["indicator"], text["location"]),
+                            Distinct.pairs(text["item"], text["price_type"]))
+    columns = {name: column.rows() for name, column in text.items()}
+    columns.update(coordinates, date=dates.rows(), unit=canonical[indicator_unit.codes], value=value,
+                   currency=currency.rows(lambda pairs: [c or _currency_of(u) for c, u in pairs]),
+                   key_series=series.codes, key_date=dates.codes)
+    frame = frame.assign(**columns)
+    good, conflicts, skipped = _collapse_duplicates(frame[ok], keys=["key_series", "key_date"])
+    good = good.drop(columns=["key_series", "key_date"])
     # every series says what it measures: the catalog's description unless the collector gave one
-    described = {name: catalog.get(name).description for name in good["indicator"].unique()}
-    given = good["description"].fillna("") if "description" in good.columns else pd.Series("", index=good.index)
-    good["description"] = [text or described[name] for text, name in zip(given, good["indicator"])]
+    given = (good["description"].fillna("") if "description" in good.columns
+             else pd.Series("", index=good.index)).to_numpy(dtype=object)
+    described = Distinct.of(good["indicator"]).rows(lambda names: [catalog.get(n).description for n in names])
+    good["description"] = np.where(given != "", given, described)
     return good, rejects + conflicts, skipped
 
 
@@ -384,14 +448,13 @@ def _parse_moment(text: str):
     return stamp.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _collapse_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter]:
+def _collapse_duplicates(frame: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, list[dict], Counter]:
     """Exact duplicates of a (series, date) collapse; a different value for the same
     (series, date) in one file is a conflict: one row is kept, the others are rejected.
 
     The kept row is the first line, unless the collector ranked rows with a `preference`
     column (lower wins, e.g. WFP `actual` before `aggregate`) and a `preference_label`
-    naming the rank in the reject reason."""
-    keys = SERIES_KEY + ["date"]
+    naming the rank in the reject reason. `keys` name the columns that identify a (series, date)."""
     skipped = Counter()
     if "preference" in frame.columns:
         frame = frame.sort_values(["preference", "source_line"], kind="stable")
@@ -426,21 +489,26 @@ def _check_against_series(store: Store, rows: pd.DataFrame) -> tuple[pd.DataFram
         "SELECT id AS series_id, unit AS stored_unit, "
         "(SELECT MAX(date) FROM observations o WHERE o.series_id = series.id) AS stored_date "
         "FROM series WHERE id IN (SELECT value FROM json_each(?))", [touched])
-    merged = rows.merge(stored, on="series_id", how="left")
-    merged.index = rows.index
-    merged["kind"] = merged["date"].map(_date_kind)
-    first_kind = merged.sort_values("source_line", kind="stable").groupby("series_id")["kind"].first()
-    merged["expected"] = [_date_kind(d) if isinstance(d, str) else first_kind[s]
-                          for d, s in zip(merged["stored_date"], merged["series_id"])]
-    bad_unit = (merged["stored_unit"].fillna("") != "") & (merged["unit"] != merged["stored_unit"])
-    bad_date = ~bad_unit & (merged["kind"] != merged["expected"])
-    rejects = [{"line": _line(r.source_line), "field": "unit", "raw": getattr(r, "raw", ""),
-                "reason": f"unit {r.unit} differs from the series unit {r.stored_unit}"}
-               for r in merged[bad_unit].itertuples(index=False)]
-    rejects += [{"line": _line(r.source_line), "field": "date", "raw": getattr(r, "raw", ""),
-                 "reason": f"date {r.date!r} is {_DATE_KINDS[r.kind][0]}, "
-                           f"but the series has {_DATE_KINDS[r.expected][1]}"}
-                for r in merged[bad_date].itertuples(index=False)]
+    stored = stored.set_index("series_id")
+    series_ids = rows["series_id"].to_numpy()
+    kind = Distinct.of(rows["date"]).rows(lambda dates: [_date_kind(d) for d in dates])
+    order = np.argsort(pd.to_numeric(rows["source_line"], errors="coerce").to_numpy(dtype=float), kind="stable")
+    first_kind = pd.Series(kind[order], index=series_ids[order])  # in file order: a new series' first line
+    first_kind = first_kind[~first_kind.index.duplicated()]
+    stored_kind = stored["stored_date"].map(lambda d: _date_kind(d) if isinstance(d, str) else None)
+    expected = stored_kind.where(stored_kind.notna(), first_kind.reindex(stored.index)).reindex(series_ids).to_numpy()
+    stored_unit = stored["stored_unit"].fillna("").reindex(series_ids).to_numpy(dtype=object)
+    unit = rows["unit"].to_numpy(dtype=object)
+    bad_unit = (stored_unit != "") & (unit != stored_unit)
+    bad_date = ~bad_unit & (kind != expected)
+    lines, raws, dates = (rows[c].to_numpy(dtype=object) for c in ("source_line", "raw", "date"))
+    rejects = [{"line": _line(lines[i]), "field": "unit", "raw": raws[i],
+                "reason": f"unit {unit[i]} differs from the series unit {stored_unit[i]}"}
+               for i in np.flatnonzero(bad_unit)]
+    rejects += [{"line": _line(lines[i]), "field": "date", "raw": raws[i],
+                 "reason": f"date {dates[i]!r} is {_DATE_KINDS[kind[i]][0]}, "
+                           f"but the series has {_DATE_KINDS[expected[i]][1]}"}
+                for i in np.flatnonzero(bad_date)]
     return rows[~(bad_unit | bad_date)], rejects
 
 
@@ -460,6 +528,17 @@ def _currency_of(unit: str) -> str:
 
 def _line(value):
     return None if value is None or pd.isna(value) else int(value)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _sha256(path: Path) -> str:
