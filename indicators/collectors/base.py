@@ -14,6 +14,7 @@ import hashlib
 import io
 import itertools
 import json
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from ..errors import InputError, StrictModeError
 from ..store import Store
 from .limits import Limits
 
+log = logging.getLogger("indicators.collectors")
 _LOWER_CASE = ("indicator", "item", "price_type")
 GENERIC_COLUMNS = ["indicator", "location", "item", "price_type", "date", "value", "unit", "currency",
                    "source", "admin1", "admin2", "pcode", "latitude", "longitude"]
@@ -176,7 +178,8 @@ def read_text_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], s
     Handles a UTF-8 BOM, `,` `;` `\\t` or `|` delimiters and quoted fields across lines; refuses
     binary files and empty files with a message naming the file. Header is line 1. `raw` is the
     record's text as the file has it (its lines, without the final line break)."""
-    text = _decoded_text(path)
+    lines, undecodable = _decoded_lines(path)
+    text = "".join(lines[:50])
     first = text.lstrip().splitlines()[0] if text.strip() else ""
     if first.startswith(("{", "[")):
         raise InputError(path, "not a CSV file: it looks like JSON")
@@ -185,24 +188,50 @@ def read_text_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], s
     delimiter = max(",;\t|", key=first.count)
     if first.count(delimiter) == 0:
         delimiter = ","
-    # the physical lines exactly as the csv module counts them (\n, \r\n or \r)
-    lines = io.StringIO(text, newline="").readlines()
+    if 1 in undecodable:
+        raise InputError(path, f"the header row is not UTF-8 ({undecodable[1][1]})", line=1)
+    _allow_long_fields()
     try:
         records = list(csv.reader(lines, delimiter=delimiter))
     except csv.Error:
         records = None  # the line-by-line reader below names the line at fault
     if not records or len(records) != len(lines):  # a quoted field spans lines (or the CSV is malformed)
-        return _read_records_line_by_line(path, lines, delimiter)
-    # one record per line (the usual case): line numbers and raw text come without a Python loop
-    header = [h.strip().lstrip("\ufeff") for h in records[0]]
-    body = records[1:]
-    has_content = np.fromiter(map(bool, map(str.strip, map("".join, body))), dtype=bool, count=len(body))
-    raws = map(str.rstrip, lines[1:], itertools.repeat("\r\n"))
-    return header, list(itertools.compress(zip(range(2, len(lines) + 1), body, raws), has_content))
+        header, rows = _read_records_line_by_line(path, lines, delimiter)
+    else:
+        # one record per line (the usual case): line numbers and raw text come without a Python loop
+        header = [h.strip().lstrip("\ufeff") for h in records[0]]
+        body = records[1:]
+        has_content = np.fromiter(map(bool, map(str.strip, map("".join, body))), dtype=bool, count=len(body))
+        raws = map(str.rstrip, lines[1:], itertools.repeat("\r\n"))
+        rows = list(itertools.compress(zip(range(2, len(lines) + 1), body, raws), has_content))
+    if undecodable:
+        rows = sorted(rows + [(n, Unreadable(f"the line is not UTF-8 ({why}); the other lines are read: save the "
+                                             "file as UTF-8"), raw) for n, (raw, why) in undecodable.items()],
+                      key=lambda row: row[0])
+    return header, rows
 
 
-def _decoded_text(path: Path) -> str:
-    """The file's text; refuses empty and binary files naming the file."""
+class Unreadable(list):
+    """The fields of a line that could not be read (not UTF-8, a quote never closed): no fields,
+    and the reason, which `rows_to_frame` turns into that line's reject."""
+
+    def __init__(self, reason: str):
+        super().__init__()
+        self.reason = reason
+
+
+def _allow_long_fields() -> None:
+    """The csv module refuses a whole file for one field over 131,072 characters; the limit is
+    `Limits.max_cell_chars`, checked per row by `rows_to_frame` (that row only is rejected)."""
+    if csv.field_size_limit() < 2**31 - 1:
+        csv.field_size_limit(2**31 - 1)
+
+
+def _decoded_lines(path: Path) -> tuple[list[str], dict[int, tuple[str, str]]]:
+    """The file's physical lines as the csv module counts them (\n, \r\n or \r), and the lines
+    that are not UTF-8 ({line: (raw text, why)}, each left as an empty line so that line numbers
+    hold). A file with no UTF-8 text at all (only ASCII and Windows-1252 bytes: an Excel export)
+    is read as Windows-1252, with a warning. Refuses empty and binary files naming the file."""
     data = path.read_bytes()
     if not data.strip():
         raise InputError(path, "file is empty (expected a header row and data rows)")
@@ -212,31 +241,79 @@ def _decoded_text(path: Path) -> str:
     if b"\x00" in data[:8192]:
         raise InputError(path, "not a CSV file: it has binary content")
     try:
-        return data.decode("utf-8-sig")
+        return io.StringIO(data.decode("utf-8-sig"), newline="").readlines(), {}
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    lines, undecodable, utf8_text = [], {}, False
+    for number, raw in enumerate(data.splitlines(keepends=True), start=1):
+        try:
+            lines.append(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+            utf8_text = utf8_text or not raw.isascii()
+        except UnicodeDecodeError as error:
+            lines.append("\n")
+            undecodable[number] = (raw.decode("utf-8", errors="replace").rstrip("\r\n"),
+                                   f"byte 0x{raw[error.start]:02x} at column {error.start + 1}")
+    if not utf8_text:
+        log.warning("warning: %s: not UTF-8; read as Windows-1252", path)
+        return io.StringIO(data.decode("cp1252", errors="replace"), newline="").readlines(), {}
+    for number in undecodable:
+        log.warning("warning: %s: line %d is not UTF-8: rejected, the other lines are read", path, number)
+    return lines, undecodable
 
 
 def _read_records_line_by_line(path: Path, lines: list[str], delimiter: str):
-    """`read_text_table` for files where a record may span lines: follows the reader's line count."""
+    """`read_text_table` for files where a record may span lines: follows the reader's line count.
+
+    A quote that is never closed would swallow the rest of the file into one field: a record
+    over several lines whose later lines each read as a whole row is such a runaway quote. Its
+    first line is rejected (with a warning) and reading starts again on the next line, so the
+    other rows are kept. A line the csv module cannot read at all is rejected the same way."""
     reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
     except (csv.Error, StopIteration) as error:
         raise InputError(path, f"cannot read the header row ({error})", line=1) from error
     header = [h.strip().lstrip("\ufeff") for h in header]
-    rows = []
-    previous_end = reader.line_num
-    try:
-        for fields in reader:
-            start = previous_end + 1
-            previous_end = reader.line_num
-            if not any(f.strip() for f in fields):
-                continue
-            rows.append((start, fields, "".join(lines[start - 1:previous_end]).rstrip("\r\n")))
-    except csv.Error as error:
-        raise InputError(path, f"malformed CSV ({error})", line=previous_end + 1) from error
+    rows, position = [], reader.line_num  # position: index of the next physical line to read
+    while position < len(lines):
+        reader = csv.reader(itertools.islice(lines, position, None), delimiter=delimiter)
+        read, restart = 0, None
+        try:
+            for fields in reader:
+                start, end = position + read, position + reader.line_num  # the record's lines [start, end)
+                read = reader.line_num
+                if end - start > 1 and _runaway_quote(lines[start + 1:end], len(header), delimiter):
+                    rows.append((start + 1, Unreadable(f"a quote opened on this line is never closed (it would take "
+                                                       f"in lines {start + 2}-{end}); the line is rejected and "
+                                                       "the next lines are read as rows"),
+                                 lines[start].rstrip("\r\n")))
+                    log.warning("warning: %s: line %d: a quote is never closed; the line is rejected and the rest "
+                                "of the file is read", path, start + 1)
+                    restart = start + 1
+                    break
+                if not any(f.strip() for f in fields):
+                    continue
+                rows.append((start + 1, fields, "".join(lines[start:end]).rstrip("\r\n")))
+        except csv.Error as error:
+            start = position + read
+            rows.append((start + 1, Unreadable(f"malformed CSV ({error})"), lines[start].rstrip("\r\n")))
+            restart = start + 1
+        if restart is None:
+            break
+        position = restart
     return header, rows
+
+
+def _runaway_quote(continuation: list[str], width: int, delimiter: str) -> bool:
+    """Do the later lines of a multi-line record read as whole rows on their own? Text in a
+    quoted field rarely has a header's worth of delimiters on each line; rows do."""
+    for line in continuation:
+        try:
+            if len(next(csv.reader([line], delimiter=delimiter), [])) == width:
+                return True
+        except csv.Error:
+            continue
+    return False
 
 
 def field_joiner(delimiter: str = ","):
@@ -268,7 +345,8 @@ def rows_to_frame(path: Path, header: list[str], rows, columns: dict[str, str], 
     lengths = np.fromiter(map(len, fields), dtype=np.int64, count=len(fields))
     ragged = np.flatnonzero(lengths != width)
     rejects = [{"line": lines[i], "field": "", "raw": raws[i],
-                "reason": f"{lengths[i]} fields where the header has {width}"} for i in ragged]
+                "reason": fields[i].reason if isinstance(fields[i], Unreadable)
+                else f"{lengths[i]} fields where the header has {width}"} for i in ragged]
     keep = np.flatnonzero(lengths == width)
     if len(ragged):
         fields = [fields[i] for i in keep]

@@ -28,7 +28,7 @@ class GenericCSVCollector(Collector):
                 raise InputError(path, f"column {name!r} appears {lowered.count(name)} times in the header "
                                        "(which one holds the data?)", line=1)
         columns = {name: header[lowered.index(name)] for name in GENERIC_COLUMNS if name in lowered}
-        parsed = rows_to_frame(path, header, rows, columns, REQUIRED)
+        parsed = rows_to_frame(path, header, rows, columns, REQUIRED, max_chars=self.limits.max_cell_chars)
         frame = parsed.rows
         source = frame["source"] if "source" in frame else pd.Series("", index=frame.index, dtype=object)
         frame["source"] = source.where(source.str.strip() != "", f"{DEFAULT_SOURCE} ({path.name})")
