@@ -112,3 +112,18 @@ def test_wfp_series_carry_cc_by_igo_and_a_configured_licence_wins(tmp_path, trac
     rows = collector_for(source).read
     (tmp_path / "x.csv").write_text("indicator,location,date,value\nfuel_availability,Bamako,2025-10-01,0.5\n")
     assert rows(tmp_path / "x.csv").rows["metadata"][0]["licence"] == "CC BY 4.0"
+
+
+def test_the_market_map_draws_the_country_outline_offline():
+    from indicators.report.boundaries import BOUNDARIES, outlines_around
+    from indicators.report.figures import market_map
+    assert BOUNDARIES.stat().st_size < 200_000  # small, bundled (datasets/README.md gives its licence)
+    assert list(outlines_around([-6.22, -8.0], [13.43, 12.64])) == ["Mali"]
+    markets = pd.DataFrame({"location": ["Segou"], "admin1": [""], "latitude": [13.43], "longitude": [-6.22],
+                            "phase": ["crisis"], "series": [1], "series_at_phase": ["millet"], "since": ["2025-09"]})
+    figure = market_map(markets)
+    outline = [t for t in figure.data if t.name == "Mali"]
+    assert outline and outline[0].fill == "toself" and min(x for x in outline[0].x if x is not None) < -12
+    assert figure.layout.xaxis.range[0] < -12  # the whole country in view
+    at_sea = market_map(markets.assign(latitude=[0.0], longitude=[-30.0]))
+    assert [t.name for t in at_sea.data] == ["crisis"]

@@ -225,8 +225,9 @@ def seasonal_page(site, data: ReportData, rows: list) -> str:
 def map_page(site, markets: pd.DataFrame) -> str:
     href = site.write_csv("markets.csv", markets)
     return ("<p class=\"note\">Markets at their coordinates, coloured by the worst latest phase of their price "
-            "series. Drawn on plain longitude/latitude axes with no base map, so the page needs no map tiles "
-            "or outlines from the network.</p>"
+            "series, over the outline of their country (Natural Earth 1:110m, public domain, bundled with the "
+            "tracker). Drawn on plain longitude/latitude axes, so the page needs no map tiles or outlines from the "
+            "network; admin-1 regions are not drawn (no small boundary file of them ships with a package).</p>"
             + chart(site, figures.market_map(markets), "market-map", "Markets by latest price phase")
             + table(markets, {"location": "market", "admin1": "region", "phase": "latest phase", "since": "since",
                               "series_at_phase": "series at that phase", "latitude": "latitude",
