@@ -19,7 +19,6 @@ so that concurrent writers wait on the busy timeout instead of failing half-way.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import os
 import re
@@ -28,6 +27,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlite_utils
 
@@ -321,7 +321,8 @@ class Store:
         """Create missing series for the keys in `frame` (with metadata columns when present)
         and fill metadata that is still empty; return the series id for every row of `frame`."""
         keys = frame[SERIES_KEY].astype(str)
-        firsts = frame.assign(**{k: keys[k] for k in SERIES_KEY}).drop_duplicates(SERIES_KEY)
+        codes = keys.groupby(SERIES_KEY, sort=False).ngroup().to_numpy()  # numbered in order of first appearance
+        firsts = frame.assign(**{k: keys[k] for k in SERIES_KEY}).iloc[np.unique(codes, return_index=True)[1]]
         stamp = now()
         for record in firsts.to_dict("records"):
             meta = {k: record.get(k) for k in SERIES_META if k in record}
@@ -349,10 +350,14 @@ class Store:
                 + (f"UPDATE SET {fill}" if fill else "NOTHING"),
                 key + list(meta.values()) + [stamp, stamp],
             )
-        ids = self.query_frame(
-            "SELECT id, indicator, location, item, price_type FROM series"
-        ).set_index(SERIES_KEY)["id"]
-        return pd.Series(ids.reindex(pd.MultiIndex.from_frame(keys)).to_numpy(), index=frame.index)
+        found = self.query_frame(  # only the series of `frame`: a store may hold hundreds of thousands
+            "SELECT j.key AS code, s.id FROM json_each(?) AS j CROSS JOIN series AS s "
+            "ON s.indicator = json_extract(j.value, '$[0]') AND s.location = json_extract(j.value, '$[1]') "
+            "AND s.item = json_extract(j.value, '$[2]') AND s.price_type = json_extract(j.value, '$[3]')",
+            [json.dumps(firsts[SERIES_KEY].to_numpy().tolist(), ensure_ascii=False)])
+        ids = np.zeros(len(firsts), dtype=np.int64)
+        ids[found["code"].to_numpy(dtype=np.int64)] = found["id"].to_numpy(dtype=np.int64)
+        return pd.Series(ids[codes], index=frame.index)
 
     def series(self, indicator: str | None = None) -> pd.DataFrame:
         """Every series with metadata and coverage (first and last date, observation count)."""
@@ -366,11 +371,15 @@ class Store:
         )
 
     def set_frequency(self, series_ids) -> None:
-        """Infer each series' frequency from its dates (monthly dates are stored as YYYY-MM)."""
-        for series_id in {int(s) for s in series_ids}:
-            dates = [row[0] for row in self.conn.execute(
-                "SELECT date FROM observations WHERE series_id = ? ORDER BY date DESC LIMIT 200", (series_id,))]
-            self.conn.execute("UPDATE series SET frequency = ? WHERE id = ?", (infer_frequency(dates), series_id))
+        """Infer each series' frequency from its latest 200 dates (monthly dates are stored as YYYY-MM)."""
+        ids = sorted({int(s) for s in series_ids})
+        latest = self.query_frame(  # per series: find its 200th latest date, then read from there
+            "WITH cut (id, since) AS (SELECT j.value, COALESCE((SELECT date FROM observations WHERE series_id = j.value "
+            "ORDER BY date DESC LIMIT 1 OFFSET 199), '') FROM json_each(?) AS j) "
+            "SELECT o.series_id, o.date FROM cut CROSS JOIN observations AS o ON o.series_id = cut.id "
+            "AND o.date >= cut.since", [json.dumps(ids)])
+        frequencies = infer_frequencies(latest)
+        self.conn.executemany("UPDATE series SET frequency = ? WHERE id = ?", [(frequencies.get(i, ""), i) for i in ids])
 
     # -- observations -----------------------------------------------------------------------
     def ingest(self, frame: pd.DataFrame, run_id: int | None = None) -> dict:
@@ -386,50 +395,52 @@ class Store:
         incoming = frame[["series_id", "date", "value", "source_file", "source_line"]].copy()
         incoming["series_id"] = incoming["series_id"].astype(int)
         existing = self._existing(incoming)
-        merged = incoming.merge(existing, on=["series_id", "date"], how="left", suffixes=("", "_old"))
+        if existing.empty:  # a first import: every row is new
+            merged = incoming.assign(value_old=float("nan"))
+        else:
+            merged = incoming.merge(existing, on=["series_id", "date"], how="left", suffixes=("", "_old"))
         is_new = merged["value_old"].isna()
         same = ~is_new & _close(merged["value"], merged["value_old"])
         revised = merged[~is_new & ~same]
         fresh = merged[is_new]
         fresh = fresh.sort_values(["series_id", "date"], kind="stable")  # B-tree appends, not page splits
-        self.conn.executemany(  # whole columns as Python lists, zipped: no per-row pandas access
-            "INSERT INTO observations (series_id, date, value, source_file, source_line, collected_at, run_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            zip(fresh["series_id"].tolist(), fresh["date"].tolist(), fresh["value"].astype(float).tolist(),
-                fresh["source_file"].tolist(), _ints(fresh["source_line"]), itertools.repeat(stamp),
-                itertools.repeat(run_id)),
-        )
+        for source_file, rows in fresh.groupby("source_file", sort=False):
+            # whole columns as Python lists, zipped (no per-row pandas access); what is the same on
+            # every row is written into the statement, a third less binding work per row
+            self.conn.executemany(
+                "INSERT INTO observations (series_id, date, value, source_line, source_file, collected_at, run_id) "
+                f"VALUES (?, ?, ?, ?, {_literal(source_file)}, {_literal(stamp)}, {_literal(run_id)})",
+                zip(rows["series_id"].tolist(), rows["date"].tolist(), rows["value"].astype(float).tolist(),
+                    _ints(rows["source_line"])))
         if not revised.empty:
+            changes = list(zip(revised["value"].astype(float).tolist(), revised["source_file"].tolist(),
+                               _ints(revised["source_line"]), revised["series_id"].tolist(), revised["date"].tolist()))
+            # the superseded value and its provenance go to `revisions` straight from the stored row
             self.conn.executemany(
                 "INSERT INTO revisions (series_id, date, value, source_file, source_line, collected_at, "
-                "superseded_at, new_value, new_source_file, new_source_line, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [(int(r.series_id), r.date, float(r.value_old), r.source_file_old, _int(r.source_line_old),
-                  r.collected_at, stamp, float(r.value), r.source_file, _int(r.source_line), run_id)
-                 for r in revised.itertuples(index=False)],
-            )
+                "superseded_at, new_value, new_source_file, new_source_line, run_id) "
+                f"SELECT series_id, date, value, source_file, source_line, collected_at, {_literal(stamp)}, "
+                f"?, ?, ?, {_literal(run_id)} FROM observations WHERE series_id = ? AND date = ?", changes)
             self.conn.executemany(
-                "UPDATE observations SET value = ?, source_file = ?, source_line = ?, collected_at = ?, run_id = ? "
-                "WHERE series_id = ? AND date = ?",
-                [(float(r.value), r.source_file, _int(r.source_line), stamp, run_id, int(r.series_id), r.date)
-                 for r in revised.itertuples(index=False)],
-            )
+                f"UPDATE observations SET value = ?, source_file = ?, source_line = ?, collected_at = {_literal(stamp)}, "
+                f"run_id = {_literal(run_id)} WHERE series_id = ? AND date = ?", changes)
         counts.update(new=int(is_new.sum()), revised=len(revised), unchanged=int(same.sum()))
         if counts["new"]:
             self.set_frequency(fresh["series_id"].unique())
         return counts
 
     def _existing(self, incoming: pd.DataFrame) -> pd.DataFrame:
-        columns = ["series_id", "date", "value", "source_file", "source_line", "collected_at"]
-        frames = []
-        for series_id, dates in incoming.groupby("series_id")["date"]:
-            low, high = dates.min(), dates.max()
-            frames.append(self.query_frame(
-                f"SELECT {', '.join(columns)} FROM observations WHERE series_id = ? AND date BETWEEN ? AND ?",
-                [int(series_id), low, high]))
-        frames = [f for f in frames if not f.empty]
-        if not frames:
-            return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "object") for c in columns}).astype({"series_id": int})
-        return pd.concat(frames, ignore_index=True).astype({"series_id": int})
+        """The stored (series_id, date, value) within each incoming series' date range, in one query."""
+        ranges = incoming.groupby("series_id")["date"].agg(["min", "max"])
+        bounds = json.dumps([[int(i), low, high] for i, low, high in zip(ranges.index, ranges["min"], ranges["max"])])
+        existing = self.query_frame(
+            "SELECT o.series_id, o.date, o.value FROM json_each(?) AS j CROSS JOIN observations AS o "
+            "ON o.series_id = json_extract(j.value, '$[0]') "
+            "AND o.date BETWEEN json_extract(j.value, '$[1]') AND json_extract(j.value, '$[2]')", [bounds])
+        if existing.empty:
+            return pd.DataFrame({"series_id": pd.Series(dtype="int64"), "date": pd.Series(dtype=object),
+                                 "value": pd.Series(dtype="float64")})
+        return existing.astype({"series_id": int})
 
     def observations(self, indicator: str | None = None, series_id: int | None = None) -> pd.DataFrame:
         """Observations in the generic long format, with provenance."""
@@ -552,21 +563,30 @@ class Store:
 
 def infer_frequency(dates: list[str]) -> str:
     """monthly for YYYY-MM dates, hourly for date-times, else daily or weekly from the median gap."""
-    if not dates:
-        return ""
-    if all(len(d) == 7 for d in dates):
-        return "monthly"
-    if any("T" in d for d in dates):
-        return "hourly"
-    if len(dates) < 2:
-        return "daily"
-    stamps = pd.to_datetime(pd.Series(sorted(dates)), format="ISO8601")
-    gap = stamps.diff().dropna().median()
-    if gap >= pd.Timedelta(days=25):
-        return "monthly"
-    if gap >= pd.Timedelta(days=6):
-        return "weekly"
-    return "daily"
+    return infer_frequencies(pd.DataFrame({"series_id": 0, "date": list(dates)})).get(0, "")
+
+
+def infer_frequencies(dates: pd.DataFrame) -> dict[int, str]:
+    """`infer_frequency` for many series at once: `dates` has columns series_id and date."""
+    if dates.empty:
+        return {}
+    text = dates["date"].astype(str)
+    series = dates["series_id"].to_numpy()
+    monthly = (text.str.len() == 7).groupby(series).all()
+    hourly = text.str.contains("T", regex=False).groupby(series).any()
+    ordered = pd.DataFrame({"series_id": series, "stamp": pd.to_datetime(text, format="ISO8601", errors="coerce")})
+    ordered = ordered.sort_values(["series_id", "stamp"], kind="stable")
+    gaps = ordered["stamp"].diff().where(ordered["series_id"].eq(ordered["series_id"].shift()))
+    gap = gaps.groupby(ordered["series_id"]).median()
+    count = ordered.groupby("series_id").size()
+    result = {}
+    for series_id in count.index:
+        median = gap.get(series_id)
+        result[int(series_id)] = (
+            "monthly" if monthly[series_id] else "hourly" if hourly[series_id] else "daily" if count[series_id] < 2
+            else "monthly" if median >= pd.Timedelta(days=25) else "weekly" if median >= pd.Timedelta(days=6)
+            else "daily")
+    return result
 
 
 def _close(a: pd.Series, b: pd.Series) -> pd.Series:
@@ -579,6 +599,15 @@ def _clean(value):
     if isinstance(value, float) and pd.isna(value):
         return None
     return value
+
+
+def _literal(value) -> str:
+    """A constant as an SQL literal: NULL, a number, or a quoted text."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _ints(column: pd.Series) -> list:

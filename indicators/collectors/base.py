@@ -17,6 +17,7 @@ import json
 import logging
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -172,15 +173,15 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:int(limit)] + f"...[cut: {len(text):,} characters]"
 
 
-def read_text_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], str]]]:
+def read_text_table(path: Path) -> tuple[list[str], Sequence[tuple[int, list[str], str]]]:
     """Read a delimited text file: (header names, [(line number, fields, raw line)]).
 
     Handles a UTF-8 BOM, `,` `;` `\\t` or `|` delimiters and quoted fields across lines; refuses
     binary files and empty files with a message naming the file. Header is line 1. `raw` is the
-    record's text as the file has it (its lines, without the final line break)."""
-    lines, undecodable = _decoded_lines(path)
-    text = "".join(lines[:50])
-    first = text.lstrip().splitlines()[0] if text.strip() else ""
+    record's text as the file has it (its lines, without the final line break). A line that is
+    not UTF-8, or opens a quote never closed, comes back as `Unreadable` fields: its reject."""
+    text, undecodable = _decoded_text(path)
+    first = next(iter(text.lstrip()[:1 << 16].splitlines()), "")  # the first line with text (only it is split)
     if first.startswith(("{", "[")):
         raise InputError(path, "not a CSV file: it looks like JSON")
     if first.lower().startswith(("<!doctype", "<html", "<?xml")):
@@ -192,23 +193,56 @@ def read_text_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], s
         raise InputError(path, f"the header row is not UTF-8 ({undecodable[1][1]})", line=1)
     _allow_long_fields()
     try:
-        records = list(csv.reader(lines, delimiter=delimiter))
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:
         records = None  # the line-by-line reader below names the line at fault
-    if not records or len(records) != len(lines):  # a quoted field spans lines (or the CSV is malformed)
-        header, rows = _read_records_line_by_line(path, lines, delimiter)
+    if not records or len(records) != _line_count(text):  # a quoted field spans lines (or the CSV is malformed)
+        header, rows = _read_records_line_by_line(path, io.StringIO(text, newline="").readlines(), delimiter)
     else:
         # one record per line (the usual case): line numbers and raw text come without a Python loop
         header = [h.strip().lstrip("\ufeff") for h in records[0]]
-        body = records[1:]
-        has_content = np.fromiter(map(bool, map(str.strip, map("".join, body))), dtype=bool, count=len(body))
-        raws = map(str.rstrip, lines[1:], itertools.repeat("\r\n"))
-        rows = list(itertools.compress(zip(range(2, len(lines) + 1), body, raws), has_content))
-    if undecodable:
-        rows = sorted(rows + [(n, Unreadable(f"the line is not UTF-8 ({why}); the other lines are read: save the "
-                                             "file as UTF-8"), raw) for n, (raw, why) in undecodable.items()],
+        rows = TextRows(np.arange(2, len(records) + 1), records[1:], _lines_of(text, len(records))[1:])
+        has_content = np.fromiter(map(bool, map(str.strip, map("".join, rows.records))), dtype=bool, count=len(rows))
+        rows = rows if has_content.all() else rows.where(has_content)
+    if undecodable:  # rare: the rows as tuples, with the undecodable lines in their place
+        rows = sorted(list(rows) + [(n, Unreadable(f"the line is not UTF-8 ({why}); the other lines are read: save "
+                                                   "the file as UTF-8"), raw) for n, (raw, why) in undecodable.items()],
                       key=lambda row: row[0])
     return header, rows
+
+
+def _line_count(text: str) -> int:
+    """The number of lines as the csv module counts them (ended by \\n, \\r\\n or \\r)."""
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return breaks + (0 if not text or text.endswith(("\n", "\r")) else 1)
+
+
+def _lines_of(text: str, count: int) -> list[str]:
+    """The `count` lines of `text` without their line breaks. `splitlines` also splits at form
+    feeds and other separators: when it finds no more than `count` lines, it split at the same
+    places, in one call."""
+    split = text.splitlines()
+    return split if len(split) == count else [line.rstrip("\r\n") for line in io.StringIO(text, newline="")]
+
+
+class TextRows(Sequence):
+    """The data rows of a text table: a sequence of (line number, fields, raw text), kept as three
+    columns so that `rows_to_frame` takes them without a tuple per row."""
+
+    def __init__(self, lines: np.ndarray, records: list[list[str]], raws: list[str]):
+        self.lines, self.records, self.raws = lines, records, raws
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return TextRows(self.lines[index], self.records[index], self.raws[index])
+        return int(self.lines[index]), self.records[index], self.raws[index]
+
+    def where(self, mask: np.ndarray) -> "TextRows":
+        return TextRows(self.lines[mask], list(itertools.compress(self.records, mask)),
+                        list(itertools.compress(self.raws, mask)))
 
 
 class Unreadable(list):
@@ -227,11 +261,11 @@ def _allow_long_fields() -> None:
         csv.field_size_limit(2**31 - 1)
 
 
-def _decoded_lines(path: Path) -> tuple[list[str], dict[int, tuple[str, str]]]:
-    """The file's physical lines as the csv module counts them (\n, \r\n or \r), and the lines
-    that are not UTF-8 ({line: (raw text, why)}, each left as an empty line so that line numbers
-    hold). A file with no UTF-8 text at all (only ASCII and Windows-1252 bytes: an Excel export)
-    is read as Windows-1252, with a warning. Refuses empty and binary files naming the file."""
+def _decoded_text(path: Path) -> tuple[str, dict[int, tuple[str, str]]]:
+    """The file's text, and the lines that are not UTF-8 ({line: (raw text, why)}, each left as
+    an empty line so that line numbers hold). A file with no UTF-8 text at all (only ASCII and
+    Windows-1252 bytes: an Excel export) is read as Windows-1252, with a warning. Refuses empty
+    and binary files naming the file."""
     data = path.read_bytes()
     if not data.strip():
         raise InputError(path, "file is empty (expected a header row and data rows)")
@@ -241,10 +275,11 @@ def _decoded_lines(path: Path) -> tuple[list[str], dict[int, tuple[str, str]]]:
     if b"\x00" in data[:8192]:
         raise InputError(path, "not a CSV file: it has binary content")
     try:
-        return io.StringIO(data.decode("utf-8-sig"), newline="").readlines(), {}
+        return data.decode("utf-8-sig"), {}
     except UnicodeDecodeError:
         pass
     lines, undecodable, utf8_text = [], {}, False
+    # bytes.splitlines breaks at \n, \r\n and \r only: the lines as the csv module counts them
     for number, raw in enumerate(data.splitlines(keepends=True), start=1):
         try:
             lines.append(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
@@ -255,10 +290,10 @@ def _decoded_lines(path: Path) -> tuple[list[str], dict[int, tuple[str, str]]]:
                                    f"byte 0x{raw[error.start]:02x} at column {error.start + 1}")
     if not utf8_text:
         log.warning("warning: %s: not UTF-8; read as Windows-1252", path)
-        return io.StringIO(data.decode("cp1252", errors="replace"), newline="").readlines(), {}
+        return data.decode("cp1252", errors="replace"), {}
     for number in undecodable:
         log.warning("warning: %s: line %d is not UTF-8: rejected, the other lines are read", path, number)
-    return lines, undecodable
+    return "".join(lines), undecodable
 
 
 def _read_records_line_by_line(path: Path, lines: list[str], delimiter: str):
@@ -331,20 +366,24 @@ def field_joiner(delimiter: str = ","):
 
 
 def rows_to_frame(path: Path, header: list[str], rows, columns: dict[str, str], required: list[str],
-                  max_chars: int = Limits.max_cell_chars) -> Parsed:
+                  max_chars: int = Limits.max_cell_chars, strip: bool = True) -> Parsed:
     """Map a text table to generic columns. `columns` maps generic name -> header name.
 
     Rows whose field count differs from the header, or with a field over `max_chars`
     characters, are rejected with their line (the other rows are kept). Works on whole columns:
-    the cells are stripped once per distinct value."""
+    the cells are stripped once per distinct value (`strip=False` leaves them as read, for rows
+    that go straight to `validate_rows`, which strips every column it reads)."""
     missing = [c for c in required if c not in columns]
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)}; found {', '.join(header) or 'none'}", line=1)
     width = len(header)
-    lines, fields, raws = (list(part) for part in zip(*rows)) if rows else ([], [], [])
+    if isinstance(rows, TextRows):
+        lines, fields, raws = rows.lines, rows.records, rows.raws
+    else:
+        lines, fields, raws = (list(part) for part in zip(*rows)) if rows else ([], [], [])
     lengths = np.fromiter(map(len, fields), dtype=np.int64, count=len(fields))
     ragged = np.flatnonzero(lengths != width)
-    rejects = [{"line": lines[i], "field": "", "raw": raws[i],
+    rejects = [{"line": int(lines[i]), "field": "", "raw": raws[i],
                 "reason": fields[i].reason if isinstance(fields[i], Unreadable)
                 else f"{lengths[i]} fields where the header has {width}"} for i in ragged]
     keep = np.flatnonzero(lengths == width)
@@ -357,15 +396,15 @@ def rows_to_frame(path: Path, header: list[str], rows, columns: dict[str, str], 
         if too_long.any():
             for i in np.flatnonzero(too_long):
                 column = int(sizes[:, i].argmax())
-                rejects.append({"line": lines[keep[i]], "field": header[column], "raw": raws[keep[i]],
+                rejects.append({"line": int(lines[keep[i]]), "field": header[column], "raw": raws[keep[i]],
                                 "reason": f"field {header[column]!r} has {sizes[column, i]:,} characters, over the "
                                           f"limit of {max_chars:,} (limits.max_cell_chars)"})
             rejects.sort(key=lambda r: r["line"])
             fields = [fields[i] for i in np.flatnonzero(~too_long)]
             keep = keep[~too_long]
             cells = list(zip(*fields)) if fields else [()] * width
-    data = {name: Distinct.of(cells[header.index(col)]).rows(lambda text: text.str.strip())
-            for name, col in columns.items()}
+    data = {name: Distinct.of(cells[header.index(col)]).rows(lambda text: text.str.strip()) if strip
+            else np.asarray(cells[header.index(col)], dtype=object) for name, col in columns.items()}
     data["source_line"] = np.asarray(lines, dtype=np.int64)[keep]
     data["raw"] = np.asarray(raws, dtype=object)[keep]
     frame = pd.DataFrame(data, columns=list(columns) + ["source_line", "raw"])
@@ -464,7 +503,7 @@ def validate_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter
                    currency=currency.rows(lambda pairs: [c or _currency_of(u) for c, u in pairs]),
                    key_series=series.codes, key_date=dates.codes)
     frame = frame.assign(**columns)
-    good, conflicts, skipped = _collapse_duplicates(frame[ok], keys=["key_series", "key_date"])
+    good, conflicts, skipped = _collapse_duplicates(frame if ok.all() else frame[ok], keys=["key_series", "key_date"])
     good = good.drop(columns=["key_series", "key_date"])
     # every series says what it measures: the catalog's description unless the collector gave one
     given = (good["description"].fillna("") if "description" in good.columns
@@ -539,19 +578,20 @@ def _collapse_duplicates(frame: pd.DataFrame, keys: list[str]) -> tuple[pd.DataF
     dup_exact = frame.duplicated(keys + ["value"], keep="first")
     if dup_exact.any():
         skipped["duplicate rows"] = int(dup_exact.sum())
-    frame = frame[~dup_exact]
+        frame = frame[~dup_exact]
     conflict = frame.duplicated(keys, keep="first")
     rejects = []
-    if conflict.any():
-        firsts = frame[~conflict].set_index(keys)
-        for row in frame[conflict].itertuples(index=False):
-            kept = firsts.loc[tuple(getattr(row, k) for k in keys)]
-            rule = "the first line wins"
-            if "preference" in frame.columns and kept["preference"] != row.preference:
-                rule = f"{kept['preference_label']} preferred over {row.preference_label}"
-            rejects.append({"line": _line(row.source_line), "field": "value", "raw": getattr(row, "raw", ""),
-                            "reason": f"conflicts with line {_line(kept['source_line'])} for the same series and date "
-                                      f"({row.value:g} here, {kept['value']:g} kept: {rule})"})
+    if not conflict.any():  # the usual case: nothing to take out
+        return (frame.sort_index() if "preference" in frame.columns else frame.copy()), rejects, skipped
+    firsts = frame[~conflict].set_index(keys)
+    for row in frame[conflict].itertuples(index=False):
+        kept = firsts.loc[tuple(getattr(row, k) for k in keys)]
+        rule = "the first line wins"
+        if "preference" in frame.columns and kept["preference"] != row.preference:
+            rule = f"{kept['preference_label']} preferred over {row.preference_label}"
+        rejects.append({"line": _line(row.source_line), "field": "value", "raw": getattr(row, "raw", ""),
+                        "reason": f"conflicts with line {_line(kept['source_line'])} for the same series and date "
+                                  f"({row.value:g} here, {kept['value']:g} kept: {rule})"})
     return frame[~conflict].sort_index().copy(), rejects, skipped
 
 
@@ -562,7 +602,7 @@ def _check_against_series(store: Store, rows: pd.DataFrame) -> tuple[pd.DataFram
     if rows.empty:
         return rows, []
     # only the series this file touches: a store may hold hundreds of thousands
-    touched = json.dumps(sorted({int(i) for i in rows["series_id"]}))
+    touched = json.dumps(np.unique(rows["series_id"].to_numpy(dtype=np.int64)).tolist())
     stored = store.query_frame(
         "SELECT id AS series_id, unit AS stored_unit, "
         "(SELECT MAX(date) FROM observations o WHERE o.series_id = series.id) AS stored_date "
