@@ -5,11 +5,9 @@ import json
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from indicators.collectors import get_collector
 from indicators.output import write_frame
-from indicators.store import Store
 
 CSV = """indicator,location,item,price_type,date,value,unit
 grain_price,Segou,millet,retail,2025-10,1e308,XOF/500 G

@@ -2,7 +2,6 @@
 cells, rows and unpacked size and on a reject's stored text; the report swap keeps the last good
 report reachable at every instant."""
 import contextlib
-import io
 import json
 import os
 import shutil
@@ -17,8 +16,8 @@ from indicators.collectors import get_collector
 from indicators.collectors.limits import Limits
 from indicators.errors import InputError
 from indicators.report import site as report_site
-from indicators.store import Store
 from jobs_support import HEADER, LOOPBACK_ENV, LocalServer, availability_rows, send
+from jobs_support import track as track_process
 
 
 def one_line_error(result):
@@ -182,9 +181,8 @@ def test_a_full_download_folder_does_not_stop_the_run(tmp_path, monkeypatch):
         config = tmp_path / "track.toml"
         config.write_text(f'raw = "{raw}"\n[[sources]]\nname = "remote"\nkind = "csv"\npath = "{server.url("/prices.csv")}"\n'
                           f'retries = 0\n[[sources]]\nname = "local"\nkind = "csv"\npath = "{local}"\n')
-        result = subprocess.run(["python", "track.py", "run", "--config", str(config), "--db", str(tmp_path / "t.db"),
-                                 "--out", str(tmp_path / "reports"), "--json"], capture_output=True, text=True,
-                                cwd=os.path.dirname(os.path.dirname(__file__)), timeout=300)
+        result = track_process("run", "--config", config, "--db", tmp_path / "t.db", "--out", tmp_path / "reports", "--json",
+                       timeout=300)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     summary = json.loads(result.stdout)
