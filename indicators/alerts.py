@@ -1,9 +1,11 @@
-"""Alerts: the rows users read, from the anomalies table (consolidated or one detector's)."""
+"""Alerts: the rows users read, from the anomalies table (consolidated or one detector's), and
+the episodes and alarms built on them (`indicators.episodes`)."""
 from __future__ import annotations
 
 import pandas as pd
 
 from .detect.consolidate import consolidate
+from .episodes import EPISODE_COLUMNS, episodes_and_alarms, state_counts
 from .filters import since_mask
 from .store import SEVERITY_RANK, Store, now
 
@@ -15,16 +17,14 @@ def alerts(store: Store, include_normal: bool = False, detector: str | None = No
            since: str | None = None, min_severity: str | None = None, as_of: str | None = None) -> pd.DataFrame:
     """One row per flagged (series, date) in the columns of DESIGN.md, most severe first within
     each series' dates. `detector` shows that detector's own rows instead of the consolidated view.
-    `as_of` (a stored time stamp): the alerts raised by then (`vintages.anomalies_as_of`)."""
-    if as_of is None:
-        rows = store.anomalies(detector)
-    else:
+    `as_of` (a stored time stamp): the alarms raised by then (`vintages.anomalies_as_of`)."""
+    if as_of is not None:
         from .vintages import anomalies_as_of
         rows = anomalies_as_of(store, as_of, detector)
+    else:
+        rows = store.anomalies(detector) if detector else consolidated(store)
     if rows.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
-    if detector is None:
-        rows = consolidate(rows)
     if not include_normal:
         rows = rows[rows["severity"] != "normal"]
     if min_severity:
@@ -46,21 +46,43 @@ def current_alerts(store: Store) -> pd.DataFrame:
         .reset_index(drop=True)
 
 
+def consolidated(store: Store) -> pd.DataFrame:
+    """Every scored (series, date) with its consolidated severity, normal rows included."""
+    rows = store.anomalies()
+    return consolidate(rows) if not rows.empty else rows
+
+
+def episodes(store: Store, ongoing_only: bool = False) -> pd.DataFrame:
+    """One row per episode (`EPISODE_COLUMNS`): start, peak date and severity, latest severity,
+    end date or `ongoing`, duration in periods, and the explanation of the peak; worst first."""
+    found, _ = episodes_and_alarms(consolidated(store))
+    if ongoing_only:
+        found = found[found["end"] == "ongoing"]
+    order = found["peak_severity"].map(SEVERITY_RANK)
+    return (found.assign(_order=order, _ongoing=found["end"] == "ongoing")
+            .sort_values(["_ongoing", "_order", "start"], ascending=[False, False, True])
+            .drop(columns=["_order", "_ongoing"]).reset_index(drop=True))
+
+
+def summary(store: Store) -> dict:
+    """`episodes.state_counts` of the store: the counts detect, run, report and alerts share."""
+    return state_counts(consolidated(store))
+
+
 def record_new_alerts(store: Store, run_id: int) -> pd.DataFrame:
-    """Record in `run_alerts` the consolidated alerts that no earlier run saw at this severity or
-    worse (a series and date first flagged, or flagged more severely than before), and return
-    them. A downgrade (crisis to alert) is not new. Call once per detection run."""
-    flagged = store.anomalies()
-    flagged = flagged[flagged["severity"] != "normal"] if not flagged.empty else flagged
-    if flagged.empty:
+    """Record in `run_alerts` the alarms (episode starts and escalations, see `indicators.episodes`)
+    that no earlier run raised, and return them. Each day of an ongoing episode is a state, not an
+    alarm, so a run on the next day's data raises nothing unless the episode worsens. Call once per
+    detection run."""
+    _, alarms = episodes_and_alarms(consolidated(store))
+    if alarms.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
-    current = consolidate(flagged)
     seen = store.query_frame("SELECT series_id, date, severity FROM run_alerts WHERE run_id < ?", [run_id])
     seen_rank = (seen.assign(rank=seen["severity"].map(SEVERITY_RANK)).groupby(["series_id", "date"])["rank"].max()
                  if not seen.empty else pd.Series(dtype="int64"))
-    before = pd.Series([seen_rank.get((int(s), d), -1) for s, d in zip(current["series_id"], current["date"])],
-                       index=current.index)
-    new = current[current["severity"].map(SEVERITY_RANK) > before]
+    before = pd.Series([seen_rank.get((int(s), d), -1) for s, d in zip(alarms["series_id"], alarms["date"])],
+                       index=alarms.index)
+    new = alarms[alarms["severity"].map(SEVERITY_RANK) > before]
     with store.transaction():
         store.conn.executemany(
             """INSERT OR REPLACE INTO run_alerts (run_id, series_id, date, severity, detector, value, expected, lower,

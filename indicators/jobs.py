@@ -151,7 +151,7 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
     `LockBusyError`). `progress(stage, done, total)` is called as files and series are done;
     `echo(line)` receives one line per imported file (progress is also logged to
     `logging.getLogger("indicators")`)."""
-    from .alerts import record_new_alerts
+    from .alerts import record_new_alerts, summary
     from .detect import run_detection
     from .report import write_report
 
@@ -172,6 +172,7 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
         # point raised nothing, so the next run reports the same alerts as new.
         with store.transaction():
             result.new_alerts = record_new_alerts(store, run_id)
+            result.detection["states"] = summary(store)
             store.finish_run(run_id, "failed" if result.errors else "ok", _run_counts(result),
                              "; ".join(result.errors))
     return result
@@ -207,7 +208,7 @@ def detect_job(store: Store, detectors: list[str] | None = None, indicator: str 
                progress=None, wait: float = 0.0) -> tuple[dict, pd.DataFrame]:
     """`track.py detect`: run the detectors under the job lock and record the new alerts.
     Returns (detection counts, new alerts)."""
-    from .alerts import record_new_alerts
+    from .alerts import record_new_alerts, summary
     from .detect import run_detection
 
     arguments = " ".join(detectors or []) + (f" --indicator {indicator}" if indicator else "")
@@ -216,7 +217,7 @@ def detect_job(store: Store, detectors: list[str] | None = None, indicator: str 
                                progress=_stage(progress, "detecting"))
         with store.transaction():
             new = record_new_alerts(store, run_id)
-            store.finish_run(run_id, "ok", dict(counts, new_alerts=len(new)))
+            store.finish_run(run_id, "ok", dict(counts, new_alerts=len(new), states=summary(store)))
     return counts, new
 
 

@@ -5,9 +5,10 @@ superseded (`revisions`, held from its `collected_at` until `superseded_at`). Th
 (series, date) at moment T is therefore the current one if it was written at or before T, else
 the revision that was held at T; a (series, date) first collected after T did not exist yet.
 
-Alerts as of T are those the detection runs up to T had raised (`run_alerts`, at the highest
-severity raised by then, with the value, band and explanation as raised): the record of what
-was flagged, which later detection runs do not rewrite.
+Alerts as of T are the alarms (episode starts and escalations) the detection runs up to T had
+raised (`run_alerts`, at the highest severity raised by then, with the value, band and
+explanation as raised): the record of what was flagged, which later detection runs do not
+rewrite.
 """
 from __future__ import annotations
 

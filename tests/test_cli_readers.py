@@ -112,7 +112,7 @@ def _monthly_anomalies(store):
                           "score": 4.0, "severity": "crisis", "explanation": f"high in {d}"}
                          for d in ("2025-09", "2025-10", "2025-11")])
     with store.transaction():
-        store.replace_anomalies(series_id, "seasonal", rows)
+        store.replace_anomalies(series_id, "harvest", rows)  # a detector the consolidated view counts
 
 
 @pytest.mark.parametrize("since, kept", [("2025-11-15", ["2025-11"]), ("2025-10", ["2025-10", "2025-11"]),
@@ -120,7 +120,7 @@ def _monthly_anomalies(store):
                                          ("2025-11-30T23:00", ["2025-11"]), ("2025-12-01", [])])
 def test_since_keeps_the_month_it_falls_in(store, track, since, kept):
     _monthly_anomalies(store)
-    for detector in (["--detector", "seasonal"], []):
+    for detector in (["--detector", "harvest"], []):
         result = track("alerts", "--since", since, "--format", "json", *detector)
         assert result.exit_code == 0, result.output
         assert [row["date"] for row in json.loads(result.output)] == kept

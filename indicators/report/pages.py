@@ -58,21 +58,44 @@ def overview(site, data: ReportData) -> str:
         sentence, severity = headline(family, data.family_series(family))
         items.append(f'<li>{severity_badge(severity)} <a href="{family}.html">{e(sentence)}</a></li>')
     site.write_csv("alerts.csv", data.scored[data.scored["severity"] != "normal"].drop(columns=["sid"]))
+    site.write_csv("episodes.csv", data.episodes)
     href = site.write_csv("current_alerts.csv", data.current)
-    current = data.current.merge(data.series[SERIES_KEY + ["label"]], on=SERIES_KEY, how="left")
+    current = _families_side_by_side(data.current.merge(data.series[SERIES_KEY + ["label", "family"]], on=SERIES_KEY,
+                                                        how="left"))
     more = len(current) - OVERVIEW_ALERTS
     note = (f'<p class="note">{more} more in the CSV and on the family pages.</p>' if more > 0 else "")
     current_table = table(current.head(OVERVIEW_ALERTS), {"severity": "severity", "label": "series", "date": "date",
                                                           "detector": "detector", "explanation": "explanation"},
                           href, f"All {len(current)} current alerts", "No series is flagged at its latest date.")
+    counts = data.counts
+    alarms = (f"{len(data.new)} new since the last run ({_listed(data.new['severity'].value_counts().to_dict())})"
+              if len(data.new) else "none new since the last run")
     return (f'<p>{len(data.series)} series in {len(data.families())} families. '
             f'<a href="alerts.csv" download>Every flagged date (CSV)</a>.</p>'
             f'<ul class="headlines">{"".join(items)}</ul>'
+            f'<p class="note">{counts["episodes"]} episodes ({counts["ongoing_episodes"]} ongoing) of dates at alert '
+            f'or worse; alarms (an episode starting or getting worse): {alarms}. '
+            f'<a href="episodes.csv" download>Every episode (CSV)</a>.</p>'
             f"<h2>Current alerts</h2><p class=\"note\">Series flagged at their latest date, most severe first "
             f"(<a href=\"method.html#consolidation\">how the detectors' severities are combined</a>).</p>"
             f"{current_table}{note}"
             f"<h2>All series</h2><p class=\"note\">Recent values of every series; the dot is coloured by the "
             f"series' latest severity. Click a card for its chart.</p>{_grid(data)}")
+
+
+def _listed(by_severity: dict) -> str:
+    return ", ".join(f"{by_severity[s]} {s}" for s in ("crisis", "alert", "stress") if s in by_severity)
+
+
+def _families_side_by_side(current: pd.DataFrame) -> pd.DataFrame:
+    """Current alerts most severe first, the families taking turns within a severity, so a page of
+    fuel crises does not push the power and grain ones off the overview's short table."""
+    if current.empty:
+        return current
+    rank = current["severity"].map(SEVERITY_RANK)
+    turn = current.assign(_rank=rank).groupby(["_rank", "family"]).cumcount()
+    return current.assign(_rank=rank, _turn=turn).sort_values(["_rank", "_turn"], ascending=[False, True],
+                                                              kind="stable").drop(columns=["_rank", "_turn"])
 
 
 def _grid(data: ReportData) -> str:
