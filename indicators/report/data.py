@@ -40,7 +40,7 @@ class ReportData:
     status: pd.DataFrame        # detection_status
     data_date: str
     run_time: str
-    simulated: bool
+    simulated: int              # how many series come from a source marked SIMULATED
     events: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicators.event_store.events()
     lineage: pd.DataFrame = None  # derived values with formula, inputs and detail (indicators.derive.storage)
     view_note: str = ""  # what a --currency / --real view converted, and what it left out
@@ -69,8 +69,8 @@ def load(store: Store, run_id: int | None = None, view: dict | None = None) -> R
     scored = scored.merge(keys, on=SERIES_KEY, how="inner")
     observations = observations.rename(columns={"series_id": "sid"})
     series = _describe(series, scored)
-    simulated = bool(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).any()) \
-        if not series.empty else False
+    simulated = int(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).sum()) \
+        if not series.empty else 0
     return ReportData(
         series=series,
         observations=observations,
