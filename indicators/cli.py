@@ -59,6 +59,15 @@ def wait_option(command):
                              f"then exit {EXIT_BUSY}.")(command)
 
 
+def fanout_options(command):
+    """--workers N / --scheduler ADDRESS: where detection runs (default: this process)."""
+    command = click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                           help="Score the series on this Dask distributed scheduler's workers "
+                                "(pip install -e '.[dask]'); this process alone writes the database.")(command)
+    return click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+                        help="Score the series on N local processes [default: 1, this process].")(command)
+
+
 def verbosity_option(command):
     """--quiet / --verbose: how much a command says on stderr (errors are always said)."""
     command = click.option("-v", "--verbose", "verbose", is_flag=True,
@@ -218,27 +227,30 @@ def _make_collect_command(name: str, collector_class) -> click.Command:
 @click.option("--detector", "detectors", multiple=True, type=DetectorName(),
               help="Run only this detector (repeatable) [default: all]; a wrong name lists the known ones.")
 @click.option("--indicator", default=None, help="Only series of this indicator.")
+@fanout_options
 @wait_option
 @verbosity_option
 @db_option
 @handle_errors
-def detect(detectors, indicator, wait, quiet, verbose, db_path):
+def detect(detectors, indicator, workers, scheduler, wait, quiet, verbose, db_path):
     """Run detectors on every series and store the anomalies; record the alerts that are new.
 
     Example: python track.py detect --indicator grain_price
+
+    Example: python track.py detect --workers 2    (or --scheduler tcp://10.0.0.5:8786 for a Dask cluster)
     """
     from .jobs import detect_job
 
     configure_logging(quiet, verbose)
     progress = TerminalProgress(enabled=not quiet)
     with sigterm_stops_cleanly(), open_store(db_path) as store:
-        counts, new = detect_job(store, list(detectors) or None, indicator, progress=progress, wait=wait)
+        counts, new = detect_job(store, list(detectors) or None, indicator, progress=progress, wait=wait,
+                                 workers=workers, scheduler=scheduler)
     progress.close()
-    flagged = {k.split(":")[1]: v for k, v in counts.items() if k.startswith("severity:") and k != "severity:normal"}
     if not quiet:
-        click.echo(f"{counts.get('series', 0)} series scored; flagged dates: "
-                   + (", ".join(f"{flagged[s]} {s}" for s in SEVERITIES if s in flagged) or "none")
-                   + f"; new alerts: {len(new)}")
+        from .detect.run import detection_summary
+
+        click.echo(f"{detection_summary(counts)}; new alerts: {len(new)}")
 
 
 @cli.command()
@@ -344,11 +356,12 @@ def rejects(fmt, db_path):
 @click.option("--fail-on", type=click.Choice(SEVERITIES[1:]), default=None,
               help="Exit 3 when new alerts of at least this severity appeared (for cron and CI).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable run summary on stdout.")
+@fanout_options
 @wait_option
 @verbosity_option
 @db_option
 @handle_errors
-def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db_path):
+def run(config_path, out_dir, strict, fail_on, as_json, workers, scheduler, wait, quiet, verbose, db_path):
     """The scheduled job: collect the configured sources, detect, write the report.
 
     Exit codes: 0 done; 1 a source or step failed; 3 new alerts at --fail-on severity or worse;
@@ -366,7 +379,8 @@ def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db
         config = load_config(config_path) if config_path else demo_config()
         db_file = db_path or default_db_path(config.db)
         with sigterm_stops_cleanly(), open_store(db_file) as store:
-            result = run_job(store, config, out_dir, strict=strict, progress=progress, wait=wait)
+            result = run_job(store, config, out_dir, strict=strict, progress=progress, wait=wait,
+                             workers=workers, scheduler=scheduler)
     except (TrackError, Terminated) as error:
         progress.close()
         if as_json:  # stdout gets its summary whatever happened; the message still goes to stderr
@@ -381,9 +395,10 @@ def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db
     elif not quiet:
         for source in result.sources:  # (errors and, with --verbose, each file were logged as they happened)
             click.echo(source.line())
-        flagged = sum(v for k, v in result.detection.items() if k.startswith("severity:") and k != "severity:normal")
+        from .detect.run import detection_summary
+
         by_severity = result.new_alert_counts()
-        click.echo(f"detection: {result.detection.get('series', 0)} series, {flagged} flagged dates; new alerts: "
+        click.echo(f"detection: {detection_summary(result.detection)}; new alerts: "
                    + (", ".join(f"{by_severity[s]} {s}" for s in reversed(SEVERITIES) if s in by_severity) or "none"))
         click.echo(f"report written: {result.report}  (database: {db_file}, {result.seconds:.1f} s)")
         if verbose:
