@@ -60,7 +60,10 @@ def wait_option(command):
 
 
 def fanout_options(command):
-    """--workers N / --scheduler ADDRESS: where detection runs (default: this process)."""
+    """--workers N / --scheduler ADDRESS: where detection runs (default: this process); --full."""
+    command = click.option("--full", is_flag=True,
+                           help="Re-score every series [default: only those whose values, metadata or "
+                                "detection method changed since their last detection].")(command)
     command = click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
                            help="Score the series on this Dask distributed scheduler's workers "
                                 "(pip install -e '.[dask]'); this process alone writes the database.")(command)
@@ -232,12 +235,14 @@ def _make_collect_command(name: str, collector_class) -> click.Command:
 @verbosity_option
 @db_option
 @handle_errors
-def detect(detectors, indicator, workers, scheduler, wait, quiet, verbose, db_path):
+def detect(detectors, indicator, workers, scheduler, full, wait, quiet, verbose, db_path):
     """Run detectors on every series and store the anomalies; record the alerts that are new.
 
     Example: python track.py detect --indicator grain_price
 
     Example: python track.py detect --workers 2    (or --scheduler tcp://10.0.0.5:8786 for a Dask cluster)
+
+    Only the series that changed since their last detection are scored again (--full: all).
     """
     from .jobs import detect_job
 
@@ -245,7 +250,7 @@ def detect(detectors, indicator, workers, scheduler, wait, quiet, verbose, db_pa
     progress = TerminalProgress(enabled=not quiet)
     with sigterm_stops_cleanly(), open_store(db_path) as store:
         counts, new = detect_job(store, list(detectors) or None, indicator, progress=progress, wait=wait,
-                                 workers=workers, scheduler=scheduler)
+                                 workers=workers, scheduler=scheduler, full=full)
     progress.close()
     if not quiet:
         from .detect.run import detection_summary
@@ -361,7 +366,7 @@ def rejects(fmt, db_path):
 @verbosity_option
 @db_option
 @handle_errors
-def run(config_path, out_dir, strict, fail_on, as_json, workers, scheduler, wait, quiet, verbose, db_path):
+def run(config_path, out_dir, strict, fail_on, as_json, workers, scheduler, full, wait, quiet, verbose, db_path):
     """The scheduled job: collect the configured sources, detect, write the report.
 
     Exit codes: 0 done; 1 a source or step failed; 3 new alerts at --fail-on severity or worse;
@@ -380,7 +385,7 @@ def run(config_path, out_dir, strict, fail_on, as_json, workers, scheduler, wait
         db_file = db_path or default_db_path(config.db)
         with sigterm_stops_cleanly(), open_store(db_file) as store:
             result = run_job(store, config, out_dir, strict=strict, progress=progress, wait=wait,
-                             workers=workers, scheduler=scheduler)
+                             workers=workers, scheduler=scheduler, full=full)
     except (TrackError, Terminated) as error:
         progress.close()
         if as_json:  # stdout gets its summary whatever happened; the message still goes to stderr

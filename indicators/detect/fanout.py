@@ -22,11 +22,32 @@ from ..errors import ConfigError
 
 
 def score_chunk(chunk: list[tuple]) -> list[dict]:
-    """Score a chunk of (values, info, detector names) tasks: the unit of work shipped to a process
-    or a Dask worker (one call per chunk, so the cost of shipping stays small beside the work)."""
+    """Score a chunk of (values, info, detector names) tasks: one `score_series` result each."""
     from .run import score_series
 
     return [score_series(values, info, detectors) for values, info, detectors in chunk]
+
+
+def score_chunk_remotely(chunk: list[tuple]) -> list[dict]:
+    """`score_chunk` where a process or a Dask worker runs it: the unit of work shipped (one call
+    per chunk, so shipping stays small beside the work), returning plain lists rather than
+    frames (most results of a large store are empty frames, which cost more to pickle than to
+    compute)."""
+    from .base import OUTPUT_COLUMNS
+
+    return [{name: (result.status, result.message,
+                    None if result.frame.empty else {c: result.frame[c].tolist() for c in OUTPUT_COLUMNS})
+             for name, result in by_detector.items()} for by_detector in score_chunk(chunk)]
+
+
+def _unpacked(packed: list[dict]) -> list[dict]:
+    """`score_chunk_remotely`'s lists back into `DetectionResult`s."""
+    import pandas as pd
+
+    from .base import DetectionResult
+
+    return [{name: DetectionResult(status, message, **({} if columns is None else {"frame": pd.DataFrame(columns)}))
+             for name, (status, message, columns) in by_detector.items()} for by_detector in packed]
 
 
 class Sequential:
@@ -82,10 +103,10 @@ class LocalProcesses(_Pipelined):
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
     def _submit(self, chunk):
-        return self.pool.submit(score_chunk, chunk)
+        return self.pool.submit(score_chunk_remotely, chunk)
 
     def _result(self, future):
-        return future.result()
+        return _unpacked(future.result())
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -114,10 +135,10 @@ class DaskCluster(_Pipelined):
         self.in_flight = 2 * workers
 
     def _submit(self, chunk):
-        return self.client.submit(score_chunk, chunk, pure=False)
+        return self.client.submit(score_chunk_remotely, chunk, pure=False)
 
     def _result(self, future):
-        return future.result()
+        return _unpacked(future.result())
 
     def close(self) -> None:
         if self.owned:

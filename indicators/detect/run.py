@@ -12,7 +12,8 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from ..store import Store
+from .. import changes
+from ..store import Store, now
 from .base import OUTPUT_COLUMNS, DetectionResult, SeriesInfo
 from .fanout import executor_for
 
@@ -41,9 +42,12 @@ def score_series(values: pd.Series, info: SeriesInfo, detectors: list[str] | tup
 
 def run_detection(store: Store, detectors: list[str] | None = None, run_id: int | None = None,
                   indicator: str | None = None, progress=None, workers: int | None = None, scheduler=None,
-                  chunk_size: int = CHUNK_SERIES) -> dict:
+                  full: bool = True, chunk_size: int = CHUNK_SERIES) -> dict:
     """Score every series (or one indicator's) with every detector (or the named ones).
 
+    `full=False` (the scheduled job's default) re-scores only the series that changed since their
+    last detection: new or revised values, other metadata, another detection method
+    (`indicators.changes`); the others keep their stored rows, which re-scoring would reproduce.
     `workers` > 1 runs the scoring on that many local processes, `scheduler` (a Dask scheduler
     address such as `tcp://10.0.0.5:8786`, or a `dask.distributed.Client`) on a Dask cluster;
     the stored results are the same as in one process. Each chunk of series is written in one
@@ -51,26 +55,42 @@ def run_detection(store: Store, detectors: list[str] | None = None, run_id: int 
     `progress(done, total)` is called after each chunk (a progress bar's hook).
 
     Counts: `series` looked at; `scored` (at least one detector scored it), `short_history`
-    (every applicable detector lacked history), `failed` (detectors failed on it); per
-    `detector:status` and `severity:name` (dates)."""
+    (every applicable detector lacked history), `failed` (detectors failed on it), `unchanged`
+    (skipped); per `detector:status` and `severity:name` (dates)."""
     from . import DETECTORS, get_detector
 
     names = tuple(detectors or DETECTORS)
     for name in names:
         get_detector(name)  # an unknown name fails here, before any work
-    series = store.series(indicator)
-    counts = Counter()
+    series = changes.with_state(store, detection_series(store, indicator))
+    counts = Counter(series=0, scored=0, short_history=0)
+    if not full:
+        skip = changes.unchanged(series, names)
+        counts.update(series=int(skip.sum()), unchanged=int(skip.sum()))
+        series = series[~skip]
+    stamp = now()
     executor = executor_for(workers, scheduler)
     try:
         for chunk, results in executor.map_chunks(series_chunks(store, series, names, chunk_size)):
             with store.transaction():
                 for (values, info, _), by_detector in zip(chunk, results):
                     _store_results(store, info.series_id, len(values), by_detector, run_id, counts)
+                ids = [info.series_id for _, info, _ in chunk]
+                changes.record_scored(store, series[series["id"].isin(ids)], names, stamp)
             if progress:
-                progress(counts["series"], len(series))
+                progress(counts["series"] - counts["unchanged"], len(series))
     finally:
         executor.close()
     return dict(counts)
+
+
+def detection_series(store: Store, indicator: str | None = None) -> pd.DataFrame:
+    """What detection needs of every series (or one indicator's): id, key and metadata, in key
+    order; no coverage (that would read every observation of the store)."""
+    where, params = ("WHERE indicator = ?", [indicator]) if indicator else ("", [])
+    return store.query_frame(
+        f"SELECT id, indicator, location, item, price_type, unit, frequency, metadata FROM series {where} "
+        "ORDER BY indicator, location, item, price_type", params)
 
 
 def series_chunks(store: Store, series: pd.DataFrame, detectors: tuple[str, ...], chunk_size: int = CHUNK_SERIES):
@@ -118,11 +138,12 @@ def detection_summary(counts: dict) -> str:
 
 def _store_results(store: Store, series_id: int, observations: int, by_detector: dict, run_id, counts: Counter) -> None:
     for name, result in by_detector.items():
-        store.replace_anomalies(series_id, name, result.frame[OUTPUT_COLUMNS], run_id)
+        frame = result.frame if result.frame.empty else result.frame[OUTPUT_COLUMNS]
+        store.replace_anomalies(series_id, name, frame, run_id)
         store.set_detection_status(series_id, name, result.status, result.message, observations, run_id)
         counts[f"{name}:{result.status}"] += 1
-        for severity, n in result.frame["severity"].value_counts().items():
-            counts[f"severity:{severity}"] += int(n)
+        if not frame.empty:
+            counts.update({f"severity:{s}": n for s, n in Counter(frame["severity"].tolist()).items()})
     statuses = {result.status for result in by_detector.values()}
     counts["series"] += 1
     if "scored" in statuses:
