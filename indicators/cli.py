@@ -139,6 +139,23 @@ def sigterm_stops_cleanly():
         signal.signal(signal.SIGTERM, previous)
 
 
+def state_summary_line(store: "Store", new, detection: dict) -> str:
+    """The one summary that detect and run print: what this detection did (`detection`: its
+    counts), then the states, episodes and alarms of the store (`indicators.alerts.summary`)."""
+    from .alerts import summary
+    from .detect.run import detection_summary
+
+    counts = summary(store)
+
+    def listed(by_severity: dict) -> str:
+        return ", ".join(f"{by_severity[s]} {s}" for s in SEVERITIES if s in by_severity) or "none"
+
+    by_new = new["severity"].value_counts().to_dict() if len(new) else {}
+    return (f"{detection_summary(detection)}; flagged dates: {listed(counts['flagged_dates'])}; "
+            f"episodes: {counts['episodes']} ({counts['ongoing_episodes']} ongoing); "
+            f"new alarms: {len(new)}" + (f" ({listed(by_new)})" if by_new else ""))
+
+
 def open_store(db_path: Path | None) -> "Store":
     from .store import Store, default_db_path
 
@@ -253,9 +270,8 @@ def detect(detectors, indicator, workers, scheduler, full, wait, quiet, verbose,
                                  workers=workers, scheduler=scheduler, full=full)
     progress.close()
     if not quiet:
-        from .detect.run import detection_summary
-
-        click.echo(f"{detection_summary(counts)}; new alerts: {len(new)}")
+        with open_store(db_path) as store:
+            click.echo(state_summary_line(store, new, counts))
 
 
 @cli.command()
@@ -267,18 +283,30 @@ def detect(detectors, indicator, workers, scheduler, full, wait, quiet, verbose,
 @click.option("--new", "only_new", is_flag=True,
               help="Only the alerts the latest run (or detect) raised and no earlier run had seen.")
 @click.option("--run", "run_id", type=int, default=None, help="With --new: the alerts new in this run id.")
+@click.option("--episodes", "as_episodes", is_flag=True,
+              help="One row per episode (dates at alert or worse): start, peak, latest severity, end or ongoing.")
 @db_option
 @handle_errors
-def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, db_path):
+def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, as_episodes, db_path):
     """Flagged (series, date) rows: value, expected, band, score, severity, explanation.
 
     Example: python track.py alerts --format csv --severity alert
 
-    Example: python track.py alerts --new    (what the last scheduled run found that is new)
+    Example: python track.py alerts --new    (the alarms the last run raised: episode starts and escalations)
+
+    Example: python track.py alerts --episodes --format csv
     """
     from .alerts import alerts as alerts_frame, new_alerts
     with open_store(db_path) as store:
-        if only_new or run_id is not None:
+        if as_episodes:
+            from .alerts import episodes
+            from .store import SEVERITY_RANK
+
+            frame = episodes(store)
+            if severity:
+                frame = frame[frame["peak_severity"].map(SEVERITY_RANK) >= SEVERITY_RANK[severity]]
+            write_frame(frame[frame["latest_date"] >= since] if since else frame.drop(columns="series_id"), fmt)
+        elif only_new or run_id is not None:
             frame = new_alerts(store, run_id, severity)
             write_frame(frame[frame["date"] >= since] if since else frame, fmt)
         else:
@@ -353,6 +381,23 @@ def rejects(fmt, db_path):
 
 
 @cli.command()
+@format_option
+@click.option("--since", default=None, help="Only events on or after this date (YYYY-MM-DD).")
+@db_option
+@handle_errors
+def events(fmt, since, db_path):
+    """Stored events (attacks on convoys, ACLED events): date, source, type, place, description.
+
+    Example: python track.py events --since 2025-09-01 --format csv
+    """
+    from .event_store import TABLE_COLUMNS, check_since, events as stored_events
+
+    with open_store(db_path) as store:
+        frame = stored_events(store, since=check_since(since))
+    write_frame(frame[TABLE_COLUMNS].astype(object).fillna("") if fmt == "table" else frame, fmt)
+
+
+@cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="TOML job configuration (see docs/scheduling.md) [default: the bundled demo].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -369,7 +414,8 @@ def rejects(fmt, db_path):
 def run(config_path, out_dir, strict, fail_on, as_json, workers, scheduler, full, wait, quiet, verbose, db_path):
     """The scheduled job: collect the configured sources, detect, write the report.
 
-    Exit codes: 0 done; 1 a source or step failed; 3 new alerts at --fail-on severity or worse;
+    Exit codes: 0 done; 1 a source or step failed; 3 new alarms (an episode's start or escalation) at
+    --fail-on severity or worse;
     75 another job holds the database (see --wait).
 
     Example: python track.py run --config track.toml --fail-on crisis --json
@@ -400,11 +446,8 @@ def run(config_path, out_dir, strict, fail_on, as_json, workers, scheduler, full
     elif not quiet:
         for source in result.sources:  # (errors and, with --verbose, each file were logged as they happened)
             click.echo(source.line())
-        from .detect.run import detection_summary
-
-        by_severity = result.new_alert_counts()
-        click.echo(f"detection: {detection_summary(result.detection)}; new alerts: "
-                   + (", ".join(f"{by_severity[s]} {s}" for s in reversed(SEVERITIES) if s in by_severity) or "none"))
+        with open_store(db_file) as store:
+            click.echo("detection: " + state_summary_line(store, result.new_alerts, result.detection))
         click.echo(f"report written: {result.report}  (database: {db_file}, {result.seconds:.1f} s)")
         if verbose:
             click.echo("durations: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.durations.items()))

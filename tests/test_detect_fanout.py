@@ -44,7 +44,9 @@ def sequential(collected, tmp_path_factory):
 def test_the_sequential_run_scores_every_family(sequential):
     anomalies, status, counts = sequential
     assert counts["series"] == 14 and counts["scored"] == 12 and counts["short_history"] == 2
-    assert len(anomalies) > 1000 and {row[2] for row in anomalies} == {"seasonal", "regime", "harvest", "alps", "ipa"}
+    from indicators.detect import DETECTORS
+
+    assert len(anomalies) > 1000 and {row[2] for row in anomalies} == set(DETECTORS)
 
 
 def test_two_local_processes_store_every_row_as_one_process_does(collected, sequential, tmp_path):

@@ -56,7 +56,7 @@ def run_detection(store: Store, detectors: list[str] | None = None, run_id: int 
 
     Counts: `series` looked at; `scored` (at least one detector scored it), `short_history`
     (every applicable detector lacked history), `failed` (detectors failed on it), `unchanged`
-    (skipped); per `detector:status` and `severity:name` (dates)."""
+    (skipped); per `detector:status`."""
     from . import DETECTORS, get_detector
 
     names = tuple(detectors or DETECTORS)
@@ -124,16 +124,13 @@ def values_of(store: Store, series_ids: list[int]) -> dict[int, pd.Series]:
 
 
 def detection_summary(counts: dict) -> str:
-    """One line for people: '12 series scored, 2 skipped (short history), 950 unchanged; flagged
-    dates: 4 alert, 1 crisis'."""
-    from ..store import SEVERITIES
-
+    """What a detection run did, for people: '12 series scored, 2 skipped (short history),
+    950 unchanged since their last detection'."""
     parts = [f"{counts.get('scored', 0)} series scored"]
     parts += [f"{counts[key]} {label}" for key, label in (("short_history", "skipped (short history)"),
                                                           ("unchanged", "unchanged since their last detection"),
                                                           ("failed", "failed")) if counts.get(key)]
-    flagged = [f"{counts[f'severity:{s}']} {s}" for s in SEVERITIES[1:] if counts.get(f"severity:{s}")]
-    return ", ".join(parts) + "; flagged dates: " + (", ".join(flagged) or "none")
+    return ", ".join(parts)
 
 
 def _store_results(store: Store, series_id: int, observations: int, by_detector: dict, run_id, counts: Counter) -> None:
@@ -142,8 +139,6 @@ def _store_results(store: Store, series_id: int, observations: int, by_detector:
         store.replace_anomalies(series_id, name, frame, run_id)
         store.set_detection_status(series_id, name, result.status, result.message, observations, run_id)
         counts[f"{name}:{result.status}"] += 1
-        if not frame.empty:
-            counts.update({f"severity:{s}": n for s, n in Counter(frame["severity"].tolist()).items()})
     statuses = {result.status for result in by_detector.values()}
     counts["series"] += 1
     if "scored" in statuses:
