@@ -261,6 +261,7 @@ def collector_for(source: Source, seen_locations: set[str] | None = None) -> Col
         raise ConfigError(f"source {source.label}: unknown collector kind {source.kind!r}; "
                           f"known: {', '.join(sorted(COLLECTORS))}")
     collector = COLLECTORS[kind]()
+    collector.limits = collector.limits.replace(**source.settings.limits)
     if hasattr(collector, "configure"):  # collectors with settings of their own (events)
         collector.configure(source.settings)
     if source.settings != SourceSettings():
@@ -273,6 +274,13 @@ def collector_for(source: Source, seen_locations: set[str] | None = None) -> Col
             parsed.rows = source.settings.apply(parsed.rows)
             return parsed
         collector.read = read  # collect_file validates and stores what `read` returns
+        combine = collector.combine
+
+        def combined(store, rows, parsed, path, source_file):
+            out, rejects = combine(store, rows, parsed, path, source_file)
+            # rows recomputed from several files' records (stations) get the settings too
+            return (out if out is rows else source.settings.apply(out)), rejects
+        collector.combine = combined
     return collector
 
 
@@ -357,6 +365,11 @@ def _collect_url(store, config, source, outcome, collector, strict, run_id, echo
                          max_bytes=source.max_bytes, headers=headers)
     except TrackError as error:
         outcome.errors.append(str(error).replace(token, "***") if token else str(error))
+        log.error("error: %s: %s", source.label, outcome.errors[-1])
+        return
+    except OSError as error:  # the download folder is full or unwritable: this source fails, the job goes on
+        outcome.errors.append(f"{source.path}: the download could not be kept under {raw_folder(store, config)} "
+                              f"({error.strerror or error})")
         log.error("error: %s: %s", source.label, outcome.errors[-1])
         return
     outcome.download = download.as_dict()

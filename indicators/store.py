@@ -12,6 +12,8 @@ Tables (see DESIGN.md, "Data model"):
 - `run_alerts`: the alerts each detection run raised for the first time (`alerts --new`);
 - `series_versions`: per series, a version bumped by every import that changes its values, and
   what the last detection scored (`indicators.changes`: incremental runs);
+- `station_reports`: each fuel-station report collected, so that two exports for the same city and
+  day combine their stations' reports (`collectors/station_reports.py`);
 - `events`, `event_revisions`: dated events (attacks on convoys, ACLED events) and every
   superseded version of one (read and written by `indicators.event_store`);
 - `api_state`, `api_records`, `api_record_revisions`: what API sources (`indicators.sources`)
@@ -184,6 +186,27 @@ CREATE TABLE IF NOT EXISTS series_versions (
     scored_detectors TEXT NOT NULL DEFAULT '',
     scored_at TEXT
 );
+CREATE TABLE IF NOT EXISTS station_reports (
+    source_file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    city TEXT NOT NULL,
+    station TEXT NOT NULL,
+    fuel TEXT NOT NULL,
+    day TEXT NOT NULL,
+    moment TEXT NOT NULL,
+    has_fuel INTEGER NOT NULL,
+    queue REAL,
+    pump REAL,
+    parallel REAL,
+    currency TEXT NOT NULL DEFAULT '',
+    admin1 TEXT NOT NULL DEFAULT '',
+    admin2 TEXT NOT NULL DEFAULT '',
+    latitude REAL,
+    longitude REAL,
+    source TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (source_file, line)
+);
+CREATE INDEX IF NOT EXISTS station_reports_day ON station_reports (city, fuel, day);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY,
     source TEXT NOT NULL,
@@ -266,8 +289,13 @@ def default_db_path(fallback: str | Path | None = None) -> Path:
 class Store:
     """A tracker database on disk (or in memory with `Store(":memory:")`)."""
 
-    def __init__(self, path: str | Path | None = None, busy_timeout: float = 60.0):
+    def __init__(self, path: str | Path | None = None, busy_timeout: float = 60.0, readonly: bool = False):
         self.path = Path(path) if path is not None else default_db_path()
+        self.readonly = readonly
+        if readonly:  # a reader (alerts, export, report...): never creates, never writes (see `readonly.py`)
+            from .readonly import open_readonly
+            self.db = sqlite_utils.Database(open_readonly(self.path, busy_timeout, SCHEMA))
+            return
         try:
             if str(self.path) == ":memory:":
                 conn = sqlite3.connect(":memory:", timeout=busy_timeout, isolation_level=None)
@@ -347,7 +375,8 @@ class Store:
         try:
             yield self
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite has already rolled back after a full disk (SQLITE_FULL)
+                self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")
@@ -650,7 +679,7 @@ def infer_frequencies(dates: pd.DataFrame) -> dict[int, str]:
 
 
 def _close(a: pd.Series, b: pd.Series) -> pd.Series:
-    return ((a - b).abs() <= 1e-9 * b.abs().clip(lower=1.0)).fillna(False)
+    return (a == b) | ((a - b).abs() <= 1e-9 * b.abs().clip(lower=1.0)).fillna(False)
 
 
 def _clean(value):

@@ -14,6 +14,7 @@ import hashlib
 import io
 import itertools
 import json
+import logging
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -27,7 +28,9 @@ from .. import catalog, units
 from .columns import Distinct, as_text
 from ..errors import InputError, StrictModeError
 from ..store import Store
+from .limits import Limits
 
+log = logging.getLogger("indicators.collectors")
 _LOWER_CASE = ("indicator", "item", "price_type")
 GENERIC_COLUMNS = ["indicator", "location", "item", "price_type", "date", "value", "unit", "currency",
                    "source", "admin1", "admin2", "pcode", "latitude", "longitude"]
@@ -46,6 +49,7 @@ class Parsed:
     rows_read: int
     rejects: list[dict] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
+    details: pd.DataFrame | None = None  # what `Collector.combine` needs beyond the rows (station reports)
 
 
 @dataclass
@@ -85,9 +89,22 @@ class Collector:
 
     name = ""
     description = ""
+    limits = Limits()
 
     def read(self, path: Path) -> Parsed:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def capped(self, rejects: list[dict]) -> list[dict]:
+        """Rejects with their raw text and reason cut to `limits.max_reject_chars`."""
+        limit = self.limits.max_reject_chars
+        return [dict(r, raw=cut(r.get("raw") or "", limit), reason=cut(r["reason"], limit)) for r in rejects]
+
+    def combine(self, store: Store, rows: pd.DataFrame, parsed: Parsed, path: Path,
+                source_file: str) -> tuple[pd.DataFrame, list[dict]]:
+        """Inside the file's transaction: the validated rows to store, combined with what other
+        files gave (plus any rejects that combining finds). Most sources need nothing: a row is
+        one observation. The stations collector combines station reports across exports."""
+        return rows, []
 
     def collect(self, store: Store, paths, strict: bool = False, run_id: int | None = None) -> list[CollectSummary]:
         return [self.collect_file(store, Path(p), strict=strict, run_id=run_id) for p in paths]
@@ -100,12 +117,18 @@ class Collector:
             return self._collect_file(store, path, strict, run_id)
 
     def _collect_file(self, store: Store, path: Path, strict: bool, run_id: int | None) -> CollectSummary:
-        source_file = str(path.resolve())
+        try:
+            source_file = str(path.resolve())
+        except (RuntimeError, OSError) as error:  # a symlink loop (RuntimeError before Python 3.13)
+            raise InputError(path, f"cannot be resolved: a symbolic link loop? ({error})") from None
         if path.is_dir():
             raise InputError(path, "is a folder, not a file")
         if not path.is_file():
-            raise InputError(path, "no such file")
-        parsed = self.read(path)
+            raise InputError(path, "a broken symbolic link or a link loop" if path.is_symlink() else "no such file")
+        try:
+            parsed = self.read(path)
+        except OSError as error:  # unreadable (permissions, I/O error): one line, the other files go on
+            raise InputError(path, f"cannot be read ({error.strerror or error})") from None
         summary = CollectSummary(source_file=source_file, collector=self.name, rows_read=parsed.rows_read,
                                  skipped=Counter(parsed.skipped))
         rows, rejects, duplicates = validate_rows(parsed.rows)
@@ -115,6 +138,8 @@ class Collector:
             reject["source_file"] = source_file
         try:
             with store.transaction():
+                rows, combined_rejects = self.combine(store, rows, parsed, path, source_file)
+                rejects += [dict(r, source_file=source_file) for r in combined_rejects]
                 ids = store.ensure_series(rows) if not rows.empty else pd.Series(dtype="int64")
                 rows = rows.assign(series_id=ids)
                 rows, series_rejects = _check_against_series(store, rows)
@@ -126,7 +151,7 @@ class Collector:
                                                 f"first: line {rejects[0].get('line')}: {rejects[0]['reason']}",
                                           line=rejects[0].get("line"), field=rejects[0].get("field"))
                 counts = store.ingest(rows.assign(source_file=source_file), run_id=run_id)
-                store.add_rejects(rejects, self.name, run_id)
+                store.add_rejects(self.capped(rejects), self.name, run_id)
                 summary.series = int(rows["series_id"].nunique()) if not rows.empty else 0
                 summary.__dict__.update(counts)
                 summary.rejected = len(rejects)
@@ -136,9 +161,16 @@ class Collector:
                                     unchanged=summary.unchanged, rejected=summary.rejected, run_id=run_id)
         except StrictModeError:
             with store.transaction():  # the data is rolled back; the evidence is kept
-                store.add_rejects(rejects, self.name, run_id)
+                store.add_rejects(self.capped(rejects), self.name, run_id)
             raise
         return summary
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, marked: a reject's stored text stays small (a 256 MB cell
+    must not be stored twice)."""
+    text = str(text)
+    return text if len(text) <= limit else text[:int(limit)] + f"...[cut: {len(text):,} characters]"
 
 
 def read_text_table(path: Path) -> tuple[list[str], Sequence[tuple[int, list[str], str]]]:
@@ -146,8 +178,9 @@ def read_text_table(path: Path) -> tuple[list[str], Sequence[tuple[int, list[str
 
     Handles a UTF-8 BOM, `,` `;` `\\t` or `|` delimiters and quoted fields across lines; refuses
     binary files and empty files with a message naming the file. Header is line 1. `raw` is the
-    record's text as the file has it (its lines, without the final line break)."""
-    text = _decoded_text(path)
+    record's text as the file has it (its lines, without the final line break). A line that is
+    not UTF-8, or opens a quote never closed, comes back as `Unreadable` fields: its reject."""
+    text, undecodable = _decoded_text(path)
     first = next(iter(text.lstrip()[:1 << 16].splitlines()), "")  # the first line with text (only it is split)
     if first.startswith(("{", "[")):
         raise InputError(path, "not a CSV file: it looks like JSON")
@@ -156,17 +189,26 @@ def read_text_table(path: Path) -> tuple[list[str], Sequence[tuple[int, list[str
     delimiter = max(",;\t|", key=first.count)
     if first.count(delimiter) == 0:
         delimiter = ","
+    if 1 in undecodable:
+        raise InputError(path, f"the header row is not UTF-8 ({undecodable[1][1]})", line=1)
+    _allow_long_fields()
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:
         records = None  # the line-by-line reader below names the line at fault
     if not records or len(records) != _line_count(text):  # a quoted field spans lines (or the CSV is malformed)
-        return _read_records_line_by_line(path, io.StringIO(text, newline="").readlines(), delimiter)
-    # one record per line (the usual case): line numbers and raw text come without a Python loop
-    header = [h.strip().lstrip("\ufeff") for h in records[0]]
-    rows = TextRows(np.arange(2, len(records) + 1), records[1:], _lines_of(text, len(records))[1:])
-    has_content = np.fromiter(map(bool, map(str.strip, map("".join, rows.records))), dtype=bool, count=len(rows))
-    return header, rows if has_content.all() else rows.where(has_content)
+        header, rows = _read_records_line_by_line(path, io.StringIO(text, newline="").readlines(), delimiter)
+    else:
+        # one record per line (the usual case): line numbers and raw text come without a Python loop
+        header = [h.strip().lstrip("\ufeff") for h in records[0]]
+        rows = TextRows(np.arange(2, len(records) + 1), records[1:], _lines_of(text, len(records))[1:])
+        has_content = np.fromiter(map(bool, map(str.strip, map("".join, rows.records))), dtype=bool, count=len(rows))
+        rows = rows if has_content.all() else rows.where(has_content)
+    if undecodable:  # rare: the rows as tuples, with the undecodable lines in their place
+        rows = sorted(list(rows) + [(n, Unreadable(f"the line is not UTF-8 ({why}); the other lines are read: save "
+                                                   "the file as UTF-8"), raw) for n, (raw, why) in undecodable.items()],
+                      key=lambda row: row[0])
+    return header, rows
 
 
 def _line_count(text: str) -> int:
@@ -203,8 +245,27 @@ class TextRows(Sequence):
                         list(itertools.compress(self.raws, mask)))
 
 
-def _decoded_text(path: Path) -> str:
-    """The file's text; refuses empty and binary files naming the file."""
+class Unreadable(list):
+    """The fields of a line that could not be read (not UTF-8, a quote never closed): no fields,
+    and the reason, which `rows_to_frame` turns into that line's reject."""
+
+    def __init__(self, reason: str):
+        super().__init__()
+        self.reason = reason
+
+
+def _allow_long_fields() -> None:
+    """The csv module refuses a whole file for one field over 131,072 characters; the limit is
+    `Limits.max_cell_chars`, checked per row by `rows_to_frame` (that row only is rejected)."""
+    if csv.field_size_limit() < 2**31 - 1:
+        csv.field_size_limit(2**31 - 1)
+
+
+def _decoded_text(path: Path) -> tuple[str, dict[int, tuple[str, str]]]:
+    """The file's text, and the lines that are not UTF-8 ({line: (raw text, why)}, each left as
+    an empty line so that line numbers hold). A file with no UTF-8 text at all (only ASCII and
+    Windows-1252 bytes: an Excel export) is read as Windows-1252, with a warning. Refuses empty
+    and binary files naming the file."""
     data = path.read_bytes()
     if not data.strip():
         raise InputError(path, "file is empty (expected a header row and data rows)")
@@ -214,31 +275,80 @@ def _decoded_text(path: Path) -> str:
     if b"\x00" in data[:8192]:
         raise InputError(path, "not a CSV file: it has binary content")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), {}
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    lines, undecodable, utf8_text = [], {}, False
+    # bytes.splitlines breaks at \n, \r\n and \r only: the lines as the csv module counts them
+    for number, raw in enumerate(data.splitlines(keepends=True), start=1):
+        try:
+            lines.append(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+            utf8_text = utf8_text or not raw.isascii()
+        except UnicodeDecodeError as error:
+            lines.append("\n")
+            undecodable[number] = (raw.decode("utf-8", errors="replace").rstrip("\r\n"),
+                                   f"byte 0x{raw[error.start]:02x} at column {error.start + 1}")
+    if not utf8_text:
+        log.warning("warning: %s: not UTF-8; read as Windows-1252", path)
+        return data.decode("cp1252", errors="replace"), {}
+    for number in undecodable:
+        log.warning("warning: %s: line %d is not UTF-8: rejected, the other lines are read", path, number)
+    return "".join(lines), undecodable
 
 
 def _read_records_line_by_line(path: Path, lines: list[str], delimiter: str):
-    """`read_text_table` for files where a record may span lines: follows the reader's line count."""
+    """`read_text_table` for files where a record may span lines: follows the reader's line count.
+
+    A quote that is never closed would swallow the rest of the file into one field: a record
+    over several lines whose later lines each read as a whole row is such a runaway quote. Its
+    first line is rejected (with a warning) and reading starts again on the next line, so the
+    other rows are kept. A line the csv module cannot read at all is rejected the same way."""
     reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
     except (csv.Error, StopIteration) as error:
         raise InputError(path, f"cannot read the header row ({error})", line=1) from error
     header = [h.strip().lstrip("\ufeff") for h in header]
-    rows = []
-    previous_end = reader.line_num
-    try:
-        for fields in reader:
-            start = previous_end + 1
-            previous_end = reader.line_num
-            if not any(f.strip() for f in fields):
-                continue
-            rows.append((start, fields, "".join(lines[start - 1:previous_end]).rstrip("\r\n")))
-    except csv.Error as error:
-        raise InputError(path, f"malformed CSV ({error})", line=previous_end + 1) from error
+    rows, position = [], reader.line_num  # position: index of the next physical line to read
+    while position < len(lines):
+        reader = csv.reader(itertools.islice(lines, position, None), delimiter=delimiter)
+        read, restart = 0, None
+        try:
+            for fields in reader:
+                start, end = position + read, position + reader.line_num  # the record's lines [start, end)
+                read = reader.line_num
+                if end - start > 1 and _runaway_quote(lines[start + 1:end], len(header), delimiter):
+                    rows.append((start + 1, Unreadable(f"a quote opened on this line is never closed (it would take "
+                                                       f"in lines {start + 2}-{end}); the line is rejected and "
+                                                       "the next lines are read as rows"),
+                                 lines[start].rstrip("\r\n")))
+                    log.warning("warning: %s: line %d: a quote is never closed; the line is rejected and the rest "
+                                "of the file is read", path, start + 1)
+                    restart = start + 1
+                    break
+                if not any(f.strip() for f in fields):
+                    continue
+                rows.append((start + 1, fields, "".join(lines[start:end]).rstrip("\r\n")))
+        except csv.Error as error:
+            start = position + read
+            rows.append((start + 1, Unreadable(f"malformed CSV ({error})"), lines[start].rstrip("\r\n")))
+            restart = start + 1
+        if restart is None:
+            break
+        position = restart
     return header, rows
+
+
+def _runaway_quote(continuation: list[str], width: int, delimiter: str) -> bool:
+    """Do the later lines of a multi-line record read as whole rows on their own? Text in a
+    quoted field rarely has a header's worth of delimiters on each line; rows do."""
+    for line in continuation:
+        try:
+            if len(next(csv.reader([line], delimiter=delimiter), [])) == width:
+                return True
+        except csv.Error:
+            continue
+    return False
 
 
 def field_joiner(delimiter: str = ","):
@@ -256,12 +366,13 @@ def field_joiner(delimiter: str = ","):
 
 
 def rows_to_frame(path: Path, header: list[str], rows, columns: dict[str, str], required: list[str],
-                  strip: bool = True) -> Parsed:
+                  max_chars: int = Limits.max_cell_chars, strip: bool = True) -> Parsed:
     """Map a text table to generic columns. `columns` maps generic name -> header name.
 
-    Rows whose field count differs from the header are rejected with their line. Works on whole
-    columns: the cells are stripped once per distinct value (`strip=False` leaves them as read,
-    for rows that go straight to `validate_rows`, which strips every column it reads)."""
+    Rows whose field count differs from the header, or with a field over `max_chars`
+    characters, are rejected with their line (the other rows are kept). Works on whole columns:
+    the cells are stripped once per distinct value (`strip=False` leaves them as read, for rows
+    that go straight to `validate_rows`, which strips every column it reads)."""
     missing = [c for c in required if c not in columns]
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)}; found {', '.join(header) or 'none'}", line=1)
@@ -273,11 +384,25 @@ def rows_to_frame(path: Path, header: list[str], rows, columns: dict[str, str], 
     lengths = np.fromiter(map(len, fields), dtype=np.int64, count=len(fields))
     ragged = np.flatnonzero(lengths != width)
     rejects = [{"line": int(lines[i]), "field": "", "raw": raws[i],
-                "reason": f"{lengths[i]} fields where the header has {width}"} for i in ragged]
+                "reason": fields[i].reason if isinstance(fields[i], Unreadable)
+                else f"{lengths[i]} fields where the header has {width}"} for i in ragged]
     keep = np.flatnonzero(lengths == width)
     if len(ragged):
         fields = [fields[i] for i in keep]
     cells = list(zip(*fields)) if fields else [()] * width
+    if fields:  # a field over the limit rejects its row only (the csv module refused the whole file)
+        sizes = np.vstack([np.fromiter(map(len, column), dtype=np.int64, count=len(fields)) for column in cells])
+        too_long = sizes.max(axis=0) > max_chars
+        if too_long.any():
+            for i in np.flatnonzero(too_long):
+                column = int(sizes[:, i].argmax())
+                rejects.append({"line": int(lines[keep[i]]), "field": header[column], "raw": raws[keep[i]],
+                                "reason": f"field {header[column]!r} has {sizes[column, i]:,} characters, over the "
+                                          f"limit of {max_chars:,} (limits.max_cell_chars)"})
+            rejects.sort(key=lambda r: r["line"])
+            fields = [fields[i] for i in np.flatnonzero(~too_long)]
+            keep = keep[~too_long]
+            cells = list(zip(*fields)) if fields else [()] * width
     data = {name: Distinct.of(cells[header.index(col)]).rows(lambda text: text.str.strip()) if strip
             else np.asarray(cells[header.index(col)], dtype=object) for name, col in columns.items()}
     data["source_line"] = np.asarray(lines, dtype=np.int64)[keep]
@@ -338,7 +463,11 @@ def validate_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter
             resolved.append((None, np.nan, str(error)))
     canonical, factor, unit_error = (np.asarray([r[i] for r in resolved], dtype=object) for i in range(3))
     fail((unit_error != "")[indicator_unit.codes], "unit", lambda at: unit_error[indicator_unit.codes[at]])
-    value = value * factor.astype("float64")[indicator_unit.codes]
+    with np.errstate(over="ignore"):  # an overflow to infinity is rejected just below
+        value = value * factor.astype("float64")[indicator_unit.codes]
+    # 1e308 XOF/500 G is finite as written but not per KG: a stored infinity would be scored "crisis, score inf"
+    fail(~np.isfinite(value), "value", lambda at: [f"value {raw_value[i]!r} is too large: it is not a finite number "
+                                                   f"in {canonical[indicator_unit.codes[i]]}" for i in at])
 
     coordinates = {}
     for name in ("latitude", "longitude"):

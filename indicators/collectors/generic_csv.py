@@ -27,7 +27,8 @@ class GenericCSVCollector(Collector):
                 raise InputError(path, f"column {name!r} appears {lowered.count(name)} times in the header "
                                        "(which one holds the data?)", line=1)
         columns = {name: header[lowered.index(name)] for name in GENERIC_COLUMNS if name in lowered}
-        parsed = rows_to_frame(path, header, rows, columns, REQUIRED, strip=False)  # validate_rows strips
+        parsed = rows_to_frame(path, header, rows, columns, REQUIRED, max_chars=self.limits.max_cell_chars,
+                               strip=False)  # validate_rows strips
         frame = parsed.rows
         default = f"{DEFAULT_SOURCE} ({path.name})"
         frame["source"] = (Distinct.of(frame["source"]).rows(lambda source: source.where(source.str.strip() != "", default))

@@ -40,7 +40,7 @@ class ReportData:
     status: pd.DataFrame        # detection_status
     data_date: str
     run_time: str
-    simulated: bool
+    simulated: int              # how many series come from a source marked SIMULATED
     events: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicators.event_store.events()
 
     def family_series(self, family: str) -> pd.DataFrame:
@@ -61,8 +61,8 @@ def load(store: Store, run_id: int | None = None) -> ReportData:
     scored = scored.merge(keys, on=SERIES_KEY, how="inner")
     observations = observations.rename(columns={"series_id": "sid"})
     series = _describe(series, scored)
-    simulated = bool(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).any()) \
-        if not series.empty else False
+    simulated = int(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).sum()) \
+        if not series.empty else 0
     return ReportData(
         series=series,
         observations=observations,
