@@ -165,13 +165,15 @@ def demo_config() -> JobConfig:
 
 
 def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, strict: bool = False,
-            echo=None, progress=None, wait: float = 0.0) -> JobResult:
+            echo=None, progress=None, wait: float = 0.0, workers: int | None = None, scheduler=None,
+            full: bool = False) -> JobResult:
     """Collect every source, run detection, write the report, record the new alerts.
 
     Holds the job lock throughout (waiting up to `wait` seconds for another job, else
     `LockBusyError`). `progress(stage, done, total)` is called as files and series are done;
     `echo(line)` receives one line per imported file (progress is also logged to
-    `logging.getLogger("indicators")`)."""
+    `logging.getLogger("indicators")`). `workers` / `scheduler`: where detection runs; detection
+    re-scores only the series that changed unless `full` (see `run_detection`)."""
     from .alerts import record_new_alerts, summary
     from .derive import run_derivations
     from .detect import run_detection
@@ -188,7 +190,8 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
             result.derivation = run_derivations(store, settings=config.derive, run_id=run_id,
                                                 progress=_stage(progress, "deriving"))
         with _timed(result, "detect"):
-            result.detection = run_detection(store, run_id=run_id, progress=_stage(progress, "detecting"))
+            result.detection = run_detection(store, run_id=run_id, progress=_stage(progress, "detecting"),
+                                             workers=workers, scheduler=scheduler, full=full)
         with _timed(result, "report"):
             result.report = write_report(store, out_dir or config.reports or "reports", run_id=run_id)
         result.seconds = round(time.monotonic() - started, 3)
@@ -230,8 +233,10 @@ def collect_job(store: Store, kind: str, paths, strict: bool = False, wait: floa
 
 
 def detect_job(store: Store, detectors: list[str] | None = None, indicator: str | None = None,
-               progress=None, wait: float = 0.0) -> tuple[dict, pd.DataFrame]:
-    """`track.py detect`: run the detectors under the job lock and record the new alerts.
+               progress=None, wait: float = 0.0, workers: int | None = None, scheduler=None,
+               full: bool = False) -> tuple[dict, pd.DataFrame]:
+    """`track.py detect`: run the detectors under the job lock (on the series that changed since
+    their last detection, or all with `full`) and record the new alerts.
     Returns (detection counts, new alerts)."""
     from .alerts import record_new_alerts, summary
     from .detect import run_detection
@@ -239,7 +244,8 @@ def detect_job(store: Store, detectors: list[str] | None = None, indicator: str 
     arguments = " ".join(detectors or []) + (f" --indicator {indicator}" if indicator else "")
     with _job(store, "detect", arguments.strip(), exclusive=True, wait=wait) as run_id:
         counts = run_detection(store, detectors, run_id=run_id, indicator=indicator,
-                               progress=_stage(progress, "detecting"))
+                               progress=_stage(progress, "detecting"), workers=workers, scheduler=scheduler,
+                               full=full)
         with store.transaction():
             new = record_new_alerts(store, run_id)
             store.finish_run(run_id, "ok", dict(counts, new_alerts=len(new), states=summary(store)))
