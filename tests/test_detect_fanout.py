@@ -85,4 +85,5 @@ def test_detect_and_run_commands_take_workers_and_a_scheduler(track, tmp_path):
         config.write_text(f'reports = "{tmp_path / "out"}"\n' + "".join(
             f'[[sources]]\nkind = "csv"\npath = "{p}"\n' for p in paths), encoding="utf-8")
         result = track("run", "--config", str(config), "--full", "--scheduler", cluster.scheduler_address)
-    assert result.exit_code == 0 and "detection: 12 series scored" in result.output, result.output
+    # the run also derives fuel-stress series from the fuel and power inputs: 2 more series to score
+    assert result.exit_code == 0 and "detection: 14 series scored" in result.output, result.output
