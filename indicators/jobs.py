@@ -83,6 +83,7 @@ class JobResult:
     seconds: float = 0.0
     durations: dict = field(default_factory=dict)
     new_alerts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ALERT_COLUMNS))
+    forecast: dict = field(default_factory=dict)
 
     @property
     def summaries(self) -> list:
@@ -114,7 +115,7 @@ class JobResult:
         """The machine-readable run summary printed by `run --json`."""
         return {"run_id": self.run_id, "status": "failed" if self.errors else "ok",
                 "exit_code": self.exit_code(fail_on), "sources": [s.as_dict() for s in self.sources],
-                "totals": self.counts(), "detection": self.detection,
+                "totals": self.counts(), "detection": self.detection, "forecast": self.forecast,
                 "new_alerts": {"count": len(self.new_alerts), "by_severity": self.new_alert_counts(),
                                "alerts": json_records(self.new_alerts)},
                 "report": str(self.report) if self.report else None, "errors": self.errors,
@@ -155,6 +156,8 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
             _collect_all(store, config, result, strict, echo, progress)
         with _timed(result, "detect"):
             result.detection = run_detection(store, run_id=run_id, progress=_stage(progress, "detecting"))
+        with _timed(result, "forecast"):
+            result.forecast = _forecast_step(store, run_id, progress)
         with _timed(result, "report"):
             result.report = write_report(store, out_dir or config.reports or "reports")
         result.seconds = round(time.monotonic() - started, 3)
@@ -206,6 +209,27 @@ def detect_job(store: Store, detectors: list[str] | None = None, indicator: str 
             new = record_new_alerts(store, run_id)
             store.finish_run(run_id, "ok", dict(counts, new_alerts=len(new)))
     return counts, new
+
+
+def forecast_job(store: Store, indicator: str | None = None, horizon: int | None = None, to_lean: bool = False,
+                 workers: int = 1, progress=None, wait: float = 0.0) -> dict:
+    """`track.py forecast`: project the series under the job lock; returns the counts."""
+    from .forecast import run_forecasts
+
+    arguments = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in
+                         (("indicator", indicator), ("horizon", horizon)) if v) + (" --to-lean" if to_lean else "")
+    with _job(store, "forecast", arguments.strip(), exclusive=True, wait=wait) as run_id:
+        counts = run_forecasts(store, indicator, horizon, to_lean, run_id=run_id, workers=workers,
+                               progress=_stage(progress, "forecasting"))
+        store.finish_run(run_id, "ok", counts)
+    return counts
+
+
+def _forecast_step(store: Store, run_id: int, progress) -> dict:
+    """The run's projections, after detection (it reads the ongoing episodes detection found)."""
+    from .forecast import run_forecasts
+
+    return run_forecasts(store, run_id=run_id, progress=_stage(progress, "forecasting"))
 
 
 @contextlib.contextmanager
@@ -351,7 +375,7 @@ def _timed(result: JobResult, stage: str):
 
 
 def _run_counts(result: JobResult) -> dict:
-    return dict(result.counts(), detection=result.detection, errors=len(result.errors),
+    return dict(result.counts(), detection=result.detection, forecast=result.forecast, errors=len(result.errors),
                 new_alerts=len(result.new_alerts), new_alerts_by_severity=result.new_alert_counts(),
                 durations=result.durations)
 

@@ -165,6 +165,54 @@ CREATE TABLE IF NOT EXISTS run_alerts (
     PRIMARY KEY (run_id, series_id, date)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS run_alerts_series_date ON run_alerts (series_id, date);
+CREATE TABLE IF NOT EXISTS forecasts (
+    series_id INTEGER NOT NULL REFERENCES series(id),
+    origin TEXT NOT NULL,
+    date TEXT NOT NULL,
+    method TEXT NOT NULL,
+    horizon INTEGER NOT NULL,
+    forecast REAL,
+    lower_80 REAL,
+    upper_80 REAL,
+    lower_95 REAL,
+    upper_95 REAL,
+    chosen INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    run_id INTEGER,
+    PRIMARY KEY (series_id, origin, date, method)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS forecast_choices (
+    series_id INTEGER NOT NULL REFERENCES series(id),
+    origin TEXT NOT NULL,
+    method TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    episode_start TEXT,
+    created_at TEXT NOT NULL,
+    run_id INTEGER,
+    PRIMARY KEY (series_id, origin)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS forecast_skill (
+    series_id INTEGER NOT NULL REFERENCES series(id),
+    method TEXT NOT NULL,
+    horizon INTEGER NOT NULL,
+    origin TEXT NOT NULL,
+    origins INTEGER NOT NULL,
+    mape REAL,
+    mape_baseline REAL,
+    mase REAL,
+    coverage_80 REAL,
+    coverage_95 REAL,
+    sum_ape REAL,
+    sum_ape_baseline REAL,
+    sum_abs REAL,
+    sum_abs_baseline REAL,
+    hits_80 INTEGER,
+    hits_95 INTEGER,
+    updated_at TEXT NOT NULL,
+    run_id INTEGER,
+    PRIMARY KEY (series_id, method, horizon)
+) WITHOUT ROWID;
 """
 
 

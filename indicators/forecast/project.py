@@ -1,0 +1,197 @@
+"""One series' projection: backtest every method, choose one, project from the last date.
+
+`project(values, info)` is a pure function of one series' observations (and, during a crisis, the
+start of its ongoing episode): it reads nothing after the series' last date, writes nothing, and
+is what the sequential loop, a process pool or a Dask worker call alike.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..detect.base import PERIODS, SeriesInfo, date_labels, to_regular
+from .backtest import (BASELINE, LEVELS, SKILL_COLUMNS, MethodErrors, Scale, choose, errors_for, interval_widths,
+                       random_walk_scale, skill)
+from .base import MethodNotApplicable
+
+DEFAULT_HORIZON = {"monthly": 6, "weekly": 13, "daily": 30, "hourly": 48}
+SKILL_ORIGINS = {"monthly": 36, "weekly": 52, "daily": 60, "hourly": 72}  # origins scored for skill
+WARMUP = {"monthly": 24, "weekly": 26, "daily": 30, "hourly": 48}  # earlier origins that build the intervals
+SELECTION_WINDOW = {"monthly": 24, "weekly": 52, "daily": 60, "hourly": 72}
+# Models are estimated on at most this much recent history: older prices (before a devaluation, a
+# change of market) teach the model less than they cost to fit.
+MAX_HISTORY = {"monthly": 180, "weekly": 260, "daily": 1095, "hourly": 24 * 120}
+MIN_OBSERVATIONS = 3
+SELECTED = "selected"  # the skill of the whole procedure: at each origin, the method chosen then
+FORECAST_COLUMNS = ["method", "horizon", "date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+
+
+@dataclass
+class Projection:
+    status: str  # projected, episode_ongoing, short_history (a named baseline), insufficient_history
+    method: str
+    reason: str
+    origin: str = ""
+    frame: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FORECAST_COLUMNS))
+    skill: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SKILL_COLUMNS))
+    episode_start: str | None = None
+    spec: str = ""
+
+
+def project(values: pd.Series, info: SeriesInfo, horizon: int | None = None, episode_start: str | None = None,
+            methods: list[str] | None = None) -> Projection:
+    """Project `values` (date strings -> value) `horizon` periods past its last date.
+
+    Every method in `methods` (default: all registered) is backtested from rolling origins; the one
+    with the smallest recent error is projected, with the seasonal naive baseline beside it. With
+    `episode_start` (an ongoing alert episode's first date), the projection is the current regime's
+    level instead: the episode is assumed to continue and the pre-crisis seasonal shape is not used."""
+    from . import METHODS
+
+    frequency = info.frequency or "daily"
+    period = PERIODS[frequency]
+    horizon = int(horizon or DEFAULT_HORIZON[frequency])
+    regular = to_regular(values.dropna(), frequency).iloc[-MAX_HISTORY[frequency]:]
+    regular = regular.loc[regular.first_valid_index():] if regular.notna().any() else regular
+    observed = regular.notna().to_numpy()
+    if observed.sum() < MIN_OBSERVATIONS:
+        return Projection("insufficient_history", "", f"not enough history: {int(observed.sum())} observation(s), "
+                          f"a projection needs {MIN_OBSERVATIONS}")
+    actual = regular.to_numpy()
+    scale = Scale(logs=bool((actual[observed] > 0).all()))
+    filled = _fill(regular, scale)
+    last = len(filled) - 1
+    origin = date_labels(regular.index[-1:], frequency)[0]
+    targets = date_labels(pd.period_range(regular.index[-1] + 1, periods=horizon, freq=regular.index.freq), frequency)
+    names = [name for name in (methods or list(METHODS)) if name in METHODS]
+    order = [name for name in METHODS if name in names]
+
+    positions = np.flatnonzero(observed[:last])
+    positions = positions[positions >= last - SKILL_ORIGINS[frequency] - WARMUP[frequency]]
+    scored = positions >= last - SKILL_ORIGINS[frequency]
+    series_scaled = scale.forward(filled)
+    rw_backtest = random_walk_scale(series_scaled, observed, positions)
+    rw_now = random_walk_scale(series_scaled, observed, np.array([last]))
+    errors, levels, specs = {}, {}, {}
+    for name in order:
+        method = METHODS[name]
+        usable = positions[positions >= method.min_history(period) - 1]
+        if len(usable) == 0:
+            continue
+        try:
+            paths = method.paths(filled, int(usable[0]), usable, horizon, period)
+        except MethodNotApplicable:
+            continue
+        forecast = np.full((len(positions), horizon), np.nan)
+        forecast[np.isin(positions, usable)] = paths.forecast
+        error = errors_for(forecast, positions, actual, observed, scale)
+        errors[name] = MethodErrors(forecast, error, interval_widths(error, positions, rw_backtest), paths.spec)
+        levels[name] = forecast
+        specs[name] = paths.spec
+    chosen_then = choose(errors, positions, SELECTION_WINDOW[frequency], positions, list(errors)) if errors else []
+    if errors:
+        errors[SELECTED], levels[SELECTED] = _selected(errors, chosen_then, positions, horizon)
+    target_values = _targets(actual, positions, horizon)
+    table = skill(errors, levels, target_values, scored, scale)
+
+    choice = choose(errors, positions, SELECTION_WINDOW[frequency], np.array([last]),
+                    [n for n in errors if n != SELECTED])[0] if errors else None
+    status, reason = "projected", ""
+    if episode_start is not None and episode_start <= origin:
+        choice, status = "naive", "episode_ongoing"
+    elif choice is None or BASELINE not in errors or choose(errors, positions, SELECTION_WINDOW[frequency],
+                                                            np.array([last]), [BASELINE])[0] is None:
+        choice = BASELINE if last + 1 >= METHODS[BASELINE].min_history(period) and BASELINE in METHODS else "naive"
+        status = "short_history"
+    rows = []
+    for name in dict.fromkeys([choice, BASELINE]):
+        if name not in METHODS or last + 1 < METHODS[name].min_history(period):
+            continue
+        try:
+            paths = METHODS[name].paths(filled, last, np.array([last]), horizon, period)
+        except MethodNotApplicable:
+            continue
+        if name == choice:
+            specs[name] = paths.spec
+        past = errors.get(name)
+        if past is not None:
+            widths = interval_widths(past.error, positions, rw_now, at=np.array([last]))
+        else:
+            widths = interval_widths(np.full((0, horizon), np.nan), positions[:0], rw_now, at=np.array([last]))
+        if status == "episode_ongoing" and name == choice:
+            widths = _regime_widths(widths, series_scaled, observed, regular, episode_start, frequency, horizon)
+        rows.append(_rows(name, paths.forecast[0], widths, targets, scale, info))
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=FORECAST_COLUMNS)
+    reason = _reason(status, choice, errors, table, specs, observed, episode_start, order, period)
+    return Projection(status, choice, reason, origin, frame, table, episode_start, specs.get(choice, ""))
+
+
+def _fill(regular: pd.Series, scale: Scale) -> np.ndarray:
+    """Gaps filled by linear interpolation (on the error scale) between the observations around them:
+    every filled value before an observed origin depends only on data up to that origin."""
+    scaled = pd.Series(scale.forward(regular.to_numpy()))
+    return scale.back(scaled.interpolate(limit_area="inside").to_numpy())
+
+
+def _targets(actual: np.ndarray, positions: np.ndarray, horizon: int) -> np.ndarray:
+    index = positions[:, None] + np.arange(1, horizon + 1)[None, :]
+    inside = index < len(actual)
+    return np.where(inside, actual[np.where(inside, index, 0)], np.nan)
+
+
+def _selected(errors: dict, chosen: list, positions: np.ndarray, horizon: int) -> tuple[MethodErrors, np.ndarray]:
+    """The forecasts, errors and intervals the selection procedure would have produced at each origin."""
+    forecast = np.full((len(positions), horizon), np.nan)
+    error = np.full((len(positions), horizon), np.nan)
+    width = {k: np.full((len(positions), horizon), np.nan) for k in LEVELS}
+    for row, name in enumerate(chosen):
+        if name is None:
+            continue
+        forecast[row], error[row] = errors[name].forecast[row], errors[name].error[row]
+        for k in LEVELS:
+            width[k][row] = errors[name].width[k][row]
+    return MethodErrors(forecast, error, width, "selection by rolling-origin error"), forecast
+
+
+def _regime_widths(widths: dict, series_scaled, observed, regular, episode_start, frequency, horizon) -> dict:
+    """During an episode, at least the random-walk spread of the current regime's own changes."""
+    start = np.searchsorted(np.array(date_labels(regular.index, frequency)), episode_start)
+    regime = np.arange(len(series_scaled)) >= start
+    if (regime & observed).sum() < 3:
+        return widths
+    scale = random_walk_scale(np.where(regime, series_scaled, np.nan), observed & regime,
+                              np.array([len(series_scaled) - 1]))
+    steps = np.sqrt(np.arange(1, horizon + 1))
+    from scipy import stats
+    return {k: np.maximum(w, stats.norm.ppf((1 + LEVELS[k]) / 2) * scale[:, None] * steps[None, :])
+            for k, w in widths.items()}
+
+
+def _rows(name, forecast, widths, targets, scale: Scale, info: SeriesInfo) -> pd.DataFrame:
+    centre = scale.forward(forecast)
+    bounds = (info.definition.min, info.definition.max)
+    frame = {"method": name, "horizon": np.arange(1, len(forecast) + 1), "date": targets,
+             "forecast": np.clip(forecast, *bounds)}
+    for k in LEVELS:
+        frame[f"lower_{k}"] = np.clip(scale.back(centre - widths[k][0]), *bounds)
+        frame[f"upper_{k}"] = np.clip(scale.back(centre + widths[k][0]), *bounds)
+    return pd.DataFrame(frame)[FORECAST_COLUMNS]
+
+
+def _reason(status, choice, errors, table, specs, observed, episode_start, order, period) -> str:
+    n = int(observed.sum())
+    if status == "short_history":
+        return (f"not enough history for a rolling-origin backtest ({n} observations): projected with the "
+                f"{choice.replace('_', ' ')} baseline; intervals from the random-walk spread of past changes")
+    scores = (table[table["method"].isin(order)].groupby("method")["mape"].mean() if not table.empty
+              else pd.Series(dtype=float))
+    compared = ", ".join(f"{name.replace('_', ' ')} {scores[name]:.1f}%" for name in order if name in scores)
+    if status == "episode_ongoing":
+        return (f"ongoing episode since {episode_start}: projected from the current regime (its latest level, "
+                f"naive), assuming the episode continues; the pre-crisis seasonal shape is not applied"
+                + (f" (backtest mean absolute percentage error: {compared})" if compared else ""))
+    spec = specs.get(choice, "")
+    return (f"{choice.replace('_', ' ')}{f' [{spec}]' if spec else ''}: smallest rolling-origin error over the "
+            f"recent origins" + (f"; backtest mean absolute percentage error by method: {compared}" if compared else ""))
