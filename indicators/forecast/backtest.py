@@ -18,6 +18,7 @@ from scipy import stats
 LEVELS = {"80": 0.80, "95": 0.95}
 MIN_ERRORS = 8          # past errors at a horizon before the empirical interval is trusted
 MIN_SELECTION = 12      # known errors a method needs before it can be chosen
+RECENT_HALF_LIFE = 12   # origins: the weight of an error halves every year (monthly series)
 SKILL_COLUMNS = ["method", "horizon", "origins", "mape", "mape_baseline", "mase", "coverage_80", "coverage_95",
                  "sum_ape", "sum_ape_baseline", "sum_abs", "sum_abs_baseline", "hits_80", "hits_95"]
 BASELINE = "seasonal_naive"
@@ -62,20 +63,25 @@ def errors_for(forecast: np.ndarray, positions: np.ndarray, actual: np.ndarray, 
 def interval_widths(error: np.ndarray, positions: np.ndarray, random_walk: np.ndarray,
                     at: np.ndarray | None = None) -> dict:
     """Half-widths per level for forecasts from `at` (default: the backtest origins themselves),
-    from the errors whose targets are on or before each of those origins."""
+    from the errors whose targets are on or before each of those origins.
+
+    The scale is the larger of the root mean square of all those errors and of a recency-weighted
+    one (half-life `RECENT_HALF_LIFE` origins, as RiskMetrics weighs returns): prices move in calm
+    and volatile spells, and a band sized on calm years alone is too narrow when a crisis starts."""
     at = positions if at is None else np.asarray(at)
     horizon = error.shape[1]
     steps = np.arange(1, horizon + 1)
-    filled = np.nan_to_num(error)
+    squares = np.nan_to_num(error) ** 2
     present = ~np.isnan(error)
-    # prefix sums over origins: errors of origins[:k] at horizon h
-    squares = np.vstack([np.zeros(horizon), np.cumsum(filled ** 2, axis=0)])
-    counts = np.vstack([np.zeros(horizon), np.cumsum(present, axis=0)])
-    # errors at horizon h whose target (origin + h) is on or before the forecast origin
-    cut = np.searchsorted(positions, at[:, None] - steps[None, :], side="right")
-    columns = np.broadcast_to(np.arange(horizon), cut.shape)
-    n = counts[cut, columns]
-    rms = np.sqrt(np.divide(squares[cut, columns], n, out=np.full(n.shape, np.nan), where=n > 0))
+    # eligible[i, j, h]: the error of origin j at horizon h was observable at forecast origin i
+    eligible = (positions[None, :, None] + steps[None, None, :] <= at[:, None, None]) & present[None, :, :]
+    age = np.maximum(at[:, None] - positions[None, :], 0)
+    weight = (0.5 ** (age / RECENT_HALF_LIFE))[:, :, None] * eligible
+    n = eligible.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        plain = (eligible * squares[None]).sum(axis=1) / n
+        recent = (weight * squares[None]).sum(axis=1) / weight.sum(axis=1)
+    rms = np.sqrt(np.fmax(plain, recent))
     fallback = random_walk[:, None] * np.sqrt(steps)[None, :]
     widths = {}
     for name, level in LEVELS.items():

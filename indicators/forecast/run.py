@@ -47,8 +47,10 @@ def run_forecasts(store: Store, indicator: str | None = None, horizon: int | Non
 
 
 def project_task(task) -> tuple[int, object]:
+    from threadpoolctl import threadpool_limits
+
     series_id, values, info, steps, episode_start = task
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
         warnings.simplefilter("ignore")
         return series_id, project(values, info, steps, episode_start)
 
