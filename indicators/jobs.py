@@ -226,10 +226,11 @@ def forecast_job(store: Store, indicator: str | None = None, horizon: int | None
 
 
 def _forecast_step(store: Store, run_id: int, progress) -> dict:
-    """The run's projections, after detection (it reads the ongoing episodes detection found)."""
+    """The run's projections, after detection (it reads the ongoing episodes detection found); monthly
+    series with a crop calendar to the end of the coming lean season, for the seasonal view."""
     from .forecast import run_forecasts
 
-    return run_forecasts(store, run_id=run_id, progress=_stage(progress, "forecasting"))
+    return run_forecasts(store, to_lean=True, run_id=run_id, progress=_stage(progress, "forecasting"))
 
 
 @contextlib.contextmanager

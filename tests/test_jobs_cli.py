@@ -37,7 +37,7 @@ def test_run_json_summary(track, tmp_path):
     assert summary["totals"]["new"] == 60 and summary["detection"]["series"] == 1
     assert summary["new_alerts"]["count"] == 3 and summary["new_alerts"]["by_severity"] == {"crisis": 3}
     assert {a["date"] for a in summary["new_alerts"]["alerts"]} == {"2020-02-27", "2020-02-28", "2020-02-29"}
-    assert set(summary["durations"]) == {"collect", "detect", "report", "total"}
+    assert set(summary["durations"]) == {"collect", "detect", "forecast", "report", "total"}
     assert summary["report"].endswith("index.html")
 
 

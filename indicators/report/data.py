@@ -17,6 +17,8 @@ from .. import catalog
 from ..alerts import alerts, current_alerts
 from ..detect import DETECTORS, SeriesInfo
 from ..store import SERIES_KEY, SEVERITY_RANK, Store
+from .projections import Projections, with_projection_sentences
+from .projections import load as load_projections
 
 SIMULATED_MARK = "SIMULATED"
 UNSCORED = "unscored"
@@ -36,6 +38,7 @@ class ReportData:
     data_date: str
     run_time: str
     simulated: bool
+    projections: "Projections | None" = None  # stored projections, their choices and skill (forecast stage)
 
     def family_series(self, family: str) -> pd.DataFrame:
         return self.series[self.series["family"] == family]
@@ -57,17 +60,19 @@ def load(store: Store) -> ReportData:
     series = _describe(series, scored)
     simulated = bool(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).any()) \
         if not series.empty else False
+    projections = load_projections(store)
     return ReportData(
         series=series,
         observations=observations,
         scored=scored,
         band=_band(anomalies),
         anomalies=anomalies,
-        current=current_alerts(store),
+        current=with_projection_sentences(current_alerts(store), series, observations, projections),
         status=store.detection_status(),
         data_date=str(observations["date"].max()) if not observations.empty else "no data",
         run_time=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         simulated=simulated,
+        projections=projections,
     )
 
 
