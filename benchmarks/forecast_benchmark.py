@@ -84,39 +84,52 @@ def synthetic_tasks(count: int) -> list:
     return [(number, case.values, case.info, None, None) for number, case in enumerate(generate(count, 0))]
 
 
+def bfa_skill(folder: Path, args) -> None:
+    with Store(folder / "bfa.db") as store:
+        get_collector("wfp").collect_file(store, BFA)
+        tasks = store_tasks(store, lambda r: r.price_type == "retail" and r.frequency == "monthly"
+                            and r.observations >= 12 * args.min_years)
+        skill, choices, seconds = skill_of(tasks, args.workers)
+    print_skill(f"BFA long retail series (WFP/HDX, >= {args.min_years} years)", skill, choices, seconds, by=())
+
+
+def demo_skill(folder: Path, args) -> None:
+    with Store(folder / "demo.db") as store:
+        for source in demo_config().sources:
+            get_collector(source.kind).collect_file(store, Path(source.path))
+        tasks = store_tasks(store, lambda r: r.frequency in ("monthly", "daily") and r.observations > 0)
+        skill, choices, seconds = skill_of(tasks, args.workers)
+    print_skill("demo (SIMULATED), selected procedure per indicator", skill, choices, seconds,
+                horizons=[1, 3, 6, 7, 14, 30])
+
+
+def speed(args) -> None:
+    count = 200 if args.quick else 1000
+    tasks = synthetic_tasks(count)
+    started, cpu = time.perf_counter(), time.process_time()
+    for _ in _projections(tasks, args.workers):
+        pass
+    seconds = time.perf_counter() - started
+    print(f"\n## speed: {count} monthly series (15 years), backtest + projection, {args.workers} worker(s): "
+          f"{seconds:.1f} s wall, {count / seconds:.1f} series/s")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="speed on 200 series instead of 1,000")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--min-years", type=int, default=10)
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-skill", action="store_true")
     args = parser.parse_args(argv)
     print(f"python benchmarks/forecast_benchmark.py {' '.join(argv if argv is not None else sys.argv[1:])}".strip())
-    with tempfile.TemporaryDirectory() as folder:
-        if BFA.exists():
-            with Store(Path(folder) / "bfa.db") as store:
-                get_collector("wfp").collect_file(store, BFA)
-                tasks = store_tasks(store, lambda r: r.price_type == "retail" and r.frequency == "monthly"
-                                    and r.observations >= 12 * args.min_years)
-                skill, choices, seconds = skill_of(tasks, args.workers)
-                print_skill(f"BFA long retail series (WFP/HDX, >= {args.min_years} years)", skill, choices, seconds,
-                            by=())
-        with Store(Path(folder) / "demo.db") as store:
-            for source in demo_config().sources:
-                get_collector(source.kind).collect_file(store, Path(source.path))
-            tasks = store_tasks(store, lambda r: r.frequency in ("monthly", "daily") and r.observations > 0)
-            skill, choices, seconds = skill_of(tasks, args.workers)
-            print_skill("demo (SIMULATED), selected procedure per indicator", skill, choices, seconds,
-                        horizons=[1, 3, 6, 7, 14, 30])
+    if not args.skip_skill:
+        with tempfile.TemporaryDirectory() as folder:
+            if BFA.exists():
+                bfa_skill(Path(folder), args)
+            demo_skill(Path(folder), args)
     if not args.skip_speed:
-        count = 200 if args.quick else 1000
-        tasks = synthetic_tasks(count)
-        started = time.perf_counter()
-        for _ in _projections(tasks, args.workers):
-            pass
-        seconds = time.perf_counter() - started
-        print(f"\n## speed: {count} monthly series (15 years), backtest + projection, {args.workers} worker(s): "
-              f"{seconds:.1f} s, {count / seconds:.1f} series/s")
+        speed(args)
     return 0
 
 

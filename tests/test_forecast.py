@@ -8,7 +8,7 @@ import pytest
 from indicators.forecast import METHODS, project
 from indicators.forecast.backtest import LEVELS, MIN_ERRORS, interval_widths
 from indicators.forecast.episodes import ongoing_episodes
-from indicators.forecast.project import SKILL_ORIGINS
+from indicators.forecast.project import SKILL_ORIGINS, WARMUP
 from indicators.forecast.run import lean_horizon
 
 from series_factory import AVAILABILITY, PRICE, daily_share, monthly_prices
@@ -123,41 +123,47 @@ def test_statsmodels_agrees_with_the_vectorised_forecasts():
 
 
 def test_skill_recomputed_by_hand_on_a_small_series():
+    from scipy import stats
+
     values = monthly_prices(seed=11, months=40, sigma=0.03)
     projection = project(values, PRICE, horizon=2, methods=["naive", "seasonal_naive"])
-    y = values.to_numpy()
+    y = np.log(values.to_numpy())
     last = len(y) - 1
+    first = max(0, last - SKILL_ORIGINS["monthly"] - WARMUP["monthly"])  # the earliest backtest origin
+
+    forecasts = {"naive": (lambda s, h: y[s], first), "seasonal_naive": (lambda s, h: y[s + h - 12], max(first, 12))}
+
+    def scale(o, h, method="naive"):
+        """RMS (the larger of plain and half-life-12 weighted) of a method's h-step log errors known at o."""
+        forecast, earliest = forecasts[method]
+        starts = [s for s in range(earliest, o) if s + h <= o]
+        errors = np.array([y[s + h] - forecast(s, h) for s in starts])
+        weights = 0.5 ** ((o - np.array(starts)) / 12)
+        return np.sqrt(max(np.mean(errors ** 2), np.sum(weights * errors ** 2) / weights.sum())), len(starts)
+
+    def width95(o, h, method="naive"):
+        one, n1 = scale(o, 1, method)
+        assert n1 >= MIN_ERRORS  # the empirical case (the random-walk fallback is tested elsewhere)
+        width = stats.t.ppf(0.975, n1 - 1) * one
+        if h == 2:  # its own errors, at least the one-step band grown as a random walk (x sqrt 2)
+            two, n2 = scale(o, 2, method)
+            width = max(stats.t.ppf(0.975, n2 - 1) * two, width * np.sqrt(2))
+        return width
+
     origins = [o for o in range(last) if o >= last - SKILL_ORIGINS["monthly"] and o >= 12]
     for h in (1, 2):
         pairs = [(o, o + h) for o in origins if o + h <= last]
-        naive_ape = [abs(y[t] - y[o]) / y[t] * 100 for o, t in pairs]
-        snaive_abs = [abs(y[t] - y[t - 12]) for o, t in pairs]
-        naive_abs = [abs(y[t] - y[o]) for o, t in pairs]
+        level = np.exp(y)
         row = projection.skill[(projection.skill["method"] == "naive") & (projection.skill["horizon"] == h)].iloc[0]
         assert row["origins"] == len(pairs)
-        assert row["mape"] == pytest.approx(np.mean(naive_ape))
-        assert row["mase"] == pytest.approx(sum(naive_abs) / sum(snaive_abs))
-        # coverage: the 95% band at origin o from the naive errors whose targets are <= o
-        hits = 0
-        for o, t in pairs:
-            past = [np.log(y[s + h]) - np.log(y[s]) for s in range(max(0, last - 36 - 36), o) if s + h <= o
-                    and s >= 0]
-            past_abs = np.array(past)
-            assert len(past) >= MIN_ERRORS  # the empirical case (the fallback is tested elsewhere)
-            if True:
-                ages = np.array([o - s for s in range(max(0, last - 72), o) if s + h <= o])
-                weights = 0.5 ** (ages / 12)
-                scale = np.sqrt(max(np.mean(past_abs ** 2), np.sum(weights * past_abs ** 2) / weights.sum()))
-                from scipy import stats
-                width = stats.t.ppf(0.975, len(past) - 1) * scale
-                if h == 2:  # never narrower than at horizon 1
-                    past1 = np.array([np.log(y[s + 1]) - np.log(y[s]) for s in range(max(0, last - 72), o)])
-                    ages1 = np.array([o - s for s in range(max(0, last - 72), o)])
-                    w1 = 0.5 ** (ages1 / 12)
-                    scale1 = np.sqrt(max(np.mean(past1 ** 2), np.sum(w1 * past1 ** 2) / w1.sum()))
-                    width = max(width, stats.t.ppf(0.975, len(past1) - 1) * scale1)
-                hits += abs(np.log(y[t]) - np.log(y[o])) <= width
+        assert row["mape"] == pytest.approx(np.mean([abs(level[t] - level[o]) / level[t] * 100 for o, t in pairs]))
+        assert row["mase"] == pytest.approx(sum(abs(level[t] - level[o]) for o, t in pairs)
+                                            / sum(abs(level[t] - level[t - 12]) for o, t in pairs))
+        hits = sum(abs(y[t] - y[o]) <= width95(o, h) for o, t in pairs)
         assert row["coverage_95"] == pytest.approx(hits / len(pairs))
+        frame = projection.frame
+        band = frame[(frame["method"] == "seasonal_naive") & (frame["horizon"] == h)].iloc[0]
+        assert np.log(band["upper_95"] / band["forecast"]) == pytest.approx(width95(last, h, "seasonal_naive"))
 
 
 def test_ongoing_episodes_from_the_consolidated_view(store):

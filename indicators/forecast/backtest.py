@@ -4,7 +4,8 @@ Every method forecasts from every backtest origin (`Forecaster.paths`). The inte
 and horizon comes from that method's own past errors at that horizon whose targets were already
 observed at the origin: half-width = Student-t quantile x root mean square error (on the log scale
 for positive series), widened to the random-walk scale while fewer than `MIN_ERRORS` errors exist,
-and never narrower than at a shorter horizon. The method chosen at an origin is the one with the
+never narrower than the one-step band grown as a random walk (x sqrt(h): one-step errors are the
+first to show a volatile spell), and never narrower than at a shorter horizon. The method chosen at an origin is the one with the
 smallest mean absolute error over the errors known at that origin in the last `window` origins.
 """
 from __future__ import annotations
@@ -90,6 +91,8 @@ def interval_widths(error: np.ndarray, positions: np.ndarray, random_walk: np.nd
         # too few errors: the wider of the random-walk interval and what the errors say
         width = np.where(np.isnan(empirical), np.fmax(fallback * stats.norm.ppf((1 + level) / 2),
                                                       np.nan_to_num(quantile * rms)), empirical)
+        # the one-step errors are the freshest: their random-walk growth is a floor at every horizon
+        width = np.fmax(width, width[:, :1] * np.sqrt(steps)[None, :])
         widths[name] = np.maximum.accumulate(width, axis=1)  # uncertainty does not shrink with the horizon
     return widths
 

@@ -18,7 +18,7 @@ from .base import MethodNotApplicable
 
 DEFAULT_HORIZON = {"monthly": 6, "weekly": 13, "daily": 30, "hourly": 48}
 SKILL_ORIGINS = {"monthly": 36, "weekly": 52, "daily": 60, "hourly": 72}  # origins scored for skill
-WARMUP = {"monthly": 36, "weekly": 26, "daily": 30, "hourly": 48}  # earlier origins that build the intervals
+WARMUP = {"monthly": 60, "weekly": 26, "daily": 30, "hourly": 48}  # earlier origins that build the intervals
 SELECTION_WINDOW = {"monthly": 24, "weekly": 52, "daily": 60, "hourly": 72}
 # Models are estimated on at most this much recent history: older prices (before a devaluation, a
 # change of market) teach the model less than they cost to fit.

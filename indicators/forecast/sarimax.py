@@ -1,8 +1,8 @@
 """SARIMAX with small orders chosen by AICc.
 
 The series (in logs when positive) is differenced once and an ARMA with a constant (the drift)
-is fitted by statsmodels' `SARIMAX` for each candidate order on the data up to the anchor; the
-smallest AICc wins. With the parameters fixed, the Kalman filter runs through every later origin,
+is fitted by statsmodels' `SARIMAX` on the data up to the anchor, with the candidate order of
+smallest AICc. With the parameters fixed, the Kalman filter runs through every later origin,
 and the forecast from an origin iterates the state-space transition from the filtered state there
 (the model's own forecast), then undoes the differencing. Seasonal terms are not among the
 candidates: a seasonal AR made each fit ten times slower, and the seasonal shape is what the ETS
@@ -27,7 +27,8 @@ class Sarimax(Forecaster):
     name = "sarimax"
     title = "SARIMAX, small orders by AICc"
     method = ("ARIMA(p,1,q) with drift, p and q at most 1, fitted to the log prices by maximum likelihood "
-              "(statsmodels SARIMAX) on the last ten years of changes; the order with the smallest AICc is kept.")
+              "(statsmodels SARIMAX) on the last ten years of changes; the order with the smallest AICc (at the "
+              "starting estimates, as auto.arima approximates) is kept.")
     source = "Box & Jenkins; Hurvich & Tsai (1989) for AICc; statsmodels SARIMAX"
     min_cycles = 2
     min_extra = 12
@@ -43,25 +44,43 @@ class Sarimax(Forecaster):
         def model(data, order):
             return SARIMAX(data, order=order, trend="c", concentrate_scale=True)
 
-        best = None
+        window = changes[max(0, anchor - ESTIMATION_WINDOW):anchor]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for order in ORDERS:
-                try:
-                    fitted = model(changes[max(0, anchor - ESTIMATION_WINDOW):anchor], order).fit(
-                        disp=False, maxiter=MAX_ITERATIONS, low_memory=True)
-                except (ValueError, np.linalg.LinAlgError):
-                    continue
-                if np.isfinite(fitted.aicc) and (best is None or fitted.aicc < best[1]):
-                    best = (order, fitted.aicc, fitted.params)
-            if best is None:
+            order = _order_by_aicc(window, model)
+            if order is None:
                 raise MethodNotApplicable(f"{self.name}: no candidate order could be fitted")
-            order, _, params = best
+            candidate = model(window, order)
+            try:
+                params = candidate.fit(start_params=candidate.start_params, disp=False, maxiter=MAX_ITERATIONS,
+                                       low_memory=True).params
+            except (ValueError, np.linalg.LinAlgError) as error:
+                raise MethodNotApplicable(f"{self.name}: {error}") from error
             filtered = model(changes, order).filter(params).filter_results
         steps = _state_forecasts(filtered, origins - 1, horizon)
         forecast = series[origins][:, None] + np.cumsum(steps, axis=1)
         forecast = np.exp(forecast) if logs else forecast
         return MethodPaths(forecast, f"ARIMA({order[0]},1,{order[2]}) with drift" + (" on logs" if logs else ""))
+
+
+def _order_by_aicc(data: np.ndarray, model) -> tuple | None:
+    """The candidate order with the smallest AICc at its starting estimates (Hannan-Rissanen style
+    regressions, no iterations); only the winner is then fitted by maximum likelihood, as
+    auto.arima's `approximation` does (Hyndman & Khandakar, 2008): three times faster than fitting
+    every candidate."""
+    best, best_aicc = None, np.inf
+    n = len(data)
+    for order in ORDERS:
+        try:
+            candidate = model(data, order)
+            llf = candidate.loglike(candidate.start_params)
+        except (ValueError, np.linalg.LinAlgError):
+            continue
+        k = len(candidate.start_params) + 1  # + the concentrated scale
+        aicc = -2 * llf + 2 * k + (2 * k * (k + 1) / (n - k - 1) if n > k + 1 else np.inf)
+        if np.isfinite(aicc) and aicc < best_aicc:
+            best, best_aicc = order, aicc
+    return best
 
 
 def _state_forecasts(filtered, positions: np.ndarray, horizon: int) -> np.ndarray:
