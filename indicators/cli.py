@@ -337,6 +337,9 @@ def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db
         by_severity = result.new_alert_counts()
         click.echo(f"detection: {result.detection.get('series', 0)} series, {flagged} flagged dates; new alerts: "
                    + (", ".join(f"{by_severity[s]} {s}" for s in reversed(SEVERITIES) if s in by_severity) or "none"))
+        if result.forecast:
+            click.echo(f"forecast: {result.forecast.get('series', 0)} series projected, "
+                       f"{result.forecast.get('new_origins', 0)} new origins")
         click.echo(f"report written: {result.report}  (database: {db_file}, {result.seconds:.1f} s)")
         if verbose:
             click.echo("durations: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.durations.items()))

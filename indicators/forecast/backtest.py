@@ -5,8 +5,9 @@ and horizon comes from that method's own past errors at that horizon whose targe
 observed at the origin: half-width = Student-t quantile x root mean square error (on the log scale
 for positive series), widened to the random-walk scale while fewer than `MIN_ERRORS` errors exist,
 never narrower than the one-step band grown as a random walk (x sqrt(h): one-step errors are the
-first to show a volatile spell), and never narrower than at a shorter horizon. The method chosen at an origin is the one with the
-smallest mean absolute error over the errors known at that origin in the last `window` origins.
+first to show a volatile spell), and never narrower than at a shorter horizon. The method chosen
+at an origin is the one with the smallest mean absolute error over the errors known at that
+origin in the last `window` origins.
 """
 from __future__ import annotations
 
