@@ -141,7 +141,7 @@ def _fan(site, data: ReportData, row, observed: pd.DataFrame, name: str) -> tupl
     """The projection drawn on a series' charts (grain and fuel families) and the note beside it."""
     if data.projections is None or row.family not in ("grain", "fuel"):
         return pd.DataFrame(), ""
-    fan, sentence = data.projections.shown(row.sid, row.frequency)
+    fan, sentence = data.projections.shown(row.sid, row.frequency, row.unit)
     if fan.empty:
         return fan, ""
     href = site.write_csv(f"data/{name}-projection.csv", fan.drop(columns=["sid"]))

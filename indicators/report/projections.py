@@ -18,7 +18,8 @@ from .figures import hover_value, text
 
 BASELINE = "seasonal_naive"
 FAN = {"95": "rgba(239,108,0,0.14)", "80": "rgba(239,108,0,0.28)"}
-SKILL_HORIZON = {"monthly": 3, "weekly": 4, "daily": 7, "hourly": 24}
+# the horizon quoted beside a chart (daily: not 7, where naive and seasonal naive coincide)
+SKILL_HORIZON = {"monthly": 3, "weekly": 4, "daily": 3, "hourly": 24}
 UNIT_WORD = {"monthly": "month", "weekly": "week", "daily": "day", "hourly": "hour"}
 TITLES = {"naive": "naive (last value)", "seasonal_naive": "seasonal naive", "ets_additive": "ETS (additive seasons)",
           "ets_multiplicative": "ETS (multiplicative seasons)", "sarimax": "SARIMAX"}
@@ -30,14 +31,15 @@ class Projections:
     choices: pd.DataFrame  # sid, origin, method, status, reason, episode_start
     skill: pd.DataFrame    # per series, method and horizon
 
-    def shown(self, sid: int, frequency: str) -> tuple[pd.DataFrame, str]:
+    def shown(self, sid: int, frequency: str, unit: str = "") -> tuple[pd.DataFrame, str]:
         """(the rows to draw, the sentence beside them) for one series; empty rows when none stored."""
         choice = self.choices[self.choices["sid"] == sid]
         if choice.empty:
             return self.fans.iloc[:0], ""
         choice = choice.iloc[0]
         rows = self.fans[self.fans["sid"] == sid]
-        method, sentence = choice["method"], skill_sentence(self.skill[self.skill["sid"] == sid], choice, frequency)
+        method, sentence = choice["method"], skill_sentence(self.skill[self.skill["sid"] == sid], choice, frequency,
+                                                          unit)
         if _beaten_by_baseline(self.skill[self.skill["sid"] == sid], method, frequency) and \
                 choice["status"] == "projected":
             method = BASELINE
@@ -67,7 +69,7 @@ def _beaten_by_baseline(skill: pd.DataFrame, method: str, frequency: str) -> boo
     return method != BASELINE and row is not None and not row["mase"] < 1
 
 
-def skill_sentence(skill: pd.DataFrame, choice, frequency: str) -> str:
+def skill_sentence(skill: pd.DataFrame, choice, frequency: str, unit: str = "") -> str:
     """'Over 36 past origins SARIMAX's 3-month error was 7.9%, seasonal naive 11.2%; the 80% band
     held 78% of the time.' with what the projection assumes."""
     method, status = choice["method"], choice["status"]
@@ -83,14 +85,22 @@ def skill_sentence(skill: pd.DataFrame, choice, frequency: str) -> str:
         parts.append(f"Assumes the ongoing episode (since {choice['episode_start']}) continues: projected from the "
                      f"current level, not from the pre-crisis seasonal shape.")
     if row is not None and base is not None:
-        record = (f"Over {int(row['origins'])} past origins the {name} {step} error was {row['mape']:.1f}%, "
-                  f"seasonal naive {base['mape']:.1f}%; the 80% band held {row['coverage_80'] * 100:.0f}% of the "
+        own, baseline = _error(row, unit), _error(base, unit)
+        record = (f"Over {int(row['origins'])} past origins the {name} {step} error was {own}, "
+                  f"seasonal naive {baseline}; the 80% band held {row['coverage_80'] * 100:.0f}% of the "
                   f"time and the 95% band {row['coverage_95'] * 100:.0f}%.")
         parts.append(record)
         if status == "projected" and method != BASELINE and not row["mase"] < 1:
             parts.append(f"The {name} method did not beat seasonal naive at {step}s ahead, so the seasonal naive "
                          f"baseline is shown.")
     return " ".join(parts)
+
+
+def _error(row, unit: str) -> str:
+    """Mean absolute percentage error; for shares (which come near zero) the mean absolute error in points."""
+    if unit == "share" and "sum_abs" in row and row["origins"]:
+        return f"{row['sum_abs'] / row['origins'] * 100:.0f} points"
+    return f"{row['mape']:.1f}%"
 
 
 def add_fan(figure: go.Figure, rows: pd.DataFrame, unit: str, start: tuple | None = None) -> None:
@@ -183,7 +193,7 @@ def with_projection_sentences(current: pd.DataFrame, series: pd.DataFrame, obser
             explanations.append(row.explanation)
             continue
         info = keyed.loc[key]
-        rows, _ = projections.shown(int(info["sid"]), info["frequency"])
+        rows, _ = projections.shown(int(info["sid"]), info["frequency"], info["unit"])
         sentence = alert_sentence(rows, observations[observations["sid"] == info["sid"]], info["unit"],
                                   info["frequency"], catalog.get(row.indicator).bad_direction)
         explanations.append(f"{row.explanation} {sentence}".strip())
