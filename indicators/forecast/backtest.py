@@ -4,8 +4,8 @@ Every method forecasts from every backtest origin (`Forecaster.paths`). The inte
 and horizon comes from that method's own past errors at that horizon whose targets were already
 observed at the origin: half-width = Student-t quantile x root mean square error (on the log scale
 for positive series), widened to the random-walk scale while fewer than `MIN_ERRORS` errors exist,
-never narrower than the one-step band grown as a random walk (x sqrt(h): one-step errors are the
-first to show a volatile spell), and never narrower than at a shorter horizon. The method chosen
+for prices never narrower than the one-step band grown as a random walk (x sqrt(h): one-step
+errors are the first to show a volatile spell), and never narrower than at a shorter horizon. The method chosen
 at an origin is the one with the smallest mean absolute error over the errors known at that
 origin in the last `window` origins.
 """
@@ -63,7 +63,7 @@ def errors_for(forecast: np.ndarray, positions: np.ndarray, actual: np.ndarray, 
 
 
 def interval_widths(error: np.ndarray, positions: np.ndarray, random_walk: np.ndarray,
-                    at: np.ndarray | None = None) -> dict:
+                    at: np.ndarray | None = None, random_walk_floor: bool = True) -> dict:
     """Half-widths per level for forecasts from `at` (default: the backtest origins themselves),
     from the errors whose targets are on or before each of those origins.
 
@@ -92,8 +92,8 @@ def interval_widths(error: np.ndarray, positions: np.ndarray, random_walk: np.nd
         # too few errors: the wider of the random-walk interval and what the errors say
         width = np.where(np.isnan(empirical), np.fmax(fallback * stats.norm.ppf((1 + level) / 2),
                                                       np.nan_to_num(quantile * rms)), empirical)
-        # the one-step errors are the freshest: their random-walk growth is a floor at every horizon
-        width = np.fmax(width, width[:, :1] * np.sqrt(steps)[None, :])
+        if random_walk_floor:  # prices: the one-step errors are the freshest, their random-walk growth a floor
+            width = np.fmax(width, width[:, :1] * np.sqrt(steps)[None, :])
         widths[name] = np.maximum.accumulate(width, axis=1)  # uncertainty does not shrink with the horizon
     return widths
 

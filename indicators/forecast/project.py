@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..detect.base import PERIODS, SeriesInfo, date_labels, to_regular
+from ..detect.base import PERIODS, SeriesInfo, date_labels, is_price, to_regular
 from .backtest import (BASELINE, LEVELS, SKILL_COLUMNS, MethodErrors, Scale, choose, errors_for, interval_widths,
                        random_walk_scale, skill)
 from .base import MethodNotApplicable
@@ -74,6 +74,7 @@ def project(values: pd.Series, info: SeriesInfo, horizon: int | None = None, epi
     series_scaled = scale.forward(filled)
     rw_backtest = random_walk_scale(series_scaled, observed, positions)
     rw_now = random_walk_scale(series_scaled, observed, np.array([last]))
+    price = is_price(info)  # prices move like random walks: their bands grow at least as one
     errors, levels, specs = {}, {}, {}
     for name in order:
         method = METHODS[name]
@@ -87,7 +88,8 @@ def project(values: pd.Series, info: SeriesInfo, horizon: int | None = None, epi
         forecast = np.full((len(positions), horizon), np.nan)
         forecast[np.isin(positions, usable)] = paths.forecast
         error = errors_for(forecast, positions, actual, observed, scale)
-        errors[name] = MethodErrors(forecast, error, interval_widths(error, positions, rw_backtest), paths.spec)
+        errors[name] = MethodErrors(forecast, error, interval_widths(error, positions, rw_backtest,
+                                                                     random_walk_floor=price), paths.spec)
         levels[name] = forecast
         specs[name] = paths.spec
     chosen_then = choose(errors, positions, SELECTION_WINDOW[frequency], positions, list(errors)) if errors else []
@@ -117,9 +119,10 @@ def project(values: pd.Series, info: SeriesInfo, horizon: int | None = None, epi
             specs[name] = paths.spec
         past = errors.get(name)
         if past is not None:
-            widths = interval_widths(past.error, positions, rw_now, at=np.array([last]))
+            widths = interval_widths(past.error, positions, rw_now, at=np.array([last]), random_walk_floor=price)
         else:
-            widths = interval_widths(np.full((0, horizon), np.nan), positions[:0], rw_now, at=np.array([last]))
+            widths = interval_widths(np.full((0, horizon), np.nan), positions[:0], rw_now, at=np.array([last]),
+                                     random_walk_floor=price)
         if status == "episode_ongoing" and name == choice:
             widths = _regime_widths(widths, series_scaled, observed, regular, episode_start, frequency, horizon)
         rows.append(_rows(name, paths.forecast[0], widths, targets, scale, info))
@@ -194,4 +197,4 @@ def _reason(status, choice, errors, table, specs, observed, episode_start, order
                 + (f" (backtest mean absolute percentage error: {compared})" if compared else ""))
     spec = specs.get(choice, "")
     return (f"{choice.replace('_', ' ')}{f' [{spec}]' if spec else ''}: smallest rolling-origin error over the "
-            f"recent origins" + (f"; backtest mean absolute percentage error by method: {compared}" if compared else ""))
+            "recent origins" + (f"; backtest mean absolute percentage error by method: {compared}" if compared else ""))

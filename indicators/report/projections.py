@@ -123,8 +123,9 @@ def add_fan(figure: go.Figure, rows: pd.DataFrame, unit: str, start: tuple | Non
     figure.add_trace(go.Scatter(x=dates, y=frames["forecast"], mode="lines", name=f"projection ({method})",
                                 line={"color": "#ef6c00", "dash": "dot", "width": 1.6},
                                 customdata=np.column_stack([frames["lower_80"], frames["upper_80"]]),
-                                hovertemplate=f"projected: {hover_value(unit)} (80%: {hover_value(unit, 'customdata[0]')}"
-                                              f" to {hover_value(unit, 'customdata[1]')})<extra></extra>"))
+                                hovertemplate=f"projected: {hover_value(unit)} (80%: "
+                                              f"{hover_value(unit, 'customdata[0]')} to "
+                                              f"{hover_value(unit, 'customdata[1]')})<extra></extra>"))
 
 
 def add_seasonal_fan(figure: go.Figure, rows: pd.DataFrame, this_year: int, unit: str) -> None:
