@@ -20,7 +20,7 @@ ORDERS = ((1, 0, 0), (0, 0, 1), (1, 0, 1))  # ARMA orders of the differenced ser
 # A bounded share stuck at 100% for weeks can keep the optimiser busy for seconds; 50 quasi-Newton
 # steps reach the optimum of these small models whenever one is reachable.
 MAX_ITERATIONS = 50
-ESTIMATION_WINDOW = 120  # the most recent changes the parameters are estimated on
+ESTIMATION_WINDOW = 120  # the most recent changes the parameters are estimated on (ten years of months)
 
 
 class Sarimax(Forecaster):
