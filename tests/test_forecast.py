@@ -185,3 +185,23 @@ def test_lean_horizon_reaches_the_end_of_the_coming_lean_season():
     assert lean_horizon(PRICE, "2025-11") == 10  # lean season June-September: to 2026-09
     assert lean_horizon(PRICE, "2025-07") == 2
     assert lean_horizon(AVAILABILITY, "2025-07-01") is None
+
+
+def test_a_series_that_breaks_a_method_is_recorded_not_fatal(store, monkeypatch):
+    from indicators.forecast import run_forecasts
+
+    frame = pd.DataFrame({"indicator": "grain_price", "location": "Segou", "item": "millet", "price_type": "retail",
+                          "date": monthly_prices(months=40).index, "value": monthly_prices(months=40).to_numpy(),
+                          "unit": "XOF/KG", "source_file": "test", "source_line": None})
+    with store.transaction():
+        frame["series_id"] = store.ensure_series(frame)
+        store.ingest(frame)
+
+    def broken(*args, **kwargs):
+        raise ValueError("odd input")
+
+    monkeypatch.setattr("indicators.forecast.run.project", broken)
+    counts = run_forecasts(store)
+    assert counts["status:error"] == 1
+    reason = store.conn.execute("SELECT status, reason FROM forecast_choices").fetchone()
+    assert reason == ("error", "projection failed on this series: odd input")

@@ -57,8 +57,9 @@ def project(values: pd.Series, info: SeriesInfo, horizon: int | None = None, epi
     regular = regular.loc[regular.first_valid_index():] if regular.notna().any() else regular
     observed = regular.notna().to_numpy()
     if observed.sum() < MIN_OBSERVATIONS:
+        origin = date_labels(regular.index[-1:], frequency)[0] if len(regular) else ""
         return Projection("insufficient_history", "", f"not enough history: {int(observed.sum())} observation(s), "
-                          f"a projection needs {MIN_OBSERVATIONS}")
+                          f"a projection needs {MIN_OBSERVATIONS}", origin)
     actual = regular.to_numpy()
     scale = Scale(logs=bool((actual[observed] > 0).all()))
     filled = _fill(regular, scale)

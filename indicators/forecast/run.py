@@ -5,12 +5,13 @@ import warnings
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 
+import numpy as np
 import pandas as pd
 
 from ..detect.base import SeriesInfo
 from ..store import Store
 from .episodes import ongoing_episodes
-from .project import DEFAULT_HORIZON, project
+from .project import DEFAULT_HORIZON, Projection, project
 from .storage import write_projection
 
 MAX_LEAN_HORIZON = 18
@@ -52,7 +53,12 @@ def project_task(task) -> tuple[int, object]:
     series_id, values, info, steps, episode_start = task
     with warnings.catch_warnings(), threadpool_limits(limits=1):
         warnings.simplefilter("ignore")
-        return series_id, project(values, info, steps, episode_start)
+        try:
+            return series_id, project(values, info, steps, episode_start)
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as error:
+            # one odd series must not stop a scheduled job: record why and go on
+            return series_id, Projection("error", "", f"projection failed on this series: {error}",
+                                         origin=str(values.index[-1]) if len(values) else "")
 
 
 def _projections(tasks, workers: int):
