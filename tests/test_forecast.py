@@ -71,7 +71,7 @@ def test_a_long_series_is_projected_six_months_with_the_baseline_beside_it():
     assert "seasonal_naive" in set(projection.frame["method"])
     chosen = projection.frame[projection.frame["method"] == projection.method]
     assert list(chosen["date"]) == ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
-    assert "rolling-origin error" in projection.reason
+    assert "smallest mean absolute error over the errors known from the last 24 origins" in projection.reason
     assert set(projection.skill["method"]) >= {"naive", "seasonal_naive", "selected"}
 
 

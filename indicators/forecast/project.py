@@ -71,46 +71,29 @@ def project(values: pd.Series, info: SeriesInfo, horizon: int | None = None, epi
 
     positions = np.flatnonzero(observed[:last])
     positions = positions[positions >= last - SKILL_ORIGINS[frequency] - WARMUP[frequency]]
-    scored = positions >= last - SKILL_ORIGINS[frequency]
     series_scaled = scale.forward(filled)
-    rw_backtest = random_walk_scale(series_scaled, observed, positions)
-    rw_now = random_walk_scale(series_scaled, observed, np.array([last]))
     price = is_price(info)  # prices move like random walks: their bands grow at least as one
-    errors, levels, specs = {}, {}, {}
-    for name in order:
-        method = METHODS[name]
-        usable = positions[positions >= method.min_history(period) - 1]
-        if len(usable) == 0:
-            continue
-        try:
-            paths = method.paths(filled, int(usable[0]), usable, horizon, period)
-        except MethodNotApplicable:
-            continue
-        forecast = np.full((len(positions), horizon), np.nan)
-        forecast[np.isin(positions, usable)] = paths.forecast
-        error = errors_for(forecast, positions, actual, observed, scale)
-        errors[name] = MethodErrors(forecast, error, interval_widths(error, positions, rw_backtest,
-                                                                     random_walk_floor=price), paths.spec)
-        levels[name] = forecast
-        specs[name] = paths.spec
-    chosen_then = choose(errors, positions, SELECTION_WINDOW[frequency], positions, list(errors)) if errors else []
+    errors, levels, specs = _backtest(filled, actual, observed, positions, order, horizon, period, scale, price)
+    window = SELECTION_WINDOW[frequency]
     if errors:
+        chosen_then = choose(errors, positions, window, positions, list(errors))
         errors[SELECTED], levels[SELECTED] = _selected(errors, chosen_then, positions, horizon)
-    target_values = _targets(actual, positions, horizon)
-    table = skill(errors, levels, target_values, scored, scale)
+    table = skill(errors, levels, _targets(actual, positions, horizon), positions >= last - SKILL_ORIGINS[frequency],
+                  scale)
 
-    choice = choose(errors, positions, SELECTION_WINDOW[frequency], np.array([last]),
-                    [n for n in errors if n != SELECTED])[0] if errors else None
-    status, reason = "projected", ""
+    methods_now = [n for n in errors if n != SELECTED]
+    choice = choose(errors, positions, window, np.array([last]), methods_now)[0] if errors else None
+    status = "projected"
     if episode_start is not None and episode_start <= origin:
         choice, status = "naive", "episode_ongoing"
-    elif choice is None or BASELINE not in errors or choose(errors, positions, SELECTION_WINDOW[frequency],
-                                                            np.array([last]), [BASELINE])[0] is None:
-        choice = BASELINE if last + 1 >= METHODS[BASELINE].min_history(period) and BASELINE in METHODS else "naive"
+    elif choice is None or BASELINE not in errors or choose(errors, positions, window, np.array([last]),
+                                                            [BASELINE])[0] is None:
+        choice = BASELINE if last + 1 >= METHODS[BASELINE].min_history(period) else "naive"
         status = "short_history"
+    rw_now = random_walk_scale(series_scaled, observed, np.array([last]))
     rows = []
     for name in dict.fromkeys([choice, BASELINE]):
-        if name not in METHODS or last + 1 < METHODS[name].min_history(period):
+        if last + 1 < METHODS[name].min_history(period):
             continue
         try:
             paths = METHODS[name].paths(filled, last, np.array([last]), horizon, period)
@@ -118,18 +101,38 @@ def project(values: pd.Series, info: SeriesInfo, horizon: int | None = None, epi
             continue
         if name == choice:
             specs[name] = paths.spec
-        past = errors.get(name)
-        if past is not None:
-            widths = interval_widths(past.error, positions, rw_now, at=np.array([last]), random_walk_floor=price)
-        else:
-            widths = interval_widths(np.full((0, horizon), np.nan), positions[:0], rw_now, at=np.array([last]),
-                                     random_walk_floor=price)
+        past = errors[name].error if name in errors else np.full((0, horizon), np.nan)
+        widths = interval_widths(past, positions[:len(past)], rw_now, at=np.array([last]), random_walk_floor=price)
         if status == "episode_ongoing" and name == choice:
             widths = _regime_widths(widths, series_scaled, observed, regular, episode_start, frequency, horizon)
         rows.append(_rows(name, paths.forecast[0], widths, targets, scale, info))
     frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=FORECAST_COLUMNS)
-    reason = _reason(status, choice, errors, table, specs, observed, episode_start, order, period)
+    reason = _reason(status, choice, table, specs, observed, episode_start, order, frequency)
     return Projection(status, choice, reason, origin, frame, table, episode_start, specs.get(choice, ""))
+
+
+def _backtest(filled, actual, observed, positions, order, horizon, period, scale, price):
+    """Every method's forecasts, errors and intervals from the backtest origins (one fit each, at
+    the first origin it can use)."""
+    from . import METHODS
+
+    rw_backtest = random_walk_scale(scale.forward(filled), observed, positions)
+    errors, levels, specs = {}, {}, {}
+    for name in order:
+        usable = positions[positions >= METHODS[name].min_history(period) - 1]
+        if len(usable) == 0:
+            continue
+        try:
+            paths = METHODS[name].paths(filled, int(usable[0]), usable, horizon, period)
+        except MethodNotApplicable:
+            continue
+        forecast = np.full((len(positions), horizon), np.nan)
+        forecast[np.isin(positions, usable)] = paths.forecast
+        error = errors_for(forecast, positions, actual, observed, scale)
+        widths = interval_widths(error, positions, rw_backtest, random_walk_floor=price)
+        errors[name] = MethodErrors(forecast, error, widths, paths.spec)
+        levels[name], specs[name] = forecast, paths.spec
+    return errors, levels, specs
 
 
 def _fill(regular: pd.Series, scale: Scale) -> np.ndarray:
@@ -184,7 +187,7 @@ def _rows(name, forecast, widths, targets, scale: Scale, info: SeriesInfo) -> pd
     return pd.DataFrame(frame)[FORECAST_COLUMNS]
 
 
-def _reason(status, choice, errors, table, specs, observed, episode_start, order, period) -> str:
+def _reason(status, choice, table, specs, observed, episode_start, order, frequency) -> str:
     n = int(observed.sum())
     if status == "short_history":
         return (f"not enough history for a rolling-origin backtest ({n} observations): projected with the "
@@ -197,5 +200,7 @@ def _reason(status, choice, errors, table, specs, observed, episode_start, order
                 f"naive), assuming the episode continues; the pre-crisis seasonal shape is not applied"
                 + (f" (backtest mean absolute percentage error: {compared})" if compared else ""))
     spec = specs.get(choice, "")
-    return (f"{choice.replace('_', ' ')}{f' [{spec}]' if spec else ''}: smallest rolling-origin error over the "
-            "recent origins" + (f"; backtest mean absolute percentage error by method: {compared}" if compared else ""))
+    return (f"{choice.replace('_', ' ')}{f' [{spec}]' if spec else ''}: smallest mean absolute error over the "
+            f"errors known from the last {SELECTION_WINDOW[frequency]} origins"
+            + (f"; mean absolute percentage error over the last {SKILL_ORIGINS[frequency]} origins, all horizons: "
+               f"{compared}" if compared else ""))
