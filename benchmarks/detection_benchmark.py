@@ -42,6 +42,7 @@ from indicators.store import SEVERITY_RANK  # noqa: E402
 
 SEED = 2025
 TOLERANCE = {"monthly": 1, "daily": 3}
+WARM_UP = {"monthly": 60, "daily": 120}  # events are placed after these periods
 COARSE = np.log([0.95, 0.95, 0.97, 0.99, 1.01, 1.04, 1.07, 1.09, 1.09, 1.02, 0.95, 0.93])
 RICE = np.log([0.98, 0.98, 0.99, 1.00, 1.01, 1.02, 1.03, 1.035, 1.035, 1.03, 1.00, 0.975])
 CROPS = {"millet": (COARSE, (10, 11, 12)), "sorghum": (COARSE, (10, 11, 12)), "rice": (RICE, (11, 12, 1))}
@@ -215,7 +216,7 @@ def tracker(cases: list[Case]) -> tuple[dict[str, list[np.ndarray]], dict[str, f
     seconds["consolidation"] = time.process_time() - started
     by_case = {"tracker (consolidated)": dict(tuple(merged.groupby("location")))}
     for detector in detectors:
-        if detector.role == "alarm":
+        if detector.role in ("alarm", "phase"):
             own = rows[rows["detector"] == detector.name]
             by_case[f"tracker: {detector.name} alone"] = dict(tuple(own.groupby("location")))
     empty = rows.iloc[:0]
@@ -296,8 +297,11 @@ def adtk_seasonal(cases: list[Case], c: float = 3.0):
 
 # -- scoring ------------------------------------------------------------------------------------
 
-def score_case(case: Case, flagged: np.ndarray) -> tuple[list[tuple[Event, int | None]], int]:
-    """(event, delay or None) per event, and the number of false alarms."""
+def score_case(case: Case, flagged: np.ndarray) -> tuple[list[tuple[Event, int | None]], int, dict]:
+    """(event, delay or None) per event, the number of false alarms, and the state-level counts:
+    observed in-event periods from the first detection to the event's end, and how many of them
+    are at alert or worse; observed event-free periods after the warm-up, and how many of them
+    are at alert or worse."""
     frequency = case.info.frequency
     tolerance = TOLERANCE[frequency]
     observed = to_regular(case.values, frequency).notna().to_numpy()
@@ -305,24 +309,34 @@ def score_case(case: Case, flagged: np.ndarray) -> tuple[list[tuple[Event, int |
     on = flagged[positions]
     starts = positions[on & ~np.concatenate([[False], on[:-1]])]  # episodes over observed dates
     found = []
+    state = {"in_event": 0, "in_event_flagged": 0, "free": 0, "free_flagged": 0}
+    near_event = np.zeros(len(flagged), dtype=bool)
     for event in case.events:
         inside = starts[(starts >= event.start) & (starts <= event.start + tolerance)]
-        found.append((event, int(inside[0] - event.start) if len(inside) else None))
+        delay = int(inside[0] - event.start) if len(inside) else None
+        found.append((event, delay))
+        near_event[event.start:event.end + tolerance + 1] = True
+        if delay is not None:
+            span = positions[(positions >= event.start + delay) & (positions <= event.end)]
+            state["in_event"] += len(span)
+            state["in_event_flagged"] += int(flagged[span].sum())
+    free = positions[(positions >= WARM_UP[frequency]) & ~near_event[positions]]
+    state["free"], state["free_flagged"] = len(free), int(flagged[free].sum())
     false_alarms = sum(1 for s in starts if not any(e.start <= s <= e.end + tolerance for e in case.events))
-    return found, false_alarms
+    return found, false_alarms, state
 
 
 def evaluate(cases: list[Case], flags: list[np.ndarray]) -> pd.DataFrame:
     rows = []
     for case, flagged in zip(cases, flags):
-        found, false_alarms = score_case(case, flagged)
+        found, false_alarms, state = score_case(case, flagged)
         years = len(case.values) / (12 if case.info.frequency == "monthly" else 365)
         rows.append({"indicator": case.info.indicator, "item": case.info.item, "kind": None, "found": 0, "events": 0,
-                     "delay": None, "false_alarms": false_alarms, "years": years})
+                     "delay": None, "false_alarms": false_alarms, "years": years, **state})
         for event, delay in found:
             rows.append({"indicator": case.info.indicator, "item": case.info.item, "kind": event.kind,
                          "found": int(delay is not None), "events": 1, "delay": delay, "false_alarms": 0,
-                         "years": 0.0})
+                         "years": 0.0, "in_event": 0, "in_event_flagged": 0, "free": 0, "free_flagged": 0})
     return pd.DataFrame(rows)
 
 
@@ -336,9 +350,12 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
         precision = found / (found + false_alarms) if with_fa and (found + false_alarms) else np.nan
         f1 = 2 * precision * recall / (precision + recall) if with_fa and precision + recall > 0 else np.nan
         delays = part["delay"].dropna()
+        in_event, free = part["in_event"].sum(), part["free"].sum()
         out.append({"group": name, "events": events, "recall": recall, "precision": precision, "F1": f1,
                     "median delay": float(delays.median()) if len(delays) else np.nan,
-                    "false alarms / series-year": (false_alarms / part["years"].sum()) if with_fa else np.nan})
+                    "false alarms / series-year": (false_alarms / part["years"].sum()) if with_fa else np.nan,
+                    "in-event at alert+": part["in_event_flagged"].sum() / in_event if with_fa and in_event else np.nan,
+                    "event-free at alert+": part["free_flagged"].sum() / free if with_fa and free else np.nan})
 
     line("overall", table)
     for indicator, part in table.groupby("indicator"):
@@ -353,6 +370,67 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+# -- real data: Burkina Faso prices (WFP via HDX) against documented crises and calm years ---------
+
+BFA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wfp_food_prices_bfa.csv"
+# Truth, from public sources (docs/detection.md, "Real-data benchmark"): months of documented cereal
+# price crises in Burkina Faso, and months of documented calm (prices near or below the 5-year average).
+CRISES = {
+    "2005 Sahel food crisis": ("2005-03", "2005-09"),
+    "2008 food price crisis": ("2008-02", "2008-09"),
+    "2011-12 Sahel crisis": ("2011-11", "2012-09"),
+}
+CALM = {
+    "2013-14 (good harvests)": ("2013-11", "2014-09"),
+    "2015-16 (near-average harvests)": ("2015-10", "2016-09"),
+    "2016-17 (stable prices)": ("2016-10", "2017-06"),
+}
+CEREALS = ("Millet", "Sorghum", "Maize (white)", "Maize")
+
+
+def bfa_series(path: Path) -> list[tuple[SeriesInfo, pd.Series]]:
+    """Every cereal market x commodity x price type series of the file (KG, actual prices, exact
+    duplicates dropped), as the WFP collector would store it."""
+    frame = pd.read_csv(path, skiprows=[1])
+    frame = frame[frame["commodity"].isin(CEREALS) & (frame["unit"] == "KG") & (frame["priceflag"] == "actual")]
+    frame = frame.drop_duplicates(["market", "commodity", "pricetype", "date"])
+    out = []
+    for (market, commodity, pricetype), rows in frame.groupby(["market", "commodity", "pricetype"]):
+        values = pd.Series(rows["price"].to_numpy(), index=rows["date"].str[:7].to_numpy()).sort_index()
+        values = values[~values.index.duplicated()]
+        item = commodity.split(" ")[0].lower()
+        out.append((SeriesInfo("grain_price", market, item, pricetype.lower(), "XOF/KG", "monthly"), values))
+    return out
+
+
+def real_data_part(path: Path) -> pd.DataFrame:
+    """Share of documented crisis months at alert or worse, and of calm months, for the consolidated
+    view and for the whole-series ALPS, over every cereal series of the BFA file."""
+    counted = [cls() for name, cls in DETECTORS.items() if cls.role in ("alarm", "phase")]
+    whole = DETECTORS["alps_whole"]()
+    views = {"tracker (consolidated)": [], "ALPS, whole-series fit": []}
+    for number, (info, values) in enumerate(bfa_series(path)):
+        frames = [cls.detect(values, info).frame.assign(detector=cls.name) for cls in counted if cls.applies(info)]
+        rows = pd.concat(frames).assign(indicator="grain_price", location=str(number), item="", price_type="")
+        views["tracker (consolidated)"].append(consolidate(rows))
+        views["ALPS, whole-series fit"].append(whole.detect(values, info).frame.assign(location=str(number)))
+    table = []
+    scored = pd.concat(views["tracker (consolidated)"])[["location", "date"]]
+    for name, parts in views.items():
+        # the same series-months for both (the tracker scores a series once it has 3 years of history)
+        rows = pd.concat(parts).merge(scored, on=["location", "date"])
+        flagged = rows["severity"].map(SEVERITY_RANK) >= SEVERITY_RANK["alert"]
+        line = {"method": name}
+        for label, windows in (("crisis months", CRISES), ("calm months", CALM)):
+            inside = np.zeros(len(rows), dtype=bool)
+            for first, last in windows.values():
+                inside |= (rows["date"] >= first).to_numpy() & (rows["date"] <= last).to_numpy()
+            line[f"{label}"] = int(inside.sum())
+            line[f"{label} at alert+"] = float(flagged[inside].mean()) if inside.any() else np.nan
+        table.append(line)
+    return pd.DataFrame(table)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--monthly", type=int, default=1000, help="monthly price series (15 years each)")
@@ -361,6 +439,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=SEED, help="generator seed (tune on another seed than you report)")
     parser.add_argument("--verbose", action="store_true", help="full tables for every method, not only the first")
     parser.add_argument("--no-peers", action="store_true", help="skip the naive baseline and ADTK")
+    parser.add_argument("--bfa", type=Path, default=BFA, help="WFP Burkina Faso file for the real-data part")
     args = parser.parse_args(argv)
     if args.quick:
         args.monthly, args.daily = 200, 60
@@ -397,6 +476,8 @@ def main(argv=None) -> int:
                              "failed-harvest recall": failed["recall"].iloc[0] if len(failed) else np.nan,
                              "shift median delay": shifts["median delay"].iloc[0] if len(shifts) else np.nan,
                              "false alarms / series-year": overall["false alarms / series-year"],
+                             "in-event at alert+": overall["in-event at alert+"],
+                             "event-free at alert+": overall["event-free at alert+"],
                              "monthly series / s": speed.get("monthly", np.nan),
                              "daily series / s": speed.get("daily", np.nan)})
     speed = detection_speed(cases)
@@ -405,6 +486,12 @@ def main(argv=None) -> int:
           f"{speed['daily']:.2f} CPU s for {counts.get('daily', 0)} daily series of 2 years ==")
     print("\n== side by side ==")
     print(pd.DataFrame(overview).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    if args.bfa.exists():
+        print(f"\n== real data: {args.bfa.name}, cereal series, documented crises {list(CRISES)} and calm periods "
+              f"{list(CALM)} (share of series-months at alert or worse) ==")
+        print(real_data_part(args.bfa).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    else:
+        print(f"\n(real-data part skipped: {args.bfa} not found)")
     return 0
 
 

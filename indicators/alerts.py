@@ -1,9 +1,11 @@
-"""Alerts: the rows users read, from the anomalies table (consolidated or one detector's)."""
+"""Alerts: the rows users read, from the anomalies table (consolidated or one detector's), and
+the episodes and alarms built on them (`indicators.episodes`)."""
 from __future__ import annotations
 
 import pandas as pd
 
 from .detect.consolidate import consolidate
+from .episodes import EPISODE_COLUMNS, episodes_and_alarms, state_counts
 from .store import SEVERITY_RANK, Store, now
 
 ALERT_COLUMNS = ["indicator", "location", "item", "price_type", "date", "value", "expected", "lower", "upper",
@@ -14,11 +16,9 @@ def alerts(store: Store, include_normal: bool = False, detector: str | None = No
            since: str | None = None, min_severity: str | None = None) -> pd.DataFrame:
     """One row per flagged (series, date) in the columns of DESIGN.md, most severe first within
     each series' dates. `detector` shows that detector's own rows instead of the consolidated view."""
-    rows = store.anomalies(detector)
+    rows = store.anomalies(detector) if detector else consolidated(store)
     if rows.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
-    if detector is None:
-        rows = consolidate(rows)
     if not include_normal:
         rows = rows[rows["severity"] != "normal"]
     if min_severity:
@@ -40,21 +40,53 @@ def current_alerts(store: Store) -> pd.DataFrame:
         .reset_index(drop=True)
 
 
-def record_new_alerts(store: Store, run_id: int) -> pd.DataFrame:
-    """Record in `run_alerts` the consolidated alerts that no earlier run saw at this severity or
-    worse (a series and date first flagged, or flagged more severely than before), and return
-    them. A downgrade (crisis to alert) is not new. Call once per detection run."""
-    flagged = store.anomalies()
-    flagged = flagged[flagged["severity"] != "normal"] if not flagged.empty else flagged
-    if flagged.empty:
-        return pd.DataFrame(columns=ALERT_COLUMNS)
-    current = consolidate(flagged)
-    seen = store.query_frame("SELECT series_id, date, severity FROM run_alerts WHERE run_id < ?", [run_id])
+def consolidated(store: Store) -> pd.DataFrame:
+    """Every scored (series, date) with its consolidated severity, normal rows included."""
+    rows = store.anomalies()
+    return consolidate(rows) if not rows.empty else rows
+
+
+def episodes(store: Store, ongoing_only: bool = False) -> pd.DataFrame:
+    """One row per episode (`EPISODE_COLUMNS`): start, peak date and severity, latest severity,
+    end date or `ongoing`, duration in periods, and the explanation of the peak; worst first."""
+    found, _ = episodes_and_alarms(consolidated(store))
+    if ongoing_only:
+        found = found[found["end"] == "ongoing"]
+    order = found["peak_severity"].map(SEVERITY_RANK)
+    return (found.assign(_order=order, _ongoing=found["end"] == "ongoing")
+            .sort_values(["_ongoing", "_order", "start"], ascending=[False, False, True])
+            .drop(columns=["_order", "_ongoing"]).reset_index(drop=True))
+
+
+def summary(store: Store) -> dict:
+    """`episodes.state_counts` of the store: the counts detect, run, report and alerts share."""
+    return state_counts(consolidated(store))
+
+
+def pending_alarms(store: Store, before_run: int | None = None) -> pd.DataFrame:
+    """The alarms (episode starts and escalations, see `indicators.episodes`) that no run before
+    `before_run` (default: no run at all) recorded at this severity or worse, with `series_id`."""
+    _, alarms = episodes_and_alarms(consolidated(store))
+    if alarms.empty:
+        return alarms
+    sql, params = "SELECT series_id, date, severity FROM run_alerts", []
+    if before_run is not None:
+        sql, params = sql + " WHERE run_id < ?", [before_run]
+    seen = store.query_frame(sql, params)
     seen_rank = (seen.assign(rank=seen["severity"].map(SEVERITY_RANK)).groupby(["series_id", "date"])["rank"].max()
                  if not seen.empty else pd.Series(dtype="int64"))
-    before = pd.Series([seen_rank.get((int(s), d), -1) for s, d in zip(current["series_id"], current["date"])],
-                       index=current.index)
-    new = current[current["severity"].map(SEVERITY_RANK) > before]
+    before = pd.Series([seen_rank.get((int(s), d), -1) for s, d in zip(alarms["series_id"], alarms["date"])],
+                       index=alarms.index)
+    return alarms[alarms["severity"].map(SEVERITY_RANK) > before]
+
+
+def record_new_alerts(store: Store, run_id: int) -> pd.DataFrame:
+    """Record in `run_alerts` the alarms that no earlier run raised (`pending_alarms`), and return
+    them. Each day of an ongoing episode is a state, not an alarm, so a run on the next day's data
+    raises nothing unless the episode worsens. Call once per detection run."""
+    new = pending_alarms(store, before_run=run_id)
+    if new.empty:
+        return pd.DataFrame(columns=ALERT_COLUMNS)
     with store.transaction():
         store.conn.executemany(
             """INSERT OR REPLACE INTO run_alerts (run_id, series_id, date, severity, detector, value, expected, lower,
@@ -64,6 +96,16 @@ def record_new_alerts(store: Store, run_id: int) -> pd.DataFrame:
               _number(r.lower), _number(r.upper), _number(r.score), r.explanation, now())
              for r in new.itertuples(index=False)])
     return _alert_columns(new)
+
+
+def alarms_since_last_run(store: Store, run_id: int | None = None) -> pd.DataFrame:
+    """What a report calls "new since the last run": inside run `run_id` (which records its alarms
+    after writing the report), the alarms no earlier run raised; otherwise those the latest run
+    raised."""
+    if run_id is not None:
+        pending = pending_alarms(store, before_run=run_id)
+        return _alert_columns(pending) if not pending.empty else pd.DataFrame(columns=ALERT_COLUMNS)
+    return new_alerts(store)
 
 
 def new_alerts(store: Store, run_id: int | None = None, min_severity: str | None = None) -> pd.DataFrame:

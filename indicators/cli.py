@@ -21,7 +21,7 @@ from .jobs import collect_job, demo_config, detect_job, load_config, run_job, su
 from .locks import EXIT_BUSY
 from .output import FORMATS, write_frame
 from .report import write_report
-from .store import SEVERITIES, Store, default_db_path
+from .store import SEVERITIES, SEVERITY_RANK, Store, default_db_path
 
 
 def db_option(command):
@@ -127,6 +127,22 @@ def sigterm_stops_cleanly():
         signal.signal(signal.SIGTERM, previous)
 
 
+def state_summary_line(store: Store, new) -> str:
+    """The one summary of states, episodes and alarms that detect, run, report and alerts share
+    (`indicators.alerts.summary`)."""
+    from .alerts import summary
+
+    counts = summary(store)
+
+    def listed(by_severity: dict) -> str:
+        return ", ".join(f"{by_severity[s]} {s}" for s in SEVERITIES if s in by_severity) or "none"
+
+    by_new = new["severity"].value_counts().to_dict() if len(new) else {}
+    return (f"{counts['series']} series scored; flagged dates: {listed(counts['flagged_dates'])}; "
+            f"episodes: {counts['episodes']} ({counts['ongoing_episodes']} ongoing); "
+            f"new alarms: {len(new)}" + (f" ({listed(by_new)})" if by_new else ""))
+
+
 def open_store(db_path: Path | None) -> Store:
     return Store(db_path or default_db_path())
 
@@ -192,11 +208,9 @@ def detect(detectors, indicator, wait, quiet, verbose, db_path):
     with sigterm_stops_cleanly(), open_store(db_path) as store:
         counts, new = detect_job(store, list(detectors) or None, indicator, progress=progress, wait=wait)
     progress.close()
-    flagged = {k.split(":")[1]: v for k, v in counts.items() if k.startswith("severity:") and k != "severity:normal"}
     if not quiet:
-        click.echo(f"{counts.get('series', 0)} series scored; flagged dates: "
-                   + (", ".join(f"{flagged[s]} {s}" for s in SEVERITIES if s in flagged) or "none")
-                   + f"; new alerts: {len(new)}")
+        with open_store(db_path) as store:
+            click.echo(state_summary_line(store, new))
 
 
 @cli.command()
@@ -208,17 +222,28 @@ def detect(detectors, indicator, wait, quiet, verbose, db_path):
 @click.option("--new", "only_new", is_flag=True,
               help="Only the alerts the latest run (or detect) raised and no earlier run had seen.")
 @click.option("--run", "run_id", type=int, default=None, help="With --new: the alerts new in this run id.")
+@click.option("--episodes", "as_episodes", is_flag=True,
+              help="One row per episode (dates at alert or worse): start, peak, latest severity, end or ongoing.")
 @db_option
 @handle_errors
-def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, db_path):
+def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, as_episodes, db_path):
     """Flagged (series, date) rows: value, expected, band, score, severity, explanation.
 
     Example: python track.py alerts --format csv --severity alert
 
-    Example: python track.py alerts --new    (what the last scheduled run found that is new)
+    Example: python track.py alerts --new    (the alarms the last run raised: episode starts and escalations)
+
+    Example: python track.py alerts --episodes --format csv
     """
     with open_store(db_path) as store:
-        if only_new or run_id is not None:
+        if as_episodes:
+            from .alerts import episodes
+
+            frame = episodes(store)
+            if severity:
+                frame = frame[frame["peak_severity"].map(SEVERITY_RANK) >= SEVERITY_RANK[severity]]
+            write_frame(frame[frame["latest_date"] >= since] if since else frame.drop(columns="series_id"), fmt)
+        elif only_new or run_id is not None:
             frame = new_alerts(store, run_id, severity)
             write_frame(frame[frame["date"] >= since] if since else frame, fmt)
         else:
@@ -291,6 +316,23 @@ def rejects(fmt, db_path):
 
 
 @cli.command()
+@format_option
+@click.option("--since", default=None, help="Only events on or after this date (YYYY-MM-DD).")
+@db_option
+@handle_errors
+def events(fmt, since, db_path):
+    """Stored events (attacks on convoys, ACLED events): date, source, type, place, description.
+
+    Example: python track.py events --since 2025-09-01 --format csv
+    """
+    from .event_store import TABLE_COLUMNS, check_since, events as stored_events
+
+    with open_store(db_path) as store:
+        frame = stored_events(store, since=check_since(since))
+    write_frame(frame[TABLE_COLUMNS].astype(object).fillna("") if fmt == "table" else frame, fmt)
+
+
+@cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="TOML job configuration (see docs/scheduling.md) [default: the bundled demo].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -306,7 +348,8 @@ def rejects(fmt, db_path):
 def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db_path):
     """The scheduled job: collect the configured sources, detect, write the report.
 
-    Exit codes: 0 done; 1 a source or step failed; 3 new alerts at --fail-on severity or worse;
+    Exit codes: 0 done; 1 a source or step failed; 3 new alarms (an episode's start or escalation) at
+    --fail-on severity or worse;
     75 another job holds the database (see --wait).
 
     Example: python track.py run --config track.toml --fail-on crisis --json
@@ -333,10 +376,8 @@ def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db
     elif not quiet:
         for source in result.sources:  # (errors and, with --verbose, each file were logged as they happened)
             click.echo(source.line())
-        flagged = sum(v for k, v in result.detection.items() if k.startswith("severity:") and k != "severity:normal")
-        by_severity = result.new_alert_counts()
-        click.echo(f"detection: {result.detection.get('series', 0)} series, {flagged} flagged dates; new alerts: "
-                   + (", ".join(f"{by_severity[s]} {s}" for s in reversed(SEVERITIES) if s in by_severity) or "none"))
+        with open_store(db_file) as store:
+            click.echo("detection: " + state_summary_line(store, result.new_alerts))
         if result.forecast:
             click.echo(f"forecast: {result.forecast.get('series', 0)} series projected, "
                        f"{result.forecast.get('new_origins', 0)} new origins")

@@ -1,4 +1,5 @@
-"""ALPS (WFP, 2014): reference figures on real WFP data, phases, history rule, price-only."""
+"""ALPS (WFP, 2014), whole-series fit: reference figures on real WFP data, phases, history rule,
+price-only. The month-by-month ALPS that counts is tested in test_detect_state.py."""
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ def diebougou_millet(path: Path) -> pd.Series:
 def test_reference_figures_on_wfp_burkina_faso_data(path):
     values = diebougou_millet(path)
     assert len(values) == 340
-    result = get_detector("alps").detect(values, DIEBOUGOU)
+    result = get_detector("alps_whole").detect(values, DIEBOUGOU)
     assert result.status == "scored"
     frame = result.frame
     assert frame["severity"].value_counts().to_dict() == REFERENCE_COUNTS
@@ -41,7 +42,7 @@ def test_reference_figures_on_wfp_burkina_faso_data(path):
 
 def test_alps_value_is_the_standardised_residual_of_the_wfp_regression():
     values = diebougou_millet(FIXTURE)
-    frame = get_detector("alps").detect(values, DIEBOUGOU).frame
+    frame = get_detector("alps_whole").detect(values, DIEBOUGOU).frame
     # Independent check with numpy: trend + 12 monthly dummies, no constant, residual / sd(residuals).
     periods = pd.PeriodIndex(values.index, freq="M")
     trend = np.array([(p - periods.min()).n for p in periods], dtype=float)
@@ -61,7 +62,7 @@ def test_alps_value_is_the_standardised_residual_of_the_wfp_regression():
 ])
 def test_phase_thresholds(name, score, severity):
     from indicators.detect.severity import phase
-    assert phase([score], get_detector("alps").thresholds)[0] == severity, name
+    assert phase([score], get_detector("alps_whole").thresholds)[0] == severity, name
 
 
 @pytest.mark.parametrize("name, values, status", [
@@ -71,7 +72,7 @@ def test_phase_thresholds(name, score, severity):
         lambda kept: monthly_prices(months=40).drop(kept.index)), "insufficient_history"),
 ])
 def test_history_rule(name, values, status):
-    result = get_detector("alps").detect(values, PRICE)
+    result = get_detector("alps_whole").detect(values, PRICE)
     assert result.status == status, name
     if status != "scored":
         assert "not enough history" in result.message and "36 needed" in result.message
@@ -80,7 +81,7 @@ def test_history_rule(name, values, status):
 
 def test_a_price_spike_is_a_crisis_with_a_readable_explanation():
     values = monthly_prices(seed=2, shock_at=100, shock=0.6, shock_months=1)
-    frame = get_detector("alps").detect(values, PRICE).frame.set_index("date")
+    frame = get_detector("alps_whole").detect(values, PRICE).frame.set_index("date")
     row = frame.loc[values.index[100]]
     assert row["severity"] == "crisis"
     assert row["explanation"].startswith(f"Millet retail price in Segou, {values.index[100]}: ")
@@ -89,7 +90,7 @@ def test_a_price_spike_is_a_crisis_with_a_readable_explanation():
 
 
 def test_applies_only_to_monthly_price_series():
-    alps = get_detector("alps")
+    alps = get_detector("alps_whole")
     assert alps.applies(PRICE)
     assert not alps.applies(AVAILABILITY)
     assert not alps.applies(SeriesInfo("fuel_price", "Bamako", "petrol", "pump", "XOF/L", "daily"))

@@ -42,6 +42,18 @@ def test_scoring_by_event(flagged, found, delay, false_alarms):
     case = _case([bench.Event("shift", 10, 14)])
     flags = np.zeros(24, dtype=bool)
     flags[flagged] = True
-    result, count = bench.score_case(case, flags)
+    result, count, _ = bench.score_case(case, flags)
     assert (result[0][1] is not None) == found and result[0][1] == delay
     assert count == false_alarms
+
+
+def test_state_level_scores_count_periods_after_the_first_detection():
+    index = pd.period_range("2010-01", periods=80, freq="M").strftime("%Y-%m")
+    case = bench.Case(SeriesInfo("grain_price", "x", "millet", "retail", "XOF/KG", "monthly"),
+                      pd.Series(1.0, index=index), [bench.Event("shift", 62, 69)])
+    flags = np.zeros(80, dtype=bool)
+    flags[[63, 64, 66, 75]] = True  # found at 63 (delay 1); 65, 67-69 missed; 75 is event-free
+    _, false_alarms, state = bench.score_case(case, flags)
+    assert state["in_event"] == 7 and state["in_event_flagged"] == 3  # 63..69
+    assert state["free"] == 80 - 60 - 9 and state["free_flagged"] == 1  # after the warm-up, outside 62..70
+    assert false_alarms == 1

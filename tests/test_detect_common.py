@@ -59,7 +59,7 @@ LOOK_AHEAD_CASES = {
     "daily queue": (daily_hours(seed=13, surge_at=150, factor=6), QUEUE, [151, 160]),
 }
 LOOK_AHEAD = [(name, case) for case, (_, info, _) in LOOK_AHEAD_CASES.items()
-              for name in NAMES if name != "alps" and get_detector(name).applies(info)]
+              for name in NAMES if name != "alps_whole" and get_detector(name).applies(info)]
 
 
 @pytest.mark.parametrize("name, case", LOOK_AHEAD, ids=[f"{n}-{c}" for n, c in LOOK_AHEAD])
@@ -76,16 +76,16 @@ def test_no_look_ahead(name, case):
 
 def test_alps_is_the_documented_exception_to_no_look_ahead():
     values = monthly_prices(seed=11, shock_at=100, shock=0.25)
-    full = get_detector("alps").detect(values, PRICE).frame.set_index("date")
-    part = get_detector("alps").detect(values.iloc[:90], PRICE).frame.set_index("date")
+    full = get_detector("alps_whole").detect(values, PRICE).frame.set_index("date")
+    part = get_detector("alps_whole").detect(values.iloc[:90], PRICE).frame.set_index("date")
     assert not np.allclose(full.loc[part.index, "score"], part["score"])
 
 
 @pytest.mark.parametrize("info, expected", [
-    (PRICE, {"seasonal", "regime", "harvest", "alps", "ipa"}),
-    (AVAILABILITY, {"seasonal", "regime"}),
-    (QUEUE, {"seasonal", "regime"}),
-    (OUTAGE, {"seasonal", "regime"}),
+    (PRICE, {"state", "seasonal", "regime", "harvest", "alps", "alps_whole", "ipa"}),
+    (AVAILABILITY, {"state", "seasonal", "regime"}),
+    (QUEUE, {"state", "seasonal", "regime"}),
+    (OUTAGE, {"state", "seasonal", "regime"}),
 ])
 def test_price_only_methods_apply_only_to_prices(info, expected):
     assert {name for name in NAMES if get_detector(name).applies(info)} == expected
@@ -99,15 +99,17 @@ def _rows(*rows):
 
 
 @pytest.mark.parametrize("name, rows, severity, detectors, explanation", [
-    ("highest alarm wins", [("seasonal", "stress", 3.0, 1), ("harvest", "crisis", 5.0, 2)], "crisis",
-     "harvest+seasonal", "harvest."),
-    ("phase indicators count as stress at most", [("alps", "crisis", 2.5, 1), ("seasonal", "normal", 0.1, 2)],
-     "stress", "alps", "alps."),
-    ("an alarm above a capped phase keeps its own row", [("alps", "crisis", 2.5, 1), ("regime", "alert", 6, 2)],
-     "alert", "regime+alps", "regime."),
-    ("ties go to the largest score", [("seasonal", "alert", 4.0, 1), ("harvest", "alert", 3.0, 2)], "alert",
-     "seasonal+harvest", "seasonal."),
-    ("all normal", [("seasonal", "normal", 0.1, 1), ("ipa", "normal", 0.2, 2)], "normal", None, None),
+    ("highest wins", [("state", "stress", 3.0, 1), ("harvest", "crisis", 5.0, 2)], "crisis",
+     "harvest+state", "harvest."),
+    ("ALPS month by month counts in full", [("alps", "crisis", 2.5, 1), ("state", "normal", 0.1, 2)],
+     "crisis", "alps", "alps."),
+    ("signal and reference detectors do not count", [("alps_whole", "crisis", 2.5, 1), ("regime", "crisis", 9, 2),
+                                                     ("seasonal", "alert", 4, 2), ("ipa", "alert", 1.5, 2),
+                                                     ("state", "stress", 3, 2)],
+     "stress", "state", "state."),
+    ("ties go to the largest score", [("state", "alert", 4.0, 1), ("harvest", "alert", 3.0, 2)], "alert",
+     "state+harvest", "state."),
+    ("all normal", [("state", "normal", 0.1, 1), ("alps", "normal", 0.2, 2)], "normal", None, None),
 ])
 def test_consolidation_rule(name, rows, severity, detectors, explanation):
     merged = consolidate(_rows(*rows))

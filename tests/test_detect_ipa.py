@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from indicators.detect import get_detector
-from indicators.detect.ipa import _compound_growth
+from indicators.detect.ipa import MIN_RATE_SD, _compound_growth
 
 from series_factory import AVAILABILITY, PRICE, monthly_prices
 
@@ -35,8 +35,9 @@ def test_value_follows_the_giews_formula_with_past_years_only():
     earlier = [t - 12 * k for k in range(1, 8)]  # the same calendar month in every earlier year
     q, a = quarterly[earlier], annual[earlier]
     q, a = q[~np.isnan(q)], a[~np.isnan(a)]
-    z_q = (quarterly[t] - q.mean()) / q.std(ddof=1)
-    z_a = (annual[t] - a.mean()) / a.std(ddof=1)
+    # (the standard deviations are floored: a price flat for years has none worth dividing by)
+    z_q = (quarterly[t] - q.mean()) / max(q.std(ddof=1), MIN_RATE_SD)
+    z_a = (annual[t] - a.mean()) / max(a.std(ddof=1), MIN_RATE_SD)
     assert frame.loc[values.index[t], "score"] == pytest.approx(0.4 * z_q + 0.6 * z_a)
     assert (quarterly[t] + 1) ** 3 == pytest.approx(prices[t] / prices[t - 3])
 

@@ -44,7 +44,7 @@ def test_statuses_per_series_and_detector(store, track, write_csv):
     assert {status[("Segou", name)] for name in ("seasonal", "regime", "harvest", "alps", "ipa")} == {"scored"}
     assert {status[("Kayes", name)] for name in ("seasonal", "regime", "harvest", "alps", "ipa")} == \
         {"insufficient_history"}
-    assert set(status.loc["Bamako"].index) == {"seasonal", "regime"}  # price-only methods not applied
+    assert set(status.loc["Bamako"].index) == {"state", "seasonal", "regime"}  # price-only methods not applied
     assert counts["series"] == 3 and counts["alps:insufficient_history"] == 1
     message = store.detection_status().set_index(["location", "detector"]).loc[("Kayes", "alps"), "message"]
     assert message == "not enough history: 20 monthly observations, 36 needed for ALPS (3 years)"
@@ -65,9 +65,12 @@ def test_a_failing_detector_does_not_stop_the_run(store, track, write_csv, monke
 
 
 def test_alps_view_gives_every_month_with_the_alps_value(track, detected):
-    rows = list(csv.DictReader(io.StringIO(track("alerts", "--all", "--detector", "alps", "--format", "csv").output)))
+    rows = list(csv.DictReader(io.StringIO(track("alerts", "--all", "--detector", "alps_whole", "--format",
+                                                 "csv").output)))
     assert list(rows[0]) == DESIGN_COLUMNS
-    assert len(rows) == 108 and {r["detector"] for r in rows} == {"alps"}
+    assert len(rows) == 108 and {r["detector"] for r in rows} == {"alps_whole"}
+    published = track("alerts", "--all", "--detector", "alps", "--format", "csv").output
+    assert len(list(csv.DictReader(io.StringIO(published)))) == 108 - 36  # the first 36 months only fit
     for row in rows:
         score = float(row["score"])
         expected = "crisis" if score >= 2 else "alert" if score >= 1 else "stress" if score >= 0.25 else "normal"

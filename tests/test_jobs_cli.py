@@ -35,8 +35,11 @@ def test_run_json_summary(track, tmp_path):
         == ("fuel", "csv", "collected", 60, 60, 0)
     assert source["files"][0]["rows_read"] == 60 and source["seconds"] >= 0
     assert summary["totals"]["new"] == 60 and summary["detection"]["series"] == 1
-    assert summary["new_alerts"]["count"] == 3 and summary["new_alerts"]["by_severity"] == {"crisis": 3}
-    assert {a["date"] for a in summary["new_alerts"]["alerts"]} == {"2020-02-27", "2020-02-28", "2020-02-29"}
+    # One alarm: the episode's start; its next two days are the same crisis going on, not new alarms.
+    assert summary["new_alerts"]["count"] == 1 and summary["new_alerts"]["by_severity"] == {"crisis": 1}
+    assert {a["date"] for a in summary["new_alerts"]["alerts"]} == {"2020-02-27"}
+    assert summary["detection"]["states"]["flagged_dates"] == {"crisis": 3}
+    assert summary["detection"]["states"]["episodes"] == summary["detection"]["states"]["ongoing_episodes"] == 1
     assert set(summary["durations"]) == {"collect", "detect", "forecast", "report", "total"}
     assert summary["report"].endswith("index.html")
 
@@ -45,20 +48,20 @@ def test_detect_records_new_alerts_and_alerts_new_lists_them(track, tmp_path):
     (tmp_path / "fuel.csv").write_text(HEADER + "\n" + "\n".join(availability_rows("Kayes", 60, crash_from=58)) + "\n")
     assert track("collect", "csv", str(tmp_path / "fuel.csv")).exit_code == 0
     detected = track("detect")
-    assert "new alerts: 2" in detected.output
+    assert "flagged dates: 2 crisis; episodes: 1 (1 ongoing); new alarms: 1 (1 crisis)" in detected.output
     listed = json.loads(track("alerts", "--new", "--format", "json").output)
-    assert [(a["date"], a["severity"]) for a in listed] == [("2020-02-28", "crisis"), ("2020-02-29", "crisis")]
-    assert "new alerts: 0" in track("detect").output
+    assert [(a["date"], a["severity"]) for a in listed] == [("2020-02-28", "crisis")]
+    assert "new alarms: 0" in track("detect").output
     assert track("alerts", "--new").output.strip() == "(none)"
     again = json.loads(track("alerts", "--new", "--run", "2", "--format", "json").output)
-    assert len(again) == 2  # what an earlier run found stays queryable
+    assert len(again) == 1  # what an earlier run found stays queryable
 
 
 def _anomaly(store, series_id, day, severity):
     frame = pd.DataFrame([{"date": day, "value": 1.0, "expected": 2.0, "lower": 1.5, "upper": 2.5, "score": 3.0,
                            "severity": severity, "explanation": "test"}])
     with store.transaction():
-        store.replace_anomalies(series_id, "seasonal", frame)
+        store.replace_anomalies(series_id, "state", frame)
 
 
 def test_new_means_not_seen_at_this_severity_or_worse(store, tmp_path):

@@ -213,10 +213,10 @@ def test_band_comes_from_an_early_warning_detector_before_a_market_phase_one():
         return [{"series_id": series_id, "detector": detector, "date": f"2025-{m:02d}", "value": 1.0,
                  "expected": 1.0, "lower": 0.5, "upper": 1.5} for m in range(1, dates + 1)]
 
-    anomalies = pd.DataFrame(rows(1, "alps", 12) + rows(1, "regime", 6) + rows(1, "seasonal", 6)
-                             + rows(2, "alps", 12) + rows(3, "future_detector", 3) + rows(3, "seasonal", 2))
+    anomalies = pd.DataFrame(rows(1, "alps", 12) + rows(1, "regime", 6) + rows(1, "state", 6)
+                             + rows(2, "alps", 12) + rows(3, "future_detector", 3) + rows(3, "state", 2))
     chosen = _band(anomalies).groupby("sid")["band_detector"].first().to_dict()
-    assert chosen == {1: "seasonal", 2: "alps", 3: "future_detector"}
+    assert chosen == {1: "state", 2: "alps", 3: "future_detector"}
 
 
 def test_fuel_panel_lines_are_trailing_seven_day_means():
@@ -357,3 +357,19 @@ def test_seasonal_view_shades_the_crop_calendar_the_series_was_scored_with(datab
         after = millet_calendars(store)
     assert before and all(calendar.harvest == (10, 11, 12) for calendar in before)  # the Sahel zone's default
     assert after and all((calendar.harvest, calendar.lean) == ((9, 10), (5, 6, 7)) for calendar in after)
+
+
+def test_headline_names_the_size_and_a_possible_data_error():
+    series = pd.DataFrame({
+        "location": ["Bamako", "Kati", "Djibo"],
+        "indicator": ["fuel_availability", "fuel_availability", "fuel_availability"],
+        "unit": ["share", "share", "share"],
+        "severity": ["crisis", "crisis", "crisis"],
+        "since": ["2025-09-20", "2025-09-12", "2025-11-20"],
+        "latest_value": [0.1, 0.4, 0.05],
+        "suspect": [False, False, True],
+    })
+    sentence, worst = headline("fuel", series)
+    assert worst == "crisis"
+    assert sentence == ("Fuel: 2 of 3 cities in crisis since 2025-09-12 (availability 10-40%). "
+                        "Check 1 city with a possible data error (Djibo).")

@@ -7,17 +7,20 @@ from __future__ import annotations
 from .base import DetectionResult, Detector, SeriesInfo
 from .consolidate import CONSOLIDATION_RULE, consolidate
 from .run import run_detection
-from .alps import Alps
+from .alps import Alps, WholeSeriesAlps
 from .harvest import HarvestSeasonality
 from .ipa import PriceAnomalyIndicator
 from .regime import RegimeShift
 from .seasonal import SeasonalBaseline
+from .state import SeverityState
 
 DETECTORS: dict[str, type[Detector]] = {
+    SeverityState.name: SeverityState,
     SeasonalBaseline.name: SeasonalBaseline,
     RegimeShift.name: RegimeShift,
     HarvestSeasonality.name: HarvestSeasonality,
     Alps.name: Alps,
+    WholeSeriesAlps.name: WholeSeriesAlps,
     PriceAnomalyIndicator.name: PriceAnomalyIndicator,
 }
 

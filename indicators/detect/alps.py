@@ -1,77 +1,178 @@
 """WFP's Alert for Price Spikes (ALPS), as in the Technical Guidance Note (WFP, 2014).
 
 OLS of the monthly price (levels, not logs) on a linear trend and 12 monthly dummies, without a
-constant, fitted on the whole series; the ALPS value of a month is its residual divided by the
-standard deviation of the residuals. Phases: normal < 0.25, stress 0.25-1, alert 1-2,
-crisis >= 2. Because the fit uses the whole series, a month's ALPS value changes as later months
-arrive: this is the one method here that is not free of look-ahead (by definition).
+constant; the ALPS value of a month is its residual divided by the standard deviation of the
+residuals. Phases: normal < 0.25, stress 0.25-1, alert 1-2, crisis >= 2.
+
+Two detectors:
+- `alps`: ALPS as it would have been published at the time. Each month is scored by the fit on
+  the data up to that month (an expanding window; statsmodels' recursive least squares gives
+  every window's coefficients in one pass), so a month's value never changes when later months
+  arrive. It counts in the consolidated view at its own phase, once the size of the price rise
+  allows that phase (`severity.classify`: the price must also stand above its trend-and-season
+  estimate, a year earlier and the 5-year average by the sizes of `severity.SIZE_RULES`).
+- `alps_whole`: the whole-series fit of the guidance note (reproduces WFP's reference figures);
+  its values change as months arrive (look-ahead, by definition), so it is shown under its own
+  name and does not count in the consolidated view.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, output_frame
 from .explain import compared_with_past, format_value, relative, same_month_references
-from .severity import phase
+from .severity import classify, level_size, phase, size_rule
 
 MIN_MONTHS = 36  # WFP: at least three years of monthly prices
+MIN_SPREAD = 0.01  # of the mean price: a price fixed for years has no meaningful ALPS
 
 
-class Alps(Detector):
-    name = "alps"
-    title = "ALPS (WFP Alert for Price Spikes)"
+class WholeSeriesAlps(Detector):
+    name = "alps_whole"
+    title = "ALPS, whole-series fit (WFP Alert for Price Spikes)"
     thresholds = {"stress": 0.25, "alert": 1.0, "crisis": 2.0}
-    role = "phase"
+    role = "reference"
     method = (
         "WFP's Alert for Price Spikes (Technical Guidance Note, 2014): an OLS regression (statsmodels) of "
         "the monthly price in levels on a linear time trend and twelve monthly dummies without a constant, "
         "fitted on the whole series. The ALPS value is the residual divided by the standard deviation of "
         "the residuals; phases normal below 0.25, stress 0.25 to 1, alert 1 to 2, crisis from 2. Applies "
         "to monthly price series with at least 36 months of data. Being fitted on the whole series, past "
-        "values change when new months arrive (the only method here with look-ahead, by definition)."
+        "values change when new months arrive, so it is a reference shown under its own name and does not "
+        "count in the consolidated severity (the `alps` detector, fitted month by month, does)."
     )
 
     def applies(self, info: SeriesInfo) -> bool:
         return is_monthly_price(info)
 
     def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
-        observed = regular.notna().to_numpy()
-        count = int(observed.sum())
-        if frequency != "monthly":
-            return DetectionResult("not_applicable", f"ALPS is defined for monthly prices, not {frequency} series")
-        if count < MIN_MONTHS:
-            return DetectionResult(
-                "insufficient_history",
-                f"not enough history: {count} monthly observations, {MIN_MONTHS} needed for ALPS (3 years)")
-        months = regular.index.month.to_numpy()
-        design = np.column_stack([np.arange(len(regular), dtype="float64")]
-                                 + [(months == m).astype("float64") for m in range(1, 13)])
-        prices = regular.to_numpy()
-        # A calendar month never observed has an all-zero dummy: leave it out (it has no residual).
-        design = design[:, np.r_[True, np.isin(np.arange(1, 13), months[observed])]]
+        refused = _refuse(regular, frequency)
+        if refused:
+            return refused
+        import statsmodels.api as sm
+
+        prices, observed, design = _design(regular)
         fit = sm.OLS(prices[observed], design[observed], hasconst=True).fit()
         fitted = design @ fit.params
         residuals = prices - fitted
         spread = float(np.std(residuals[observed], ddof=1))
-        if not spread > 0:
-            return DetectionResult("insufficient_history", "ALPS undefined: the prices fit the trend and season exactly")
+        if not spread > MIN_SPREAD * float(np.mean(prices[observed])):
+            return DetectionResult("insufficient_history", "ALPS undefined: the prices fit the trend and season "
+                                                           "(almost) exactly")
         score = residuals / spread
+        severity = phase(score[observed], self.thresholds)
+        frame = _frame(regular, info, observed, fitted, np.full(len(prices), spread), score, severity)
+        return DetectionResult("scored", f"{int(observed.sum())} months scored (whole-series fit, sd of residuals "
+                                         f"{format_value(spread, info.unit)})", frame)
+
+
+class Alps(WholeSeriesAlps):
+    name = "alps"
+    title = "ALPS (WFP Alert for Price Spikes, as published month by month)"
+    role = "phase"
+    method = (
+        "WFP's Alert for Price Spikes (Technical Guidance Note, 2014) as it would have been published at the "
+        "time: for each month, the OLS regression of the price in levels on a linear trend and twelve monthly "
+        "dummies (no constant) fitted on the data up to that month only (statsmodels' recursive least squares "
+        "gives every window in one pass), and the month's residual divided by the standard deviation of that "
+        "fit's residuals. Phases normal below 0.25, stress 0.25 to 1, alert 1 to 2, crisis from 2, counted in "
+        "the consolidated severity once the price also stands above the trend-and-season estimate, a year "
+        "earlier and the 5-year average by the sizes people use (5% for stress, 10% for alert, 25% for "
+        "crisis). The first 36 months only fit the model. A price fixed for years (a spread under 1% of the "
+        "price) has no ALPS."
+    )
+
+    def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
+        refused = _refuse(regular, frequency)
+        if refused:
+            return refused
+        prices, observed, design = _design(regular)
+        fitted, spread = expanding_fit(prices, observed, design)
+        score = (prices - fitted) / spread
+        scored = observed & ~np.isnan(score) & (np.cumsum(observed) > MIN_MONTHS)
+        if not scored.any():
+            return DetectionResult("insufficient_history", "ALPS undefined: the prices fit the trend and season "
+                                                           "(almost) exactly in every window")
         last_year, average = same_month_references(prices)
-        dates = np.array(date_labels(regular.index, frequency), dtype=object)[observed]
-        value, expected, score = prices[observed], fitted[observed], score[observed]
-        severity = phase(score, self.thresholds)
-        label, unit = info.label(), info.unit
-        explanation = [
-            f"{label}, {date}: {format_value(v, unit)}, ALPS {z:.2f} (normal)." if level == "normal" else
-            f"{label}, {date}: {format_value(v, unit)}, ALPS {z:.2f} ({level}): "
-            f"{relative(v, e, unit)} the trend-and-season estimate of {format_value(e, unit)}"
-            + (f"; {comparison}" if (comparison := compared_with_past(v, year, mean, unit)) else "") + "."
-            for date, v, e, z, level, year, mean in zip(
-                dates.tolist(), value.tolist(), expected.tolist(), score.tolist(), severity,
-                last_year[observed].tolist(), average[observed].tolist())]
-        frame = output_frame(dates, value, expected, expected - spread, expected + spread, score, severity,
-                             explanation)
-        return DetectionResult("scored", f"{count} months scored (whole-series fit, sd of residuals "
-                                         f"{format_value(spread, unit)})", frame)
+        rule = size_rule(info)
+        sizes = level_size(prices, fitted, last_year, average, info, rule)
+        severity = classify(score[scored], self.thresholds, sizes[scored], rule)
+        frame = _frame(regular, info, scored, fitted, spread, score, severity, by_score=phase(score[scored],
+                                                                                           self.thresholds))
+        return DetectionResult("scored", f"{int(scored.sum())} of {int(observed.sum())} months scored (fit on the "
+                                         f"data up to each month)", frame)
+
+
+def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray):
+    """For every month t: the fitted value of month t and the sd of the residuals (ddof 1) of the
+    OLS fit on the observed months up to t, from statsmodels' RecursiveLS (one pass)."""
+    import statsmodels.api as sm
+
+    n = len(prices)
+    fitted, spread = np.full(n, np.nan), np.full(n, np.nan)
+    keep = np.flatnonzero(design[observed].any(axis=0))
+    if len(keep) == 0 or observed.sum() <= len(keep):
+        return fitted, spread
+    x = design[:, keep]
+    result = sm.RecursiveLS(np.where(observed, prices, np.nan), x).fit()
+    coefficients = np.asarray(result.recursive_coefficients.filtered).T  # (n, k): fit on data up to t
+    fitted = np.einsum("tk,tk->t", x, coefficients)
+    # Residuals of every month s under every window's fit t: (s, t); keep s <= t and observed.
+    residuals = prices[:, None] - x @ coefficients.T
+    inside = np.tril(np.ones((n, n), dtype=bool)).T & observed[:, None]
+    squares = np.where(inside, residuals, 0.0) ** 2
+    count = inside.sum(axis=0)
+    variance = np.where(count > len(keep), squares.sum(axis=0) / np.maximum(count - 1, 1), np.nan)
+    spread = np.sqrt(variance)
+    level = np.cumsum(np.where(observed, prices, 0.0)) / np.maximum(np.cumsum(observed), 1)
+    spread = np.where(spread > MIN_SPREAD * level, spread, np.nan)
+    return fitted, spread
+
+
+def _refuse(regular: pd.Series, frequency: str) -> DetectionResult | None:
+    count = int(regular.notna().sum())
+    if frequency != "monthly":
+        return DetectionResult("not_applicable", f"ALPS is defined for monthly prices, not {frequency} series")
+    if count < MIN_MONTHS:
+        return DetectionResult(
+            "insufficient_history",
+            f"not enough history: {count} monthly observations, {MIN_MONTHS} needed for ALPS (3 years)")
+    return None
+
+
+def _design(regular: pd.Series):
+    """Prices, observed mask, and the trend + monthly dummies design (no constant); a calendar
+    month never observed has an all-zero dummy and is left out."""
+    observed = regular.notna().to_numpy()
+    months = regular.index.month.to_numpy()
+    design = np.column_stack([np.arange(len(regular), dtype="float64")]
+                             + [(months == m).astype("float64") for m in range(1, 13)])
+    design = design[:, np.r_[True, np.isin(np.arange(1, 13), months[observed])]]
+    return regular.to_numpy(), observed, design
+
+
+def _frame(regular, info, scored, fitted, spread, score, severity, by_score=None) -> pd.DataFrame:
+    """Output rows of the months `scored`; `by_score`: the phases of the score alone, where the
+    size of the rise lowered some of them (the explanation then says why)."""
+    prices = regular.to_numpy()
+    last_year, average = same_month_references(prices)
+    dates = np.array(date_labels(regular.index, "monthly"), dtype=object)[scored]
+    value, expected, z, sd = prices[scored], fitted[scored], score[scored], spread[scored]
+    label, unit = info.label(), info.unit
+    by_score = severity if by_score is None else by_score
+    explanation = []
+    for date, v, e, s, level, own, year, mean in zip(dates.tolist(), value.tolist(), expected.tolist(), z.tolist(),
+                                                     severity, by_score, last_year[scored].tolist(),
+                                                     average[scored].tolist()):
+        comparison = compared_with_past(v, year, mean, unit)
+        if level == "normal" and own == "normal":
+            explanation.append(f"{label}, {date}: {format_value(v, unit)}, ALPS {s:.2f} (normal).")
+            continue
+        text = (f"{label}, {date}: {format_value(v, unit)}, ALPS {s:.2f}: {relative(v, e, unit)} the "
+                f"trend-and-season estimate of {format_value(e, unit)}" + (f"; {comparison}" if comparison else ""))
+        if level != own:
+            text += "; the rise is too small against these references for a higher phase"
+        explanation.append(text + f" ({level}).")
+    return output_frame(dates, value, expected, expected - spread[scored], expected + spread[scored], score[scored],
+                        severity, explanation)

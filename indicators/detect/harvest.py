@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, orient, output_frame
 from .baseline import MAD_TO_SD, nanmedian_rows, small_sample_factor
 from .explain import compared_with_past, format_value, same_month_references
-from .severity import phase
+from .severity import classify, magnitude, size_rule
 
 REFERENCE_MONTHS = 2  # the pre-harvest level: mean of the two months before the harvest
 SEASONS = 10  # earlier seasons that define the usual change
@@ -83,7 +83,9 @@ class HarvestSeasonality(Detector):
         last_year, average = same_month_references(prices)
         dates = np.array(date_labels(regular.index, frequency), dtype=object)[position]
         value = prices[position]
-        severity = phase(score, self.thresholds)
+        rule = size_rule(info)
+        usual_price = base * np.exp(usual)
+        severity = classify(score, self.thresholds, magnitude(value, usual_price, info, rule), rule)
         crop = crop_calendar.crop.capitalize() if crop_calendar.crop else "The price"
         label, unit = info.label(), info.unit
         explanation = [
@@ -92,7 +94,7 @@ class HarvestSeasonality(Detector):
             for date, v, level, z, p, c, u, n in zip(
                 dates.tolist(), value.tolist(), severity, score.tolist(), position.tolist(),
                 change.tolist(), usual.tolist(), count.tolist())]
-        frame = output_frame(dates, value, base * np.exp(usual), base * np.exp(usual - self.band_width * spread),
+        frame = output_frame(dates, value, usual_price, base * np.exp(usual - self.band_width * spread),
                              base * np.exp(usual + self.band_width * spread), score, severity, explanation)
         return DetectionResult("scored", f"{len(frame)} harvest months scored", frame)
 

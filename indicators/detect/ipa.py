@@ -15,18 +15,24 @@ import pandas as pd
 
 from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, output_frame
 from .explain import compared_with_past, format_value, same_month_references
-from .severity import phase
+from .severity import classify, level_size, phase, size_rule
 
 MIN_YEARS = 3  # earlier same-month growth rates needed to standardise
+# A floor on the standard deviation of a growth rate (per month): a price that was flat for years
+# has a near-zero spread, and any small change would otherwise be "abnormal" (IPA 10 for a 5% rise).
+MIN_RATE_SD = 0.0025
 WEIGHTS = (0.4, 0.6)  # quarterly, annual
-VERDICT = {"normal": "normal", "stress": "moderately high", "alert": "abnormally high"}
+VERDICT = {"normal": "normal", "stress": "moderately high", "alert": "abnormally high", "crisis": "abnormally high"}
 
 
 class PriceAnomalyIndicator(Detector):
     name = "ipa"
     title = "IPA (FAO GIEWS indicator of price anomalies)"
     thresholds = {"stress": 0.5, "alert": 1.0, "crisis": float("inf")}
-    role = "phase"
+    # Shown under its own name, not counted in the consolidated severity: each month is standardised
+    # by as few as three earlier values of the same month, and on the detection benchmark it alone
+    # raised 0.05 false alarms per series-year (precision 0.68; ALPS month by month: 0.95).
+    role = "reference"
     method = (
         "FAO GIEWS indicator of price anomalies (SDG 2.c.1): the compound quarterly and annual growth "
         "rates of the monthly price are each standardised by the mean and standard deviation of the same "
@@ -64,15 +70,20 @@ class PriceAnomalyIndicator(Detector):
         expected = (year_ago * (1 + mean_annual) ** 12)[scored]
         lower = (year_ago * np.clip(1 + mean_annual - sd_annual, 0, None) ** 12)[scored]
         upper = (year_ago * (1 + mean_annual + sd_annual) ** 12)[scored]
-        severity = phase(score, self.thresholds)
+        rule = size_rule(info)
+        by_score = phase(score, self.thresholds)
+        severity = classify(score, self.thresholds, level_size(value, expected, last_year[scored], average[scored],
+                                                               info, rule), rule)
         label, unit = info.label(), info.unit
         explanation = [
-            f"{label}, {date}: {format_value(v, unit)}, IPA {z:.2f} (normal)." if level == "normal" else
-            f"{label}, {date}: {format_value(v, unit)}, IPA {z:.2f} ({VERDICT[level]}): compound growth "
+            f"{label}, {date}: {format_value(v, unit)}, IPA {z:.2f} (normal)." if level == own == "normal" else
+            f"{label}, {date}: {format_value(v, unit)}, IPA {z:.2f}: compound growth "
             f"{q * 100:+.1f}%/month over 3 months and {a * 100:+.1f}%/month over 12 months"
-            + (f"; {comparison}" if (comparison := compared_with_past(v, year, mean, unit)) else "") + "."
-            for date, v, z, level, q, a, year, mean in zip(
-                dates.tolist(), value.tolist(), score.tolist(), severity, quarterly[scored].tolist(),
+            + (f"; {comparison}" if (comparison := compared_with_past(v, year, mean, unit)) else "")
+            + ("; the rise is too small against these references for a higher phase" if level != own else "")
+            + f" ({VERDICT[level]}: {level})."
+            for date, v, z, level, own, q, a, year, mean in zip(
+                dates.tolist(), value.tolist(), score.tolist(), severity, by_score, quarterly[scored].tolist(),
                 annual[scored].tolist(), last_year[scored].tolist(), average[scored].tolist())]
         frame = output_frame(dates, value, expected, lower, upper, score, severity, explanation)
         return DetectionResult("scored", f"{len(frame)} of {count} months scored", frame)
@@ -99,8 +110,8 @@ def _standardise(rates: np.ndarray):
     squares = np.cumsum(values ** 2, axis=0) - values ** 2
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / count
-        sd = np.sqrt(np.clip((squares - count * mean ** 2) / (count - 1), 0, None))
+        sd = np.fmax(np.sqrt(np.clip((squares - count * mean ** 2) / (count - 1), 0, None)), MIN_RATE_SD)
         z = (grid - mean) / sd
-    enough = (count >= MIN_YEARS) & (sd > 1e-12)
+    enough = count >= MIN_YEARS
     mean, sd, z = (np.where(enough, a, np.nan).reshape(-1)[:n] for a in (mean, sd, z))
     return z, mean, sd

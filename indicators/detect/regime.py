@@ -44,6 +44,7 @@ class RegimeShift(Detector):
     title = "Regime shifts (CUSUM on the seasonal baseline)"
     thresholds = {"stress": END, "alert": ALARM, "crisis": CRISIS_SIZE}
     band_width = 2.0
+    role = "signal"  # shown under its own name; the `state` detector carries its scores into severities
     method = (
         "A one-sided CUSUM (Page) of the seasonal baseline's standardised forecast errors in the bad "
         f"direction, with allowance {ALLOWANCE:g} and decision threshold {ALARM:g} scales, needing two consecutive "

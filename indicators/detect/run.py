@@ -36,8 +36,6 @@ def run_detection(store: Store, detectors: list[str] | None = None, run_id: int 
                 store.set_detection_status(row.id, detector.name, result.status, result.message,
                                            len(values), run_id)
             counts[f"{detector.name}:{result.status}"] += 1
-            for severity, n in result.frame["severity"].value_counts().items():
-                counts[f"severity:{severity}"] += int(n)
         counts["series"] += 1
         if progress:
             progress(counts["series"], len(series))

@@ -28,6 +28,7 @@ class SeasonalBaseline(Detector):
         "hourly": {"stress": 4.0, "alert": 5.0, "crisis": 7.0},
     }
     band_width = 2.0
+    role = "signal"  # shown under its own name; the `state` detector carries its scores into severities
     method = (
         "For every date, the expected value is built from the observations before that date only: a "
         "seasonal profile (per month for prices, per weekday for daily series) from the median of the "

@@ -8,14 +8,16 @@ change here.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import pandas as pd
 
 from .. import catalog
-from ..alerts import alerts, current_alerts
+from ..alerts import alarms_since_last_run, alerts, current_alerts
+from ..episodes import episodes_and_alarms, state_counts
 from ..detect import DETECTORS, SeriesInfo
+from ..event_store import events as stored_events
 from ..store import SERIES_KEY, SEVERITY_RANK, Store
 from .projections import Projections, with_projection_sentences
 from .projections import load as load_projections
@@ -34,10 +36,14 @@ class ReportData:
     band: pd.DataFrame          # sid, date, expected, lower, upper, band_detector: one detector per series
     anomalies: pd.DataFrame     # every detector's own rows
     current: pd.DataFrame       # current alerts, most severe first
+    counts: dict                # `episodes.state_counts`: the counts detect, run and alerts print too
+    new: pd.DataFrame           # the alarms (episode starts, escalations) the latest run raised
+    episodes: pd.DataFrame      # one row per episode (`alerts.episodes`)
     status: pd.DataFrame        # detection_status
     data_date: str
     run_time: str
     simulated: bool
+    events: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicators.event_store.events()
     projections: "Projections | None" = None  # stored projections, their choices and skill (forecast stage)
 
     def family_series(self, family: str) -> pd.DataFrame:
@@ -48,7 +54,7 @@ class ReportData:
         return [f for f in FAMILY_ORDER if f in present]
 
 
-def load(store: Store) -> ReportData:
+def load(store: Store, run_id: int | None = None) -> ReportData:
     series = store.series()
     observations = store.observations()
     anomalies = store.anomalies()
@@ -68,22 +74,32 @@ def load(store: Store) -> ReportData:
         band=_band(anomalies),
         anomalies=anomalies,
         current=with_projection_sentences(current_alerts(store), series, observations, projections),
+        counts=state_counts(scored.rename(columns={"sid": "series_id"})),
+        new=alarms_since_last_run(store, run_id),
+        episodes=episodes_frame(scored.rename(columns={"sid": "series_id"})),
         status=store.detection_status(),
         data_date=str(observations["date"].max()) if not observations.empty else "no data",
         run_time=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         simulated=simulated,
+        events=stored_events(store),
         projections=projections,
     )
+
+
+def episodes_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    return episodes_and_alarms(rows)[0].drop(columns=["series_id"])
 
 
 def _describe(series: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
     """Family, readable label, latest consolidated severity and since when it has held."""
     if series.empty:
         return series.assign(family="", title="", label="", calendar=None, severity="", scored_date="", since="",
-                             licence="")
-    latest = {}
+                             latest_value=None, suspect=False, licence="")
+    latest, values, suspect = {}, {}, {}
     for sid, rows in scored.sort_values("date").groupby("sid"):
         latest[int(sid)] = _latest_run(rows)
+        values[int(sid)] = float(rows["value"].iloc[-1])
+        suspect[int(sid)] = _suspect(rows)
     series = series.copy()
     series["family"] = [catalog.get(name).family for name in series["indicator"]]
     series["title"] = [catalog.get(name).title for name in series["indicator"]]
@@ -94,16 +110,36 @@ def _describe(series: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
     series["severity"] = [latest.get(sid, (UNSCORED, "", ""))[0] for sid in series["sid"]]
     series["scored_date"] = [latest.get(sid, (UNSCORED, "", ""))[1] for sid in series["sid"]]
     series["since"] = [latest.get(sid, (UNSCORED, "", ""))[2] for sid in series["sid"]]
+    series["latest_value"] = [values.get(sid) for sid in series["sid"]]
+    series["suspect"] = [suspect.get(sid, False) for sid in series["sid"]]
     series["licence"] = [_licence(text) for text in series["metadata"]]
     return series
 
 
+def _suspect(rows: pd.DataFrame) -> bool:
+    """The series' current episode is its latest date alone and began with a jump of several times
+    the previous value (the state detector's words): possibly a data error, not a market in crisis."""
+    from .headlines import DATA_ERROR_WORDS
+
+    last = rows.iloc[-1]
+    ranks = rows["severity"].map(SEVERITY_RANK).fillna(0).to_numpy()
+    alone = len(rows) < 2 or ranks[-2] < SEVERITY_RANK["alert"]
+    return bool(ranks[-1] >= SEVERITY_RANK["alert"] and alone and DATA_ERROR_WORDS in str(last["explanation"]))
+
+
 def _latest_run(rows: pd.DataFrame) -> tuple[str, str, str]:
-    """(severity at the latest scored date, that date, first date of the unbroken run of scored
-    dates at that severity or worse that leads up to it)."""
+    """(severity at the latest scored date, that date, since when: the start of the ongoing
+    episode when the series is at alert or worse, else the first date of the unbroken run of dates
+    at that severity or worse that leads up to it)."""
+    from ..episodes import series_episodes
+
     ranks = rows["severity"].map(SEVERITY_RANK).fillna(0).to_numpy()
     dates = rows["date"].to_numpy()
     level = ranks[-1]
+    if level >= SEVERITY_RANK["alert"]:
+        episodes = series_episodes(dates, rows["severity"].to_numpy())
+        if episodes and episodes[-1]["ongoing"]:
+            return str(rows["severity"].iloc[-1]), str(dates[-1]), str(dates[episodes[-1]["first"]])
     start = len(ranks) - 1
     while start > 0 and ranks[start - 1] >= level:
         start -= 1

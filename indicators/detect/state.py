@@ -1,0 +1,300 @@
+"""Severity state: how abnormal each date is against the normal that held before the episode.
+
+The seasonal baseline (`baseline.fit`, past data only) gives the normal of each date. A date's
+severity combines the robust score against it with the practical size of the deviation
+(`severity.classify`). Once a date reaches `alert`, an *episode* begins, and the normal is frozen
+where the deviation began (the first of the consecutive dates beyond `WATCH` scales before it):
+later dates are scored against that pre-episode normal, so a blockade stays `alert` or `crisis`
+for as long as it lasts instead of being learnt as the new level. The episode ends after
+`END_POINTS` consecutive normal dates; its values are then kept out of the baseline that later
+dates are scored against (the baseline is refitted without them). An episode that lasts
+`NEW_NORMAL` periods is declared the new normal, explicitly ("new normal since ..."): from then on
+the normal is the episode's own level until the baseline has a full window of it.
+
+Moderate deviations that persist (`PERSIST` consecutive dates at stress whose size allows alert)
+are an alert too: a shift that is modest each day but does not go away. Past data only: the
+state at t depends on data up to t, as a scheduled job would have seen it.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import baseline
+from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, output_frame
+from .explain import against_usual, compared_with_past, format_value, same_month_references
+from .seasonal import SeasonalBaseline
+from .severity import SEVERITIES, classify_one, magnitude, size_rule
+
+WATCH = 1.0  # scores beyond this, in a row, mark where an episode may have begun
+# Within an episode the question is no longer "is this date unusual?" but "is it back to normal?":
+# the phase holds at lower scores (hysteresis) while the size rule still caps it.
+IN_EPISODE = {"stress": WATCH, "alert": 2.0, "crisis": 3.0}
+# A drift too slow for any one date to stand out (a blockade tightening over weeks, which the
+# baseline's level would follow): a one-sided CUSUM of the scores (Page, 1954), S = max(0, S + z - k),
+# makes a date stress from S >= h when its size allows stress, and the episode's normal is then frozen
+# where the CUSUM run began.
+# Daily and hourly series only: a monthly baseline's level spans two years and does not follow a
+# drift of weeks, and autocorrelated monthly prices would trip the CUSUM.
+CUSUM_K, CUSUM_H = 1.0, 5.0
+CUSUM_FREQUENCIES = {"daily", "hourly"}
+# The severity from which the normal is frozen: stress for daily and hourly series (their baseline
+# follows the last weeks), alert for monthly and weekly ones (their level spans years; a stale
+# frozen normal would raise false alarms on ordinary drift).
+FREEZE_FROM = {"monthly": 2, "weekly": 2, "daily": 1, "hourly": 1}
+END_POINTS = {"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}
+PERSIST = {"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}
+NEW_NORMAL = {"monthly": 12, "weekly": 26, "daily": 180, "hourly": 24 * 14}
+SLOPE_HORIZON = {"monthly": 12, "weekly": 8, "daily": 7, "hourly": 24}
+DATA_ERROR_RATIO = 3.0  # a single date at 3x (or a third of) its neighbour before: possibly a data error
+STEP_WORDS = {"monthly": "months", "weekly": "weeks", "daily": "days", "hourly": "hours"}
+LIVE, FROZEN, ANCHORED = "live", "frozen", "anchored"
+
+
+class SeverityState(Detector):
+    name = "state"
+    title = "Severity state (against the pre-episode normal)"
+    thresholds_by_frequency = SeasonalBaseline.thresholds_by_frequency
+    thresholds = thresholds_by_frequency["monthly"]
+    band_width = 2.0
+    method = (
+        "Each date is scored against the past-only seasonal baseline (the seasonal detector's expectation and "
+        "robust scale) and its severity combines that score with the size of the deviation in units people "
+        "use: percent above normal for prices, percentage points for fuel availability, hours for queues and "
+        "outages (a 3% move is never a crisis however quiet the series; a large size is alert or crisis once it "
+        "is 2.5 scales out of the noise). From the first date at alert (stress for daily series), an episode runs and the normal is "
+        "frozen where the deviation began, so the crisis stays a crisis for as long as it lasts (within an episode the "
+        "phase holds from 1, 2 and 3 scales: stress, alert, crisis, still capped by size); the episode "
+        "ends after 2 normal months (3 normal days) and its values are kept out of the baseline afterwards. An "
+        "episode lasting 12 months (26 weeks, 180 days) is declared the new normal. Two months (three days) in a "
+        "row at stress with an alert-sized deviation are an alert: a persistent shift."
+    )
+
+    def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
+        fitted, too_short = baseline.fit_series(regular, info, frequency)
+        if too_short:
+            return too_short
+        walk = _Walk(regular, info, frequency, fitted, self.thresholds_by_frequency[frequency])
+        rows = walk.run()
+        observed = int(regular.notna().sum())
+        if not rows:
+            return DetectionResult("insufficient_history", "not enough regular history to fit a seasonal baseline")
+        table = pd.DataFrame(rows)
+        bounds = (info.definition.min, info.definition.max)
+        labels = np.array(date_labels(regular.index, frequency), dtype=object)
+        position = table["position"].to_numpy()
+        value = regular.to_numpy()[position]
+        expected = np.clip(table["expected"].to_numpy(), *bounds)
+        lower = np.clip(table["lower"].to_numpy(), *bounds)
+        upper = np.clip(table["upper"].to_numpy(), *bounds)
+        severity = table["severity"].to_numpy(dtype=object)
+        explanation = walk.explain(table, labels, value, expected, lower, upper)
+        frame = output_frame(labels[position], value, expected, lower, upper, table["score"].to_numpy(), severity,
+                             explanation)
+        episodes = int((table["kind"] == "start").sum())
+        return DetectionResult("scored", f"{len(frame)} of {observed} observations scored; {episodes} episode(s)",
+                               frame)
+
+
+class _Walk:
+    """The sequential pass over one series: the reference in force (live baseline, frozen at an
+    episode's start, or anchored on a declared new normal) and the episode state."""
+
+    def __init__(self, regular: pd.Series, info: SeriesInfo, frequency: str, fitted, thresholds):
+        self.regular, self.info, self.frequency, self.thresholds = regular, info, frequency, thresholds
+        self.fitted = fitted
+        self.values = regular.to_numpy(dtype="float64")
+        self.rule = size_rule(info)
+        self.direction = info.definition.bad_direction
+        self.use_log = fitted.use_log
+        self.masked = np.zeros(len(regular), dtype=bool)
+        self.last_origin, self.last_end = -1, -1
+
+    # -- references ---------------------------------------------------------------------------
+
+    def _frozen(self, origin: int, t: int) -> tuple[float, float]:
+        f = self.fitted
+        slope = self._worse_slope(f.slope[origin])
+        ahead = min(t - origin, SLOPE_HORIZON[self.frequency])
+        return f.level[origin] + slope * ahead + f.profile[origin, f.phase[t]], f.scale[origin]
+
+    def _worse_slope(self, slope: float) -> float:
+        """The trend is extended only where it makes the normal worse (higher for a price): a fall
+        in prices that was under way is not assumed to continue through an episode."""
+        slope = float(np.nan_to_num(slope))
+        return max(slope, 0.0) if self.direction == "up" else min(slope, 0.0) if self.direction == "down" else 0.0
+
+    def _reference(self, t: int) -> tuple[float, float]:
+        if self.mode == FROZEN:
+            return self._frozen(self.origin, t)
+        if self.mode == ANCHORED:
+            f = self.anchor_fit
+            ahead = min(t - self.anchor_time, SLOPE_HORIZON[self.frequency])
+            return (self.anchor + self.anchor_slope * ahead + f.profile[self.anchor_origin, f.phase[t]],
+                    f.scale[self.anchor_origin])
+        expected, scale = self.fitted.expected[t], self.fitted.scale[t]
+        if (expected != expected or scale != scale) and self.last_origin >= 0:
+            # Just after an episode the baseline without it may lack a full window: the normal of
+            # before the episode stands in until the baseline can score again.
+            return self._frozen(self.last_origin, t)
+        return expected, scale
+
+    def _refit(self) -> None:
+        masked = self.regular.where(~self.masked)
+        self.fitted = baseline.fit(masked, self.frequency, self.use_log, survey_share=self.info.unit == "share")
+
+    def _score(self, t: int, expected: float, scale: float, within: bool = False) -> tuple[float, float, int]:
+        y = np.log(self.values[t]) if self.use_log else self.values[t]
+        deviation = (y - expected) / scale
+        score = -deviation if self.direction == "down" else abs(deviation) if self.direction == "both" else deviation
+        usual = float(np.exp(expected)) if self.use_log else float(expected)
+        size = float(magnitude(self.values[t], usual, self.info, self.rule))
+        return score, size, classify_one(score, IN_EPISODE if within else self.thresholds, size, self.rule)
+
+    # -- the pass -------------------------------------------------------------------------------
+
+    def run(self) -> list[dict]:
+        n = len(self.values)
+        self.mode, self.origin = LIVE, -1
+        self.anchor, self.anchor_fit, self.anchor_origin, self.anchor_until = 0.0, None, -1, -1
+        self.anchor_slope, self.anchor_time = 0.0, -1
+        episode_start, calm, streak, watch_start, peak = -1, 0, 0, -1, 0
+        cusum, cusum_start = 0.0, -1
+        rows = []
+        for t in range(n):
+            value = self.values[t]
+            if value != value:
+                continue
+            if self.mode == ANCHORED and episode_start < 0 and t >= self.anchor_until:
+                self.mode = LIVE  # the baseline now has a full window of the new level
+            expected, scale = self._reference(t)
+            if expected != expected or scale != scale:
+                continue
+            # The lower in-episode thresholds hold once the episode has reached alert: a stress date
+            # alone freezes the normal but does not lower the bar for the next dates.
+            score, size, level = self._score(t, expected, scale)
+            if episode_start >= 0 and peak >= 2:
+                # Hysteresis: the lower in-episode bar holds the episode's phase (at most its peak);
+                # a worse phase still needs the ordinary thresholds.
+                level = max(level, min(self._score(t, expected, scale, within=True)[2], peak))
+            streak = streak + 1 if level >= 1 else 0
+            if level == 1 and streak >= PERSIST[self.frequency] and (
+                    self.rule is None or size >= self.rule.alert):
+                level = 2  # modest but persistent: a shift, not noise
+            kind, start = "normal", episode_start
+            if episode_start < 0:
+                watch_start = (watch_start if watch_start >= 0 else t) if score >= WATCH else -1
+                if score == score and self.frequency in CUSUM_FREQUENCIES:
+                    if cusum == 0 and score > CUSUM_K:
+                        cusum_start = t
+                    cusum = max(0.0, cusum + score - CUSUM_K)
+                if level == 0 and cusum >= CUSUM_H and (self.rule is None or size >= self.rule.stress):
+                    level, watch_start = 1, min(watch_start if watch_start >= 0 else t, cusum_start)
+                if level >= FREEZE_FROM[self.frequency]:
+                    # Abnormal from here: the normal is frozen where the deviation began, so that
+                    # a crisis building up over weeks is not learnt as the new level.
+                    episode_start, calm, peak, kind = t, 0, level, "start"
+                    start = t
+                    if self.mode == LIVE:
+                        origin = watch_start if 0 <= watch_start < t else t
+                        if (self.frequency in CUSUM_FREQUENCIES and self.last_origin >= 0
+                                and t - self.last_end <= baseline.LEVEL_WINDOW[self.frequency]):
+                            # Back into an episode before the baseline has a clean window again: the
+                            # normal of before the last episode still holds.
+                            origin = self.last_origin
+                        frozen = self._frozen(origin, t)
+                        if frozen[0] == frozen[0] and frozen[1] == frozen[1]:
+                            self.mode, self.origin = FROZEN, origin
+                            again = self._score(t, *frozen)
+                            if again[2] >= level:
+                                expected, scale = frozen
+                                score, size, level = again
+                                peak = level
+            else:
+                calm = calm + 1 if level == 0 else 0
+                if level > peak:
+                    peak, kind = level, "escalation"
+                else:
+                    kind = "ongoing" if level else "calm"
+                if calm >= END_POINTS[self.frequency]:
+                    kind = "end"
+                    if self.mode == FROZEN:
+                        self.masked[self.origin:t - calm + 1] = True
+                        self.last_origin, self.last_end = self.origin, t
+                        self.mode = LIVE
+                        self._refit()
+                    episode_start, streak, watch_start, cusum = -1, 0, -1, 0.0
+                elif self.mode == FROZEN and t - self.origin >= NEW_NORMAL[self.frequency]:
+                    kind = "new_normal"
+                    self._declare_new_normal(t)
+                    expected, scale = self._reference(t)
+                    score, size, level = self._score(t, expected, scale)
+                    episode_start, streak, watch_start, calm, cusum = -1, 0, -1, 0, 0.0
+            rows.append({"position": t, "score": score, "size": size, "severity": SEVERITIES[level], "kind": kind,
+                         "start": start, "origin": self.origin if self.mode != LIVE else -1,
+                         "expected": self._units(expected), "lower": self._units(expected - 2.0 * scale),
+                         "upper": self._units(expected + 2.0 * scale)})
+        return rows
+
+    def _declare_new_normal(self, t: int) -> None:
+        """The episode has lasted long enough to be the normal: anchor on its own level (median
+        of its seasonally adjusted values) until the baseline has a full level window of it."""
+        f = self.fitted
+        window = np.arange(self.origin, t + 1)
+        y = np.log(self.values[window]) if self.use_log else self.values[window]
+        # the series' own trend before the episode carries on (inflation), from the anchor's date
+        slope = self._worse_slope(f.slope[self.origin])
+        adjusted = y - f.profile[self.origin, f.phase[window]] + slope * (t - window)
+        self.anchor, self.anchor_slope, self.anchor_time = float(np.nanmedian(adjusted)), slope, t
+        self.anchor_fit, self.anchor_origin = f, self.origin
+        self.new_normal_since = self.origin
+        self.anchor_until = t + baseline.LEVEL_WINDOW[self.frequency]
+        self.mode = ANCHORED
+
+    def _units(self, transformed: float) -> float:
+        return float(np.exp(transformed)) if self.use_log else float(transformed)
+
+    # -- words ----------------------------------------------------------------------------------
+
+    def explain(self, table: pd.DataFrame, labels, value, expected, lower, upper) -> list[str]:
+        info, unit, steps = self.info, self.info.unit, STEP_WORDS[self.frequency]
+        label = info.label()
+        references = (same_month_references(self.values) if is_monthly_price(info) and self.frequency == "monthly"
+                      else (np.full(len(self.values), np.nan),) * 2)
+        out = []
+        for row, v, e, low, high in zip(table.itertuples(index=False), value.tolist(), expected.tolist(),
+                                        lower.tolist(), upper.tolist()):
+            t, level, kind = row.position, row.severity, row.kind
+            head = f"{label}, {labels[t]}: {format_value(v, unit)}"
+            if kind == "new_normal":
+                out.append(f"{head}: new normal since {labels[row.origin if row.origin >= 0 else t]}, after "
+                           f"{NEW_NORMAL[self.frequency]} {steps} at this level; now scored against that level "
+                           f"({level}).")
+                continue
+            if level == "normal":
+                if kind in ("calm", "end"):
+                    text = (f"{head}, back within the normal range of before the episode that began "
+                            f"{labels[row.start]} ({format_value(low, unit)} to {format_value(high, unit)})")
+                    out.append(text + ("; the episode has ended." if kind == "end" else "."))
+                else:
+                    out.append(f"{head}, within the normal range ({format_value(low, unit)} to "
+                               f"{format_value(high, unit)}).")
+                continue
+            text = f"{head}, {against_usual(v, e, unit)}"
+            comparison = compared_with_past(v, references[0][t], references[1][t], unit)
+            if comparison:
+                text += f" ({comparison})"
+            if kind == "start":
+                text += "; an episode begins"
+                previous = self.values[:t][~np.isnan(self.values[:t])]
+                if len(previous) and previous[-1] > 0 and v > 0 and (
+                        max(v / previous[-1], previous[-1] / v) >= DATA_ERROR_RATIO):
+                    text += (f" with a jump to {v / previous[-1]:.1f} times the previous value: check it, it may be "
+                             f"a data error")
+            elif kind in ("ongoing", "escalation", "calm"):
+                elapsed = t - row.start + 1
+                text += f"; in an episode since {labels[row.start]} ({elapsed} {steps})"
+                if kind == "escalation":
+                    text += ", now worse"
+            out.append(text + f" (score {row.score:.1f}; {level}).")
+        return out
