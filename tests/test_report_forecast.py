@@ -83,3 +83,10 @@ def test_alert_sentence_compares_the_peak_with_the_five_year_average():
     rows = pd.DataFrame({"date": ["2025-07", "2025-08", "2025-09"], "forecast": [120.0, 152.0, 130.0]})
     assert alert_sentence(rows, observed, "XOF/KG", "monthly", "up") == \
         "Projected to peak at 152 XOF/KG in 2025-08, 52% above the 5-year average for that month."
+
+
+def test_a_flat_daily_projection_is_not_compared_with_itself():
+    observed = pd.DataFrame({"date": ["2025-11-19", "2025-11-20"], "value": [9.0, 10.0]})
+    rows = pd.DataFrame({"date": ["2025-11-21", "2025-11-22"], "forecast": [10.0, 10.0]})
+    assert alert_sentence(rows, observed, "hours/day", "daily", "up") == \
+        "Projected to stay at 10.0 h/day through 2025-11-22."

@@ -173,7 +173,7 @@ def alert_sentence(rows: pd.DataFrame, observed: pd.DataFrame, unit: str, freque
         if average[-1] == average[-1]:
             return f"{sentence}, {relative(value, average[-1], unit)} the 5-year average for that month."
     latest = float(observed["value"].iloc[-1]) if not observed.empty else float("nan")
-    if latest == latest:
+    if latest == latest and not flat:  # a flat path is the latest value: nothing to compare
         return f"{sentence}, {relative(value, latest, unit)} the latest value."
     return sentence + "."
 
