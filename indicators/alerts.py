@@ -19,6 +19,8 @@ def alerts(store: Store, include_normal: bool = False, detector: str | None = No
     rows = store.anomalies(detector) if detector else consolidated(store)
     if rows.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
+    if detector is None:
+        rows = with_events(store, rows)
     if not include_normal:
         rows = rows[rows["severity"] != "normal"]
     if min_severity:
@@ -26,6 +28,28 @@ def alerts(store: Store, include_normal: bool = False, detector: str | None = No
     if since:
         rows = rows[rows["date"] >= since]
     return _alert_columns(rows)
+
+
+def with_events(store: Store, rows: pd.DataFrame) -> pd.DataFrame:
+    """Fuel rows at alert or worse, with the events behind them added to their explanation ("2
+    attacks on fuel convoys on the Senegal-Bamako corridor in the previous 14 days (Bellingcat)";
+    `indicators.event_context`)."""
+    from . import catalog
+    from .event_context import EventContext
+
+    fuel = rows["indicator"].map(lambda name: catalog.get(name).family == "fuel")
+    wanted = fuel & (rows["severity"].map(SEVERITY_RANK) >= SEVERITY_RANK["alert"])
+    if not wanted.any() or store.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'events'").fetchone() is None or store.conn.execute(
+            "SELECT 1 FROM events LIMIT 1").fetchone() is None:
+        return rows
+    context = EventContext.load(store)
+    sentences = [context.sentence(int(sid), date) for sid, date in zip(rows.loc[wanted, "series_id"],
+                                                                       rows.loc[wanted, "date"])]
+    rows = rows.copy()
+    rows.loc[wanted, "explanation"] = [f"{text} {sentence.rstrip('.')}." if sentence else text
+                                       for text, sentence in zip(rows.loc[wanted, "explanation"], sentences)]
+    return rows
 
 
 def current_alerts(store: Store) -> pd.DataFrame:

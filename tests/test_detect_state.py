@@ -242,3 +242,17 @@ def test_the_report_of_a_run_counts_the_alarms_that_run_raises(demo):
     raised = int(re.search(r"new alarms: (\d+)", demo.first).group(1))
     assert raised > 0
     assert f"{raised} new since the last run" in demo.first_index
+
+
+def test_fuel_alerts_say_which_attacks_on_convoys_preceded_them(demo):
+    from indicators.alerts import alerts
+    from indicators.store import Store
+
+    with Store(demo.path) as store:
+        rows = alerts(store, min_severity="alert")
+    fuel = rows[rows["indicator"].str.startswith("fuel_") & (rows["date"] >= "2025-09-15")
+                & (rows["date"] <= "2025-10-15")]
+    with_events = fuel[fuel["explanation"].str.contains("attacks? on fuel convoys", regex=True)]
+    assert len(with_events) >= 50  # the days within 14 days after an attack on a corridor they depend on
+    assert with_events["explanation"].str.endswith("(Bellingcat).").all()
+    assert not rows[rows["indicator"] == "grain_price"]["explanation"].str.contains("convoy").any()
