@@ -6,6 +6,7 @@ import pandas as pd
 
 from .detect.consolidate import consolidate
 from .episodes import EPISODE_COLUMNS, episodes_and_alarms, state_counts
+from .filters import since_mask
 from .store import SEVERITY_RANK, Store, now
 
 ALERT_COLUMNS = ["indicator", "location", "item", "price_type", "date", "value", "expected", "lower", "upper",
@@ -13,10 +14,15 @@ ALERT_COLUMNS = ["indicator", "location", "item", "price_type", "date", "value",
 
 
 def alerts(store: Store, include_normal: bool = False, detector: str | None = None,
-           since: str | None = None, min_severity: str | None = None) -> pd.DataFrame:
+           since: str | None = None, min_severity: str | None = None, as_of: str | None = None) -> pd.DataFrame:
     """One row per flagged (series, date) in the columns of DESIGN.md, most severe first within
-    each series' dates. `detector` shows that detector's own rows instead of the consolidated view."""
-    rows = store.anomalies(detector) if detector else consolidated(store)
+    each series' dates. `detector` shows that detector's own rows instead of the consolidated view.
+    `as_of` (a stored time stamp): the alarms raised by then (`vintages.anomalies_as_of`)."""
+    if as_of is not None:
+        from .vintages import anomalies_as_of
+        rows = anomalies_as_of(store, as_of, detector)
+    else:
+        rows = store.anomalies(detector) if detector else consolidated(store)
     if rows.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
     if detector is None:
@@ -26,7 +32,7 @@ def alerts(store: Store, include_normal: bool = False, detector: str | None = No
     if min_severity:
         rows = rows[rows["severity"].map(SEVERITY_RANK) >= SEVERITY_RANK[min_severity]]
     if since:
-        rows = rows[rows["date"] >= since]
+        rows = rows[since_mask(rows["date"], since)]
     return _alert_columns(rows)
 
 

@@ -13,6 +13,9 @@ from importlib import resources
 FREQUENCIES = ("hourly", "daily", "weekly", "monthly")
 BAD_DIRECTIONS = ("up", "down", "both")
 FAMILIES = ("grain", "fuel", "power", "other")
+# Severity vocabulary (WFP ALPS phases), mildest first. Here rather than in the store so that the
+# CLI can build its options without importing pandas (`track --help` starts at once).
+SEVERITIES = ["normal", "stress", "alert", "crisis"]
 
 
 @dataclass(frozen=True)

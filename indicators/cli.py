@@ -14,14 +14,14 @@ from pathlib import Path
 
 import click
 
-from . import collectors, detect as detect_mod
-from .alerts import alerts as alerts_frame, new_alerts
+from .catalog import SEVERITIES
 from .errors import TrackError
-from .jobs import collect_job, demo_config, detect_job, load_config, run_job, summary_of_a_job_that_did_not_run
 from .locks import EXIT_BUSY
 from .output import FORMATS, write_frame
-from .report import write_report
-from .store import SEVERITIES, SEVERITY_RANK, Store, default_db_path
+
+# Everything else (pandas, the store, statsmodels, plotly) is imported inside the command that
+# uses it, and `collect`'s sub-commands load on demand (`LazyCollectGroup`), so `track --help`
+# starts at once and `collect` never loads detection or report code.
 
 
 def db_option(command):
@@ -32,7 +32,8 @@ def db_option(command):
 
 def format_option(command):
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-                        help="table for people, csv (header row) or json for programs.")(command)
+                        help="table for people; csv (header row) or json for programs; xlsx, parquet or hxl "
+                             "(HDX CSV with hashtags) files (redirect the output).")(command)
 
 
 def handle_errors(command):
@@ -46,7 +47,13 @@ def handle_errors(command):
             exception = click.ClickException(str(error))
             exception.exit_code = getattr(error, "exit_code", 1)
             raise exception from error
-        except sqlite3.Error as error:  # only after the 60 s busy timeout, or a damaged file
+        except sqlite3.Error as error:  # only after the 60 s busy timeout, a full disk or a damaged file
+            if "full" in str(error):
+                raise click.ClickException(f"database error: {error}: free space on the disk that holds the "
+                                           "database; nothing of the interrupted file was imported") from error
+            if "readonly" in str(error) or "read-only" in str(error):
+                raise click.ClickException(f"database error: {error} (the database or its folder cannot be "
+                                           "written: readers work there, writers need another --db)") from error
             raise click.ClickException(f"database error: {error} (is another program holding a write "
                                        f"transaction open, or is the file damaged?)") from error
     return wrapper
@@ -127,7 +134,90 @@ def sigterm_stops_cleanly():
         signal.signal(signal.SIGTERM, previous)
 
 
-def state_summary_line(store: Store, new) -> str:
+def open_store(db_path: Path | None, readonly: bool = False) -> "Store":
+    """The store at --db; readers pass `readonly` (they never create or write a database)."""
+    from .store import Store, default_db_path
+
+    return Store(db_path or default_db_path(), readonly=readonly)
+
+
+def checked(parse_name: str):
+    """A click callback running the library parser `module:function` (imported when used): its
+    error becomes a usage error naming the accepted forms."""
+    def callback(ctx, param, value):
+        import importlib
+        module, function = parse_name.split(":")
+        try:
+            return getattr(importlib.import_module(f"indicators.{module}"), function)(value)
+        except TrackError as error:
+            raise click.BadParameter(str(error)) from None
+    return callback
+
+
+def since_option(command):
+    """--since DATE, checked: a date that cannot be read is a usage error naming the accepted forms."""
+    return click.option("--since", default=None, callback=checked("filters:parse_since"), metavar="DATE",
+                        help="Only dates on or after this one (YYYY, YYYY-MM, YYYY-MM-DD or a date-time); "
+                             "a month is kept when it ends on or after DATE.")(command)
+
+
+def as_of_option(command):
+    """--as-of DATETIME: the store as it was then (see indicators/vintages.py)."""
+    return click.option("--as-of", "as_of", default=None, callback=checked("vintages:parse_as_of"),
+                        metavar="DATETIME", help="What the store held at this moment (YYYY-MM-DD: the end of "
+                                                 "that day, UTC), from the revisions kept.")(command)
+
+
+def checked_indicator(store: "Store", indicator: str | None) -> str | None:
+    from .filters import check_indicator
+    try:
+        check_indicator(indicator, list(store.query_frame("SELECT DISTINCT indicator FROM series")["indicator"]))
+    except TrackError as error:
+        raise click.BadParameter(str(error), param_hint="'--indicator'") from None
+    return indicator
+
+
+class LazyCollectGroup(click.Group):
+    """`collect`'s sub-commands, one per registered collector, built only when asked for: click's
+    documented lazy loading of sub-commands (override `list_commands` and `get_command`), so the
+    collectors (pandas) load only for `collect` itself."""
+
+    def list_commands(self, ctx):
+        from .collectors import COLLECTORS
+
+        return sorted(set(super().list_commands(ctx)) | set(COLLECTORS))
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is None:
+            from .collectors import COLLECTORS
+
+            if name in COLLECTORS:
+                command = _make_collect_command(name, COLLECTORS[name])
+        return command
+
+
+class DetectorName(click.Choice):
+    """A detector's name, checked against the registry only when a value is given: the registry
+    imports the detectors (statsmodels), which `detect --help` must not."""
+
+    def __init__(self):
+        self.case_sensitive = True
+
+    @property
+    def choices(self):
+        from .detect import DETECTORS
+
+        return tuple(sorted(DETECTORS))
+
+    def get_metavar(self, *args, **kwargs):
+        return "NAME"
+
+    def to_info_dict(self):
+        return {"param_type": "DetectorName", "name": "detector"}
+
+
+def state_summary_line(store: "Store", new) -> str:
     """The one summary of states, episodes and alarms that detect, run, report and alerts share
     (`indicators.alerts.summary`)."""
     from .alerts import summary
@@ -143,10 +233,6 @@ def state_summary_line(store: Store, new) -> str:
             f"new alarms: {len(new)}" + (f" ({listed(by_new)})" if by_new else ""))
 
 
-def open_store(db_path: Path | None) -> Store:
-    return Store(db_path or default_db_path())
-
-
 @click.group()
 @click.version_option(package_name="indicators")
 def cli():
@@ -156,7 +242,7 @@ def cli():
     """
 
 
-@cli.group()
+@cli.group(cls=LazyCollectGroup)
 def collect():
     """Collect source files into the store (one sub-command per source format).
 
@@ -164,7 +250,7 @@ def collect():
     """
 
 
-def _make_collect_command(name: str, collector_class):
+def _make_collect_command(name: str, collector_class) -> click.Command:
     @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
     @click.option("--strict", is_flag=True, help="Any rejected row fails the file: nothing from it is imported (exit 1).")
     @wait_option
@@ -172,6 +258,8 @@ def _make_collect_command(name: str, collector_class):
     @db_option
     @handle_errors
     def command(paths, strict, wait, quiet, verbose, db_path):
+        from .jobs import collect_job
+
         configure_logging(quiet, verbose)
         progress = TerminalProgress(enabled=not quiet)
         with sigterm_stops_cleanly(), open_store(db_path) as store:
@@ -183,16 +271,12 @@ def _make_collect_command(name: str, collector_class):
 
     command.__doc__ = (f"{collector_class.description}\n\nRejected rows go to the rejects table with their line; "
                        f"re-collecting a file is safe.\n\nExample: python track.py collect {name} FILE...")
-    return collect.command(name)(command)
-
-
-for _name, _class in collectors.COLLECTORS.items():
-    _make_collect_command(_name, _class)
+    return click.command(name)(command)
 
 
 @cli.command()
-@click.option("--detector", "detectors", multiple=True, type=click.Choice(sorted(detect_mod.DETECTORS)),
-              help="Run only this detector (repeatable) [default: all].")
+@click.option("--detector", "detectors", multiple=True, type=DetectorName(),
+              help="Run only this detector (repeatable) [default: all]; a wrong name lists the known ones.")
 @click.option("--indicator", default=None, help="Only series of this indicator.")
 @wait_option
 @verbosity_option
@@ -203,6 +287,8 @@ def detect(detectors, indicator, wait, quiet, verbose, db_path):
 
     Example: python track.py detect --indicator grain_price
     """
+    from .jobs import detect_job
+
     configure_logging(quiet, verbose)
     progress = TerminalProgress(enabled=not quiet)
     with sigterm_stops_cleanly(), open_store(db_path) as store:
@@ -216,17 +302,19 @@ def detect(detectors, indicator, wait, quiet, verbose, db_path):
 @cli.command()
 @format_option
 @click.option("--all", "include_normal", is_flag=True, help="Include normal rows.")
-@click.option("--detector", default=None, help="One detector's own rows instead of the consolidated view.")
-@click.option("--since", default=None, help="Only dates on or after this one (ISO).")
+@click.option("--detector", default=None, type=DetectorName(),
+              help="One detector's own rows instead of the consolidated view; a wrong name lists the known ones.")
+@since_option
 @click.option("--severity", type=click.Choice(SEVERITIES[1:]), default=None, help="Only this severity or worse.")
 @click.option("--new", "only_new", is_flag=True,
               help="Only the alerts the latest run (or detect) raised and no earlier run had seen.")
 @click.option("--run", "run_id", type=int, default=None, help="With --new: the alerts new in this run id.")
 @click.option("--episodes", "as_episodes", is_flag=True,
               help="One row per episode (dates at alert or worse): start, peak, latest severity, end or ongoing.")
+@as_of_option
 @db_option
 @handle_errors
-def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, as_episodes, db_path):
+def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, as_episodes, as_of, db_path):
     """Flagged (series, date) rows: value, expected, band, score, severity, explanation.
 
     Example: python track.py alerts --format csv --severity alert
@@ -235,19 +323,22 @@ def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, as_
 
     Example: python track.py alerts --episodes --format csv
     """
-    with open_store(db_path) as store:
+    from .alerts import alerts as alerts_frame, new_alerts
+    from .filters import since_mask
+    with open_store(db_path, readonly=True) as store:
         if as_episodes:
             from .alerts import episodes
+            from .store import SEVERITY_RANK
 
             frame = episodes(store)
             if severity:
                 frame = frame[frame["peak_severity"].map(SEVERITY_RANK) >= SEVERITY_RANK[severity]]
-            write_frame(frame[frame["latest_date"] >= since] if since else frame.drop(columns="series_id"), fmt)
+            write_frame(frame[since_mask(frame["latest_date"], since)].drop(columns="series_id"), fmt)
         elif only_new or run_id is not None:
             frame = new_alerts(store, run_id, severity)
-            write_frame(frame[frame["date"] >= since] if since else frame, fmt)
+            write_frame(frame[since_mask(frame["date"], since)], fmt)
         else:
-            write_frame(alerts_frame(store, include_normal, detector, since, severity), fmt)
+            write_frame(alerts_frame(store, include_normal, detector, since, severity, as_of=as_of), fmt)
 
 
 @cli.command()
@@ -262,9 +353,11 @@ def report(out_dir, png, pdf, db_path):
 
     Example: python track.py report --out reports/ --png
     """
+    from .report import write_report
+
     # A reader: nothing is written to the store (not even a `runs` row), so a report never waits
     # for a job's write transaction (DESIGN.md: reports only read the store).
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         page = write_report(store, out_dir, static_formats=tuple(f for f, on in (("png", png), ("pdf", pdf)) if on))
     click.echo(f"report written: {page}")
 
@@ -279,8 +372,8 @@ def series(fmt, indicator, db_path):
 
     Example: python track.py series --format csv
     """
-    with open_store(db_path) as store:
-        frame = store.series(indicator)
+    with open_store(db_path, readonly=True) as store:
+        frame = store.series(checked_indicator(store, indicator))
     if fmt == "table":
         frame = frame[["indicator", "location", "item", "price_type", "unit", "frequency", "observations",
                        "first_date", "last_date"]]
@@ -290,15 +383,41 @@ def series(fmt, indicator, db_path):
 @cli.command()
 @format_option
 @click.option("--indicator", default=None, help="Only this indicator.")
+@as_of_option
 @db_option
 @handle_errors
-def export(fmt, indicator, db_path):
+def export(fmt, indicator, as_of, db_path):
     """Observations in the generic long format, with provenance (file, line, collected at).
 
     Example: python track.py export --indicator fuel_availability --format csv > fuel.csv
+
+    Example: python track.py export --as-of 2025-11-15 --format parquet > vintage.parquet
     """
-    with open_store(db_path) as store:
-        frame = store.observations(indicator).drop(columns=["series_id"])
+    with open_store(db_path, readonly=True) as store:
+        indicator = checked_indicator(store, indicator)
+        if as_of is None:
+            frame = store.observations(indicator)
+        else:
+            from .vintages import observations_as_of
+            frame = observations_as_of(store, as_of, indicator)
+    write_frame(frame.drop(columns=["series_id"]), fmt)
+
+
+@cli.command()
+@format_option
+@click.option("--indicator", default=None, help="Only this indicator.")
+@db_option
+@handle_errors
+def revisions(fmt, indicator, db_path):
+    """Superseded values: the old value, the new one, when and from which file each came.
+
+    Example: python track.py revisions --format csv
+
+    See also: export --as-of DATETIME and alerts --as-of DATETIME for a past vintage.
+    """
+    from .vintages import revisions as revision_frame
+    with open_store(db_path, readonly=True) as store:
+        frame = revision_frame(store, checked_indicator(store, indicator))
     write_frame(frame, fmt)
 
 
@@ -311,7 +430,7 @@ def rejects(fmt, db_path):
 
     Example: python track.py rejects --format csv
     """
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         write_frame(store.rejects(), fmt)
 
 
@@ -354,6 +473,9 @@ def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db
 
     Example: python track.py run --config track.toml --fail-on crisis --json
     """
+    from .jobs import demo_config, load_config, run_job, summary_of_a_job_that_did_not_run
+    from .store import default_db_path
+
     configure_logging(quiet, verbose)
     progress = TerminalProgress(enabled=not quiet)
     db_file, origin = db_path or default_db_path(), str(config_path or "bundled demo")
@@ -400,7 +522,7 @@ def backup(target, db_path):
 
     Example: python track.py backup backups/
     """
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         written = store.backup(target)
     click.echo(f"backup written: {written} ({written.stat().st_size / 1e6:.1f} MB, integrity ok)")
 
@@ -457,7 +579,7 @@ def forecasts(fmt, indicator, show_skill, all_methods, latest, db_path):
     """
     from .forecast import storage
 
-    with open_store(db_path) as store:
+    with open_store(db_path, readonly=True) as store:
         if show_skill:
             frame = storage.pooled_skill(store, indicator)
             write_frame(frame.round(4) if fmt != "table" else frame.round(3), fmt)

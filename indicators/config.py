@@ -19,6 +19,7 @@
     locations = { "Bamako (District)" = "Bamako" }                     # rename map, exact names
     zone = "sahel"                                                      # crop calendar zone
     crop_calendar = { millet = { harvest = [10, 11], lean = [6, 7, 8] } }  # calendar override
+    limits = { max_event_days = 90 }                                    # collector limits (docs/collectors.md)
     events = { source = "Bellingcat", event_type = "attack on fuel convoy" }  # kind "events" only
 
     [[sources]]                   # an API kind (indicators.sources): kobo, odk, hdx, databridges, acled
@@ -45,12 +46,14 @@ from urllib.parse import urlparse
 import pandas as pd
 
 from . import seasons
+from .collectors.limits import Limits
 from .errors import ConfigError
 from .fetch import DEFAULT_MAX_DOWNLOAD_MB, MIB
 
 CONFIG_KEYS = {"db", "reports", "raw", "sources"}
-SOURCE_KEYS = {"name", "kind", "path", "timeout", "retries", "keep", "strict", "settings", "max_download_mb"}
-SETTINGS_KEYS = {"locations", "zone", "crop_calendar", "events"}
+SOURCE_KEYS = {"name", "kind", "path", "timeout", "retries", "keep", "strict", "settings", "max_download_mb",
+               "licence"}
+SETTINGS_KEYS = {"locations", "zone", "crop_calendar", "events", "limits"}
 URL_SCHEMES = ("http://", "https://")
 
 
@@ -71,10 +74,12 @@ class SourceSettings:
     locations: dict[str, str] = field(default_factory=dict)
     zone: str = ""
     crop_calendar: dict[str, dict] = field(default_factory=dict)
+    limits: dict[str, float] = field(default_factory=dict)  # `indicators.collectors.limits.Limits` overrides
+    licence: str = ""  # the source's `licence` (config), shown on the report's method page
     events: dict = field(default_factory=dict)  # `collect events` settings (EventSettings.from_config)
 
     def series_metadata(self) -> dict:
-        meta = {"zone": self.zone, "crop_calendar": self.crop_calendar}
+        meta = {"zone": self.zone, "crop_calendar": self.crop_calendar, "licence": self.licence}
         return {k: v for k, v in meta.items() if v}
 
     def apply(self, rows: pd.DataFrame) -> pd.DataFrame:
@@ -211,8 +216,12 @@ def _source(path: Path, where: str, entry: dict, collectors, folder: Path) -> So
     name = entry.get("name", "")
     if not isinstance(name, str) or (name and not re.fullmatch(r"[A-Za-z0-9._-]+", name)):
         raise ConfigError(f"{path}: {where}.name {name!r} must use letters, digits, '.', '_' or '-' only")
-    source = Source(kind=kind, path=location, name=name,
-                    settings=_settings(path, f"{where}.settings", entry.get("settings", {})),
+    licence = entry.get("licence", "")
+    if not isinstance(licence, str):
+        raise ConfigError(f"{path}: {where}.licence must be text (for example \"CC BY 4.0\")")
+    settings = _settings(path, f"{where}.settings", entry.get("settings", {}))
+    settings.licence = licence.strip()
+    source = Source(kind=kind, path=location, name=name, settings=settings,
                     strict=_typed(path, where, entry, "strict", bool, False),
                     timeout=float(_typed(path, where, entry, "timeout", (int, float), 30.0)),
                     retries=_typed(path, where, entry, "retries", int, 3),
@@ -253,6 +262,13 @@ def _settings(path: Path, where: str, raw) -> SourceSettings:
             value = months.get(season)
             if not isinstance(value, list) or not all(isinstance(m, int) and 1 <= m <= 12 for m in value):
                 raise ConfigError(f"{path}: {key}.{season} must be a list of month numbers 1-12")
+    limits = raw.get("limits", {})
+    if not isinstance(limits, dict):
+        raise ConfigError(f"{path}: {where}.limits must be a table of limits")
+    try:
+        Limits().replace(**limits)
+    except ValueError as error:
+        raise ConfigError(f"{path}: {where}.limits: {error}") from None
     events = raw.get("events", {})
     if events:
         from .collectors.events import EventSettings
@@ -262,7 +278,7 @@ def _settings(path: Path, where: str, raw) -> SourceSettings:
             raise ConfigError(f"{path}: {error}") from None
     return SourceSettings(locations={k.strip(): v.strip() for k, v in locations.items()}, zone=zone.strip(),
                           crop_calendar={crop.strip().lower(): months for crop, months in calendar.items()},
-                          events=events)
+                          limits=limits, events=events)
 
 
 def _typed(path: Path, where: str, entry: dict, key: str, kind, default):

@@ -38,3 +38,7 @@ class ConfigError(TrackError):
 
 class StoreError(TrackError):
     """The database cannot be opened or written."""
+
+
+class OutputError(TrackError):
+    """An output format cannot hold this table (too many rows for XLSX, binary to a terminal)."""

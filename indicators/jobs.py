@@ -22,16 +22,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from .alerts import ALERT_COLUMNS, record_new_alerts, summary
 from .collectors import COLLECTORS, Collector, get_collector
 from .config import JobConfig, Source, SourceSettings, load_config
-from .detect import run_detection
 from .errors import ConfigError, TrackError
 from .fetch import fetch, remember
 from .locks import EXIT_BUSY, close_dead_runs, job_lock
 from .output import json_records
-from .report import write_report
 from .store import SEVERITY_RANK, Store
+
+# Detection (statsmodels), alerts and reports (plotly) are imported by the functions that use
+# them, so that `collect` never loads them (a CLI that starts at once).
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = PROJECT_ROOT / "datasets" / "demo"
@@ -90,7 +90,7 @@ class JobResult:
     report: Path | None = None
     seconds: float = 0.0
     durations: dict = field(default_factory=dict)
-    new_alerts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ALERT_COLUMNS))
+    new_alerts: pd.DataFrame = field(default_factory=lambda: _no_alerts())
     forecast: dict = field(default_factory=dict)
 
     @property
@@ -130,6 +130,11 @@ class JobResult:
                 "durations": self.durations, "seconds": self.seconds}
 
 
+def _no_alerts() -> pd.DataFrame:
+    from .alerts import ALERT_COLUMNS
+    return pd.DataFrame(columns=ALERT_COLUMNS)
+
+
 def summary_of_a_job_that_did_not_run(error: BaseException, exit_code: int) -> dict:
     """The `run --json` summary when the job could not run (bad configuration, busy database,
     SIGTERM, a failed step): the keys of `JobResult.as_dict`, with the error, so a scheduler
@@ -158,6 +163,10 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
     `LockBusyError`). `progress(stage, done, total)` is called as files and series are done;
     `echo(line)` receives one line per imported file (progress is also logged to
     `logging.getLogger("indicators")`)."""
+    from .alerts import record_new_alerts, summary
+    from .detect import run_detection
+    from .report import write_report
+
     started = time.monotonic()
     result = JobResult(run_id=0)
     with _job(store, "run", config.origin, exclusive=True, wait=wait,
@@ -213,6 +222,9 @@ def detect_job(store: Store, detectors: list[str] | None = None, indicator: str 
                progress=None, wait: float = 0.0) -> tuple[dict, pd.DataFrame]:
     """`track.py detect`: run the detectors under the job lock and record the new alerts.
     Returns (detection counts, new alerts)."""
+    from .alerts import record_new_alerts, summary
+    from .detect import run_detection
+
     arguments = " ".join(detectors or []) + (f" --indicator {indicator}" if indicator else "")
     with _job(store, "detect", arguments.strip(), exclusive=True, wait=wait) as run_id:
         counts = run_detection(store, detectors, run_id=run_id, indicator=indicator,
@@ -268,6 +280,7 @@ def collector_for(source: Source, seen_locations: set[str] | None = None) -> Col
         raise ConfigError(f"source {source.label}: unknown collector kind {source.kind!r}; "
                           f"known: {', '.join(sorted(COLLECTORS))}")
     collector = COLLECTORS[kind]()
+    collector.limits = collector.limits.replace(**source.settings.limits)
     if hasattr(collector, "configure"):  # collectors with settings of their own (events)
         collector.configure(source.settings)
     if source.settings != SourceSettings():
@@ -280,6 +293,13 @@ def collector_for(source: Source, seen_locations: set[str] | None = None) -> Col
             parsed.rows = source.settings.apply(parsed.rows)
             return parsed
         collector.read = read  # collect_file validates and stores what `read` returns
+        combine = collector.combine
+
+        def combined(store, rows, parsed, path, source_file):
+            out, rejects = combine(store, rows, parsed, path, source_file)
+            # rows recomputed from several files' records (stations) get the settings too
+            return (out if out is rows else source.settings.apply(out)), rejects
+        collector.combine = combined
     return collector
 
 
@@ -364,6 +384,11 @@ def _collect_url(store, config, source, outcome, collector, strict, run_id, echo
                          max_bytes=source.max_bytes, headers=headers)
     except TrackError as error:
         outcome.errors.append(str(error).replace(token, "***") if token else str(error))
+        log.error("error: %s: %s", source.label, outcome.errors[-1])
+        return
+    except OSError as error:  # the download folder is full or unwritable: this source fails, the job goes on
+        outcome.errors.append(f"{source.path}: the download could not be kept under {raw_folder(store, config)} "
+                              f"({error.strerror or error})")
         log.error("error: %s: %s", source.label, outcome.errors[-1])
         return
     outcome.download = download.as_dict()

@@ -16,9 +16,12 @@ import os
 import socket
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import TrackError
-from .store import Store, now
+
+if TYPE_CHECKING:  # the store (pandas) is not needed to read EXIT_BUSY: the CLI's help starts at once
+    from .store import Store
 
 EXIT_BUSY = 75  # EX_TEMPFAIL from sysexits.h: "try again later", which is what a busy database means
 POLL_SECONDS = 0.2
@@ -131,6 +134,8 @@ def process_alive(pid, host) -> bool:
 
 def close_dead_runs(store: Store) -> list[int]:
     """Mark `killed` the runs left `running` by a process of this host that no longer exists."""
+    from .store import now
+
     rows = store.conn.execute("SELECT id, pid, host FROM runs WHERE status = 'running'").fetchall()
     dead = [run_id for run_id, pid, host in rows if pid != os.getpid() and not process_alive(pid, host)]
     if dead:

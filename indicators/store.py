@@ -10,6 +10,8 @@ Tables (see DESIGN.md, "Data model"):
 - `imports`: one row per imported file and run (checksum, counts);
 - `runs`: one row per command run (start, end, status, counts);
 - `run_alerts`: the alerts each detection run raised for the first time (`alerts --new`);
+- `station_reports`: each fuel-station report collected, so that two exports for the same city and
+  day combine their stations' reports (`collectors/station_reports.py`).
 - `events`, `event_revisions`: dated events (attacks on convoys, ACLED events) and every
   superseded version of one (read and written by `indicators.event_store`);
 - `api_state`, `api_records`, `api_record_revisions`: what API sources (`indicators.sources`)
@@ -30,15 +32,16 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlite_utils
 
+from .catalog import SEVERITIES
 from .errors import StoreError
 
 SERIES_KEY = ["indicator", "location", "item", "price_type"]
 SERIES_META = ["unit", "currency", "frequency", "source", "description",
                "admin1", "admin2", "pcode", "latitude", "longitude", "metadata"]
-SEVERITIES = ["normal", "stress", "alert", "crisis"]
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 DEFAULT_DB = Path("datasets") / "track.db"
 
@@ -218,6 +221,27 @@ CREATE TABLE IF NOT EXISTS forecast_skill (
     run_id INTEGER,
     PRIMARY KEY (series_id, method, horizon)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS station_reports (
+    source_file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    city TEXT NOT NULL,
+    station TEXT NOT NULL,
+    fuel TEXT NOT NULL,
+    day TEXT NOT NULL,
+    moment TEXT NOT NULL,
+    has_fuel INTEGER NOT NULL,
+    queue REAL,
+    pump REAL,
+    parallel REAL,
+    currency TEXT NOT NULL DEFAULT '',
+    admin1 TEXT NOT NULL DEFAULT '',
+    admin2 TEXT NOT NULL DEFAULT '',
+    latitude REAL,
+    longitude REAL,
+    source TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (source_file, line)
+);
+CREATE INDEX IF NOT EXISTS station_reports_day ON station_reports (city, fuel, day);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY,
     source TEXT NOT NULL,
@@ -300,8 +324,13 @@ def default_db_path(fallback: str | Path | None = None) -> Path:
 class Store:
     """A tracker database on disk (or in memory with `Store(":memory:")`)."""
 
-    def __init__(self, path: str | Path | None = None, busy_timeout: float = 60.0):
+    def __init__(self, path: str | Path | None = None, busy_timeout: float = 60.0, readonly: bool = False):
         self.path = Path(path) if path is not None else default_db_path()
+        self.readonly = readonly
+        if readonly:  # a reader (alerts, export, report...): never creates, never writes (see `readonly.py`)
+            from .readonly import open_readonly
+            self.db = sqlite_utils.Database(open_readonly(self.path, busy_timeout, SCHEMA))
+            return
         try:
             if str(self.path) == ":memory:":
                 conn = sqlite3.connect(":memory:", timeout=busy_timeout, isolation_level=None)
@@ -381,7 +410,8 @@ class Store:
         try:
             yield self
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite has already rolled back after a full disk (SQLITE_FULL)
+                self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")
@@ -410,7 +440,8 @@ class Store:
         """Create missing series for the keys in `frame` (with metadata columns when present)
         and fill metadata that is still empty; return the series id for every row of `frame`."""
         keys = frame[SERIES_KEY].astype(str)
-        firsts = frame.assign(**{k: keys[k] for k in SERIES_KEY}).drop_duplicates(SERIES_KEY)
+        codes = keys.groupby(SERIES_KEY, sort=False).ngroup().to_numpy()  # numbered in order of first appearance
+        firsts = frame.assign(**{k: keys[k] for k in SERIES_KEY}).iloc[np.unique(codes, return_index=True)[1]]
         stamp = now()
         for record in firsts.to_dict("records"):
             meta = {k: record.get(k) for k in SERIES_META if k in record}
@@ -438,10 +469,14 @@ class Store:
                 + (f"UPDATE SET {fill}" if fill else "NOTHING"),
                 key + list(meta.values()) + [stamp, stamp],
             )
-        ids = self.query_frame(
-            "SELECT id, indicator, location, item, price_type FROM series"
-        ).set_index(SERIES_KEY)["id"]
-        return pd.Series(ids.reindex(pd.MultiIndex.from_frame(keys)).to_numpy(), index=frame.index)
+        found = self.query_frame(  # only the series of `frame`: a store may hold hundreds of thousands
+            "SELECT j.key AS code, s.id FROM json_each(?) AS j CROSS JOIN series AS s "
+            "ON s.indicator = json_extract(j.value, '$[0]') AND s.location = json_extract(j.value, '$[1]') "
+            "AND s.item = json_extract(j.value, '$[2]') AND s.price_type = json_extract(j.value, '$[3]')",
+            [json.dumps(firsts[SERIES_KEY].to_numpy().tolist(), ensure_ascii=False)])
+        ids = np.zeros(len(firsts), dtype=np.int64)
+        ids[found["code"].to_numpy(dtype=np.int64)] = found["id"].to_numpy(dtype=np.int64)
+        return pd.Series(ids[codes], index=frame.index)
 
     def series(self, indicator: str | None = None) -> pd.DataFrame:
         """Every series with metadata and coverage (first and last date, observation count)."""
@@ -455,11 +490,15 @@ class Store:
         )
 
     def set_frequency(self, series_ids) -> None:
-        """Infer each series' frequency from its dates (monthly dates are stored as YYYY-MM)."""
-        for series_id in {int(s) for s in series_ids}:
-            dates = [row[0] for row in self.conn.execute(
-                "SELECT date FROM observations WHERE series_id = ? ORDER BY date DESC LIMIT 200", (series_id,))]
-            self.conn.execute("UPDATE series SET frequency = ? WHERE id = ?", (infer_frequency(dates), series_id))
+        """Infer each series' frequency from its latest 200 dates (monthly dates are stored as YYYY-MM)."""
+        ids = sorted({int(s) for s in series_ids})
+        latest = self.query_frame(  # per series: find its 200th latest date, then read from there
+            "WITH cut (id, since) AS (SELECT j.value, COALESCE((SELECT date FROM observations WHERE series_id = j.value "
+            "ORDER BY date DESC LIMIT 1 OFFSET 199), '') FROM json_each(?) AS j) "
+            "SELECT o.series_id, o.date FROM cut CROSS JOIN observations AS o ON o.series_id = cut.id "
+            "AND o.date >= cut.since", [json.dumps(ids)])
+        frequencies = infer_frequencies(latest)
+        self.conn.executemany("UPDATE series SET frequency = ? WHERE id = ?", [(frequencies.get(i, ""), i) for i in ids])
 
     # -- observations -----------------------------------------------------------------------
     def ingest(self, frame: pd.DataFrame, run_id: int | None = None) -> dict:
@@ -475,48 +514,52 @@ class Store:
         incoming = frame[["series_id", "date", "value", "source_file", "source_line"]].copy()
         incoming["series_id"] = incoming["series_id"].astype(int)
         existing = self._existing(incoming)
-        merged = incoming.merge(existing, on=["series_id", "date"], how="left", suffixes=("", "_old"))
+        if existing.empty:  # a first import: every row is new
+            merged = incoming.assign(value_old=float("nan"))
+        else:
+            merged = incoming.merge(existing, on=["series_id", "date"], how="left", suffixes=("", "_old"))
         is_new = merged["value_old"].isna()
         same = ~is_new & _close(merged["value"], merged["value_old"])
         revised = merged[~is_new & ~same]
         fresh = merged[is_new]
-        self.conn.executemany(
-            "INSERT INTO observations (series_id, date, value, source_file, source_line, collected_at, run_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(int(r.series_id), r.date, float(r.value), r.source_file, _int(r.source_line), stamp, run_id)
-             for r in fresh.itertuples(index=False)],
-        )
+        fresh = fresh.sort_values(["series_id", "date"], kind="stable")  # B-tree appends, not page splits
+        for source_file, rows in fresh.groupby("source_file", sort=False):
+            # whole columns as Python lists, zipped (no per-row pandas access); what is the same on
+            # every row is written into the statement, a third less binding work per row
+            self.conn.executemany(
+                "INSERT INTO observations (series_id, date, value, source_line, source_file, collected_at, run_id) "
+                f"VALUES (?, ?, ?, ?, {_literal(source_file)}, {_literal(stamp)}, {_literal(run_id)})",
+                zip(rows["series_id"].tolist(), rows["date"].tolist(), rows["value"].astype(float).tolist(),
+                    _ints(rows["source_line"])))
         if not revised.empty:
+            changes = list(zip(revised["value"].astype(float).tolist(), revised["source_file"].tolist(),
+                               _ints(revised["source_line"]), revised["series_id"].tolist(), revised["date"].tolist()))
+            # the superseded value and its provenance go to `revisions` straight from the stored row
             self.conn.executemany(
                 "INSERT INTO revisions (series_id, date, value, source_file, source_line, collected_at, "
-                "superseded_at, new_value, new_source_file, new_source_line, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [(int(r.series_id), r.date, float(r.value_old), r.source_file_old, _int(r.source_line_old),
-                  r.collected_at, stamp, float(r.value), r.source_file, _int(r.source_line), run_id)
-                 for r in revised.itertuples(index=False)],
-            )
+                "superseded_at, new_value, new_source_file, new_source_line, run_id) "
+                f"SELECT series_id, date, value, source_file, source_line, collected_at, {_literal(stamp)}, "
+                f"?, ?, ?, {_literal(run_id)} FROM observations WHERE series_id = ? AND date = ?", changes)
             self.conn.executemany(
-                "UPDATE observations SET value = ?, source_file = ?, source_line = ?, collected_at = ?, run_id = ? "
-                "WHERE series_id = ? AND date = ?",
-                [(float(r.value), r.source_file, _int(r.source_line), stamp, run_id, int(r.series_id), r.date)
-                 for r in revised.itertuples(index=False)],
-            )
+                f"UPDATE observations SET value = ?, source_file = ?, source_line = ?, collected_at = {_literal(stamp)}, "
+                f"run_id = {_literal(run_id)} WHERE series_id = ? AND date = ?", changes)
         counts.update(new=int(is_new.sum()), revised=len(revised), unchanged=int(same.sum()))
         if counts["new"]:
             self.set_frequency(fresh["series_id"].unique())
         return counts
 
     def _existing(self, incoming: pd.DataFrame) -> pd.DataFrame:
-        columns = ["series_id", "date", "value", "source_file", "source_line", "collected_at"]
-        frames = []
-        for series_id, dates in incoming.groupby("series_id")["date"]:
-            low, high = dates.min(), dates.max()
-            frames.append(self.query_frame(
-                f"SELECT {', '.join(columns)} FROM observations WHERE series_id = ? AND date BETWEEN ? AND ?",
-                [int(series_id), low, high]))
-        frames = [f for f in frames if not f.empty]
-        if not frames:
-            return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "object") for c in columns}).astype({"series_id": int})
-        return pd.concat(frames, ignore_index=True).astype({"series_id": int})
+        """The stored (series_id, date, value) within each incoming series' date range, in one query."""
+        ranges = incoming.groupby("series_id")["date"].agg(["min", "max"])
+        bounds = json.dumps([[int(i), low, high] for i, low, high in zip(ranges.index, ranges["min"], ranges["max"])])
+        existing = self.query_frame(
+            "SELECT o.series_id, o.date, o.value FROM json_each(?) AS j CROSS JOIN observations AS o "
+            "ON o.series_id = json_extract(j.value, '$[0]') "
+            "AND o.date BETWEEN json_extract(j.value, '$[1]') AND json_extract(j.value, '$[2]')", [bounds])
+        if existing.empty:
+            return pd.DataFrame({"series_id": pd.Series(dtype="int64"), "date": pd.Series(dtype=object),
+                                 "value": pd.Series(dtype="float64")})
+        return existing.astype({"series_id": int})
 
     def observations(self, indicator: str | None = None, series_id: int | None = None) -> pd.DataFrame:
         """Observations in the generic long format, with provenance."""
@@ -639,25 +682,34 @@ class Store:
 
 def infer_frequency(dates: list[str]) -> str:
     """monthly for YYYY-MM dates, hourly for date-times, else daily or weekly from the median gap."""
-    if not dates:
-        return ""
-    if all(len(d) == 7 for d in dates):
-        return "monthly"
-    if any("T" in d for d in dates):
-        return "hourly"
-    if len(dates) < 2:
-        return "daily"
-    stamps = pd.to_datetime(pd.Series(sorted(dates)), format="ISO8601")
-    gap = stamps.diff().dropna().median()
-    if gap >= pd.Timedelta(days=25):
-        return "monthly"
-    if gap >= pd.Timedelta(days=6):
-        return "weekly"
-    return "daily"
+    return infer_frequencies(pd.DataFrame({"series_id": 0, "date": list(dates)})).get(0, "")
+
+
+def infer_frequencies(dates: pd.DataFrame) -> dict[int, str]:
+    """`infer_frequency` for many series at once: `dates` has columns series_id and date."""
+    if dates.empty:
+        return {}
+    text = dates["date"].astype(str)
+    series = dates["series_id"].to_numpy()
+    monthly = (text.str.len() == 7).groupby(series).all()
+    hourly = text.str.contains("T", regex=False).groupby(series).any()
+    ordered = pd.DataFrame({"series_id": series, "stamp": pd.to_datetime(text, format="ISO8601", errors="coerce")})
+    ordered = ordered.sort_values(["series_id", "stamp"], kind="stable")
+    gaps = ordered["stamp"].diff().where(ordered["series_id"].eq(ordered["series_id"].shift()))
+    gap = gaps.groupby(ordered["series_id"]).median()
+    count = ordered.groupby("series_id").size()
+    result = {}
+    for series_id in count.index:
+        median = gap.get(series_id)
+        result[int(series_id)] = (
+            "monthly" if monthly[series_id] else "hourly" if hourly[series_id] else "daily" if count[series_id] < 2
+            else "monthly" if median >= pd.Timedelta(days=25) else "weekly" if median >= pd.Timedelta(days=6)
+            else "daily")
+    return result
 
 
 def _close(a: pd.Series, b: pd.Series) -> pd.Series:
-    return ((a - b).abs() <= 1e-9 * b.abs().clip(lower=1.0)).fillna(False)
+    return (a == b) | ((a - b).abs() <= 1e-9 * b.abs().clip(lower=1.0)).fillna(False)
 
 
 def _clean(value):
@@ -666,6 +718,20 @@ def _clean(value):
     if isinstance(value, float) and pd.isna(value):
         return None
     return value
+
+
+def _literal(value) -> str:
+    """A constant as an SQL literal: NULL, a number, or a quoted text."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _ints(column: pd.Series) -> list:
+    """A column of line numbers as Python ints, None where missing."""
+    return [None if pd.isna(v) else int(v) for v in column.tolist()] if column.hasnans else column.astype(int).tolist()
 
 
 def _int(value):

@@ -10,8 +10,9 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 
 
 def _commands(group: click.Group, prefix=()):
-    for name, command in group.commands.items():
-        path = prefix + (name,)
+    context = click.Context(group)
+    for name in group.list_commands(context):  # `collect` builds its sub-commands on demand
+        command, path = group.get_command(context, name), prefix + (name,)
         if isinstance(command, click.Group):
             yield from _commands(command, path)
         else:

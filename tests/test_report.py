@@ -2,6 +2,7 @@
 atomic replacement, headlines, seasonal profiles, generic detectors, static export checks."""
 from __future__ import annotations
 
+import os
 import stat
 
 import pandas as pd
@@ -106,7 +107,8 @@ def test_failed_build_leaves_the_old_report_untouched(database, tmp_path, monkey
         with pytest.raises(RuntimeError):
             write_report(store, out)
     assert (out / "index.html").read_text(encoding="utf-8") == before
-    assert [p.name for p in tmp_path.iterdir()] == ["reports"]  # no staging folder left behind
+    # no staging folder left behind: only the link and the live folder it points to
+    assert {p.name for p in tmp_path.iterdir()} == {"reports", os.readlink(out)}
 
 
 def test_refuses_to_replace_a_folder_that_is_not_a_report(database, tmp_path, monkeypatch):
@@ -151,7 +153,9 @@ def test_leftovers_of_killed_jobs_are_removed(database, tmp_path):
     import os
     stale = tmp_path / ".reports-abcd1234"
     stale.mkdir()
-    fresh = tmp_path / ".reports-old-99999"
+    dead = tmp_path / ".reports-old-99999999"  # a process id that cannot be running: removed at once
+    dead.mkdir()
+    fresh = tmp_path / f".reports-{os.getppid()}-abcd1234"  # a live process may still be writing it
     fresh.mkdir()
     unrelated = tmp_path / ".other-abcd1234"
     unrelated.mkdir()
@@ -159,7 +163,7 @@ def test_leftovers_of_killed_jobs_are_removed(database, tmp_path):
     os.utime(unrelated, (0, 0))
     with Store(database) as store:
         write_report(store, tmp_path / "reports")
-    assert not stale.exists() and fresh.exists() and unrelated.exists()
+    assert not stale.exists() and not dead.exists() and fresh.exists() and unrelated.exists()
 
 
 def test_overview_headlines_and_simulated_banner(report, database, tmp_path):
@@ -264,7 +268,8 @@ def test_table_cells_read_like_a_bulletin():
     values = (12345.6, 1935.4, 267.6, 0.4512, float("nan"))
     assert [number(v) for v in values] == ["12,346", "1,935", "267.6", "0.4512", ""]
     html = table(pd.DataFrame({"date": ["2025-11"], "value": [12345.6]}), {"date": "date", "value": "value"})
-    assert '<td class="date">2025-11</td>' in html and '<td class="num">12,346</td>' in html
+    assert '<td class="date" data-label="date">2025-11</td>' in html
+    assert '<td class="num" data-label="value">12,346</td>' in html
 
 
 def test_thresholds_read_as_words():
@@ -276,7 +281,8 @@ def test_thresholds_read_as_words():
 def test_provenance_says_when_no_licence_was_recorded(report):
     method = (report / "method.html").read_text(encoding="utf-8")
     provenance = method.split('id="provenance"')[1]
-    assert provenance.count("<td>not recorded</td>") == 14  # every fixture series
+    series = provenance.split("<h3")[2]  # after the "Sources and licences" summary
+    assert series.count('<td data-label="licence">not recorded</td>') == 14  # every fixture series
     assert "not recorded" not in (report / "series.csv").read_text(encoding="utf-8")  # the CSV keeps it empty
 
 
@@ -296,7 +302,7 @@ def test_static_export_unavailable_is_one_clear_line(database, tmp_path, monkeyp
     assert not (tmp_path / "out").exists()
 
 
-def test_cli_report_png_without_kaleido_exits_1(track, monkeypatch, tmp_path):
+def test_cli_report_png_without_kaleido_exits_1(track, store, monkeypatch, tmp_path):
     monkeypatch.setattr(static.importlib.util, "find_spec", lambda name: None)
     result = track("report", "--out", str(tmp_path / "r"), "--png")
     assert result.exit_code == 1

@@ -7,12 +7,17 @@ and stores the rest in one transaction, so a file is either imported or not, nev
 """
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import hashlib
 import io
+import itertools
 import json
+import logging
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,9 +25,13 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog, units
+from .columns import Distinct, as_text
 from ..errors import InputError, StrictModeError
-from ..store import SERIES_KEY, Store
+from ..store import Store
+from .limits import Limits
 
+log = logging.getLogger("indicators.collectors")
+_LOWER_CASE = ("indicator", "item", "price_type")
 GENERIC_COLUMNS = ["indicator", "location", "item", "price_type", "date", "value", "unit", "currency",
                    "source", "admin1", "admin2", "pcode", "latitude", "longitude"]
 _MAGIC = {b"PK\x03\x04": "a ZIP/XLSX archive", b"%PDF": "a PDF document", b"\x89PNG": "a PNG image",
@@ -40,6 +49,7 @@ class Parsed:
     rows_read: int
     rejects: list[dict] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
+    details: pd.DataFrame | None = None  # what `Collector.combine` needs beyond the rows (station reports)
 
 
 @dataclass
@@ -79,20 +89,46 @@ class Collector:
 
     name = ""
     description = ""
+    limits = Limits()
 
     def read(self, path: Path) -> Parsed:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def capped(self, rejects: list[dict]) -> list[dict]:
+        """Rejects with their raw text and reason cut to `limits.max_reject_chars`."""
+        limit = self.limits.max_reject_chars
+        return [dict(r, raw=cut(r.get("raw") or "", limit), reason=cut(r["reason"], limit)) for r in rejects]
+
+    def combine(self, store: Store, rows: pd.DataFrame, parsed: Parsed, path: Path,
+                source_file: str) -> tuple[pd.DataFrame, list[dict]]:
+        """Inside the file's transaction: the validated rows to store, combined with what other
+        files gave (plus any rejects that combining finds). Most sources need nothing: a row is
+        one observation. The stations collector combines station reports across exports."""
+        return rows, []
 
     def collect(self, store: Store, paths, strict: bool = False, run_id: int | None = None) -> list[CollectSummary]:
         return [self.collect_file(store, Path(p), strict=strict, run_id=run_id) for p in paths]
 
     def collect_file(self, store: Store, path: Path, strict: bool = False, run_id: int | None = None) -> CollectSummary:
-        source_file = str(path.resolve())
+        # A file becomes hundreds of thousands of small lists and tuples, none of them in a
+        # reference cycle; the cyclic garbage collector would walk them all again and again
+        # (about two thirds of the time). Reference counting still frees everything.
+        with _cyclic_gc_paused():
+            return self._collect_file(store, path, strict, run_id)
+
+    def _collect_file(self, store: Store, path: Path, strict: bool, run_id: int | None) -> CollectSummary:
+        try:
+            source_file = str(path.resolve())
+        except (RuntimeError, OSError) as error:  # a symlink loop (RuntimeError before Python 3.13)
+            raise InputError(path, f"cannot be resolved: a symbolic link loop? ({error})") from None
         if path.is_dir():
             raise InputError(path, "is a folder, not a file")
         if not path.is_file():
-            raise InputError(path, "no such file")
-        parsed = self.read(path)
+            raise InputError(path, "a broken symbolic link or a link loop" if path.is_symlink() else "no such file")
+        try:
+            parsed = self.read(path)
+        except OSError as error:  # unreadable (permissions, I/O error): one line, the other files go on
+            raise InputError(path, f"cannot be read ({error.strerror or error})") from None
         summary = CollectSummary(source_file=source_file, collector=self.name, rows_read=parsed.rows_read,
                                  skipped=Counter(parsed.skipped))
         rows, rejects, duplicates = validate_rows(parsed.rows)
@@ -102,6 +138,8 @@ class Collector:
             reject["source_file"] = source_file
         try:
             with store.transaction():
+                rows, combined_rejects = self.combine(store, rows, parsed, path, source_file)
+                rejects += [dict(r, source_file=source_file) for r in combined_rejects]
                 ids = store.ensure_series(rows) if not rows.empty else pd.Series(dtype="int64")
                 rows = rows.assign(series_id=ids)
                 rows, series_rejects = _check_against_series(store, rows)
@@ -113,7 +151,7 @@ class Collector:
                                                 f"first: line {rejects[0].get('line')}: {rejects[0]['reason']}",
                                           line=rejects[0].get("line"), field=rejects[0].get("field"))
                 counts = store.ingest(rows.assign(source_file=source_file), run_id=run_id)
-                store.add_rejects(rejects, self.name, run_id)
+                store.add_rejects(self.capped(rejects), self.name, run_id)
                 summary.series = int(rows["series_id"].nunique()) if not rows.empty else 0
                 summary.__dict__.update(counts)
                 summary.rejected = len(rejects)
@@ -123,16 +161,111 @@ class Collector:
                                     unchanged=summary.unchanged, rejected=summary.rejected, run_id=run_id)
         except StrictModeError:
             with store.transaction():  # the data is rolled back; the evidence is kept
-                store.add_rejects(rejects, self.name, run_id)
+                store.add_rejects(self.capped(rejects), self.name, run_id)
             raise
         return summary
 
 
-def read_text_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], str]]]:
+def cut(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, marked: a reject's stored text stays small (a 256 MB cell
+    must not be stored twice)."""
+    text = str(text)
+    return text if len(text) <= limit else text[:int(limit)] + f"...[cut: {len(text):,} characters]"
+
+
+def read_text_table(path: Path) -> tuple[list[str], Sequence[tuple[int, list[str], str]]]:
     """Read a delimited text file: (header names, [(line number, fields, raw line)]).
 
     Handles a UTF-8 BOM, `,` `;` `\\t` or `|` delimiters and quoted fields across lines; refuses
-    binary files and empty files with a message naming the file. Header is line 1."""
+    binary files and empty files with a message naming the file. Header is line 1. `raw` is the
+    record's text as the file has it (its lines, without the final line break). A line that is
+    not UTF-8, or opens a quote never closed, comes back as `Unreadable` fields: its reject."""
+    text, undecodable = _decoded_text(path)
+    first = next(iter(text.lstrip()[:1 << 16].splitlines()), "")  # the first line with text (only it is split)
+    if first.startswith(("{", "[")):
+        raise InputError(path, "not a CSV file: it looks like JSON")
+    if first.lower().startswith(("<!doctype", "<html", "<?xml")):
+        raise InputError(path, "not a CSV file: it looks like HTML or XML")
+    delimiter = max(",;\t|", key=first.count)
+    if first.count(delimiter) == 0:
+        delimiter = ","
+    if 1 in undecodable:
+        raise InputError(path, f"the header row is not UTF-8 ({undecodable[1][1]})", line=1)
+    _allow_long_fields()
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        records = None  # the line-by-line reader below names the line at fault
+    if not records or len(records) != _line_count(text):  # a quoted field spans lines (or the CSV is malformed)
+        header, rows = _read_records_line_by_line(path, io.StringIO(text, newline="").readlines(), delimiter)
+    else:
+        # one record per line (the usual case): line numbers and raw text come without a Python loop
+        header = [h.strip().lstrip("\ufeff") for h in records[0]]
+        rows = TextRows(np.arange(2, len(records) + 1), records[1:], _lines_of(text, len(records))[1:])
+        has_content = np.fromiter(map(bool, map(str.strip, map("".join, rows.records))), dtype=bool, count=len(rows))
+        rows = rows if has_content.all() else rows.where(has_content)
+    if undecodable:  # rare: the rows as tuples, with the undecodable lines in their place
+        rows = sorted(list(rows) + [(n, Unreadable(f"the line is not UTF-8 ({why}); the other lines are read: save "
+                                                   "the file as UTF-8"), raw) for n, (raw, why) in undecodable.items()],
+                      key=lambda row: row[0])
+    return header, rows
+
+
+def _line_count(text: str) -> int:
+    """The number of lines as the csv module counts them (ended by \\n, \\r\\n or \\r)."""
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return breaks + (0 if not text or text.endswith(("\n", "\r")) else 1)
+
+
+def _lines_of(text: str, count: int) -> list[str]:
+    """The `count` lines of `text` without their line breaks. `splitlines` also splits at form
+    feeds and other separators: when it finds no more than `count` lines, it split at the same
+    places, in one call."""
+    split = text.splitlines()
+    return split if len(split) == count else [line.rstrip("\r\n") for line in io.StringIO(text, newline="")]
+
+
+class TextRows(Sequence):
+    """The data rows of a text table: a sequence of (line number, fields, raw text), kept as three
+    columns so that `rows_to_frame` takes them without a tuple per row."""
+
+    def __init__(self, lines: np.ndarray, records: list[list[str]], raws: list[str]):
+        self.lines, self.records, self.raws = lines, records, raws
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return TextRows(self.lines[index], self.records[index], self.raws[index])
+        return int(self.lines[index]), self.records[index], self.raws[index]
+
+    def where(self, mask: np.ndarray) -> "TextRows":
+        return TextRows(self.lines[mask], list(itertools.compress(self.records, mask)),
+                        list(itertools.compress(self.raws, mask)))
+
+
+class Unreadable(list):
+    """The fields of a line that could not be read (not UTF-8, a quote never closed): no fields,
+    and the reason, which `rows_to_frame` turns into that line's reject."""
+
+    def __init__(self, reason: str):
+        super().__init__()
+        self.reason = reason
+
+
+def _allow_long_fields() -> None:
+    """The csv module refuses a whole file for one field over 131,072 characters; the limit is
+    `Limits.max_cell_chars`, checked per row by `rows_to_frame` (that row only is rejected)."""
+    if csv.field_size_limit() < 2**31 - 1:
+        csv.field_size_limit(2**31 - 1)
+
+
+def _decoded_text(path: Path) -> tuple[str, dict[int, tuple[str, str]]]:
+    """The file's text, and the lines that are not UTF-8 ({line: (raw text, why)}, each left as
+    an empty line so that line numbers hold). A file with no UTF-8 text at all (only ASCII and
+    Windows-1252 bytes: an Excel export) is read as Windows-1252, with a warning. Refuses empty
+    and binary files naming the file."""
     data = path.read_bytes()
     if not data.strip():
         raise InputError(path, "file is empty (expected a header row and data rows)")
@@ -142,36 +275,80 @@ def read_text_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], s
     if b"\x00" in data[:8192]:
         raise InputError(path, "not a CSV file: it has binary content")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), {}
     except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    first = text.lstrip().splitlines()[0] if text.strip() else ""
-    if first.startswith(("{", "[")):
-        raise InputError(path, "not a CSV file: it looks like JSON")
-    if first.lower().startswith(("<!doctype", "<html", "<?xml")):
-        raise InputError(path, "not a CSV file: it looks like HTML or XML")
-    delimiter = max(",;\t|", key=first.count)
-    if first.count(delimiter) == 0:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        pass
+    lines, undecodable, utf8_text = [], {}, False
+    # bytes.splitlines breaks at \n, \r\n and \r only: the lines as the csv module counts them
+    for number, raw in enumerate(data.splitlines(keepends=True), start=1):
+        try:
+            lines.append(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+            utf8_text = utf8_text or not raw.isascii()
+        except UnicodeDecodeError as error:
+            lines.append("\n")
+            undecodable[number] = (raw.decode("utf-8", errors="replace").rstrip("\r\n"),
+                                   f"byte 0x{raw[error.start]:02x} at column {error.start + 1}")
+    if not utf8_text:
+        log.warning("warning: %s: not UTF-8; read as Windows-1252", path)
+        return data.decode("cp1252", errors="replace"), {}
+    for number in undecodable:
+        log.warning("warning: %s: line %d is not UTF-8: rejected, the other lines are read", path, number)
+    return "".join(lines), undecodable
+
+
+def _read_records_line_by_line(path: Path, lines: list[str], delimiter: str):
+    """`read_text_table` for files where a record may span lines: follows the reader's line count.
+
+    A quote that is never closed would swallow the rest of the file into one field: a record
+    over several lines whose later lines each read as a whole row is such a runaway quote. Its
+    first line is rejected (with a warning) and reading starts again on the next line, so the
+    other rows are kept. A line the csv module cannot read at all is rejected the same way."""
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
     except (csv.Error, StopIteration) as error:
         raise InputError(path, f"cannot read the header row ({error})", line=1) from error
     header = [h.strip().lstrip("\ufeff") for h in header]
-    rows = []
-    previous_end = reader.line_num
-    join = field_joiner(delimiter)
-    try:
-        for fields in reader:
-            start = previous_end + 1
-            previous_end = reader.line_num
-            if not any(f.strip() for f in fields):
-                continue
-            rows.append((start, fields, join(fields)))
-    except csv.Error as error:
-        raise InputError(path, f"malformed CSV ({error})", line=previous_end + 1) from error
+    rows, position = [], reader.line_num  # position: index of the next physical line to read
+    while position < len(lines):
+        reader = csv.reader(itertools.islice(lines, position, None), delimiter=delimiter)
+        read, restart = 0, None
+        try:
+            for fields in reader:
+                start, end = position + read, position + reader.line_num  # the record's lines [start, end)
+                read = reader.line_num
+                if end - start > 1 and _runaway_quote(lines[start + 1:end], len(header), delimiter):
+                    rows.append((start + 1, Unreadable(f"a quote opened on this line is never closed (it would take "
+                                                       f"in lines {start + 2}-{end}); the line is rejected and "
+                                                       "the next lines are read as rows"),
+                                 lines[start].rstrip("\r\n")))
+                    log.warning("warning: %s: line %d: a quote is never closed; the line is rejected and the rest "
+                                "of the file is read", path, start + 1)
+                    restart = start + 1
+                    break
+                if not any(f.strip() for f in fields):
+                    continue
+                rows.append((start + 1, fields, "".join(lines[start:end]).rstrip("\r\n")))
+        except csv.Error as error:
+            start = position + read
+            rows.append((start + 1, Unreadable(f"malformed CSV ({error})"), lines[start].rstrip("\r\n")))
+            restart = start + 1
+        if restart is None:
+            break
+        position = restart
     return header, rows
+
+
+def _runaway_quote(continuation: list[str], width: int, delimiter: str) -> bool:
+    """Do the later lines of a multi-line record read as whole rows on their own? Text in a
+    quoted field rarely has a header's worth of delimiters on each line; rows do."""
+    for line in continuation:
+        try:
+            if len(next(csv.reader([line], delimiter=delimiter), [])) == width:
+                return True
+        except csv.Error:
+            continue
+    return False
 
 
 def field_joiner(delimiter: str = ","):
@@ -188,25 +365,49 @@ def field_joiner(delimiter: str = ","):
     return join
 
 
-def rows_to_frame(path: Path, header: list[str], rows, columns: dict[str, str], required: list[str]) -> Parsed:
+def rows_to_frame(path: Path, header: list[str], rows, columns: dict[str, str], required: list[str],
+                  max_chars: int = Limits.max_cell_chars, strip: bool = True) -> Parsed:
     """Map a text table to generic columns. `columns` maps generic name -> header name.
 
-    Rows whose field count differs from the header are rejected with their line."""
+    Rows whose field count differs from the header, or with a field over `max_chars`
+    characters, are rejected with their line (the other rows are kept). Works on whole columns:
+    the cells are stripped once per distinct value (`strip=False` leaves them as read, for rows
+    that go straight to `validate_rows`, which strips every column it reads)."""
     missing = [c for c in required if c not in columns]
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)}; found {', '.join(header) or 'none'}", line=1)
-    index = {name: header.index(col) for name, col in columns.items()}
-    good, rejects = [], []
-    for line, fields, raw in rows:
-        if len(fields) != len(header):
-            rejects.append({"line": line, "field": "", "raw": raw,
-                            "reason": f"{len(fields)} fields where the header has {len(header)}"})
-            continue
-        record = {name: fields[i].strip() for name, i in index.items()}
-        record["source_line"] = line
-        record["raw"] = raw
-        good.append(record)
-    frame = pd.DataFrame(good, columns=list(columns) + ["source_line", "raw"])
+    width = len(header)
+    if isinstance(rows, TextRows):
+        lines, fields, raws = rows.lines, rows.records, rows.raws
+    else:
+        lines, fields, raws = (list(part) for part in zip(*rows)) if rows else ([], [], [])
+    lengths = np.fromiter(map(len, fields), dtype=np.int64, count=len(fields))
+    ragged = np.flatnonzero(lengths != width)
+    rejects = [{"line": int(lines[i]), "field": "", "raw": raws[i],
+                "reason": fields[i].reason if isinstance(fields[i], Unreadable)
+                else f"{lengths[i]} fields where the header has {width}"} for i in ragged]
+    keep = np.flatnonzero(lengths == width)
+    if len(ragged):
+        fields = [fields[i] for i in keep]
+    cells = list(zip(*fields)) if fields else [()] * width
+    if fields:  # a field over the limit rejects its row only (the csv module refused the whole file)
+        sizes = np.vstack([np.fromiter(map(len, column), dtype=np.int64, count=len(fields)) for column in cells])
+        too_long = sizes.max(axis=0) > max_chars
+        if too_long.any():
+            for i in np.flatnonzero(too_long):
+                column = int(sizes[:, i].argmax())
+                rejects.append({"line": int(lines[keep[i]]), "field": header[column], "raw": raws[keep[i]],
+                                "reason": f"field {header[column]!r} has {sizes[column, i]:,} characters, over the "
+                                          f"limit of {max_chars:,} (limits.max_cell_chars)"})
+            rejects.sort(key=lambda r: r["line"])
+            fields = [fields[i] for i in np.flatnonzero(~too_long)]
+            keep = keep[~too_long]
+            cells = list(zip(*fields)) if fields else [()] * width
+    data = {name: Distinct.of(cells[header.index(col)]).rows(lambda text: text.str.strip()) if strip
+            else np.asarray(cells[header.index(col)], dtype=object) for name, col in columns.items()}
+    data["source_line"] = np.asarray(lines, dtype=np.int64)[keep]
+    data["raw"] = np.asarray(raws, dtype=object)[keep]
+    frame = pd.DataFrame(data, columns=list(columns) + ["source_line", "raw"])
     return Parsed(rows=frame, rows_read=len(rows), rejects=rejects)
 
 
@@ -214,80 +415,101 @@ def validate_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter
     """Validate and normalise generic long rows; return (good rows, rejects, skipped counts).
 
     Good rows have a normalised `date` (YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS), a float
-    `value` in the series' canonical unit, and `unit` set to that canonical unit."""
+    `value` in the series' canonical unit, and `unit` set to that canonical unit.
+
+    Every check runs on whole columns, once per distinct value (`columns.Distinct`); reasons are
+    written only for the rows that fail, each row keeping the first check it failed."""
     frame = rows.copy()
-    for name in GENERIC_COLUMNS + ["raw"]:
-        if name not in frame.columns:
-            frame[name] = ""
+    size = len(frame)
+    if "raw" not in frame.columns:
+        frame["raw"] = ""
     if "source_line" not in frame.columns:
         frame["source_line"] = None
-    text = [c for c in GENERIC_COLUMNS if c not in ("value", "latitude", "longitude")]
-    frame[text] = frame[text].fillna("").astype(str).apply(lambda s: s.str.strip())
-    frame["indicator"] = frame["indicator"].str.lower()
-    frame["item"] = frame["item"].str.lower()
-    frame["price_type"] = frame["price_type"].str.lower()
-    reasons = pd.Series("", index=frame.index, dtype=object)
-    fields = pd.Series("", index=frame.index, dtype=object)
+    text = {name: Distinct.of(frame[name]).map(lambda cells, lower=name in _LOWER_CASE:
+                                                as_text(cells).str.lower() if lower else as_text(cells))
+            if name in frame.columns else Distinct.constant("", size)
+            for name in GENERIC_COLUMNS if name not in ("latitude", "longitude")}
+    ok = np.ones(size, dtype=bool)
+    reasons = np.full(size, "", dtype=object)
+    fields = np.full(size, "", dtype=object)
 
-    def fail(mask, field_name, messages):
-        mask = mask & (reasons == "")
-        reasons[mask] = messages[mask] if isinstance(messages, pd.Series) else messages
-        fields[mask] = field_name
+    def fail(mask, field_name, message):
+        """Reject the rows of `mask` not yet rejected; `message` is a text, or a function of
+        their positions giving one text each (so that only failing rows are formatted)."""
+        where = np.flatnonzero(mask & ok)
+        if len(where):
+            reasons[where] = message(where) if callable(message) else message
+            fields[where] = field_name
+            ok[where] = False
 
     for key in ("indicator", "location", "date"):
-        fail(frame[key] == "", key, f"missing {key}")
+        fail(text[key].test(lambda cell: cell == ""), key, f"missing {key}")
     # only an empty cell is missing: the text "nan" is a value that is not a number
-    raw_value = frame["value"].astype(object).where(frame["value"].notna(), "").astype(str).str.strip()
-    fail(raw_value == "", "value", "missing value")
-    value = pd.to_numeric(raw_value, errors="coerce")
-    fail(value.isna() | ~np.isfinite(value.fillna(0)), "value", "value " + raw_value.map(repr) + " is not a number")
-    dates = normalise_dates(frame["date"])
-    fail(dates.isna(), "date", "date " + frame["date"].map(repr) + " is not ISO 8601 (YYYY-MM-DD, YYYY-MM or a date-time)")
-    frame["date"] = dates
+    raw_value = text["value"].rows()
+    fail(text["value"].test(lambda cell: cell == ""), "value", "missing value")
+    value = text["value"].rows(lambda cells: pd.to_numeric(cells, errors="coerce"), dtype="float64")
+    fail(~np.isfinite(value), "value", lambda at: [f"value {raw_value[i]!r} is not a number" for i in at])
+    dates = text["date"].map(normalise_dates)
+    fail(dates.test(pd.isna), "date", lambda at: [f"date {text['date'].rows()[i]!r} is not ISO 8601 (YYYY-MM-DD, "
+                                                  "YYYY-MM or a date-time)" for i in at])
 
-    resolved = {}
-    for pair in set(zip(frame["indicator"], frame["unit"])):  # few distinct pairs: resolve each once
+    indicator_unit = Distinct.pairs(text["indicator"], text["unit"])
+    resolved = []
+    for pair in indicator_unit.uniques:  # few distinct (indicator, unit) pairs: resolve each once
         try:
             unit = unit_for(*pair)
-            resolved[pair] = (unit.canonical, unit.factor)
+            resolved.append((unit.canonical, unit.factor, ""))
         except units.UnitError as error:
-            resolved[pair] = (None, str(error))
-    pairs = [resolved[pair] for pair in zip(frame["indicator"], frame["unit"])]
-    canonical = [c for c, _ in pairs]
-    factor = pd.Series([f for _, f in pairs], index=frame.index, dtype=object)
-    bad_unit = pd.Series([c is None for c in canonical], index=frame.index)
-    fail(bad_unit, "unit", factor.where(bad_unit, ""))
-    frame["unit"] = canonical
-    value = value * pd.to_numeric(factor.where(~bad_unit), errors="coerce")
-    frame["value"] = value
+            resolved.append((None, np.nan, str(error)))
+    canonical, factor, unit_error = (np.asarray([r[i] for r in resolved], dtype=object) for i in range(3))
+    fail((unit_error != "")[indicator_unit.codes], "unit", lambda at: unit_error[indicator_unit.codes[at]])
+    with np.errstate(over="ignore"):  # an overflow to infinity is rejected just below
+        value = value * factor.astype("float64")[indicator_unit.codes]
+    # 1e308 XOF/500 G is finite as written but not per KG: a stored infinity would be scored "crisis, score inf"
+    fail(~np.isfinite(value), "value", lambda at: [f"value {raw_value[i]!r} is too large: it is not a finite number "
+                                                   f"in {canonical[indicator_unit.codes[i]]}" for i in at])
 
+    coordinates = {}
     for name in ("latitude", "longitude"):
-        raw = frame[name].fillna("").astype(str).str.strip().replace({"nan": ""})
-        number = pd.to_numeric(raw, errors="coerce")
+        if name not in frame.columns:
+            coordinates[name] = np.full(size, np.nan)
+            continue
+        raw = Distinct.of(frame[name]).map(lambda cells: as_text(cells).replace({"nan": ""}))  # NaN: an empty cell
+        number = raw.rows(lambda cells: pd.to_numeric(cells, errors="coerce"), dtype="float64")
         limit = 90 if name == "latitude" else 180
-        fail((raw != "") & (number.isna() | (number.abs() > limit)), name,
-             f"{name} " + raw.map(repr) + f" is not a number between -{limit} and {limit}")
-        frame[name] = number
+        fail(raw.test(lambda cell: cell != "") & ~(np.abs(number) <= limit), name,
+             lambda at, raw=raw.rows(), name=name, limit=limit:
+             [f"{name} {raw[i]!r} is not a number between -{limit} and {limit}" for i in at])
+        coordinates[name] = number
 
-    for indicator, group in frame[reasons == ""].groupby("indicator"):
+    for code, indicator in enumerate(text["indicator"].uniques):
         definition = catalog.get(indicator)
-        values = value[group.index]
-        if definition.min is not None:
-            fail(values < definition.min, "value", "value " + values.map("{:g}".format) +
-                 f" is below the minimum {definition.min:g} for {indicator} ({definition.unit})")
-        if definition.max is not None:
-            fail(values > definition.max, "value", "value " + values.map("{:g}".format) +
-                 f" is above the maximum {definition.max:g} for {indicator} ({definition.unit})")
+        own = text["indicator"].codes == code
+        for bound, beyond, word in ((definition.min, np.less, "below the minimum"),
+                                    (definition.max, np.greater, "above the maximum")):
+            if bound is not None:
+                fail(own & beyond(value, bound), "value",
+                     lambda at, bound=bound, word=word, definition=definition:
+                     [f"value {value[i]:g} is {word} {bound:g} for {definition.name} ({definition.unit})" for i in at])
 
-    rejects = [{"line": _line(line), "field": f, "raw": raw, "reason": r}
-               for line, f, raw, r in zip(frame["source_line"], fields, frame.get("raw", ""), reasons) if r]
-    good = frame[reasons == ""]
-    good, conflicts, skipped = _collapse_duplicates(good)
-    good["currency"] = [c or _currency_of(u) for c, u in zip(good["currency"], good["unit"])]
+    lines, raws = frame["source_line"].to_numpy(dtype=object), frame["raw"].to_numpy(dtype=object)
+    rejects = [{"line": _line(lines[i]), "field": fields[i], "raw": raws[i], "reason": reasons[i]}
+               for i in np.flatnonzero(~ok)]
+    currency = Distinct.pairs(text["currency"], Distinct(indicator_unit.codes, canonical))
+    series = Distinct.pairs(Distinct.pairs(text["indicator"], text["location"]),
+                            Distinct.pairs(text["item"], text["price_type"]))
+    columns = {name: column.rows() for name, column in text.items()}
+    columns.update(coordinates, date=dates.rows(), unit=canonical[indicator_unit.codes], value=value,
+                   currency=currency.rows(lambda pairs: [c or _currency_of(u) for c, u in pairs]),
+                   key_series=series.codes, key_date=dates.codes)
+    frame = frame.assign(**columns)
+    good, conflicts, skipped = _collapse_duplicates(frame if ok.all() else frame[ok], keys=["key_series", "key_date"])
+    good = good.drop(columns=["key_series", "key_date"])
     # every series says what it measures: the catalog's description unless the collector gave one
-    described = {name: catalog.get(name).description for name in good["indicator"].unique()}
-    given = good["description"].fillna("") if "description" in good.columns else pd.Series("", index=good.index)
-    good["description"] = [text or described[name] for text, name in zip(given, good["indicator"])]
+    given = (good["description"].fillna("") if "description" in good.columns
+             else pd.Series("", index=good.index)).to_numpy(dtype=object)
+    described = Distinct.of(good["indicator"]).rows(lambda names: [catalog.get(n).description for n in names])
+    good["description"] = np.where(given != "", given, described)
     return good, rejects + conflicts, skipped
 
 
@@ -343,33 +565,33 @@ def _parse_moment(text: str):
     return stamp.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _collapse_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter]:
+def _collapse_duplicates(frame: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, list[dict], Counter]:
     """Exact duplicates of a (series, date) collapse; a different value for the same
     (series, date) in one file is a conflict: one row is kept, the others are rejected.
 
     The kept row is the first line, unless the collector ranked rows with a `preference`
     column (lower wins, e.g. WFP `actual` before `aggregate`) and a `preference_label`
-    naming the rank in the reject reason."""
-    keys = SERIES_KEY + ["date"]
+    naming the rank in the reject reason. `keys` name the columns that identify a (series, date)."""
     skipped = Counter()
     if "preference" in frame.columns:
         frame = frame.sort_values(["preference", "source_line"], kind="stable")
     dup_exact = frame.duplicated(keys + ["value"], keep="first")
     if dup_exact.any():
         skipped["duplicate rows"] = int(dup_exact.sum())
-    frame = frame[~dup_exact]
+        frame = frame[~dup_exact]
     conflict = frame.duplicated(keys, keep="first")
     rejects = []
-    if conflict.any():
-        firsts = frame[~conflict].set_index(keys)
-        for row in frame[conflict].itertuples(index=False):
-            kept = firsts.loc[tuple(getattr(row, k) for k in keys)]
-            rule = "the first line wins"
-            if "preference" in frame.columns and kept["preference"] != row.preference:
-                rule = f"{kept['preference_label']} preferred over {row.preference_label}"
-            rejects.append({"line": _line(row.source_line), "field": "value", "raw": getattr(row, "raw", ""),
-                            "reason": f"conflicts with line {_line(kept['source_line'])} for the same series and date "
-                                      f"({row.value:g} here, {kept['value']:g} kept: {rule})"})
+    if not conflict.any():  # the usual case: nothing to take out
+        return (frame.sort_index() if "preference" in frame.columns else frame.copy()), rejects, skipped
+    firsts = frame[~conflict].set_index(keys)
+    for row in frame[conflict].itertuples(index=False):
+        kept = firsts.loc[tuple(getattr(row, k) for k in keys)]
+        rule = "the first line wins"
+        if "preference" in frame.columns and kept["preference"] != row.preference:
+            rule = f"{kept['preference_label']} preferred over {row.preference_label}"
+        rejects.append({"line": _line(row.source_line), "field": "value", "raw": getattr(row, "raw", ""),
+                        "reason": f"conflicts with line {_line(kept['source_line'])} for the same series and date "
+                                  f"({row.value:g} here, {kept['value']:g} kept: {rule})"})
     return frame[~conflict].sort_index().copy(), rejects, skipped
 
 
@@ -380,26 +602,31 @@ def _check_against_series(store: Store, rows: pd.DataFrame) -> tuple[pd.DataFram
     if rows.empty:
         return rows, []
     # only the series this file touches: a store may hold hundreds of thousands
-    touched = json.dumps(sorted({int(i) for i in rows["series_id"]}))
+    touched = json.dumps(np.unique(rows["series_id"].to_numpy(dtype=np.int64)).tolist())
     stored = store.query_frame(
         "SELECT id AS series_id, unit AS stored_unit, "
         "(SELECT MAX(date) FROM observations o WHERE o.series_id = series.id) AS stored_date "
         "FROM series WHERE id IN (SELECT value FROM json_each(?))", [touched])
-    merged = rows.merge(stored, on="series_id", how="left")
-    merged.index = rows.index
-    merged["kind"] = merged["date"].map(_date_kind)
-    first_kind = merged.sort_values("source_line", kind="stable").groupby("series_id")["kind"].first()
-    merged["expected"] = [_date_kind(d) if isinstance(d, str) else first_kind[s]
-                          for d, s in zip(merged["stored_date"], merged["series_id"])]
-    bad_unit = (merged["stored_unit"].fillna("") != "") & (merged["unit"] != merged["stored_unit"])
-    bad_date = ~bad_unit & (merged["kind"] != merged["expected"])
-    rejects = [{"line": _line(r.source_line), "field": "unit", "raw": getattr(r, "raw", ""),
-                "reason": f"unit {r.unit} differs from the series unit {r.stored_unit}"}
-               for r in merged[bad_unit].itertuples(index=False)]
-    rejects += [{"line": _line(r.source_line), "field": "date", "raw": getattr(r, "raw", ""),
-                 "reason": f"date {r.date!r} is {_DATE_KINDS[r.kind][0]}, "
-                           f"but the series has {_DATE_KINDS[r.expected][1]}"}
-                for r in merged[bad_date].itertuples(index=False)]
+    stored = stored.set_index("series_id")
+    series_ids = rows["series_id"].to_numpy()
+    kind = Distinct.of(rows["date"]).rows(lambda dates: [_date_kind(d) for d in dates])
+    order = np.argsort(pd.to_numeric(rows["source_line"], errors="coerce").to_numpy(dtype=float), kind="stable")
+    first_kind = pd.Series(kind[order], index=series_ids[order])  # in file order: a new series' first line
+    first_kind = first_kind[~first_kind.index.duplicated()]
+    stored_kind = stored["stored_date"].map(lambda d: _date_kind(d) if isinstance(d, str) else None)
+    expected = stored_kind.where(stored_kind.notna(), first_kind.reindex(stored.index)).reindex(series_ids).to_numpy()
+    stored_unit = stored["stored_unit"].fillna("").reindex(series_ids).to_numpy(dtype=object)
+    unit = rows["unit"].to_numpy(dtype=object)
+    bad_unit = (stored_unit != "") & (unit != stored_unit)
+    bad_date = ~bad_unit & (kind != expected)
+    lines, raws, dates = (rows[c].to_numpy(dtype=object) for c in ("source_line", "raw", "date"))
+    rejects = [{"line": _line(lines[i]), "field": "unit", "raw": raws[i],
+                "reason": f"unit {unit[i]} differs from the series unit {stored_unit[i]}"}
+               for i in np.flatnonzero(bad_unit)]
+    rejects += [{"line": _line(lines[i]), "field": "date", "raw": raws[i],
+                 "reason": f"date {dates[i]!r} is {_DATE_KINDS[kind[i]][0]}, "
+                           f"but the series has {_DATE_KINDS[expected[i]][1]}"}
+                for i in np.flatnonzero(bad_date)]
     return rows[~(bad_unit | bad_date)], rejects
 
 
@@ -419,6 +646,17 @@ def _currency_of(unit: str) -> str:
 
 def _line(value):
     return None if value is None or pd.isna(value) else int(value)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _sha256(path: Path) -> str:

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from ..errors import InputError
 from .base import GENERIC_COLUMNS, Collector, Parsed, read_text_table, rows_to_frame
+from .columns import Distinct
 
 REQUIRED = ["indicator", "location", "date", "value"]
 DEFAULT_SOURCE = "CSV file"  # a series' source when the file has no source column (or an empty cell)
@@ -28,8 +27,10 @@ class GenericCSVCollector(Collector):
                 raise InputError(path, f"column {name!r} appears {lowered.count(name)} times in the header "
                                        "(which one holds the data?)", line=1)
         columns = {name: header[lowered.index(name)] for name in GENERIC_COLUMNS if name in lowered}
-        parsed = rows_to_frame(path, header, rows, columns, REQUIRED)
+        parsed = rows_to_frame(path, header, rows, columns, REQUIRED, max_chars=self.limits.max_cell_chars,
+                               strip=False)  # validate_rows strips
         frame = parsed.rows
-        source = frame["source"] if "source" in frame else pd.Series("", index=frame.index, dtype=object)
-        frame["source"] = source.where(source.str.strip() != "", f"{DEFAULT_SOURCE} ({path.name})")
+        default = f"{DEFAULT_SOURCE} ({path.name})"
+        frame["source"] = (Distinct.of(frame["source"]).rows(lambda source: source.where(source.str.strip() != "", default))
+                           if "source" in frame else default)
         return parsed

@@ -5,7 +5,9 @@ Columns (matched by name, case- and accent-insensitively, French labels accepted
 `admin1`, `source`. The result is a daily `power_outage` series per area, in hours per day:
 - overlapping or duplicated events count once (the union of the outage intervals);
 - an event crossing midnight is split between the days it covers;
-- every day between an area's first and last outage day without any outage is 0.
+- every day between an area's first and last outage day without any outage is 0, across a gap
+  of at most `limits.max_zero_fill_days` (62): a longer gap is a hole in the log, left empty;
+- an event longer than `limits.max_event_days` (31 days) is a reject (an end typed 2205).
 Times are read as written (local clock time) unless they carry a zone offset, which is
 converted to UTC. An observation's provenance is the file and the line of the first event
 touching that day; a zero-filled day carries the line of the last event before it (the log
@@ -13,6 +15,7 @@ goes on past that event, so the gap is a day without outage).
 """
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from pathlib import Path
 
@@ -45,18 +48,19 @@ class OutagesCollector(Collector):
                    "duration_hours): daily hours without power per area")
 
     def read(self, path: Path) -> Parsed:
-        table = read_matched(path, COLUMNS, REQUIRED)
-        events, rejects, skipped = _events(table)
+        table = read_matched(path, COLUMNS, REQUIRED, self.limits)
+        events, rejects, skipped = _events(table, self.limits.max_event_days)
+        gap = pd.Timedelta(days=self.limits.max_zero_fill_days)
         frame = pd.DataFrame([row for area, group in events.groupby("area", sort=True)
-                              for row in _daily_hours(area, group, path)])
+                              for row in _daily_hours(area, group, path, gap)])
         return Parsed(rows=frame, rows_read=table.rows_read, rejects=table.rejects + rejects, skipped=skipped)
 
 
-def _events(table: Parsed) -> tuple[pd.DataFrame, list[dict], Counter]:
+def _events(table: Parsed, max_days: float) -> tuple[pd.DataFrame, list[dict], Counter]:
     good, rejects, skipped = [], [], Counter()
     for record in table.rows.to_dict("records"):
         try:
-            good.append(_event(record))
+            good.append(_event(record, max_days))
         except RowError as error:
             rejects.append(error.reject(record))
     events = pd.DataFrame(good, columns=["area", "start", "end", "line", "feeder", "admin1", "source"])
@@ -66,7 +70,7 @@ def _events(table: Parsed) -> tuple[pd.DataFrame, list[dict], Counter]:
     return events[~repeated], rejects, skipped
 
 
-def _event(record: dict) -> dict:
+def _event(record: dict, max_days: float) -> dict:
     """One outage as (area, start, end, ...); raises `RowError` naming the field at fault."""
     require_fields(record, ("area",))
     start = parse_timestamp(record["start"])
@@ -79,6 +83,9 @@ def _event(record: dict) -> dict:
             raise RowError("end", f"unreadable end time {end_text!r} (expected ISO 8601 or DD/MM/YYYY HH:MM)")
         if end < start:
             raise RowError("end", f"the outage ends ({end_text}) before it starts ({record['start']})")
+        if end - start > pd.Timedelta(days=max_days):
+            raise RowError("end", f"the outage lasts {(end - start) / DAY:,.1f} days ({record['start']} to {end_text}), "
+                                  f"over the limit of {max_days:g} days (limits.max_event_days): a typed year?")
     else:
         hours = parse_number(record, "duration_hours")
         if hours is None:
@@ -91,7 +98,7 @@ def _event(record: dict) -> dict:
             "feeder": record.get("feeder", ""), "admin1": record.get("admin1", ""), "source": record.get("source", "")}
 
 
-def _daily_hours(area: str, events: pd.DataFrame, path: Path) -> list[dict]:
+def _daily_hours(area: str, events: pd.DataFrame, path: Path, max_gap: pd.Timedelta) -> list[dict]:
     """Rows of the generic long format: hours without power per day for one area."""
     hours: Counter = Counter()
     for start, end in _union(zip(events["start"], events["end"])):
@@ -108,9 +115,13 @@ def _daily_hours(area: str, events: pd.DataFrame, path: Path) -> list[dict]:
     head = events.sort_values("line").iloc[0]
     feeders = sorted({f for f in events["feeder"] if f})
     metadata = {"method": METHOD, "collector": "outages"} | ({"feeders": feeders} if feeders else {})
-    rows, previous_line = [], None
+    rows, previous_line, previous_outage, outage_days = [], None, None, sorted(first_line)
     for day in pd.date_range(first_day, max(first_day, last_day), freq="D"):
         key = day.strftime("%Y-%m-%d")
+        if key in first_line:
+            previous_outage = day
+        elif _next_outage(day, outage_days) - previous_outage > max_gap:
+            continue  # a hole in the log, not days without outage
         previous_line = first_line.get(key, previous_line)
         rows.append({
             "indicator": "power_outage", "location": area, "item": "", "price_type": "", "date": key,
@@ -121,6 +132,12 @@ def _daily_hours(area: str, events: pd.DataFrame, path: Path) -> list[dict]:
                     else f"no outage: zero-filled after the event on line {previous_line}"),
         })
     return rows
+
+
+def _next_outage(day: pd.Timestamp, outage_days: list[str]) -> pd.Timestamp:
+    """The first day after `day` in the sorted `outage_days` ('YYYY-MM-DD')."""
+    later = bisect.bisect_right(outage_days, day.strftime("%Y-%m-%d"))
+    return pd.Timestamp(outage_days[later]) if later < len(outage_days) else day
 
 
 def _union(intervals):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 import unicodedata
 from pathlib import Path
@@ -24,6 +25,7 @@ import pandas as pd
 
 from ..errors import InputError
 from .base import field_joiner, read_text_table, rows_to_frame
+from .limits import Limits
 
 # Where a JSON export keeps its records: Kobo API `results`, WFP DataBridges `items`, others `data`.
 JSON_RECORD_KEYS = ("results", "items", "data", "records")
@@ -44,22 +46,23 @@ def fold(text) -> str:
     return ("_" if text.startswith("_") else "") + re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
-def read_matched(path: Path, columns: dict, required: list[str]):
+def read_matched(path: Path, columns: dict, required: list[str], limits: Limits = Limits()):
     """Read a CSV, XLSX or JSON table and map its columns by name (see `match_columns`): a
     `Parsed` whose rows are the matched columns as text plus `source_line` and `raw`, and whose
-    rejects are the rows of the wrong width."""
-    header, rows = read_table(path)
-    return rows_to_frame(path, header, rows, match_columns(path, header, columns, required), [])
+    rejects are the rows of the wrong width or with a cell over `limits.max_cell_chars`."""
+    header, rows = read_table(path, limits)
+    return rows_to_frame(path, header, rows, match_columns(path, header, columns, required), [],
+                         max_chars=limits.max_cell_chars)
 
 
-def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], str]]]:
+def read_table(path: Path, limits: Limits = Limits()) -> tuple[list[str], list[tuple[int, list[str], str]]]:
     """Read a CSV, XLSX or JSON table export. Refuses empty files, other binary files and JSON
     that is not a list of records, naming the file."""
     data = path.read_bytes()
     if not data.strip():
         raise InputError(path, "file is empty (expected a header row and data rows, or JSON records)")
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path)
+        return _read_xlsx(path, limits)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(path, "an old Excel .xls workbook: save it as .xlsx or .csv")
     if data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"["):
@@ -67,39 +70,61 @@ def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str], str]]]
     return read_text_table(path)
 
 
-def _read_xlsx(path: Path):
+def _read_xlsx(path: Path, limits: Limits):
     import io
-    from zipfile import BadZipFile
+    import zipfile
+    import zlib
+    from xml.etree.ElementTree import ParseError
 
     import openpyxl  # only needed for XLSX exports
     from openpyxl.utils.exceptions import InvalidFileException
 
+    data = path.read_bytes()
+    try:
+        unpacked = sum(member.file_size for member in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise InputError(path, f"not an XLSX workbook ({error})") from None
+    if unpacked > limits.max_unpacked_bytes:
+        raise InputError(path, f"the workbook unpacks to {unpacked:,} bytes, over the limit of "
+                               f"{limits.max_unpacked_bytes:,} (limits.max_unpacked_bytes)")
+    corrupt = (zipfile.BadZipFile, InvalidFileException, zlib.error, EOFError, KeyError, OSError, ValueError,
+               ParseError)
     try:
         # From bytes, so the workbook is judged by its content, not by its file name's extension.
-        book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
-        raise InputError(path, f"not an XLSX workbook ({error})") from error
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except corrupt as error:
+        raise InputError(path, f"not an XLSX workbook ({error})") from None
     try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header, line = None, 0
-        for line, values in enumerate(rows, start=1):
-            if any(v not in (None, "") for v in values):
-                header = [_cell(v).strip().lstrip("\ufeff") for v in values]
-                break
-        if header is None:
-            raise InputError(path, "the first sheet is empty (expected a header row and data rows)")
-        while header and not header[-1]:
-            header.pop()
-        out = []
-        join = field_joiner()
-        for line, values in enumerate(rows, start=line + 1):
-            fields = [_cell(v) for v in values][:len(header)]
-            fields += [""] * (len(header) - len(fields))
-            if any(f.strip() for f in fields):
-                out.append((line, fields, join(fields)))
+        return _xlsx_rows(path, book, limits)
+    except corrupt as error:  # damaged compressed data is found while the sheet is read
+        raise InputError(path, f"damaged XLSX workbook ({type(error).__name__}: {error})") from None
     finally:
         book.close()
+
+
+def _xlsx_rows(path: Path, book, limits: Limits):
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header, line = None, 0
+    for line, values in enumerate(rows, start=1):
+        if any(v not in (None, "") for v in values):
+            header = [_cell(v).strip().lstrip("\ufeff") for v in values]
+            break
+    if header is None:
+        raise InputError(path, "the first sheet is empty (expected a header row and data rows)")
+    while header and not header[-1]:
+        header.pop()
+    out = []
+    join = field_joiner()
+    last = line + limits.max_rows
+    for line, values in enumerate(rows, start=line + 1):
+        if line > last:
+            raise InputError(path, f"the first sheet has more than {limits.max_rows:,} rows "
+                                   "(limits.max_rows)")
+        fields = [_cell(v) for v in values][:len(header)]
+        fields += [""] * (len(header) - len(fields))
+        if any(f.strip() for f in fields):
+            out.append((line, fields, join(fields)))
     return header, out
 
 
@@ -118,8 +143,10 @@ def _cell(value) -> str:
 def _read_json(path: Path, data: bytes):
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(path, f"not valid JSON ({error})") from error
+    except RecursionError:  # nested thousands deep: no export is shaped like that
+        raise InputError(path, "not usable JSON: nested too deeply (expected a list of records)") from None
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, an integer of over 4,300 digits
+        raise InputError(path, f"not valid JSON ({error})") from None
     records = document
     if isinstance(document, dict):
         key = next((k for k in JSON_RECORD_KEYS if isinstance(document.get(k), list)), None)
@@ -166,7 +193,11 @@ def match_columns(path: Path, header: list[str], spec: dict[str, tuple[str, ...]
     for name, labels in spec.items():
         for label in (name, *labels):
             if fold(label) in folded:
-                columns[name] = header[folded.index(fold(label))]
+                same = [h for h, f in zip(header, folded) if f == fold(label)]
+                if len(same) > 1:  # grp_a/city and grp_b/city: which one holds the data?
+                    raise InputError(path, f"columns {', '.join(map(repr, same))} all read as {name!r} "
+                                           "(which one holds the data?)", line=1)
+                columns[name] = same[0]
                 break
     for need in required:
         choices = need if isinstance(need, tuple) else (need,)
@@ -231,7 +262,7 @@ def parse_number(record: dict, field: str, minimum: float | None = 0.0) -> float
     if not text:
         return None
     number = pd.to_numeric(text.replace(",", "."), errors="coerce")
-    if pd.isna(number) or (minimum is not None and number < minimum):
-        expected = "a number" if minimum is None else f"a number of at least {minimum:g}"
+    if pd.isna(number) or not math.isfinite(number) or (minimum is not None and number < minimum):
+        expected = "a finite number" if minimum is None else f"a finite number of at least {minimum:g}"
         raise RowError(field, f"{field} {text!r} is not {expected}")
     return float(number)

@@ -27,6 +27,7 @@ from .base import Collector, Parsed, rows_to_frame
 from .tables import RowError, fold, match_columns, parse_timestamp, plain, read_table, require_fields
 
 SOURCE = "World Food Programme (WFP), via HDX (CC BY-IGO)"
+LICENCE = "CC BY-IGO"  # HDX's licence for WFP's food price data; a source's `licence` in the config overrides it
 COLUMNS = {
     "countryiso3": ("countryiso3", "country_iso3", "iso3"),
     "date": ("commoditypricedate",),
@@ -67,11 +68,11 @@ class WFPCollector(Collector):
                    "PriceMonthly JSON pages")
 
     def read(self, path: Path) -> Parsed:
-        header, rows = read_table(path)
+        header, rows = read_table(path, self.limits)
         if rows and rows[0][1] and rows[0][1][0].strip().startswith("#"):
             rows = rows[1:]  # the HXL hashtag row is metadata, not a price
         columns = match_columns(path, header, COLUMNS, REQUIRED)
-        table = rows_to_frame(path, header, rows, columns, REQUIRED)
+        table = rows_to_frame(path, header, rows, columns, REQUIRED, max_chars=self.limits.max_cell_chars)
         name_iso3 = _ISO3_IN_NAME.search(path.name)
         default_iso3 = name_iso3.group(1).upper() if name_iso3 else ""
         good, rejects, skipped = [], list(table.rejects), table.skipped
@@ -141,7 +142,7 @@ def _row(record: dict, indicator: str, item: str, price_type: str, unit: str, ra
     metadata = {key: record.get(key, "") for key in ("market_id", "admin1", "admin2", "latitude", "longitude",
                                                      "commodity_id", "category")}
     metadata = {k: _number(v) if k in ("latitude", "longitude") else v for k, v in metadata.items() if v}
-    metadata.update(country=iso3, market=market, commodity=record["commodity"])
+    metadata.update(country=iso3, market=market, commodity=record["commodity"], licence=LICENCE)
     return {
         "indicator": indicator, "location": f"{market} ({iso3})" if iso3 else market, "item": item,
         "price_type": price_type, "date": _month(record["date"]),

@@ -74,6 +74,21 @@ ul.headlines li { margin: 0.3rem 0; }
 .download { font-size: 0.85rem; }
 .chart { margin-bottom: 0.6rem; }
 dl dt { font-weight: bold; margin-top: 0.8rem; }
+nav.toc { background: #f5f7fa; border: 1px solid #e0e4ea; padding: 0.4rem 0.8rem; margin: 0.6rem 0; font-size: 0.88rem; }
+nav.toc ol { margin: 0.2rem 0; padding-left: 1.2rem; columns: 2 16rem; }
+nav.toc ol > li { break-inside: avoid-column; }
+nav.toc ul { padding-left: 1rem; margin: 0.1rem 0; }
+nav.toc a { color: #1f3b57; }
+/* Phones: every table becomes a stack of cards, one per row, each cell labelled by its column. */
+@media (max-width: 600px) {
+  nav a { display: inline-block; margin: 0.15rem 0.8rem 0.15rem 0; }
+  table.cards thead { display: none; }
+  table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; width: auto; }
+  table.cards tr { border: 1px solid #ddd; border-radius: 4px; margin: 0 0 0.6rem; padding: 0.3rem 0.5rem; }
+  table.cards td { border: none; padding: 0.12rem 0; text-align: left; overflow-wrap: anywhere; }
+  table.cards td:empty { display: none; }
+  table.cards td::before { content: attr(data-label) ": "; font-weight: 600; color: #555; }
+}
 """
 
 

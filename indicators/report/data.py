@@ -42,7 +42,7 @@ class ReportData:
     status: pd.DataFrame        # detection_status
     data_date: str
     run_time: str
-    simulated: bool
+    simulated: int              # how many series come from a source marked SIMULATED
     events: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicators.event_store.events()
     projections: "Projections | None" = None  # stored projections, their choices and skill (forecast stage)
 
@@ -64,8 +64,8 @@ def load(store: Store, run_id: int | None = None) -> ReportData:
     scored = scored.merge(keys, on=SERIES_KEY, how="inner")
     observations = observations.rename(columns={"series_id": "sid"})
     series = _describe(series, scored)
-    simulated = bool(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).any()) \
-        if not series.empty else False
+    simulated = int(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).sum()) \
+        if not series.empty else 0
     projections = load_projections(store)
     return ReportData(
         series=series,

@@ -47,6 +47,32 @@ def range_selector(frequency: str) -> dict:
     return {"buttons": buttons + [{"step": "all", "label": "all"}], "font": {"size": 10}, "x": 0, "y": 1.02}
 
 
+# What a chart shows when it opens (the range buttons widen it): the recent past people look at.
+INITIAL_SPAN = {"monthly": pd.DateOffset(years=5), "weekly": pd.DateOffset(months=6),
+                "daily": pd.DateOffset(months=6), "hourly": pd.DateOffset(months=6)}
+
+
+def initial_range(dates, frequency: str) -> list[str] | None:
+    """[start, end] of the last 5 years (monthly) or 6 months (daily, weekly, hourly) of `dates`,
+    or None when the data is shorter than that (plotly then shows it all)."""
+    stamps = pd.to_datetime(pd.Series(list(dates), dtype=object), format="ISO8601", errors="coerce").dropna()
+    if stamps.empty:
+        return None
+    first, last = stamps.min(), stamps.max()
+    if frequency == "monthly":
+        last = last + pd.offsets.MonthEnd(0)
+    start = last - INITIAL_SPAN.get(frequency, INITIAL_SPAN["daily"])
+    if start <= first:
+        return None
+    return [start.strftime("%Y-%m-%d"), (last + pd.Timedelta(days=1)).strftime("%Y-%m-%d")]
+
+
+def is_flat(values) -> bool:
+    """An administered price held for months: every value the same (to 1e-9 of its size)."""
+    values = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").dropna()
+    return not values.empty and float(values.max() - values.min()) <= 1e-9 * max(abs(float(values.max())), 1.0)
+
+
 def value_axis(unit: str) -> dict:
     """y-axis settings for values in `unit`: shares as percentages from zero; otherwise plotly's own."""
     return {"tickformat": ".0%", "rangemode": "tozero"} if unit == "share" else {}
@@ -69,7 +95,8 @@ def series_figure(observed: pd.DataFrame, band: pd.DataFrame, scored: pd.DataFra
     observed: date, value; band: date, expected, lower, upper, band_detector;
     scored: consolidated rows (date, value, severity, explanation, detector)."""
     figure = go.Figure()
-    if not band.empty:
+    flat = is_flat(observed["value"])
+    if not band.empty and not flat:  # a flat administered price has no spread: its band would fill the plot
         detector = text(band["band_detector"].iloc[0])
         figure.add_trace(go.Scatter(x=band["date"], y=band["upper"], mode="lines", line={"width": 0},
                                     hoverinfo="skip", showlegend=False))
@@ -96,10 +123,16 @@ def series_figure(observed: pd.DataFrame, band: pd.DataFrame, scored: pd.DataFra
         figure.add_trace(go.Scatter(
             x=hits["date"], y=hits["value"], mode="markers", name=severity, hoverinfo="skip",
             marker={"color": SEVERITY_COLOURS[severity], "size": 7, "line": {"width": 0.5, "color": "#fff"}}))
-    figure.update_layout(template=TEMPLATE, height=320, margin=MARGIN, hovermode="x unified",
-                         yaxis={"title": text(unit), **value_axis(unit)},
-                         legend={"orientation": "h", "y": -0.15, "font": {"size": 10}},
-                         xaxis={"rangeselector": range_selector(frequency), "type": "date"})
+    yaxis = {"title": text(unit), **value_axis(unit)}
+    if flat and not observed.empty and unit != "share":
+        level = float(observed["value"].iloc[0])
+        yaxis["range"] = [level - 0.1 * abs(level or 1), level + 0.1 * abs(level or 1)]
+    xaxis = {"rangeselector": range_selector(frequency), "type": "date"}
+    opening = initial_range(observed["date"], frequency)
+    if opening:
+        xaxis["range"] = opening
+    figure.update_layout(template=TEMPLATE, height=320, margin=MARGIN, hovermode="x unified", yaxis=yaxis,
+                         legend={"orientation": "h", "y": -0.15, "font": {"size": 10}}, xaxis=xaxis)
     return figure
 
 
@@ -171,7 +204,8 @@ def fuel_panel(panels: list[tuple[str, str, pd.DataFrame]]) -> go.Figure:
                          hovermode="closest",
                          legend={"font": {"size": 10}})
     figure.update_xaxes(rangeselector=range_selector("daily"), row=1, col=1)
-    figure.update_xaxes(type="date")
+    opening = initial_range([d for _, _, frame in panels for d in frame["date"]], "daily")
+    figure.update_xaxes(type="date", **({"range": opening} if opening else {}))
     return figure
 
 
@@ -181,17 +215,30 @@ def heat_map(matrix: pd.DataFrame, unit: str, zmax: float | None) -> go.Figure:
         z=matrix.to_numpy(dtype="float64"), x=list(matrix.columns), y=[text(r) for r in matrix.index],
         colorscale="YlOrRd", zmin=0, zmax=zmax, colorbar={"title": {"text": text(unit)}},
         hovertemplate="%{y}<br>%{x}: " + hover_value(unit, "z") + "<extra></extra>"))
+    opening = initial_range(matrix.columns, "daily")
     figure.update_layout(template=TEMPLATE, height=140 + 28 * len(matrix), margin={**MARGIN, "l": 150},
-                         xaxis={"type": "date", "rangeselector": range_selector("daily")},
+                         xaxis={"type": "date", "rangeselector": range_selector("daily"),
+                                **({"range": opening} if opening else {})},
                          yaxis={"autorange": "reversed"})
     return figure
 
 
 def market_map(markets: pd.DataFrame) -> go.Figure:
-    """Markets at their coordinates, coloured by latest price phase. A plain longitude/latitude
-    scatter with no base map: plotly's geo maps fetch their outlines from a CDN, which an offline
-    report cannot do."""
+    """Markets at their coordinates, coloured by latest price phase, over the outline of the
+    countries they are in (`boundaries.py`: Natural Earth, bundled). A plain longitude/latitude
+    scatter: plotly's geo maps fetch their outlines from a CDN, which an offline report cannot do."""
+    from .boundaries import CREDIT, outlines_around
+
     figure = go.Figure()
+    outlines = outlines_around(markets["longitude"], markets["latitude"]) if not markets.empty else {}
+    for name, rings in outlines.items():
+        xs, ys = [], []
+        for ring in rings:
+            xs += [p[0] for p in ring] + [ring[0][0], None]
+            ys += [p[1] for p in ring] + [ring[0][1], None]
+        figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=text(name), hoverinfo="skip", showlegend=False,
+                                    line={"color": "#90a4ae", "width": 1.2}, fill="toself",
+                                    fillcolor="rgba(236,239,241,0.6)"))
     for phase, group in markets.groupby("phase", sort=False):
         custom = np.column_stack([[text(v) for v in group["location"]],
                                   [wrapped(v, 60) for v in group["series_at_phase"]]])
@@ -203,10 +250,15 @@ def market_map(markets: pd.DataFrame) -> go.Figure:
             hovertemplate=f"%{{customdata[0]}}: <b>{phase}</b><br>%{{customdata[1]}}<extra></extra>"))
     middle = float(markets["latitude"].mean()) if not markets.empty else 0.0
     pad = 0.6
+    low, high = markets["longitude"].min() - pad, markets["longitude"].max() + pad
+    if outlines:  # the whole country in view
+        every = [p for rings in outlines.values() for ring in rings for p in ring]
+        low, high = min(low, min(p[0] for p in every) - 0.3), max(high, max(p[0] for p in every) + 0.3)
+        figure.add_annotation(text=CREDIT, xref="paper", yref="paper", x=1, y=0, xanchor="right", yanchor="bottom",
+                              showarrow=False, font={"size": 9, "color": "#78909c"})
     figure.update_layout(
         template=TEMPLATE, height=560, margin=MARGIN, legend={"title": {"text": "latest price phase"}},
-        xaxis={"title": "longitude", "range": [markets["longitude"].min() - pad, markets["longitude"].max() + pad],
-               "showgrid": True, "zeroline": False},
+        xaxis={"title": "longitude", "range": [low, high], "showgrid": True, "zeroline": False},
         yaxis={"title": "latitude", "scaleanchor": "x", "scaleratio": 1 / max(np.cos(np.radians(middle)), 0.1),
                "showgrid": True, "zeroline": False})
     return figure

@@ -30,6 +30,7 @@ def shell(title: str, body: str, here: str, present: set[str], data, charts: boo
     links = "".join(f'<a href="{href}"{current if href == here else ""}>{e(name)}</a>'
                     for href, name in NAVIGATION if href in present)
     script = f'<script src="{PLOTLY_JS}"></script>\n<script src="{CHARTS_JS}" defer></script>\n' if charts else ""
+    body, index = page_index(body)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(title)} - indicator tracker</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -39,15 +40,56 @@ def shell(title: str, body: str, here: str, present: set[str], data, charts: boo
 <main>
 <h1>{e(title)}</h1>
 {banner(data)}<p class="meta">Data up to <strong>{e(data.data_date)}</strong> · report written {e(data.run_time)}</p>
-{body}
+{index}{body}
 </main></body></html>
 """
+
+
+INDEX_MIN_HEADINGS = 4  # a page with fewer sections needs no index
+_HEADING = re.compile(r'<(h[23])(?: id="([^"]*)")?>(.*?)</\1>', re.DOTALL)
+
+
+def page_index(body: str) -> tuple[str, str]:
+    """(body with an id on each h2/h3, an in-page index linking to them) for long pages: h3
+    entries nest under their h2. Headings are already escaped HTML: the index reuses their text
+    with tags (and severity badges) removed."""
+    headings = _HEADING.findall(body)
+    if len(headings) < INDEX_MIN_HEADINGS:
+        return body, ""
+    used: set[str] = set()
+    entries: list[tuple[str, str, str]] = []
+
+    def anchor(match) -> str:
+        level, given, inner = match.group(1), match.group(2), match.group(3)
+        plain = re.sub(r"<[^>]+>", "", re.sub(r'<span class="sev[^"]*">.*?</span>', "", inner)).strip()
+        slug = given or "s-" + (re.sub(r"[^a-z0-9]+", "-", html.unescape(plain).lower()).strip("-")[:40] or "section")
+        while slug in used and not given:
+            slug += "-2"
+        used.add(slug)
+        entries.append((level, slug, plain))
+        return f'<{level} id="{slug}">{inner}</{level}>'
+    body = _HEADING.sub(anchor, body)
+    items, open_sub = [], False
+    for level, slug, plain in entries:
+        if level == "h3" and not open_sub:
+            items.append("<ul>")
+            open_sub = True
+        elif level == "h2" and open_sub:
+            items.append("</ul>")
+            open_sub = False
+        items.append(f'{"" if level == "h3" or not items else "</li>"}<li><a href="#{slug}">{plain}</a>'
+                     + ("</li>" if level == "h3" else ""))
+    items.append(("</ul>" if open_sub else "") + "</li>")
+    return body, ('<nav class="toc" aria-label="On this page"><strong>On this page</strong>'
+                  f'<ol>{"".join(items)}</ol></nav>\n')
 
 
 def banner(data) -> str:
     if not data.simulated:
         return ""
-    return ('<p class="simulated"><strong>SIMULATED DATA:</strong> some series come from a source marked as '
+    total = len(data.series)
+    count = f"all {total} series" if data.simulated >= total else f"{data.simulated} of {total} series"
+    return (f'<p class="simulated"><strong>SIMULATED DATA:</strong> {count} come from a source marked as '
             'simulated (<a href="method.html#provenance">provenance</a>); they are not observations.</p>\n')
 
 
@@ -67,20 +109,21 @@ def table(frame: pd.DataFrame, columns: dict[str, str], href: str | None = None,
     if frame.empty:
         return f"<p>{e(empty)}</p>{link}"
     head = "".join(f"<th>{e(header)}</th>" for header in columns.values())
+    labels = [f' data-label="{e(header)}"' for header in columns.values()]  # the card layout's cell labels
     rows = []
     for record in frame[list(columns)].itertuples(index=False):
         cells = []
-        for column, value in zip(columns, record):
+        for column, value, label in zip(columns, record, labels):
             if column in ("severity", "phase"):
-                cells.append(f"<td>{severity_badge(str(value))}</td>")
+                cells.append(f"<td{label}>{severity_badge(str(value))}</td>")
             elif isinstance(value, float):
-                cells.append(f'<td class="num">{number(value)}</td>')
+                cells.append(f'<td class="num"{label}>{number(value)}</td>')
             elif column in DATE_COLUMNS:
-                cells.append(f'<td class="date">{e("" if value is None else str(value))}</td>')
+                cells.append(f'<td class="date"{label}>{e("" if value is None else str(value))}</td>')
             else:
-                cells.append(f"<td>{e('' if value is None else str(value))}</td>")
+                cells.append(f"<td{label}>{e('' if value is None else str(value))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"{link}<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return f'{link}<table class="cards"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def number(value: float) -> str:

@@ -2,6 +2,8 @@
 method and provenance. Each page writes the tables it shows as CSV beside itself."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from .. import catalog
@@ -19,7 +21,7 @@ OVERVIEW_ALERTS = 12
 FUEL_PANEL_DAYS = 7
 # The detectors' own sentence, shown after another sentence: it starts lower-case.
 RULE = CONSOLIDATION_RULE[:1].upper() + CONSOLIDATION_RULE[1:]
-NOT_RECORDED = "not recorded"  # provenance the inputs did not give (no collector records a licence yet)
+NOT_RECORDED = "not recorded"  # a licence neither the collector (WFP: CC BY-IGO) nor the source's config gave
 FAMILY_INTROS = {
     "grain": "Monthly market prices of staple cereals. See also the <a href=\"seasonal.html\">seasonal view</a> "
              "(prices against their usual harvest-season fall) and the <a href=\"map.html\">market map</a>.",
@@ -277,8 +279,9 @@ def seasonal_page(site, data: ReportData, rows: list) -> str:
 def map_page(site, markets: pd.DataFrame, events: pd.DataFrame | None = None) -> str:
     href = site.write_csv("markets.csv", markets)
     return ("<p class=\"note\">Markets at their coordinates, coloured by the worst latest phase of their price "
-            "series. Drawn on plain longitude/latitude axes with no base map, so the page needs no map tiles "
-            "or outlines from the network.</p>"
+            "series, over the outline of their country (Natural Earth 1:110m, public domain, bundled with the "
+            "tracker). Drawn on plain longitude/latitude axes, so the page needs no map tiles or outlines from the "
+            "network; admin-1 regions are not drawn (no small boundary file of them ships with a package).</p>"
             + report_events.map_note(events)
             + chart(site, report_events.mark_map(figures.market_map(markets), events), "market-map",
                     "Markets by latest price phase")
@@ -299,6 +302,8 @@ def method_page(site, data: ReportData) -> str:
     status_href = site.write_csv("detection_status.csv", data.status)
     provenance = tables.provenance(data)
     shown = provenance.assign(licence=provenance["licence"].replace("", NOT_RECORDED))
+    folder = tables.data_folder(data.observations["source_file"]) if not data.observations.empty else ""
+    sources = shown.groupby(["source", "licence"], sort=True).size().rename("series").reset_index()
     projection_section = projections.method_section(site, data.projections) if data.projections else ""
     return (f"<h2>Detectors</h2><dl>{entries}</dl>"
             f"<p id=\"consolidation\">Severities follow WFP's ALPS phases: normal, stress, alert, crisis. "
@@ -310,6 +315,11 @@ def method_page(site, data: ReportData) -> str:
                                  "detector": "detector", "message": "why"}, status_href,
                     "Detection status of every series", "Every detector scored every series it applies to.")
             + '<h2 id="provenance">Data provenance</h2>'
+            + "<h3>Sources and licences</h3>"
+            + table(sources, {"source": "source", "licence": "licence", "series": "series"})
+            + "<h3>Series</h3>"
+            + (f'<p class="note">Files are shown relative to the data folder <code>{e(Path(folder).name or folder)}'
+               "</code>.</p>" if folder else "")
             + table(shown, {"indicator": "indicator", "location": "location", "item": "item",
                             "price_type": "price type", "unit": "unit", "source": "source", "files": "files",
                             "licence": "licence", "last_collected": "last collected"},

@@ -1,7 +1,11 @@
 """`track.py report`: a small static site written into a temporary folder, then swapped in.
 
-Readers see the old report or the new one, never half of one: pages, CSV files and
-`plotly.min.js` go into a staging folder beside `out_dir`, which replaces `out_dir` at the end.
+Readers see the old report or the new one, never half of one, and never none: pages, CSV files
+and `plotly.min.js` go into a staging folder beside `out_dir` (`.reports-<pid>-<random>`), and
+`out_dir` is a symbolic link to the live folder, switched to the new one by one atomic rename
+(a process killed at any instant leaves the last good report reachable). A real folder at
+`out_dir` (a report written before this layout) is turned into the link on the next report.
+Folders left by killed reports are removed by the next report as soon as their process is gone.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import TrackError
+from ..output import spreadsheet_safe
 from ..store import Store
 from . import assets, data as report_data, pages, static
 from .layout import safe_name  # noqa: F401  (re-exported: file names from data)
@@ -24,8 +29,8 @@ MARKER = ".track-report"  # says "this folder is a report and may be replaced"
 LEGACY_FILES = ("index.html", "current_alerts.csv")
 # Files a repository keeps in its report folder (`reports/README.md`): carried into each new report.
 KEPT_FILES = ("README.md", "README.txt", "README", ".gitkeep", ".gitignore")
-STALE_SECONDS = 6 * 3600
-_LEFTOVER = re.compile(r"^\.(?P<name>.+)-(old-\d+|[a-z0-9_]{8})$")
+STALE_SECONDS = 6 * 3600  # a leftover whose process id is still in use (or unknown) is removed after this
+_LEFTOVER = re.compile(r"^\.(?P<name>.+?)-(?:(?:old|link)-(?P<pid>\d+)|(?:(?P<owner>\d+)-)?[a-z0-9_]{8})$")
 
 
 class ReportError(TrackError):
@@ -48,9 +53,12 @@ def write_report(store: Store, out_dir: str | Path = "reports", static_formats: 
             raise ReportError(f"static export ({', '.join(static_formats)}) is not possible: {problem}")
     out_dir = Path(out_dir)
     _check_target(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(out_dir)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(out_dir)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-{os.getpid()}-", dir=out_dir.parent))
+    except OSError as error:
+        raise ReportError(f"{out_dir}: cannot write the report there ({_cause(error)})") from None
     try:
         site = Site(staging)
         site.write_text(MARKER, "Written by `track.py report`; the whole folder is replaced by the next report.\n")
@@ -63,10 +71,21 @@ def write_report(store: Store, out_dir: str | Path = "reports", static_formats: 
                 shutil.copy2(out_dir / name, staging / name)
         _publish_modes(staging)
         _swap(staging, out_dir)
+    except OSError as error:  # a full disk, a read-only or odd file system: one line, the old report intact
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ReportError(f"{out_dir}: the report could not be written ({_cause(error)}); "
+                          "the previous report is unchanged") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out_dir / "index.html"
+
+
+def _cause(error: OSError) -> str:
+    import errno
+    if error.errno == errno.ENOSPC:
+        return f"no space left on the device: {error.filename or ''}".rstrip(": ")
+    return f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
 
 
 def _check_target(out_dir: Path) -> None:
@@ -89,13 +108,38 @@ def _check_target(out_dir: Path) -> None:
 
 
 def _remove_leftovers(out_dir: Path) -> None:
-    """Staging folders of jobs that were killed (older than STALE_SECONDS) would pile up."""
+    """Staging folders of reports that were killed would pile up: those whose process is gone are
+    removed now, others (a report being written by a live process) once older than STALE_SECONDS.
+    The live folder (the target of the `out_dir` link) is never touched."""
     now = time.time()
+    live = os.readlink(out_dir) if out_dir.is_symlink() else None
     for sibling in out_dir.parent.iterdir():
         match = _LEFTOVER.match(sibling.name)
-        if match and match["name"] == out_dir.name and sibling.is_dir() \
-                and now - sibling.stat().st_mtime > STALE_SECONDS:
+        if not match or match["name"] != out_dir.name or sibling.name == live:
+            continue
+        pid = match["pid"] or match["owner"]
+        try:
+            stale = (pid is not None and not _alive(int(pid))) or now - sibling.lstat().st_mtime > STALE_SECONDS
+        except FileNotFoundError:  # another report removed it meanwhile
+            continue
+        if not stale:
+            continue
+        if sibling.is_symlink() or not sibling.is_dir():
+            sibling.unlink(missing_ok=True)
+        else:
             shutil.rmtree(sibling, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _publish_modes(folder: Path) -> None:
@@ -106,14 +150,23 @@ def _publish_modes(folder: Path) -> None:
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
-    """Replace `out_dir` by `staging` so that readers see the old or the new report, never half."""
-    if out_dir.exists():
+    """Point the `out_dir` link at `staging` with one atomic rename: readers see the old or the
+    new report, never half of one and never none; then remove the previous live folder."""
+    link = out_dir.with_name(f".{out_dir.name}-link-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    os.symlink(staging.name, link)  # relative: the report folder and its link can move together
+    if out_dir.is_symlink():
+        previous = out_dir.parent / os.readlink(out_dir)
+        os.replace(link, out_dir)
+        if previous.parent == out_dir.parent and _LEFTOVER.match(previous.name) and previous != staging:
+            shutil.rmtree(previous, ignore_errors=True)
+    elif out_dir.exists():  # a real folder from before this layout: the one swap with a gap
         old = out_dir.with_name(f".{out_dir.name}-old-{os.getpid()}")
         os.replace(out_dir, old)
-        os.replace(staging, out_dir)
+        os.replace(link, out_dir)
         shutil.rmtree(old, ignore_errors=True)
     else:
-        os.replace(staging, out_dir)
+        os.replace(link, out_dir)
 
 
 class Site:
@@ -138,7 +191,7 @@ class Site:
 
     def write_csv(self, relative: str, frame: pd.DataFrame) -> str:
         """Write a table beside the pages; returns the relative link for the page."""
-        frame.to_csv(self.path(relative), index=False, lineterminator="\n")
+        spreadsheet_safe(frame).to_csv(self.path(relative), index=False, lineterminator="\n")
         return relative
 
     def add_figure(self, name: str, figure, title: str = "") -> None:

@@ -109,9 +109,26 @@ def markets(data: ReportData) -> pd.DataFrame:
         .reset_index(drop=True)
 
 
+def data_folder(paths) -> str:
+    """The folder holding every source file (their common parent): provenance shows file paths
+    relative to it, not this machine's absolute paths."""
+    import os
+    absolute = [p for p in {str(p) for p in paths if p} if os.path.isabs(p)]
+    if not absolute:
+        return ""
+    common = os.path.commonpath(absolute)
+    return common if common not in absolute else os.path.dirname(common)
+
+
 def provenance(data: ReportData) -> pd.DataFrame:
-    """Each series' source, files, licence and last collection time."""
-    files = data.observations.groupby("sid")["source_file"].agg(lambda names: "; ".join(sorted(set(names))))
+    """Each series' source, files (relative to `data_folder`), licence and last collection time."""
+    import os
+    folder = data_folder(data.observations["source_file"]) if not data.observations.empty else ""
+
+    def shown(name: str) -> str:
+        return os.path.relpath(name, folder) if folder and os.path.isabs(name) else name
+    files = data.observations.groupby("sid")["source_file"].agg(
+        lambda names: "; ".join(sorted({shown(n) for n in names})))
     frame = data.series.assign(files=data.series["sid"].map(files).fillna(""))
     return frame[["indicator", "location", "item", "price_type", "unit", "frequency", "source", "files", "licence",
                   "observations", "first_date", "last_date", "last_collected"]].reset_index(drop=True)
