@@ -9,8 +9,10 @@ from .episodes import EPISODE_COLUMNS, episodes_and_alarms, state_counts
 from .filters import since_mask
 from .store import SEVERITY_RANK, Store, now
 
-ALERT_COLUMNS = ["indicator", "location", "item", "price_type", "date", "value", "expected", "lower", "upper",
-                 "score", "severity", "detector", "explanation"]
+DESIGN_COLUMNS = ["indicator", "location", "item", "price_type", "date", "value", "expected", "lower", "upper",
+                  "score", "severity", "detector", "explanation"]
+# unit and currency come last (DESIGN.md: scripts that read the first columns keep working)
+ALERT_COLUMNS = DESIGN_COLUMNS + ["unit", "currency"]
 
 
 def alerts(store: Store, include_normal: bool = False, detector: str | None = None,
@@ -147,7 +149,7 @@ def new_alerts(store: Store, run_id: int | None = None, min_severity: str | None
         return pd.DataFrame(columns=ALERT_COLUMNS)
     rows = store.query_frame(
         """SELECT s.indicator, s.location, s.item, s.price_type, r.date, r.value, r.expected, r.lower, r.upper,
-                  r.score, r.severity, r.detector, r.explanation
+                  r.score, r.severity, r.detector, r.explanation, s.unit, s.currency
            FROM run_alerts r JOIN series s ON s.id = r.series_id WHERE r.run_id = ?""", [int(run_id)])
     if min_severity:
         rows = rows[rows["severity"].map(SEVERITY_RANK) >= SEVERITY_RANK[min_severity]]
@@ -168,6 +170,10 @@ def _alert_columns(rows: pd.DataFrame) -> pd.DataFrame:
     rows = rows.copy()
     for column in ("value", "expected", "lower", "upper", "score"):
         rows[column] = pd.to_numeric(rows[column]).round(4)
+    for column in ("unit", "currency"):
+        if column not in rows:
+            rows[column] = ""
+        rows[column] = rows[column].fillna("")
     return rows[ALERT_COLUMNS].reset_index(drop=True)
 
 

@@ -311,11 +311,18 @@ def detect(detectors, indicator, wait, quiet, verbose, db_path):
 @click.option("--run", "run_id", type=int, default=None, help="With --new: the alerts new in this run id.")
 @click.option("--episodes", "as_episodes", is_flag=True,
               help="One row per episode (dates at alert or worse): start, peak, latest severity, end or ongoing.")
+@click.option("--history", is_flag=True,
+              help="Every flagged date in the table (the table's default is the current view: each series "
+                   "flagged at its latest date; csv and json always give every flagged date).")
 @as_of_option
 @db_option
 @handle_errors
-def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, as_episodes, as_of, db_path):
+def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, as_episodes, history, as_of, db_path):
     """Flagged (series, date) rows: value, expected, band, score, severity, explanation.
+
+    The table (the default format) shows the current view, sized to the terminal: each series
+    flagged at its latest date, most severe first; --history, --all, --since, --detector or
+    --as-of show dates instead.
 
     Example: python track.py alerts --format csv --severity alert
 
@@ -337,6 +344,18 @@ def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, as_
         elif only_new or run_id is not None:
             frame = new_alerts(store, run_id, severity)
             write_frame(frame[since_mask(frame["date"], since)], fmt)
+        elif fmt == "table" and not (history or include_normal or detector or since or as_of):
+            import shutil
+
+            from .alerts import current_alerts, summary
+            from .output import write_current
+            from .store import SEVERITY_RANK
+
+            current = current_alerts(store)
+            if severity:
+                current = current[current["severity"].map(SEVERITY_RANK) >= SEVERITY_RANK[severity]]
+            write_current(current, shutil.get_terminal_size((120, 24)).columns,
+                          sum(summary(store)["flagged_dates"].values()))
         else:
             write_frame(alerts_frame(store, include_normal, detector, since, severity, as_of=as_of), fmt)
 

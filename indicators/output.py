@@ -73,6 +73,21 @@ def write_frame(frame: "pd.DataFrame", fmt: str, stream=None) -> None:
             stream.write(frame.to_string(index=False) + "\n")
 
 
+def write_current(frame: "pd.DataFrame", width: int, total_flagged: int, stream=None) -> None:
+    """The readable current view of `alerts`: one line per series flagged at its latest date, most
+    severe first, cut to the terminal's `width`; then how to see every date."""
+    stream = stream or sys.stdout
+    if frame.empty:
+        stream.write("No series is flagged at its latest date.\n")
+    for row in frame.itertuples(index=False):
+        series = " ".join(str(part) for part in (row.location, row.item, row.price_type) if part)
+        head = f"{row.severity:<7} {row.date:<10} {row.indicator} {series}: "
+        text = head + str(row.explanation).split(": ", 1)[-1]
+        stream.write((text if len(text) <= width else text[:max(width - 1, 20)] + "…") + "\n")
+    stream.write(f"{len(frame)} series flagged at their latest date; {total_flagged} flagged dates in all "
+                 f"(--history lists every one, --format csv or json for programs).\n")
+
+
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with text cells that a spreadsheet would run as a formula prefixed with `'`."""
     import pandas as pd

@@ -663,7 +663,7 @@ class Store:
         return self.query_frame(
             f"""SELECT s.indicator, s.location, s.item, s.price_type, a.date, a.value, a.expected, a.lower,
                        a.upper, a.score, a.severity, a.detector, a.explanation, a.series_id, s.unit,
-                       a.first_run_id, a.run_id
+                       s.currency, a.first_run_id, a.run_id
                 FROM anomalies a JOIN series s ON s.id = a.series_id {where}
                 ORDER BY s.indicator, s.location, s.item, s.price_type, a.date, a.detector""",
             params,

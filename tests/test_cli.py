@@ -10,7 +10,7 @@ import pytest
 from indicators.alerts import ALERT_COLUMNS
 
 DESIGN_ALERT_COLUMNS = ("indicator,location,item,price_type,date,value,expected,lower,upper,score,severity,"
-                        "detector,explanation").split(",")
+                        "detector,explanation,unit,currency").split(",")  # unit, currency added at the end
 
 
 @pytest.fixture
@@ -95,8 +95,18 @@ def test_alerts_all_includes_normal_and_detector_filter(track, detected):
 
 
 def test_alerts_table_is_readable(track, detected):
-    output = track("alerts").output
+    output = track("alerts", "--history").output
     assert "crisis" in output and "Bamako" in output and "explanation" in output
+
+
+def test_alerts_default_table_is_the_current_view_sized_to_the_terminal(track, detected, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = track("alerts").output.splitlines()
+    history = track("alerts", "--format", "csv").output.splitlines()
+    assert lines[-1].startswith("1 series flagged at their latest date; ")
+    assert f"{len(history) - 1} flagged dates in all" in lines[-1] and "--history" in lines[-1]
+    assert lines[0].startswith("crisis ") and "Bamako" in lines[0]
+    assert all(len(line) <= 80 for line in lines[:-1])
 
 
 @pytest.mark.parametrize("command", ["series", "export", "rejects", "alerts"])

@@ -11,7 +11,7 @@ from indicators.detect import run_detection
 from series_factory import daily_share, monthly_prices
 
 DESIGN_COLUMNS = ("indicator,location,item,price_type,date,value,expected,lower,upper,score,severity,detector,"
-                  "explanation").split(",")
+                  "explanation,unit,currency").split(",")
 
 
 def _long_csv(write_csv):

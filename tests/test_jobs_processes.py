@@ -200,7 +200,7 @@ def test_fail_on_exit_codes(tmp_path):
     assert seen_already.returncode == 0, seen_already.stderr  # the same alerts are not new any more
     listed = track("alerts", "--new", "--db", db, "--format", "csv")
     assert listed.stdout.strip().splitlines() == ["indicator,location,item,price_type,date,value,expected,lower,"
-                                                  "upper,score,severity,detector,explanation"]
+                                                  "upper,score,severity,detector,explanation,unit,currency"]
 
     (tmp_path / "steady.csv").unlink()
     broken = track("run", *common, "--fail-on", "crisis")
