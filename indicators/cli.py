@@ -66,6 +66,18 @@ def wait_option(command):
                              f"then exit {EXIT_BUSY}.")(command)
 
 
+def fanout_options(command):
+    """--workers N / --scheduler ADDRESS: where detection runs (default: this process); --full."""
+    command = click.option("--full", is_flag=True,
+                           help="Re-score every series [default: only those whose values, metadata or "
+                                "detection method changed since their last detection].")(command)
+    command = click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                           help="Score the series on this Dask distributed scheduler's workers "
+                                "(pip install -e '.[dask]'); this process alone writes the database.")(command)
+    return click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+                        help="Score the series on N local processes [default: 1, this process].")(command)
+
+
 def verbosity_option(command):
     """--quiet / --verbose: how much a command says on stderr (errors are always said)."""
     command = click.option("-v", "--verbose", "verbose", is_flag=True,
@@ -217,10 +229,11 @@ class DetectorName(click.Choice):
         return {"param_type": "DetectorName", "name": "detector"}
 
 
-def state_summary_line(store: "Store", new) -> str:
-    """The one summary of states, episodes and alarms that detect, run, report and alerts share
-    (`indicators.alerts.summary`)."""
+def state_summary_line(store: "Store", new, detection: dict) -> str:
+    """The one summary that detect and run print: what this detection did (`detection`: its
+    counts), then the states, episodes and alarms of the store (`indicators.alerts.summary`)."""
     from .alerts import summary
+    from .detect.run import detection_summary
 
     counts = summary(store)
 
@@ -228,7 +241,7 @@ def state_summary_line(store: "Store", new) -> str:
         return ", ".join(f"{by_severity[s]} {s}" for s in SEVERITIES if s in by_severity) or "none"
 
     by_new = new["severity"].value_counts().to_dict() if len(new) else {}
-    return (f"{counts['series']} series scored; flagged dates: {listed(counts['flagged_dates'])}; "
+    return (f"{detection_summary(detection)}; flagged dates: {listed(counts['flagged_dates'])}; "
             f"episodes: {counts['episodes']} ({counts['ongoing_episodes']} ongoing); "
             f"new alarms: {len(new)}" + (f" ({listed(by_new)})" if by_new else ""))
 
@@ -278,25 +291,31 @@ def _make_collect_command(name: str, collector_class) -> click.Command:
 @click.option("--detector", "detectors", multiple=True, type=DetectorName(),
               help="Run only this detector (repeatable) [default: all]; a wrong name lists the known ones.")
 @click.option("--indicator", default=None, help="Only series of this indicator.")
+@fanout_options
 @wait_option
 @verbosity_option
 @db_option
 @handle_errors
-def detect(detectors, indicator, wait, quiet, verbose, db_path):
+def detect(detectors, indicator, workers, scheduler, full, wait, quiet, verbose, db_path):
     """Run detectors on every series and store the anomalies; record the alerts that are new.
 
     Example: python track.py detect --indicator grain_price
+
+    Example: python track.py detect --workers 2    (or --scheduler tcp://10.0.0.5:8786 for a Dask cluster)
+
+    Only the series that changed since their last detection are scored again (--full: all).
     """
     from .jobs import detect_job
 
     configure_logging(quiet, verbose)
     progress = TerminalProgress(enabled=not quiet)
     with sigterm_stops_cleanly(), open_store(db_path) as store:
-        counts, new = detect_job(store, list(detectors) or None, indicator, progress=progress, wait=wait)
+        counts, new = detect_job(store, list(detectors) or None, indicator, progress=progress, wait=wait,
+                                 workers=workers, scheduler=scheduler, full=full)
     progress.close()
     if not quiet:
         with open_store(db_path) as store:
-            click.echo(state_summary_line(store, new))
+            click.echo(state_summary_line(store, new, counts))
 
 
 @cli.command()
@@ -479,11 +498,12 @@ def events(fmt, since, db_path):
 @click.option("--fail-on", type=click.Choice(SEVERITIES[1:]), default=None,
               help="Exit 3 when new alerts of at least this severity appeared (for cron and CI).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable run summary on stdout.")
+@fanout_options
 @wait_option
 @verbosity_option
 @db_option
 @handle_errors
-def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db_path):
+def run(config_path, out_dir, strict, fail_on, as_json, workers, scheduler, full, wait, quiet, verbose, db_path):
     """The scheduled job: collect the configured sources, detect, write the report.
 
     Exit codes: 0 done; 1 a source or step failed; 3 new alarms (an episode's start or escalation) at
@@ -502,7 +522,8 @@ def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db
         config = load_config(config_path) if config_path else demo_config()
         db_file = db_path or default_db_path(config.db)
         with sigterm_stops_cleanly(), open_store(db_file) as store:
-            result = run_job(store, config, out_dir, strict=strict, progress=progress, wait=wait)
+            result = run_job(store, config, out_dir, strict=strict, progress=progress, wait=wait,
+                             workers=workers, scheduler=scheduler, full=full)
     except (TrackError, Terminated) as error:
         progress.close()
         if as_json:  # stdout gets its summary whatever happened; the message still goes to stderr
@@ -518,7 +539,7 @@ def run(config_path, out_dir, strict, fail_on, as_json, wait, quiet, verbose, db
         for source in result.sources:  # (errors and, with --verbose, each file were logged as they happened)
             click.echo(source.line())
         with open_store(db_file) as store:
-            click.echo("detection: " + state_summary_line(store, result.new_alerts))
+            click.echo("detection: " + state_summary_line(store, result.new_alerts, result.detection))
         if result.forecast:
             click.echo(f"forecast: {result.forecast.get('series', 0)} series projected, "
                        f"{result.forecast.get('new_origins', 0)} new origins")

@@ -156,13 +156,15 @@ def demo_config() -> JobConfig:
 
 
 def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, strict: bool = False,
-            echo=None, progress=None, wait: float = 0.0) -> JobResult:
+            echo=None, progress=None, wait: float = 0.0, workers: int | None = None, scheduler=None,
+            full: bool = False) -> JobResult:
     """Collect every source, run detection, write the report, record the new alerts.
 
     Holds the job lock throughout (waiting up to `wait` seconds for another job, else
     `LockBusyError`). `progress(stage, done, total)` is called as files and series are done;
     `echo(line)` receives one line per imported file (progress is also logged to
-    `logging.getLogger("indicators")`)."""
+    `logging.getLogger("indicators")`). `workers` / `scheduler`: where detection runs; detection
+    re-scores only the series that changed unless `full` (see `run_detection`)."""
     from .alerts import record_new_alerts, summary
     from .detect import run_detection
     from .report import write_report
@@ -175,9 +177,10 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
         with _timed(result, "collect"):
             _collect_all(store, config, result, strict, echo, progress)
         with _timed(result, "detect"):
-            result.detection = run_detection(store, run_id=run_id, progress=_stage(progress, "detecting"))
+            result.detection = run_detection(store, run_id=run_id, progress=_stage(progress, "detecting"),
+                                             workers=workers, scheduler=scheduler, full=full)
         with _timed(result, "forecast"):
-            result.forecast = _forecast_step(store, run_id, progress)
+            result.forecast = _forecast_step(store, run_id, progress, workers or 1)
         with _timed(result, "report"):
             result.report = write_report(store, out_dir or config.reports or "reports", run_id=run_id)
         result.seconds = round(time.monotonic() - started, 3)
@@ -219,8 +222,10 @@ def collect_job(store: Store, kind: str, paths, strict: bool = False, wait: floa
 
 
 def detect_job(store: Store, detectors: list[str] | None = None, indicator: str | None = None,
-               progress=None, wait: float = 0.0) -> tuple[dict, pd.DataFrame]:
-    """`track.py detect`: run the detectors under the job lock and record the new alerts.
+               progress=None, wait: float = 0.0, workers: int | None = None, scheduler=None,
+               full: bool = False) -> tuple[dict, pd.DataFrame]:
+    """`track.py detect`: run the detectors under the job lock (on the series that changed since
+    their last detection, or all with `full`) and record the new alerts.
     Returns (detection counts, new alerts)."""
     from .alerts import record_new_alerts, summary
     from .detect import run_detection
@@ -228,7 +233,8 @@ def detect_job(store: Store, detectors: list[str] | None = None, indicator: str 
     arguments = " ".join(detectors or []) + (f" --indicator {indicator}" if indicator else "")
     with _job(store, "detect", arguments.strip(), exclusive=True, wait=wait) as run_id:
         counts = run_detection(store, detectors, run_id=run_id, indicator=indicator,
-                               progress=_stage(progress, "detecting"))
+                               progress=_stage(progress, "detecting"), workers=workers, scheduler=scheduler,
+                               full=full)
         with store.transaction():
             new = record_new_alerts(store, run_id)
             store.finish_run(run_id, "ok", dict(counts, new_alerts=len(new), states=summary(store)))
@@ -249,12 +255,13 @@ def forecast_job(store: Store, indicator: str | None = None, horizon: int | None
     return counts
 
 
-def _forecast_step(store: Store, run_id: int, progress) -> dict:
+def _forecast_step(store: Store, run_id: int, progress, workers: int = 1) -> dict:
     """The run's projections, after detection (it reads the ongoing episodes detection found); monthly
     series with a crop calendar to the end of the coming lean season, for the seasonal view."""
     from .forecast import run_forecasts
 
-    return run_forecasts(store, to_lean=True, run_id=run_id, progress=_stage(progress, "forecasting"))
+    return run_forecasts(store, to_lean=True, run_id=run_id, progress=_stage(progress, "forecasting"),
+                         workers=workers)
 
 
 @contextlib.contextmanager

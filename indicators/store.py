@@ -10,8 +10,10 @@ Tables (see DESIGN.md, "Data model"):
 - `imports`: one row per imported file and run (checksum, counts);
 - `runs`: one row per command run (start, end, status, counts);
 - `run_alerts`: the alerts each detection run raised for the first time (`alerts --new`);
+- `series_versions`: per series, a version bumped by every import that changes its values, and
+  what the last detection scored (`indicators.changes`: incremental runs);
 - `station_reports`: each fuel-station report collected, so that two exports for the same city and
-  day combine their stations' reports (`collectors/station_reports.py`).
+  day combine their stations' reports (`collectors/station_reports.py`);
 - `events`, `event_revisions`: dated events (attacks on convoys, ACLED events) and every
   superseded version of one (read and written by `indicators.event_store`);
 - `api_state`, `api_records`, `api_record_revisions`: what API sources (`indicators.sources`)
@@ -24,6 +26,7 @@ so that concurrent writers wait on the busy timeout instead of failing half-way.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -36,6 +39,7 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
+from . import changes
 from .catalog import SEVERITIES
 from .errors import StoreError
 
@@ -221,6 +225,15 @@ CREATE TABLE IF NOT EXISTS forecast_skill (
     run_id INTEGER,
     PRIMARY KEY (series_id, method, horizon)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS series_versions (
+    series_id INTEGER PRIMARY KEY REFERENCES series(id),
+    version INTEGER NOT NULL DEFAULT 0,
+    changed_at TEXT NOT NULL,
+    scored_version INTEGER,
+    scored_fingerprint TEXT NOT NULL DEFAULT '',
+    scored_detectors TEXT NOT NULL DEFAULT '',
+    scored_at TEXT
+);
 CREATE TABLE IF NOT EXISTS station_reports (
     source_file TEXT NOT NULL,
     line INTEGER NOT NULL,
@@ -532,18 +545,19 @@ class Store:
                 zip(rows["series_id"].tolist(), rows["date"].tolist(), rows["value"].astype(float).tolist(),
                     _ints(rows["source_line"])))
         if not revised.empty:
-            changes = list(zip(revised["value"].astype(float).tolist(), revised["source_file"].tolist(),
+            updates = list(zip(revised["value"].astype(float).tolist(), revised["source_file"].tolist(),
                                _ints(revised["source_line"]), revised["series_id"].tolist(), revised["date"].tolist()))
             # the superseded value and its provenance go to `revisions` straight from the stored row
             self.conn.executemany(
                 "INSERT INTO revisions (series_id, date, value, source_file, source_line, collected_at, "
                 "superseded_at, new_value, new_source_file, new_source_line, run_id) "
                 f"SELECT series_id, date, value, source_file, source_line, collected_at, {_literal(stamp)}, "
-                f"?, ?, ?, {_literal(run_id)} FROM observations WHERE series_id = ? AND date = ?", changes)
+                f"?, ?, ?, {_literal(run_id)} FROM observations WHERE series_id = ? AND date = ?", updates)
             self.conn.executemany(
                 f"UPDATE observations SET value = ?, source_file = ?, source_line = ?, collected_at = {_literal(stamp)}, "
-                f"run_id = {_literal(run_id)} WHERE series_id = ? AND date = ?", changes)
+                f"run_id = {_literal(run_id)} WHERE series_id = ? AND date = ?", updates)
         counts.update(new=int(is_new.sum()), revised=len(revised), unchanged=int(same.sum()))
+        changes.bump(self, set(fresh["series_id"].tolist()) | set(revised["series_id"].tolist()), stamp)
         if counts["new"]:
             self.set_frequency(fresh["series_id"].unique())
         return counts
@@ -616,7 +630,10 @@ class Store:
         """Make `frame` (date, value, expected, lower, upper, score, severity, explanation) the
         detector's output for the series. Rows already stored keep the run that first raised them."""
         stamp = now()
-        dates = list(frame["date"]) if not frame.empty else []
+        if frame.empty:  # short series: nothing to keep, one statement
+            self.conn.execute("DELETE FROM anomalies WHERE series_id = ? AND detector = ?", (int(series_id), detector))
+            return
+        dates = frame["date"].tolist()
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS keep_dates (date TEXT PRIMARY KEY)")
         self.conn.execute("DELETE FROM keep_dates")
         self.conn.executemany("INSERT OR IGNORE INTO keep_dates VALUES (?)", [(d,) for d in dates])
@@ -636,9 +653,10 @@ class Store:
                  detected_at = CASE WHEN anomalies.severity = excluded.severity THEN anomalies.detected_at
                                     ELSE excluded.detected_at END,
                  severity = excluded.severity""",
-            [(int(series_id), r.date, detector, _float(r.value), _float(r.expected), _float(r.lower), _float(r.upper),
-              _float(r.score), r.severity, r.explanation, stamp, run_id, run_id)
-             for r in frame.itertuples(index=False)],
+            zip(itertools.repeat(int(series_id)), dates, itertools.repeat(detector),
+                *(_floats(frame[name]) for name in ("value", "expected", "lower", "upper", "score")),
+                frame["severity"].tolist(), frame["explanation"].tolist(), itertools.repeat(stamp),
+                itertools.repeat(run_id), itertools.repeat(run_id)),  # whole columns zipped: no per-row pandas access
         )
 
     def set_detection_status(self, series_id: int, detector: str, status: str, message: str,
@@ -727,6 +745,11 @@ def _literal(value) -> str:
     if isinstance(value, int):
         return str(int(value))
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def _floats(column: pd.Series) -> list:
+    """A column as Python floats, None where missing (`_float` for a whole column)."""
+    return [None if pd.isna(v) else float(v) for v in column.tolist()]
 
 
 def _ints(column: pd.Series) -> list:

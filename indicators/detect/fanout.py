@@ -1,0 +1,156 @@
+"""Where the per-series work runs: in this process, on local processes, or on a Dask cluster.
+
+Detection has one shape whatever runs it (STYLE.md): `score_series(values, info, detectors)`
+is a pure function from one series' values and info to each detector's result; the coordinating
+process reads the series from the store in chunks, hands each chunk to an executor, and alone
+writes the results (SQLite keeps one writer). The executors only differ in where the function
+runs, so the stored rows are the same whichever is used.
+
+- `Sequential()`: this process (the default);
+- `LocalProcesses(workers)`: a pool of local processes (`track detect --workers N`);
+- `DaskCluster(address)`: the workers of a running `dask.distributed` scheduler
+  (`track detect --scheduler tcp://HOST:PORT`), an optional extra: `pip install -e '.[dask]'`.
+
+Each keeps at most two chunks in flight (one computing while the coordinator writes the
+previous one), so memory stays bounded by the chunk size, not by the store.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+from ..errors import ConfigError
+
+
+def score_chunk(chunk: list[tuple]) -> list[dict]:
+    """Score a chunk of (values, info, detector names) tasks: one `score_series` result each."""
+    from .run import score_series
+
+    return [score_series(values, info, detectors) for values, info, detectors in chunk]
+
+
+def score_chunk_remotely(chunk: list[tuple]) -> list[dict]:
+    """`score_chunk` where a process or a Dask worker runs it: the unit of work shipped (one call
+    per chunk, so shipping stays small beside the work), returning plain lists rather than
+    frames (most results of a large store are empty frames, which cost more to pickle than to
+    compute)."""
+    from .base import OUTPUT_COLUMNS
+
+    return [{name: (result.status, result.message,
+                    None if result.frame.empty else {c: result.frame[c].tolist() for c in OUTPUT_COLUMNS})
+             for name, result in by_detector.items()} for by_detector in score_chunk(chunk)]
+
+
+def _unpacked(packed: list[dict]) -> list[dict]:
+    """`score_chunk_remotely`'s lists back into `DetectionResult`s."""
+    import pandas as pd
+
+    from .base import DetectionResult
+
+    return [{name: DetectionResult(status, message, **({} if columns is None else {"frame": pd.DataFrame(columns)}))
+             for name, (status, message, columns) in by_detector.items()} for by_detector in packed]
+
+
+class Sequential:
+    """Score in this process, as the chunks come."""
+
+    name = "sequential"
+
+    def map_chunks(self, chunks):
+        for chunk in chunks:
+            yield chunk, score_chunk(chunk)
+
+    def close(self) -> None:
+        pass
+
+
+class _Pipelined:
+    """Submit chunk k+1 before waiting for chunk k: the workers compute while the coordinator
+    writes. Subclasses implement `_submit(chunk) -> future` and `_result(future) -> list`."""
+
+    in_flight = 2
+
+    def map_chunks(self, chunks):
+        pending = deque()
+        for chunk in chunks:
+            pending.append((chunk, self._submit(chunk)))
+            if len(pending) >= self.in_flight:
+                done, future = pending.popleft()
+                yield done, self._result(future)
+        while pending:
+            done, future = pending.popleft()
+            yield done, self._result(future)
+
+
+class LocalProcesses(_Pipelined):
+    """A pool of `workers` local processes. Workers are forked from a server process that has
+    imported the detectors once (`forkserver`), so a pool starts in well under a second and no
+    worker inherits the coordinator's database connection."""
+
+    name = "processes"
+
+    def __init__(self, workers: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        if workers < 1:
+            raise ConfigError(f"--workers must be at least 1 (got {workers})")
+        self.workers = workers
+        self.in_flight = workers + 1
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            context.set_forkserver_preload(["indicators.detect"])
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+    def _submit(self, chunk):
+        return self.pool.submit(score_chunk_remotely, chunk)
+
+    def _result(self, future):
+        return _unpacked(future.result())
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskCluster(_Pipelined):
+    """The workers of a Dask distributed scheduler at `address` (`tcp://HOST:PORT`, or a
+    `LocalCluster`'s address), or an existing `dask.distributed.Client`."""
+
+    name = "dask"
+
+    def __init__(self, address, timeout: float = 30.0):
+        try:
+            from dask.distributed import Client
+        except ImportError as error:
+            raise ConfigError("--scheduler needs dask.distributed: pip install -e '.[dask]' "
+                              "(or pip install 'dask[distributed]')") from error
+        if isinstance(address, Client):
+            self.client, self.owned = address, False
+        else:
+            try:
+                self.client, self.owned = Client(address, timeout=timeout), True
+            except (OSError, TimeoutError) as error:
+                raise ConfigError(f"cannot reach the Dask scheduler at {address}: {error}") from error
+        workers = len(self.client.scheduler_info().get("workers", {})) or 1
+        self.in_flight = 2 * workers
+
+    def _submit(self, chunk):
+        return self.client.submit(score_chunk_remotely, chunk, pure=False)
+
+    def _result(self, future):
+        return _unpacked(future.result())
+
+    def close(self) -> None:
+        if self.owned:
+            self.client.close()
+
+
+def executor_for(workers: int | None = None, scheduler=None):
+    """The executor for the command line's `--workers N` / `--scheduler ADDRESS` (neither: this process)."""
+    if scheduler is not None and workers not in (None, 1):
+        raise ConfigError("use either --workers (local processes) or --scheduler (a Dask cluster), not both")
+    if scheduler is not None:
+        return DaskCluster(scheduler)
+    if workers is not None and workers != 1:
+        return LocalProcesses(workers)
+    return Sequential()
