@@ -20,8 +20,9 @@ ALERT_RANK = SEVERITY_RANK["alert"]
 
 
 def date_periods(dates) -> tuple[np.ndarray, str]:
-    """Stored date strings of one series -> period numbers (months, days or hours since 1970) and
-    the kind of date ("monthly", "daily" or "hourly")."""
+    """Stored date strings of one series -> period numbers (months, days, or sampling intervals
+    since 1970 for date-times: the series' most common gap, an hour or less) and the kind of date
+    ("monthly", "daily" or "hourly", which stands for every sub-daily interval)."""
     text = pd.Series(dates, dtype="object").astype(str)
     longest = int(text.str.len().max()) if len(text) else 10
     kind = "monthly" if longest <= 7 else "daily" if longest <= 10 else "hourly"
@@ -29,8 +30,13 @@ def date_periods(dates) -> tuple[np.ndarray, str]:
     if kind == "monthly":
         return (stamps.dt.year * 12 + stamps.dt.month - 1).to_numpy(), kind
     epoch = pd.Timestamp("1970-01-01", tz="UTC" if kind == "hourly" else None)
-    step = pd.Timedelta(days=1) if kind == "daily" else pd.Timedelta(hours=1)
-    return ((stamps - epoch) // step).to_numpy(), kind
+    if kind == "daily":
+        return ((stamps - epoch) // pd.Timedelta(days=1)).to_numpy(), kind
+    minutes = ((stamps - epoch) // pd.Timedelta(minutes=1)).to_numpy()
+    gaps = np.diff(minutes)
+    gaps = gaps[gaps > 0]
+    step = int(min(np.bincount(gaps).argmax(), 60)) if len(gaps) else 60
+    return minutes // step, kind
 
 
 def series_episodes(dates, severities) -> list[dict]:
