@@ -7,7 +7,8 @@
 Each NAB file is treated as the tracker treats a series it does not know: a user-defined
 indicator (no catalog entry: generic defaults, bad in both directions, no unit), its frequency
 inferred from its timestamps by the store's rule (`store.infer_frequency`: the sampling interval,
-5 minutes for most files), scored by every counted detector that applies, with the default
+5 minutes for most files), scored by every counted detector that applies (the others are
+shown under their own names only and do not change the consolidated view), with the default
 settings, and consolidated as `detect` does. No per-file setting and no use of the labels.
 
 NAB asks for an anomaly score per timestamp in [0, 1]. It rewards the first detection inside a
@@ -36,6 +37,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from indicators.detect import DETECTORS, SeriesInfo, consolidate  # noqa: E402
+from indicators.detect.consolidate import uncounted_detectors  # noqa: E402
 from indicators.detect.base import INTERVALS, date_labels, to_regular  # noqa: E402
 from indicators.episodes import series_episodes  # noqa: E402
 from indicators.store import SEVERITY_RANK, infer_frequency  # noqa: E402
@@ -56,9 +58,10 @@ def series_scores(timestamps: pd.Series, values: pd.Series, name: str) -> np.nda
     observed = pd.Series(values.to_numpy(dtype="float64"), index=dates.to_numpy())
     observed = observed[~observed.index.duplicated(keep="last")]
     parts = []
+    shown_only = uncounted_detectors()  # they do not change the consolidated view
     for detector_class in DETECTORS.values():
         detector = detector_class()
-        if not detector.applies(info):
+        if detector.name in shown_only or not detector.applies(info):
             continue
         result = detector.detect(observed, info)
         if not result.frame.empty:

@@ -84,5 +84,13 @@ def test_thresholds_per_interval_keep_false_alarms_per_day_comparable():
 
 
 def test_episodes_count_sub_hourly_periods_in_their_interval():
-    periods, kind = date_periods(["2025-01-01T00:00:00", "2025-01-01T00:05:00", "2025-01-01T00:15:00"])
-    assert kind == "hourly" and np.diff(periods).tolist() == [1, 2]
+    periods, kind, per_hour = date_periods(["2025-01-01T00:00:00", "2025-01-01T00:05:00", "2025-01-01T00:15:00"])
+    assert kind == "hourly" and np.diff(periods).tolist() == [1, 2] and per_hour == 12
+
+
+def test_sub_hourly_episodes_bridge_gaps_of_up_to_three_hours():
+    from indicators.episodes import series_episodes
+    dates = pd.date_range("2025-01-01", periods=60, freq="5min").strftime("%Y-%m-%dT%H:%M:%S")
+    severities = ["normal"] * 60
+    severities[5] = severities[40] = "alert"  # 35 intervals (under 3 hours) apart: one episode
+    assert len(series_episodes(dates, severities)) == 1
