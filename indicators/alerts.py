@@ -19,6 +19,8 @@ def alerts(store: Store, include_normal: bool = False, detector: str | None = No
     rows = store.anomalies(detector) if detector else consolidated(store)
     if rows.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
+    if detector is None:
+        rows = with_events(store, rows)
     if not include_normal:
         rows = rows[rows["severity"] != "normal"]
     if min_severity:
@@ -26,6 +28,28 @@ def alerts(store: Store, include_normal: bool = False, detector: str | None = No
     if since:
         rows = rows[rows["date"] >= since]
     return _alert_columns(rows)
+
+
+def with_events(store: Store, rows: pd.DataFrame) -> pd.DataFrame:
+    """Fuel rows at alert or worse, with the events behind them added to their explanation ("2
+    attacks on fuel convoys on the Senegal-Bamako corridor in the previous 14 days (Bellingcat)";
+    `indicators.event_context`)."""
+    from . import catalog
+    from .event_context import EventContext
+
+    fuel = rows["indicator"].map(lambda name: catalog.get(name).family == "fuel")
+    wanted = fuel & (rows["severity"].map(SEVERITY_RANK) >= SEVERITY_RANK["alert"])
+    if not wanted.any() or store.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'events'").fetchone() is None or store.conn.execute(
+            "SELECT 1 FROM events LIMIT 1").fetchone() is None:
+        return rows
+    context = EventContext.load(store)
+    sentences = [context.sentence(int(sid), date) for sid, date in zip(rows.loc[wanted, "series_id"],
+                                                                       rows.loc[wanted, "date"])]
+    rows = rows.copy()
+    rows.loc[wanted, "explanation"] = [f"{text} {sentence.rstrip('.')}." if sentence else text
+                                       for text, sentence in zip(rows.loc[wanted, "explanation"], sentences)]
+    return rows
 
 
 def current_alerts(store: Store) -> pd.DataFrame:
@@ -63,20 +87,30 @@ def summary(store: Store) -> dict:
     return state_counts(consolidated(store))
 
 
-def record_new_alerts(store: Store, run_id: int) -> pd.DataFrame:
-    """Record in `run_alerts` the alarms (episode starts and escalations, see `indicators.episodes`)
-    that no earlier run raised, and return them. Each day of an ongoing episode is a state, not an
-    alarm, so a run on the next day's data raises nothing unless the episode worsens. Call once per
-    detection run."""
+def pending_alarms(store: Store, before_run: int | None = None) -> pd.DataFrame:
+    """The alarms (episode starts and escalations, see `indicators.episodes`) that no run before
+    `before_run` (default: no run at all) recorded at this severity or worse, with `series_id`."""
     _, alarms = episodes_and_alarms(consolidated(store))
     if alarms.empty:
-        return pd.DataFrame(columns=ALERT_COLUMNS)
-    seen = store.query_frame("SELECT series_id, date, severity FROM run_alerts WHERE run_id < ?", [run_id])
+        return alarms
+    sql, params = "SELECT series_id, date, severity FROM run_alerts", []
+    if before_run is not None:
+        sql, params = sql + " WHERE run_id < ?", [before_run]
+    seen = store.query_frame(sql, params)
     seen_rank = (seen.assign(rank=seen["severity"].map(SEVERITY_RANK)).groupby(["series_id", "date"])["rank"].max()
                  if not seen.empty else pd.Series(dtype="int64"))
     before = pd.Series([seen_rank.get((int(s), d), -1) for s, d in zip(alarms["series_id"], alarms["date"])],
                        index=alarms.index)
-    new = alarms[alarms["severity"].map(SEVERITY_RANK) > before]
+    return alarms[alarms["severity"].map(SEVERITY_RANK) > before]
+
+
+def record_new_alerts(store: Store, run_id: int) -> pd.DataFrame:
+    """Record in `run_alerts` the alarms that no earlier run raised (`pending_alarms`), and return
+    them. Each day of an ongoing episode is a state, not an alarm, so a run on the next day's data
+    raises nothing unless the episode worsens. Call once per detection run."""
+    new = pending_alarms(store, before_run=run_id)
+    if new.empty:
+        return pd.DataFrame(columns=ALERT_COLUMNS)
     with store.transaction():
         store.conn.executemany(
             """INSERT OR REPLACE INTO run_alerts (run_id, series_id, date, severity, detector, value, expected, lower,
@@ -86,6 +120,16 @@ def record_new_alerts(store: Store, run_id: int) -> pd.DataFrame:
               _number(r.lower), _number(r.upper), _number(r.score), r.explanation, now())
              for r in new.itertuples(index=False)])
     return _alert_columns(new)
+
+
+def alarms_since_last_run(store: Store, run_id: int | None = None) -> pd.DataFrame:
+    """What a report calls "new since the last run": inside run `run_id` (which records its alarms
+    after writing the report), the alarms no earlier run raised; otherwise those the latest run
+    raised."""
+    if run_id is not None:
+        pending = pending_alarms(store, before_run=run_id)
+        return _alert_columns(pending) if not pending.empty else pd.DataFrame(columns=ALERT_COLUMNS)
+    return new_alerts(store)
 
 
 def new_alerts(store: Store, run_id: int | None = None, min_severity: str | None = None) -> pd.DataFrame:

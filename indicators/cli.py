@@ -316,6 +316,23 @@ def rejects(fmt, db_path):
 
 
 @cli.command()
+@format_option
+@click.option("--since", default=None, help="Only events on or after this date (YYYY-MM-DD).")
+@db_option
+@handle_errors
+def events(fmt, since, db_path):
+    """Stored events (attacks on convoys, ACLED events): date, source, type, place, description.
+
+    Example: python track.py events --since 2025-09-01 --format csv
+    """
+    from .event_store import TABLE_COLUMNS, check_since, events as stored_events
+
+    with open_store(db_path) as store:
+        frame = stored_events(store, since=check_since(since))
+    write_frame(frame[TABLE_COLUMNS].astype(object).fillna("") if fmt == "table" else frame, fmt)
+
+
+@cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="TOML job configuration (see docs/scheduling.md) [default: the bundled demo].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,

@@ -11,11 +11,22 @@
     timeout = 30                  # URL sources: seconds per attempt
     retries = 3                   # URL sources: extra attempts after a failure (with backoff)
     keep = 10                     # URL sources: downloads kept in raw/<name>/
+    max_download_mb = 512         # URL sources: size cap of one download, in MiB
+    token_env = "EXPORT_TOKEN"    # URL sources: Authorization: <token_scheme> $EXPORT_TOKEN
+    token_scheme = "Token"        #   [default Bearer]
     strict = false                # a file with any rejected row is not imported
     [sources.settings]
     locations = { "Bamako (District)" = "Bamako" }                     # rename map, exact names
     zone = "sahel"                                                      # crop calendar zone
     crop_calendar = { millet = { harvest = [10, 11], lean = [6, 7, 8] } }  # calendar override
+    events = { source = "Bellingcat", event_type = "attack on fuel convoy" }  # kind "events" only
+
+    [[sources]]                   # an API kind (indicators.sources): kobo, odk, hdx, databridges, acled
+    name = "kobo-fuel"
+    kind = "kobo"
+    path = "https://kf.kobotoolbox.org"
+    asset = "aBcD3fGh5jKl7mN9pQ"  # the kind's own keys (its OPTIONS), checked like the others
+    token_env = "KOBO_TOKEN"      # secrets only through environment variables
 
 Relative paths are relative to the configuration file's folder, so a cron job works from any
 working directory. Every key is checked: an unknown key is an error that names it.
@@ -35,11 +46,20 @@ import pandas as pd
 
 from . import seasons
 from .errors import ConfigError
+from .fetch import DEFAULT_MAX_DOWNLOAD_MB, MIB
 
 CONFIG_KEYS = {"db", "reports", "raw", "sources"}
-SOURCE_KEYS = {"name", "kind", "path", "timeout", "retries", "keep", "strict", "settings"}
-SETTINGS_KEYS = {"locations", "zone", "crop_calendar"}
+SOURCE_KEYS = {"name", "kind", "path", "timeout", "retries", "keep", "strict", "settings", "max_download_mb"}
+SETTINGS_KEYS = {"locations", "zone", "crop_calendar", "events"}
 URL_SCHEMES = ("http://", "https://")
+
+
+class UrlOptions:
+    """Keys of a plain URL source beyond SOURCE_KEYS: a token from an environment variable, sent
+    as `Authorization: <token_scheme> <token>` (a KoboToolbox export URL wants `Token`)."""
+
+    kind = "url"
+    OPTIONS = {"token_env": (str, ""), "token_scheme": (str, "Bearer")}
 
 
 @dataclass
@@ -51,6 +71,7 @@ class SourceSettings:
     locations: dict[str, str] = field(default_factory=dict)
     zone: str = ""
     crop_calendar: dict[str, dict] = field(default_factory=dict)
+    events: dict = field(default_factory=dict)  # `collect events` settings (EventSettings.from_config)
 
     def series_metadata(self) -> dict:
         meta = {"zone": self.zone, "crop_calendar": self.crop_calendar}
@@ -85,10 +106,22 @@ class Source:
     timeout: float = 30.0
     retries: int = 3
     keep: int = 10
+    max_download_mb: float = DEFAULT_MAX_DOWNLOAD_MB
+    options: dict = field(default_factory=dict)  # an API kind's own keys (indicators.sources)
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_download_mb * MIB)
 
     @property
     def is_url(self) -> bool:
         return self.path.lower().startswith(URL_SCHEMES)
+
+    @property
+    def is_api(self) -> bool:
+        """An API kind (kobo, odk, hdx, databridges, acled): pulled by `indicators.sources`."""
+        from .sources import API_SOURCES
+        return self.kind in API_SOURCES
 
     @property
     def label(self) -> str:
@@ -154,13 +187,23 @@ def load_config(path: str | Path, collectors=None) -> JobConfig:
 
 
 def _source(path: Path, where: str, entry: dict, collectors, folder: Path) -> Source:
-    _no_unknown(path, where, entry, SOURCE_KEYS)
+    from .sources import API_SOURCES, check_options
+
     kind = entry.get("kind")
-    if kind not in collectors:
-        raise ConfigError(f"{path}: {where}.kind is {kind!r}; must be one of {', '.join(sorted(collectors))}")
+    api = API_SOURCES.get(kind) if isinstance(kind, str) else None
+    extra = api if api is not None else UrlOptions
+    _no_unknown(path, where, entry, SOURCE_KEYS | set(extra.OPTIONS))
+    if kind not in collectors and api is None:
+        raise ConfigError(f"{path}: {where}.kind is {kind!r}; must be one of {', '.join(sorted(collectors))} "
+                          f"(collectors) or {', '.join(sorted(API_SOURCES))} (APIs)")
     location = entry.get("path")
     if not isinstance(location, str) or not location.strip():
         raise ConfigError(f"{path}: {where}.path is required (a file, a glob or an http(s) URL)")
+    if api is not None and not location.lower().startswith(URL_SCHEMES):
+        raise ConfigError(f"{path}: {where}.path must be the http(s) URL of the {kind} server, not {location!r}")
+    options = check_options(extra, f"{path}: {where}", entry)
+    if options and api is None and not location.lower().startswith(URL_SCHEMES):
+        raise ConfigError(f"{path}: {where}.{next(iter(options))} is for URL sources; {location!r} is a file")
     if "://" in location and not location.lower().startswith(URL_SCHEMES):
         raise ConfigError(f"{path}: {where}.path {location!r}: only http:// and https:// URLs are supported")
     if "://" not in location and not Path(location).is_absolute():
@@ -173,11 +216,15 @@ def _source(path: Path, where: str, entry: dict, collectors, folder: Path) -> So
                     strict=_typed(path, where, entry, "strict", bool, False),
                     timeout=float(_typed(path, where, entry, "timeout", (int, float), 30.0)),
                     retries=_typed(path, where, entry, "retries", int, 3),
-                    keep=_typed(path, where, entry, "keep", int, 10))
+                    keep=_typed(path, where, entry, "keep", int, 10),
+                    max_download_mb=float(_typed(path, where, entry, "max_download_mb", (int, float),
+                                                 DEFAULT_MAX_DOWNLOAD_MB)), options=options)
     if source.timeout <= 0:
         raise ConfigError(f"{path}: {where}.timeout must be a positive number of seconds")
     if not 0 <= source.retries <= 10:
         raise ConfigError(f"{path}: {where}.retries must be between 0 and 10")
+    if source.max_download_mb <= 0:
+        raise ConfigError(f"{path}: {where}.max_download_mb must be a positive number of MiB")
     if source.keep < 1:
         raise ConfigError(f"{path}: {where}.keep must be at least 1 (downloads kept per source)")
     return source
@@ -206,8 +253,16 @@ def _settings(path: Path, where: str, raw) -> SourceSettings:
             value = months.get(season)
             if not isinstance(value, list) or not all(isinstance(m, int) and 1 <= m <= 12 for m in value):
                 raise ConfigError(f"{path}: {key}.{season} must be a list of month numbers 1-12")
+    events = raw.get("events", {})
+    if events:
+        from .collectors.events import EventSettings
+        try:
+            EventSettings.from_config(events, f"{where}.events")
+        except ConfigError as error:
+            raise ConfigError(f"{path}: {error}") from None
     return SourceSettings(locations={k.strip(): v.strip() for k, v in locations.items()}, zone=zone.strip(),
-                          crop_calendar={crop.strip().lower(): months for crop, months in calendar.items()})
+                          crop_calendar={crop.strip().lower(): months for crop, months in calendar.items()},
+                          events=events)
 
 
 def _typed(path: Path, where: str, entry: dict, key: str, kind, default):

@@ -1,7 +1,8 @@
 """The scheduled job: collect the configured sources, detect, report; every step recorded in `runs`.
 
 With no configuration it runs the bundled SIMULATED demo (`datasets/demo/`: a WFP HDX price file,
-a Kobo-style fuel-station survey export and a power outage log; see `demo_config`). The
+a Kobo-style fuel-station survey export and a power outage log; see `demo_config`), with the real
+attacks on fuel convoys its timing follows (Bellingcat, `datasets/demo/real/`). The
 configuration file is described in `indicators.config` and docs/scheduling.md.
 
 A job holds the database's job lock (`indicators.locks`) from start to end, so a second job
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +35,11 @@ from .store import SEVERITY_RANK, Store
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = PROJECT_ROOT / "datasets" / "demo"
+BELLINGCAT_FILE = "mali_fuel_convoy_attacks_2025_bellingcat.csv"
+# The towns each corridor passes (Dakar-Kayes-Kita-Kati-Bamako; Abidjan-Zegoua-Sikasso-Bougouni-Bamako).
+DEMO_EVENT_SETTINGS = {"source": "Bellingcat", "event_type": "attack on fuel convoy", "corridors": {
+    "Senegal-Bamako (northwest)": ["Senegal", "Kayes", "Kita", "Kati", "Bamako"],
+    "Cote d'Ivoire-Bamako (southeast)": ["Cote d'Ivoire", "Zegoua", "Sikasso", "Bougouni", "Bamako"]}}
 EXIT_OK, EXIT_ERROR, EXIT_NEW_ALERTS = 0, 1, 3
 log = logging.getLogger("indicators.jobs")
 
@@ -65,7 +72,8 @@ class SourceResult:
         if self.status != "collected":
             return f"{self.name}: {self.status.replace('_', ' ')} since the last import, not parsed again"
         t = self.totals()
-        return (f"{self.name}: {len(self.summaries)} file(s), {t['rows_read']} rows read; observations {t['new']} new, "
+        noun = "events" if self.kind in ("events", "acled") else "observations"
+        return (f"{self.name}: {len(self.summaries)} file(s), {t['rows_read']} rows read; {noun} {t['new']} new, "
                 f"{t['revised']} revised, {t['unchanged']} unchanged; {t['rejected']} rejected")
 
     def as_dict(self) -> dict:
@@ -135,7 +143,10 @@ def demo_config() -> JobConfig:
     demo = DEMO_DIR if DEMO_DIR.is_dir() else Path("datasets") / "demo"
     return JobConfig(sources=[Source("wfp", str(demo / "wfp_food_prices_mli.csv")),
                               Source("stations", str(demo / "fuel_station_survey.csv")),
-                              Source("outages", str(demo / "power_outage_log.csv"))])
+                              Source("outages", str(demo / "power_outage_log.csv")),
+                              # real: the verified attacks the simulation is timed on (Bellingcat)
+                              Source("events", str(demo / "real" / BELLINGCAT_FILE), settings=SourceSettings(
+                                  events=DEMO_EVENT_SETTINGS))])
 
 
 def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, strict: bool = False,
@@ -156,7 +167,7 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
         with _timed(result, "detect"):
             result.detection = run_detection(store, run_id=run_id, progress=_stage(progress, "detecting"))
         with _timed(result, "report"):
-            result.report = write_report(store, out_dir or config.reports or "reports")
+            result.report = write_report(store, out_dir or config.reports or "reports", run_id=run_id)
         result.seconds = round(time.monotonic() - started, 3)
         result.durations["total"] = result.seconds
         # The new alerts and the run's end are committed together: a job killed before this
@@ -227,10 +238,13 @@ def collector_for(source: Source, seen_locations: set[str] | None = None) -> Col
     """The registered collector for `source.kind`, with the source's settings applied to the rows
     it parses (renamed locations, series metadata), whatever the collector. `seen_locations`, if
     given, receives every location as parsed, before renaming."""
-    if source.kind not in COLLECTORS:
+    kind = collector_kind(source)
+    if kind not in COLLECTORS:
         raise ConfigError(f"source {source.label}: unknown collector kind {source.kind!r}; "
                           f"known: {', '.join(sorted(COLLECTORS))}")
-    collector = COLLECTORS[source.kind]()
+    collector = COLLECTORS[kind]()
+    if hasattr(collector, "configure"):  # collectors with settings of their own (events)
+        collector.configure(source.settings)
     if source.settings != SourceSettings():
         parse = collector.read
 
@@ -242,6 +256,14 @@ def collector_for(source: Source, seen_locations: set[str] | None = None) -> Col
             return parsed
         collector.read = read  # collect_file validates and stores what `read` returns
     return collector
+
+
+def collector_kind(source: Source) -> str:
+    """The collector that reads a source: its kind, or for an API kind the collector it feeds."""
+    if source.is_api:
+        from .sources import API_SOURCES
+        return API_SOURCES[source.kind].collector
+    return source.kind
 
 
 def raw_folder(store: Store, config: JobConfig) -> Path:
@@ -259,7 +281,7 @@ def _collect_all(store: Store, config: JobConfig, result: JobResult, strict: boo
         result.sources.append(outcome)
         seen = set()
         try:
-            files = None if source.is_url else source.files()
+            files = None if source.is_url or source.is_api else source.files()
             collector = collector_for(source, seen)
         except TrackError as error:
             files, collector = [], None
@@ -271,7 +293,11 @@ def _collect_all(store: Store, config: JobConfig, result: JobResult, strict: boo
     done = 0
     for source, outcome, collector, files, seen in plans:
         started = time.monotonic()
-        if files is None:
+        if files is None and source.is_api:
+            _collect_api(store, config, source, outcome, collector, strict, result.run_id, echo)
+            done += 1
+            tick(done, total)
+        elif files is None:
             _collect_url(store, config, source, outcome, collector, strict, result.run_id, echo)
             done += 1
             tick(done, total)
@@ -299,12 +325,21 @@ def _warn_unmatched_renames(source: Source, outcome: SourceResult, seen: set[str
 
 def _collect_url(store, config, source, outcome, collector, strict, run_id, echo) -> None:
     fingerprint = _fingerprint(source, strict)
+    token = ""
     try:
+        headers = {}
+        if source.options.get("token_env"):
+            token = os.environ.get(source.options["token_env"], "").strip()
+            if not token:
+                raise ConfigError(f"source {source.label}: the environment variable {source.options['token_env']} "
+                                  "(token_env) is not set")
+            headers["Authorization"] = f"{source.options.get('token_scheme', 'Bearer')} {token}"
         download = fetch(store, source.path, raw_folder(store, config), source.label, timeout=source.timeout,
-                         retries=source.retries, keep=source.keep, fingerprint=fingerprint)
+                         retries=source.retries, keep=source.keep, fingerprint=fingerprint,
+                         max_bytes=source.max_bytes, headers=headers)
     except TrackError as error:
-        outcome.errors.append(str(error))
-        log.error("error: %s: %s", source.label, error)
+        outcome.errors.append(str(error).replace(token, "***") if token else str(error))
+        log.error("error: %s: %s", source.label, outcome.errors[-1])
         return
     outcome.download = download.as_dict()
     log.debug("%s: %s %s (%d bytes, %d attempt(s), %.2f s)", source.label, source.path, download.status,
@@ -315,6 +350,42 @@ def _collect_url(store, config, source, outcome, collector, strict, run_id, echo
         return
     if _collect_file(store, collector, download.path, source, outcome, strict, run_id, echo):
         remember(store, download, source.label, fingerprint)
+    from .sources.base import paged_answer_hint
+
+    hint = paged_answer_hint(Path(download.path))
+    if hint:  # a page of a paged API read as a file: the rest of the answer is missing
+        outcome.warnings.append(f"{source.path}: {hint}")
+        log.warning("warning: %s: %s", source.label, outcome.warnings[-1])
+
+
+def _collect_api(store, config, source, outcome, collector, strict, run_id, echo) -> None:
+    """Pull an API source (`indicators.sources`), collect what it pulled, then let it remember
+    its cursor and records: only after the import, so a failed import is pulled again next time."""
+    from .sources import API_SOURCES
+
+    api = API_SOURCES[source.kind](store, source, raw_folder(store, config))
+    api.fingerprint = _fingerprint(source, strict)
+    try:
+        pulled = api.run()
+    except TrackError as error:
+        outcome.errors.append(api.redact(str(error)))
+        log.error("error: %s: %s", source.label, outcome.errors[-1])
+        return
+    except Exception as error:  # an answer of an unforeseen shape must not stop the other sources
+        outcome.errors.append(api.redact(f"{source.path}: unexpected {type(error).__name__} in the {source.kind} "
+                                         f"source: {error}"))
+        log.error("error: %s: %s", source.label, outcome.errors[-1])
+        return
+    outcome.download = pulled.as_dict()
+    log.debug("%s: %s, %d page(s), %d record(s)", source.label, pulled.status, pulled.pages, pulled.records)
+    if pulled.status != "downloaded":
+        outcome.status = pulled.status
+        log.info("%s: %s, not parsed again", source.label, pulled.status.replace("_", " "))
+        if pulled.commit:
+            pulled.commit()
+        return
+    if _collect_file(store, collector, pulled.path, source, outcome, strict, run_id, echo) and pulled.commit:
+        pulled.commit()
 
 
 def _collect_file(store, collector, path, source, outcome, strict, run_id, echo) -> bool:

@@ -9,7 +9,12 @@ Tables (see DESIGN.md, "Data model"):
 - `detection_status`: per (series, detector): scored, or why not (for example not enough history);
 - `imports`: one row per imported file and run (checksum, counts);
 - `runs`: one row per command run (start, end, status, counts);
-- `run_alerts`: the alerts each detection run raised for the first time (`alerts --new`).
+- `run_alerts`: the alerts each detection run raised for the first time (`alerts --new`);
+- `events`, `event_revisions`: dated events (attacks on convoys, ACLED events) and every
+  superseded version of one (read and written by `indicators.event_store`);
+- `api_state`, `api_records`, `api_record_revisions`: what API sources (`indicators.sources`)
+  remember between runs: cursors and validators, the survey submissions fetched so far (edited
+  submissions replace their predecessor, which is kept as a revision). Never a secret.
 
 Writes go through `Store.transaction()`, which takes the write lock up front (`BEGIN IMMEDIATE`)
 so that concurrent writers wait on the busy timeout instead of failing half-way.
@@ -165,6 +170,72 @@ CREATE TABLE IF NOT EXISTS run_alerts (
     PRIMARY KEY (run_id, series_id, date)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS run_alerts_series_date ON run_alerts (series_id, date);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    event_type TEXT NOT NULL DEFAULT '',
+    sub_event_type TEXT NOT NULL DEFAULT '',
+    actors TEXT NOT NULL DEFAULT '',
+    location TEXT NOT NULL DEFAULT '',
+    admin1 TEXT NOT NULL DEFAULT '',
+    admin2 TEXT NOT NULL DEFAULT '',
+    corridor TEXT NOT NULL DEFAULT '',
+    latitude REAL,
+    longitude REAL,
+    fatalities INTEGER,
+    description TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '',
+    places TEXT NOT NULL DEFAULT '[]',
+    radius_km REAL,
+    extra TEXT NOT NULL DEFAULT '{}',
+    source_file TEXT NOT NULL DEFAULT '',
+    source_line INTEGER,
+    collected_at TEXT NOT NULL,
+    run_id INTEGER,
+    UNIQUE (source, event_id)
+);
+CREATE INDEX IF NOT EXISTS events_date ON events (date);
+CREATE TABLE IF NOT EXISTS event_revisions (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    previous TEXT NOT NULL,
+    source_file TEXT NOT NULL DEFAULT '',
+    source_line INTEGER,
+    collected_at TEXT NOT NULL,
+    superseded_at TEXT NOT NULL,
+    new_source_file TEXT NOT NULL DEFAULT '',
+    new_source_line INTEGER,
+    run_id INTEGER
+);
+CREATE INDEX IF NOT EXISTS event_revisions_event ON event_revisions (source, event_id);
+CREATE TABLE IF NOT EXISTS api_state (
+    source TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT '{}',
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_records (
+    source TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    instance_id TEXT NOT NULL DEFAULT '',
+    cursor TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (source, record_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS api_record_revisions (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    instance_id TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    superseded_at TEXT NOT NULL,
+    new_instance_id TEXT NOT NULL DEFAULT ''
+);
 """
 
 

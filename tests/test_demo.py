@@ -3,6 +3,7 @@ import json
 import sqlite3
 
 import pytest
+from click.testing import CliRunner
 
 from indicators.cli import cli
 
@@ -34,7 +35,7 @@ def test_demo_creates_the_four_families_of_series(demo_run):
     assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert (out / "index.html").is_file()
     assert summary["exit_code"] == 0 and summary["errors"] == []
-    assert {source["kind"] for source in summary["sources"]} == {"wfp", "stations", "outages"}
+    assert {source["kind"] for source in summary["sources"]} == {"wfp", "stations", "outages", "events"}
 
 
 @pytest.mark.parametrize("indicator", ["fuel_availability", "fuel_queue_time", "power_outage"])
@@ -59,3 +60,19 @@ def test_rerunning_the_demo_changes_no_observation(demo_run):
     result = CliRunner().invoke(cli, ["run", "--db", str(db), "--out", str(out), "--json"], catch_exceptions=False)
     summary = json.loads(result.output)
     assert sum(s["new"] + s["revised"] for s in summary["sources"]) == 0
+
+
+def test_demo_shows_the_six_attacks_on_the_fuel_panel_and_the_map(demo_run):
+    import re
+
+    db, out, _ = demo_run
+
+    def markers(page, chart):
+        html = (out / page).read_text(encoding="utf-8")
+        figure = json.loads(re.search(rf'data-chart="{chart}">(.*?)</script>', html).group(1))
+        return [t for t in figure["data"] if t.get("name") == "attack on fuel convoy (Bellingcat)"]
+
+    assert len(markers("fuel.html", "fuel-panel")[0]["customdata"]) == 6
+    assert len(markers("map.html", "market-map")[0]["customdata"]) == 6
+    result = CliRunner().invoke(cli, ["events", "--db", str(db), "--format", "csv"])
+    assert result.output.count("Bellingcat") == 6 and "2025-09-14" in result.output

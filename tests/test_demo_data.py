@@ -37,7 +37,8 @@ def test_demo_is_small_and_labelled_simulated():
 def test_demo_config_uses_the_format_collectors():
     sources = {(s.kind, Path(s.path).name) for s in demo_config().sources}
     assert sources == {("wfp", "wfp_food_prices_mli.csv"), ("stations", "fuel_station_survey.csv"),
-                       ("outages", "power_outage_log.csv")}
+                       ("outages", "power_outage_log.csv"),
+                       ("events", "mali_fuel_convoy_attacks_2025_bellingcat.csv")}
     for source in demo_config().sources:
         assert all(path.is_file() for path in source.files())
 

@@ -188,9 +188,11 @@ def demo(tmp_path_factory):
     db = folder / "track.db"
     first = CliRunner().invoke(cli, ["run", "--db", str(db), "--out", str(folder / "reports")], catch_exceptions=False)
     assert first.exit_code == 0, first.output
+    first_index = (folder / "reports" / "index.html").read_text(encoding="utf-8")
     second = CliRunner().invoke(cli, ["run", "--db", str(db), "--out", str(folder / "reports"), "--json"],
                                 catch_exceptions=False)
-    return SimpleNamespace(path=db, first=first.output, second=second.output, reports=folder / "reports")
+    return SimpleNamespace(path=db, first=first.output, second=second.output, reports=folder / "reports",
+                           first_index=first_index)
 
 
 def test_a_second_run_on_the_same_data_raises_no_alarm(demo):
@@ -232,3 +234,25 @@ def test_counts_agree_across_detect_run_report_and_alerts(demo):
     assert same in run_line and same in detect
     index = (demo.reports / "index.html").read_text(encoding="utf-8")
     assert f"{counts['episodes']} episodes ({counts['ongoing_episodes']} ongoing)" in index
+    # the report written inside the second run: that run raised no alarm, and says so
+    assert "none new since the last run" in index
+
+
+def test_the_report_of_a_run_counts_the_alarms_that_run_raises(demo):
+    raised = int(re.search(r"new alarms: (\d+)", demo.first).group(1))
+    assert raised > 0
+    assert f"{raised} new since the last run" in demo.first_index
+
+
+def test_fuel_alerts_say_which_attacks_on_convoys_preceded_them(demo):
+    from indicators.alerts import alerts
+    from indicators.store import Store
+
+    with Store(demo.path) as store:
+        rows = alerts(store, min_severity="alert")
+    fuel = rows[rows["indicator"].str.startswith("fuel_") & (rows["date"] >= "2025-09-15")
+                & (rows["date"] <= "2025-10-15")]
+    with_events = fuel[fuel["explanation"].str.contains("attacks? on fuel convoys", regex=True)]
+    assert len(with_events) >= 50  # the days within 14 days after an attack on a corridor they depend on
+    assert with_events["explanation"].str.endswith("(Bellingcat).").all()
+    assert not rows[rows["indicator"] == "grain_price"]["explanation"].str.contains("convoy").any()

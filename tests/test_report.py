@@ -357,3 +357,19 @@ def test_seasonal_view_shades_the_crop_calendar_the_series_was_scored_with(datab
         after = millet_calendars(store)
     assert before and all(calendar.harvest == (10, 11, 12) for calendar in before)  # the Sahel zone's default
     assert after and all((calendar.harvest, calendar.lean) == ((9, 10), (5, 6, 7)) for calendar in after)
+
+
+def test_headline_names_the_size_and_a_possible_data_error():
+    series = pd.DataFrame({
+        "location": ["Bamako", "Kati", "Djibo"],
+        "indicator": ["fuel_availability", "fuel_availability", "fuel_availability"],
+        "unit": ["share", "share", "share"],
+        "severity": ["crisis", "crisis", "crisis"],
+        "since": ["2025-09-20", "2025-09-12", "2025-11-20"],
+        "latest_value": [0.1, 0.4, 0.05],
+        "suspect": [False, False, True],
+    })
+    sentence, worst = headline("fuel", series)
+    assert worst == "crisis"
+    assert sentence == ("Fuel: 2 of 3 cities in crisis since 2025-09-12 (availability 10-40%). "
+                        "Check 1 city with a possible data error (Djibo).")

@@ -5,6 +5,7 @@ Adding a collector is one module plus one line in `COLLECTORS`.
 from __future__ import annotations
 
 from .base import Collector, CollectSummary
+from .events import EventsCollector
 from .generic_csv import GenericCSVCollector
 from .outages import OutagesCollector
 from .stations import StationsCollector
@@ -15,6 +16,7 @@ COLLECTORS: dict[str, type[Collector]] = {
     WFPCollector.name: WFPCollector,
     StationsCollector.name: StationsCollector,
     OutagesCollector.name: OutagesCollector,
+    EventsCollector.name: EventsCollector,
 }
 
 

@@ -48,11 +48,11 @@ class SizeRule:
 # same percentages. Shares are in percentage points of stations; queues and outages in hours.
 SIZE_RULES = {
     "percent": SizeRule("percent", stress=5, alert=10, crisis=25, decisive_alert=25, decisive_crisis=50),
-    "points": SizeRule("points", stress=5, alert=10, crisis=20, decisive_alert=40, decisive_crisis=60),
+    "points": SizeRule("points", stress=5, alert=10, crisis=20, decisive_alert=35, decisive_crisis=60),
     "hours": SizeRule("hours", stress=0.5, alert=1, crisis=3, decisive_alert=6, decisive_crisis=12),
     "hours/day": SizeRule("hours", stress=1, alert=2, crisis=4, decisive_alert=4, decisive_crisis=8),
 }
-DECISIVE_SCORE = 3.0  # a decisive size still has to stand this far out of the noise
+DECISIVE_SCORE = 2.5  # a decisive size still has to stand this far out of the noise
 NO_RULE = None
 
 

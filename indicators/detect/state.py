@@ -64,7 +64,7 @@ class SeverityState(Detector):
         "robust scale) and its severity combines that score with the size of the deviation in units people "
         "use: percent above normal for prices, percentage points for fuel availability, hours for queues and "
         "outages (a 3% move is never a crisis however quiet the series; a large size is alert or crisis once it "
-        "is 1.5 scales out of the noise). From the first date at alert, an episode runs and the normal is "
+        "is 2.5 scales out of the noise). From the first date at alert (stress for daily series), an episode runs and the normal is "
         "frozen where the deviation began, so the crisis stays a crisis for as long as it lasts (within an episode the "
         "phase holds from 1, 2 and 3 scales: stress, alert, crisis, still capped by size); the episode "
         "ends after 2 normal months (3 normal days) and its values are kept out of the baseline afterwards. An "

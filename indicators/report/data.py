@@ -8,15 +8,16 @@ change here.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import pandas as pd
 
 from .. import catalog
-from ..alerts import alerts, current_alerts, new_alerts
+from ..alerts import alarms_since_last_run, alerts, current_alerts
 from ..episodes import episodes_and_alarms, state_counts
 from ..detect import DETECTORS, SeriesInfo
+from ..event_store import events as stored_events
 from ..store import SERIES_KEY, SEVERITY_RANK, Store
 
 SIMULATED_MARK = "SIMULATED"
@@ -40,6 +41,7 @@ class ReportData:
     data_date: str
     run_time: str
     simulated: bool
+    events: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicators.event_store.events()
 
     def family_series(self, family: str) -> pd.DataFrame:
         return self.series[self.series["family"] == family]
@@ -49,7 +51,7 @@ class ReportData:
         return [f for f in FAMILY_ORDER if f in present]
 
 
-def load(store: Store) -> ReportData:
+def load(store: Store, run_id: int | None = None) -> ReportData:
     series = store.series()
     observations = store.observations()
     anomalies = store.anomalies()
@@ -69,12 +71,13 @@ def load(store: Store) -> ReportData:
         anomalies=anomalies,
         current=current_alerts(store),
         counts=state_counts(scored.rename(columns={"sid": "series_id"})),
-        new=new_alerts(store),
+        new=alarms_since_last_run(store, run_id),
         episodes=episodes_frame(scored.rename(columns={"sid": "series_id"})),
         status=store.detection_status(),
         data_date=str(observations["date"].max()) if not observations.empty else "no data",
         run_time=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         simulated=simulated,
+        events=stored_events(store),
     )
 
 

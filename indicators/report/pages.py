@@ -8,7 +8,7 @@ from .. import catalog
 from ..detect import CONSOLIDATION_RULE
 from ..detect.explain import format_value
 from ..store import SERIES_KEY, SEVERITY_RANK
-from . import figures, sparklines, tables
+from . import events as report_events, figures, sparklines, tables
 from .data import ReportData
 from .headlines import FAMILY_NAMES, headline
 from .layout import chart, download, e, safe_name, severity_badge, shell, table
@@ -45,7 +45,7 @@ def build(site, data: ReportData) -> None:
     if seasonal:
         write("seasonal.html", "Seasonal view of prices", seasonal_page(site, data, seasonal))
     if not markets.empty:
-        write("map.html", "Market map", map_page(site, markets))
+        write("map.html", "Market map", map_page(site, markets, data.events))
     write("method.html", "Method and provenance", method_page(site, data))
 
 
@@ -127,14 +127,19 @@ def family_page(site, data: ReportData, family: str) -> str:
     parts = [f"<p>{severity_badge(severity)} {e(sentence)}</p><p class=\"note\">{FAMILY_INTROS[family]}</p>"]
     if family == "fuel":
         parts.append(_fuel_panel(site, data, series))
+        parts.append(report_events.section(site, data))
     if family == "power":
         parts.append(_power_heat_map(site, data, series))
     flagged = data.scored[data.scored["sid"].isin(series["sid"]) & (data.scored["severity"] != "normal")]
     current = data.current[data.current["indicator"].isin(set(series["indicator"]))]
     site.write_csv(f"alerts-{family}.csv", flagged.drop(columns=["sid"]))
     href = site.write_csv(f"current_alerts-{family}.csv", current)
+    columns = ALERT_COLUMNS
+    if family == "fuel" and not data.events.empty:  # the events behind the fuel alerts, beside each one
+        current = report_events.with_sentences(data, current)
+        columns = {**ALERT_COLUMNS, "events": "events nearby"}
     parts.append("<h2>Current alerts</h2>" + download(f"alerts-{family}.csv", "Every flagged date of this page")
-                 + table(_with_titles(current), ALERT_COLUMNS, href, "Current alerts of this page",
+                 + table(_with_titles(current), columns, href, "Current alerts of this page",
                          "No series here is flagged at its latest date."))
     for indicator, group in series.groupby("indicator", sort=True):
         definition = catalog.get(indicator)
@@ -150,6 +155,9 @@ def _series_section(site, data: ReportData, row) -> str:
     band = data.band[data.band["sid"] == row.sid]
     scored = data.scored[data.scored["sid"] == row.sid]
     figure = figures.series_figure(observed, band, scored, row.unit, row.frequency)
+    if row.family in ("fuel", "grain") and not observed.empty:
+        report_events.mark_chart(figure, report_events.for_places(data, [row.location]), observed["value"].max(),
+                                 observed["date"].min(), observed["date"].max())
     csv = observed[["date", "value"]].merge(band.drop(columns=["sid"]), on="date", how="left") \
         .merge(scored[["date", "severity", "detector", "explanation"]], on="date", how="left")
     href = site.write_csv(f"data/{name}.csv", csv)
@@ -178,7 +186,10 @@ def _fuel_panel(site, data: ReportData, series: pd.DataFrame) -> str:
     return ("<h2>Fuel panel</h2><p class=\"note\">Availability, queues and the parallel-market premium per city "
             f"on shared time axes (solid and dotted lines: products), each a {FUEL_PANEL_DAYS}-day average so that "
             "the cities can be compared; the charts below show the daily values with their flags.</p>"
-            + chart(site, figures.fuel_panel(panels), "fuel-panel", "Fuel panel") + links)
+            + chart(site, report_events.mark_chart(figures.fuel_panel(panels),
+                                                   report_events.for_places(data, shown["location"]),
+                                                   panels[0][2]["value"].max(), shown["date"].min(),
+                                                   shown["date"].max()), "fuel-panel", "Fuel panel") + links)
 
 
 def _power_heat_map(site, data: ReportData, series: pd.DataFrame) -> str:
@@ -243,12 +254,14 @@ def seasonal_page(site, data: ReportData, rows: list) -> str:
 
 
 # -- market map ----------------------------------------------------------------------------------
-def map_page(site, markets: pd.DataFrame) -> str:
+def map_page(site, markets: pd.DataFrame, events: pd.DataFrame | None = None) -> str:
     href = site.write_csv("markets.csv", markets)
     return ("<p class=\"note\">Markets at their coordinates, coloured by the worst latest phase of their price "
             "series. Drawn on plain longitude/latitude axes with no base map, so the page needs no map tiles "
             "or outlines from the network.</p>"
-            + chart(site, figures.market_map(markets), "market-map", "Markets by latest price phase")
+            + report_events.map_note(events)
+            + chart(site, report_events.mark_map(figures.market_map(markets), events), "market-map",
+                    "Markets by latest price phase")
             + table(markets, {"location": "market", "admin1": "region", "phase": "latest phase", "since": "since",
                               "series_at_phase": "series at that phase", "latitude": "latitude",
                               "longitude": "longitude"}, href, "Markets"))

@@ -32,8 +32,12 @@ class ReportError(TrackError):
     """The report cannot be written (unsafe target folder, static export unavailable)."""
 
 
-def write_report(store: Store, out_dir: str | Path = "reports", static_formats: tuple[str, ...] = ()) -> Path:
+def write_report(store: Store, out_dir: str | Path = "reports", static_formats: tuple[str, ...] = (),
+                 run_id: int | None = None) -> Path:
     """Write the report site into `out_dir` (replaced atomically) and return its `index.html`.
+
+    `run_id`: the scheduled run writing this report, whose alarms are not recorded yet; they are
+    the report's "new since the last run" (by default, the alarms the latest run raised).
 
     `static_formats` ("png", "pdf") also writes every chart as an image under `static/`
     through kaleido; when kaleido or a browser is missing, ReportError says so before anything
@@ -51,7 +55,7 @@ def write_report(store: Store, out_dir: str | Path = "reports", static_formats: 
         site = Site(staging)
         site.write_text(MARKER, "Written by `track.py report`; the whole folder is replaced by the next report.\n")
         assets.write(site)
-        pages.build(site, report_data.load(store))
+        pages.build(site, report_data.load(store, run_id))
         if static_formats:
             static.export(site, static_formats)
         for name in KEPT_FILES:
