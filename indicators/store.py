@@ -699,7 +699,8 @@ class Store:
 
 
 def infer_frequency(dates: list[str]) -> str:
-    """monthly for YYYY-MM dates, hourly for date-times, else daily or weekly from the median gap."""
+    """monthly for YYYY-MM dates, the sampling interval for date-times (`subdaily_interval`), else
+    daily or weekly from the median gap."""
     return infer_frequencies(pd.DataFrame({"series_id": 0, "date": list(dates)})).get(0, "")
 
 
@@ -719,11 +720,32 @@ def infer_frequencies(dates: pd.DataFrame) -> dict[int, str]:
     result = {}
     for series_id in count.index:
         median = gap.get(series_id)
+        if hourly[series_id]:
+            result[int(series_id)] = subdaily_interval(text[series == series_id].tolist())
+            continue
         result[int(series_id)] = (
-            "monthly" if monthly[series_id] else "hourly" if hourly[series_id] else "daily" if count[series_id] < 2
+            "monthly" if monthly[series_id] else "daily" if count[series_id] < 2
             else "monthly" if median >= pd.Timedelta(days=25) else "weekly" if median >= pd.Timedelta(days=6)
             else "daily")
     return result
+
+
+SUBDAILY_INTERVALS = {1: "1min", 5: "5min", 10: "10min", 15: "15min", 30: "30min", 60: "hourly"}
+
+
+def subdaily_interval(dates: list[str]) -> str:
+    """The sampling interval of date-times: the most common gap between consecutive times, put on
+    the nearest of 1, 5, 10, 15, 30 and 60 minutes (an irregular feed gets its most common one;
+    gaps over an hour, or a single time, are hourly)."""
+    stamps = pd.to_datetime(pd.Series(sorted(dates)), format="ISO8601")
+    gaps = stamps.diff().dropna().dt.total_seconds() / 60
+    gaps = gaps[gaps > 0]
+    if gaps.empty:
+        return "hourly"
+    common = float(gaps.round().mode().min())
+    common = max(common, 1.0)
+    nearest = min(SUBDAILY_INTERVALS, key=lambda step: max(common / step, step / common))
+    return SUBDAILY_INTERVALS[nearest]
 
 
 def _close(a: pd.Series, b: pd.Series) -> pd.Series:
