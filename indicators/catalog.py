@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-FREQUENCIES = ("hourly", "daily", "weekly", "monthly")
+FREQUENCIES = ("1min", "5min", "10min", "15min", "30min", "hourly", "daily", "weekly", "monthly")
 BAD_DIRECTIONS = ("up", "down", "both")
 FAMILIES = ("grain", "fuel", "power", "other")
 # Severity vocabulary (WFP ALPS phases), mildest first. Here rather than in the store so that the

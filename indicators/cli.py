@@ -622,6 +622,9 @@ def run(config_path, out_dir, strict, fail_on, as_json, workers, scheduler, full
             click.echo(source.line())
         with open_store(db_file) as store:
             click.echo("detection: " + state_summary_line(store, result.new_alerts, result.detection))
+        if result.forecast:
+            click.echo(f"forecast: {result.forecast.get('series', 0)} series projected, "
+                       f"{result.forecast.get('new_origins', 0)} new origins")
         click.echo(f"report written: {result.report}  (database: {db_file}, {result.seconds:.1f} s)")
         if verbose:
             click.echo("durations: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.durations.items()))
@@ -644,6 +647,66 @@ def backup(target, db_path):
     with open_store(db_path, readonly=True) as store:
         written = store.backup(target)
     click.echo(f"backup written: {written} ({written.stat().st_size / 1e6:.1f} MB, integrity ok)")
+
+
+@cli.command()
+@click.option("--horizon", type=click.IntRange(min=1, max=60), default=None,
+              help="Periods ahead [default: 6 for monthly series, 30 for daily ones].")
+@click.option("--indicator", default=None, help="Only series of this indicator.")
+@click.option("--to-lean", is_flag=True, help="Monthly series with a crop calendar: at least to the end of the "
+                                               "coming lean season.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Project series in this many local processes (same results).")
+@wait_option
+@verbosity_option
+@db_option
+@handle_errors
+def forecast(horizon, indicator, to_lean, workers, wait, quiet, verbose, db_path):
+    """Project every series with 80% and 95% intervals and measure each method's skill by a
+    rolling-origin backtest; projections are stored as vintages under their origin (the last date
+    used), never rewritten by a later run.
+
+    Example: python track.py forecast --indicator grain_price --to-lean
+    """
+    from .jobs import forecast_job
+
+    configure_logging(quiet, verbose)
+    progress = TerminalProgress(enabled=not quiet)
+    with sigterm_stops_cleanly(), open_store(db_path) as store:
+        counts = forecast_job(store, indicator, horizon, to_lean, workers=workers, progress=progress, wait=wait)
+    progress.close()
+    if not quiet:
+        statuses = {k.split(":")[1]: v for k, v in counts.items() if k.startswith("status:")}
+        click.echo(f"{counts.get('series', 0)} series projected ({counts.get('new_origins', 0)} new origins, "
+                   f"{counts.get('kept_origins', 0)} already projected and kept); "
+                   + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(statuses.items())))
+
+
+@cli.command()
+@format_option
+@click.option("--indicator", default=None, help="Only this indicator.")
+@click.option("--skill", "show_skill", is_flag=True,
+              help="Measured skill instead: MAPE, MASE against seasonal naive and interval coverage per "
+                   "indicator, country, method and horizon.")
+@click.option("--all-methods", is_flag=True, help="Also the seasonal naive baseline stored beside each projection.")
+@click.option("--latest", is_flag=True, help="Only each series' latest origin (default: every vintage).")
+@db_option
+@handle_errors
+def forecasts(fmt, indicator, show_skill, all_methods, latest, db_path):
+    """Stored projections, one row per (series, origin, target date, method), or their skill.
+
+    Example: python track.py forecasts --latest --format csv
+
+    Example: python track.py forecasts --skill    (pooled backtest skill; method "selected" is the procedure)
+    """
+    from .forecast import storage
+
+    with open_store(db_path, readonly=True) as store:
+        if show_skill:
+            frame = storage.pooled_skill(store, indicator)
+            write_frame(frame.round(4) if fmt != "table" else frame.round(3), fmt)
+        else:
+            write_frame(storage.forecasts(store, indicator, all_methods, latest), fmt)
 
 
 def main():  # pragma: no cover

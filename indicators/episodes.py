@@ -20,26 +20,33 @@ ALERT_RANK = SEVERITY_RANK["alert"]
 
 
 def date_periods(dates) -> tuple[np.ndarray, str]:
-    """Stored date strings of one series -> period numbers (months, days or hours since 1970) and
-    the kind of date ("monthly", "daily" or "hourly")."""
+    """Stored date strings of one series -> period numbers (months, days, or sampling intervals
+    since 1970 for date-times: the series' most common gap, an hour or less) and the kind of date
+    ("monthly", "daily" or "hourly", which stands for every sub-daily interval), and how many
+    periods make an hour (1 but for sub-hourly intervals: the gap tolerance is a span of time)."""
     text = pd.Series(dates, dtype="object").astype(str)
     longest = int(text.str.len().max()) if len(text) else 10
     kind = "monthly" if longest <= 7 else "daily" if longest <= 10 else "hourly"
     stamps = pd.to_datetime(text, format="ISO8601", utc=kind == "hourly")
     if kind == "monthly":
-        return (stamps.dt.year * 12 + stamps.dt.month - 1).to_numpy(), kind
+        return (stamps.dt.year * 12 + stamps.dt.month - 1).to_numpy(), kind, 1
     epoch = pd.Timestamp("1970-01-01", tz="UTC" if kind == "hourly" else None)
-    step = pd.Timedelta(days=1) if kind == "daily" else pd.Timedelta(hours=1)
-    return ((stamps - epoch) // step).to_numpy(), kind
+    if kind == "daily":
+        return ((stamps - epoch) // pd.Timedelta(days=1)).to_numpy(), kind, 1
+    minutes = ((stamps - epoch) // pd.Timedelta(minutes=1)).to_numpy()
+    gaps = np.diff(minutes)
+    gaps = gaps[gaps > 0]
+    step = int(min(np.bincount(gaps).argmax(), 60)) if len(gaps) else 60
+    return minutes // step, kind, 60 // step
 
 
 def series_episodes(dates, severities) -> list[dict]:
     """Episodes of one series from its dates (sorted) and consolidated severities: dicts of
     positions `first`, `peak`, `last`, `latest`, the `alarms` (positions and kind), `ongoing`
     and `duration` (periods from the start to the end, or to the latest date when ongoing)."""
-    periods, kind = date_periods(dates)
+    periods, kind, per_hour = date_periods(dates)
     ranks = pd.Series(severities).map(SEVERITY_RANK).fillna(0).to_numpy(dtype=int)
-    tolerance = GAP_TOLERANCE[kind]
+    tolerance = GAP_TOLERANCE[kind] * per_hour
     episodes: list[dict] = []
     for position in np.flatnonzero(ranks >= ALERT_RANK).tolist():
         current = episodes[-1] if episodes else None

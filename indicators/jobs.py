@@ -92,6 +92,7 @@ class JobResult:
     seconds: float = 0.0
     durations: dict = field(default_factory=dict)
     new_alerts: pd.DataFrame = field(default_factory=lambda: _no_alerts())
+    forecast: dict = field(default_factory=dict)
 
     @property
     def summaries(self) -> list:
@@ -124,6 +125,7 @@ class JobResult:
         return {"run_id": self.run_id, "status": "failed" if self.errors else "ok",
                 "exit_code": self.exit_code(fail_on), "sources": [s.as_dict() for s in self.sources],
                 "totals": self.counts(), "derivation": self.derivation, "detection": self.detection,
+                "forecast": self.forecast,
                 "new_alerts": {"count": len(self.new_alerts), "by_severity": self.new_alert_counts(),
                                "alerts": json_records(self.new_alerts)},
                 "report": str(self.report) if self.report else None, "errors": self.errors,
@@ -192,6 +194,8 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
         with _timed(result, "detect"):
             result.detection = run_detection(store, run_id=run_id, progress=_stage(progress, "detecting"),
                                              workers=workers, scheduler=scheduler, full=full)
+        with _timed(result, "forecast"):
+            result.forecast = _forecast_step(store, run_id, progress, workers or 1)
         with _timed(result, "report"):
             result.report = write_report(store, out_dir or config.reports or "reports", run_id=run_id)
         result.seconds = round(time.monotonic() - started, 3)
@@ -262,6 +266,29 @@ def derive_job(store: Store, names: list[str] | None = None, settings=None, wait
         counts = run_derivations(store, names, settings, run_id=run_id, progress=_stage(progress, "deriving"))
         store.finish_run(run_id, "ok", {"derivation": counts})
     return counts
+
+
+def forecast_job(store: Store, indicator: str | None = None, horizon: int | None = None, to_lean: bool = False,
+                 workers: int = 1, progress=None, wait: float = 0.0) -> dict:
+    """`track.py forecast`: project the series under the job lock; returns the counts."""
+    from .forecast import run_forecasts
+
+    arguments = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in
+                         (("indicator", indicator), ("horizon", horizon)) if v) + (" --to-lean" if to_lean else "")
+    with _job(store, "forecast", arguments.strip(), exclusive=True, wait=wait) as run_id:
+        counts = run_forecasts(store, indicator, horizon, to_lean, run_id=run_id, workers=workers,
+                               progress=_stage(progress, "forecasting"))
+        store.finish_run(run_id, "ok", counts)
+    return counts
+
+
+def _forecast_step(store: Store, run_id: int, progress, workers: int = 1) -> dict:
+    """The run's projections, after detection (it reads the ongoing episodes detection found); monthly
+    series with a crop calendar to the end of the coming lean season, for the seasonal view."""
+    from .forecast import run_forecasts
+
+    return run_forecasts(store, to_lean=True, run_id=run_id, progress=_stage(progress, "forecasting"),
+                         workers=workers)
 
 
 @contextlib.contextmanager
@@ -480,7 +507,8 @@ def _timed(result: JobResult, stage: str):
 
 
 def _run_counts(result: JobResult) -> dict:
-    return dict(result.counts(), derivation=result.derivation, detection=result.detection, errors=len(result.errors),
+    return dict(result.counts(), derivation=result.derivation, detection=result.detection,
+                forecast=result.forecast, errors=len(result.errors),
                 new_alerts=len(result.new_alerts), new_alerts_by_severity=result.new_alert_counts(),
                 durations=result.durations)
 

@@ -10,7 +10,7 @@ Tables (see DESIGN.md, "Data model"):
 - `imports`: one row per imported file and run (checksum, counts);
 - `runs`: one row per command run (start, end, status, counts);
 - `run_alerts`: the alerts each detection run raised for the first time (`alerts --new`);
-- `lineage`: per derived (series, date), its formula and inputs (`indicators.derive.storage`).
+- `lineage`: per derived (series, date), its formula and inputs (`indicators.derive.storage`);
 - `series_versions`: per series, a version bumped by every import that changes its values, and
   what the last detection scored (`indicators.changes`: incremental runs);
 - `station_reports`: each fuel-station report collected, so that two exports for the same city and
@@ -189,6 +189,54 @@ CREATE TABLE IF NOT EXISTS lineage (
     derived_at TEXT NOT NULL,
     run_id INTEGER,
     PRIMARY KEY (series_id, date)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS forecasts (
+    series_id INTEGER NOT NULL REFERENCES series(id),
+    origin TEXT NOT NULL,
+    date TEXT NOT NULL,
+    method TEXT NOT NULL,
+    horizon INTEGER NOT NULL,
+    forecast REAL,
+    lower_80 REAL,
+    upper_80 REAL,
+    lower_95 REAL,
+    upper_95 REAL,
+    chosen INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    run_id INTEGER,
+    PRIMARY KEY (series_id, origin, date, method)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS forecast_choices (
+    series_id INTEGER NOT NULL REFERENCES series(id),
+    origin TEXT NOT NULL,
+    method TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    episode_start TEXT,
+    created_at TEXT NOT NULL,
+    run_id INTEGER,
+    PRIMARY KEY (series_id, origin)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS forecast_skill (
+    series_id INTEGER NOT NULL REFERENCES series(id),
+    method TEXT NOT NULL,
+    horizon INTEGER NOT NULL,
+    origin TEXT NOT NULL,
+    origins INTEGER NOT NULL,
+    mape REAL,
+    mape_baseline REAL,
+    mase REAL,
+    coverage_80 REAL,
+    coverage_95 REAL,
+    sum_ape REAL,
+    sum_ape_baseline REAL,
+    sum_abs REAL,
+    sum_abs_baseline REAL,
+    hits_80 INTEGER,
+    hits_95 INTEGER,
+    updated_at TEXT NOT NULL,
+    run_id INTEGER,
+    PRIMARY KEY (series_id, method, horizon)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS series_versions (
     series_id INTEGER PRIMARY KEY REFERENCES series(id),
@@ -664,7 +712,8 @@ class Store:
 
 
 def infer_frequency(dates: list[str]) -> str:
-    """monthly for YYYY-MM dates, hourly for date-times, else daily or weekly from the median gap."""
+    """monthly for YYYY-MM dates, the sampling interval for date-times (`subdaily_interval`), else
+    daily or weekly from the median gap."""
     return infer_frequencies(pd.DataFrame({"series_id": 0, "date": list(dates)})).get(0, "")
 
 
@@ -684,11 +733,32 @@ def infer_frequencies(dates: pd.DataFrame) -> dict[int, str]:
     result = {}
     for series_id in count.index:
         median = gap.get(series_id)
+        if hourly[series_id]:
+            result[int(series_id)] = subdaily_interval(text[series == series_id].tolist())
+            continue
         result[int(series_id)] = (
-            "monthly" if monthly[series_id] else "hourly" if hourly[series_id] else "daily" if count[series_id] < 2
+            "monthly" if monthly[series_id] else "daily" if count[series_id] < 2
             else "monthly" if median >= pd.Timedelta(days=25) else "weekly" if median >= pd.Timedelta(days=6)
             else "daily")
     return result
+
+
+SUBDAILY_INTERVALS = {1: "1min", 5: "5min", 10: "10min", 15: "15min", 30: "30min", 60: "hourly"}
+
+
+def subdaily_interval(dates: list[str]) -> str:
+    """The sampling interval of date-times: the most common gap between consecutive times, put on
+    the nearest of 1, 5, 10, 15, 30 and 60 minutes (an irregular feed gets its most common one;
+    gaps over an hour, or a single time, are hourly)."""
+    stamps = pd.to_datetime(pd.Series(sorted(dates)), format="ISO8601")
+    gaps = stamps.diff().dropna().dt.total_seconds() / 60
+    gaps = gaps[gaps > 0]
+    if gaps.empty:
+        return "hourly"
+    common = float(gaps.round().mode().min())
+    common = max(common, 1.0)
+    nearest = min(SUBDAILY_INTERVALS, key=lambda step: max(common / step, step / common))
+    return SUBDAILY_INTERVALS[nearest]
 
 
 def _close(a: pd.Series, b: pd.Series) -> pd.Series:

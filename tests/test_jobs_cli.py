@@ -40,7 +40,7 @@ def test_run_json_summary(track, tmp_path):
     assert {a["date"] for a in summary["new_alerts"]["alerts"]} == {"2020-02-27"}
     assert summary["detection"]["states"]["flagged_dates"] == {"crisis": 3}
     assert summary["detection"]["states"]["episodes"] == summary["detection"]["states"]["ongoing_episodes"] == 1
-    assert set(summary["durations"]) == {"collect", "derive", "detect", "report", "total"}
+    assert set(summary["durations"]) == {"collect", "derive", "detect", "forecast", "report", "total"}
     assert set(summary["derivation"]) == {"terms_of_trade", "basket_cost", "fuel_stress"}
     assert summary["report"].endswith("index.html")
 

@@ -18,8 +18,32 @@ from .. import catalog, seasons, units
 from ..catalog import Indicator
 
 OUTPUT_COLUMNS = ["date", "value", "expected", "lower", "upper", "score", "severity", "explanation"]
-PERIODS = {"monthly": 12, "weekly": 52, "daily": 7, "hourly": 24}
-PANDAS_FREQ = {"monthly": "M", "weekly": "W", "daily": "D", "hourly": "h"}
+# Sub-daily series keep their native sampling interval (minutes; `store.infer_frequency` picks it,
+# an irregular feed gets its most common one). Their seasonal cycle is the time of day.
+INTERVALS = {"1min": 1, "5min": 5, "10min": 10, "15min": 15, "30min": 30, "hourly": 60}
+PERIODS = {"monthly": 12, "weekly": 52, "daily": 7, **{name: 24 * 60 // step for name, step in INTERVALS.items()}}
+PANDAS_FREQ = {"monthly": "M", "weekly": "W", "daily": "D", "hourly": "h",
+               **{name: "min" for name in INTERVALS if name != "hourly"}}
+
+STEP_WORDS = {"monthly": "months", "weekly": "weeks", "daily": "days", "hourly": "hours",
+              **{name: f"intervals of {step} min" for name, step in INTERVALS.items() if name != "hourly"}}
+
+
+def is_subdaily(frequency: str) -> bool:
+    return frequency in INTERVALS
+
+
+def per_interval(table: dict, span: bool = False, most: int | None = None) -> dict:
+    """`table` (keyed monthly, weekly, daily, hourly) with an entry for every sub-daily interval:
+    the hourly one, converted when `span` from a count of hours to the same time in points of that
+    interval (at most `most` points), so that a rule means the same time at every interval."""
+    hourly = table["hourly"]
+    out = dict(table)
+    for name, step in INTERVALS.items():
+        if name != "hourly":
+            value = hourly * 60 // step if span else hourly
+            out[name] = min(value, most) if span and most else value
+    return out
 
 
 @dataclass(frozen=True)
@@ -131,6 +155,8 @@ def to_regular(values: pd.Series, frequency: str) -> pd.Series:
     if values.empty:
         return pd.Series(dtype="float64", index=pd.PeriodIndex([], freq=freq))
     numbers = values.to_numpy(dtype="float64")
+    if is_subdaily(frequency) and frequency != "hourly":
+        return _on_interval(values.index, numbers, INTERVALS[frequency])
     try:  # fast path: numpy parses the stored ISO 8601 dates itself
         ordinals = np.array(values.index, dtype=f"datetime64[{NUMPY_UNIT[frequency]}]").astype("int64")
     except (KeyError, ValueError):  # weekly periods, time zones: pandas
@@ -144,11 +170,28 @@ def to_regular(values: pd.Series, frequency: str) -> pd.Series:
     return pd.Series(grid, index=index)
 
 
+def _on_interval(dates, numbers: np.ndarray, step: int) -> pd.Series:
+    """Sub-hourly dates -> one position per `step` minutes (a time is put on the start of its
+    interval; the last value wins when two fall in one). The index is minute periods, `step`
+    apart, so that dates, labels and time of day stay those of the source."""
+    try:
+        minutes = np.array(dates, dtype="datetime64[m]").astype("int64")
+    except (TypeError, ValueError):  # time zones: pandas
+        minutes = pd.to_datetime(pd.Index(dates), format="ISO8601").to_period("min").asi8
+    slots = minutes // step
+    first = int(slots.min())
+    grid = np.full(int(slots.max()) - first + 1, np.nan)
+    order = np.argsort(slots, kind="stable")
+    grid[slots[order] - first] = numbers[order]
+    index = pd.PeriodIndex.from_ordinals((first + np.arange(len(grid))) * step, freq="min")
+    return pd.Series(grid, index=index)
+
+
 def period_label(period: pd.Period, frequency: str) -> str:
     """The stored date string for a period: YYYY-MM for monthly, YYYY-MM-DD otherwise."""
     if frequency == "monthly":
         return period.strftime("%Y-%m")
-    if frequency == "hourly":
+    if is_subdaily(frequency):
         return period.start_time.strftime("%Y-%m-%dT%H:%M:%S")
     return period.start_time.strftime("%Y-%m-%d")
 
@@ -157,7 +200,7 @@ def date_labels(index: pd.PeriodIndex, frequency: str) -> list[str]:
     """`period_label` for a whole index at once."""
     if frequency == "monthly":
         return index.strftime("%Y-%m").tolist()
-    if frequency == "hourly":
+    if is_subdaily(frequency):
         return index.start_time.strftime("%Y-%m-%dT%H:%M:%S").tolist()
     return index.start_time.strftime("%Y-%m-%d").tolist()
 

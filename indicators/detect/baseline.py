@@ -31,14 +31,20 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy import stats
 
 from .. import units
-from .base import PERIODS
+from .base import INTERVALS, PERIODS, per_interval
 
-LEVEL_WINDOW = {"monthly": 24, "weekly": 26, "daily": 21, "hourly": 48}
-SEASON_CYCLES = {"monthly": 5, "weekly": 3, "daily": 8, "hourly": 14}
-SCALE_WINDOW = {"monthly": 72, "weekly": 156, "daily": 120, "hourly": 24 * 28}
+# Sub-daily intervals take the hourly rules as spans of time (two days of level, four weeks of
+# scale, two days of warm-up), in points of their own interval, with caps that keep a 1-minute
+# feed's windows affordable (the level then spans less time; the scale is updated every
+# `SCALE_STRIDE`-th point of a long window, from past errors only).
+LEVEL_WINDOW = per_interval({"monthly": 24, "weekly": 26, "daily": 21, "hourly": 48}, span=True, most=576)
+SEASON_CYCLES = per_interval({"monthly": 5, "weekly": 3, "daily": 8, "hourly": 14})
+SCALE_WINDOW = per_interval({"monthly": 72, "weekly": 156, "daily": 120, "hourly": 24 * 28}, span=True, most=8064)
+SCALE_STRIDE_FROM = 1000  # scale windows longer than this are evaluated every `window // 100` points
 TRENDED = {"monthly"}  # inflation moves prices within the level window; daily series have no such trend
 MIN_ERRORS = 12  # past forecast errors needed before they set the scale
-WARM_UP = {"monthly": 0, "weekly": 0, "daily": 30, "hourly": 48}  # errors needed before any date is scored
+# errors needed before any date is scored
+WARM_UP = per_interval({"monthly": 0, "weekly": 0, "daily": 30, "hourly": 48}, span=True, most=576)
 COLD_START_INFLATION = 2.0  # in-window residuals understate one-step forecast errors
 MAD_TO_SD = 1.4826
 # Gaussian efficiency of the MAD: n errors estimate a scale about as well as 0.37 n would with the
@@ -113,7 +119,10 @@ def phases(index: pd.PeriodIndex, frequency: str) -> np.ndarray:
     if len(index) == 0:
         return np.zeros(0, dtype=int)
     first = index[0]
-    start = {"monthly": lambda: first.month - 1, "daily": lambda: first.day_of_week, "hourly": lambda: first.hour,
+    if frequency in INTERVALS:  # time of day, in intervals
+        start = (first.hour * 60 + first.minute) // INTERVALS[frequency]
+        return (start + np.arange(len(index))) % PERIODS[frequency]
+    start = {"monthly": lambda: first.month - 1, "daily": lambda: first.day_of_week,
              "weekly": lambda: min(first.week, 52) - 1}[frequency]()
     return (start + np.arange(len(index))) % PERIODS[frequency]
 
@@ -165,9 +174,9 @@ def _fit(regular: pd.Series, frequency: str, use_log: bool, survey_share: bool) 
     spread = MAD_TO_SD * _mad(residuals)
     errors = y - expected
     scale_window = SCALE_WINDOW[frequency]
-    past = sliding_window_view(np.concatenate([np.full(scale_window, np.nan), errors]), scale_window)[:n]
-    past_scale = robust_scale(past) if survey_share else MAD_TO_SD * _mad(past)
-    count = (~np.isnan(past)).sum(axis=1)
+    # Sensor feeds sampled within the hour have heavy-tailed, often quantised errors (counts, CPU
+    # percentages): their scale also looks at the 90th percentile, as a survey share's does.
+    past_scale, count = _past_scale(errors, scale_window, survey_share or frequency in INTERVALS)
     scale = np.where(count >= MIN_ERRORS, np.fmax(past_scale * small_sample_factor(count), spread),
                      spread * COLD_START_INFLATION * small_sample_factor((~np.isnan(residuals)).sum(axis=1)))
     # A floor keeps a near-constant history from turning every wobble into a crisis.
@@ -178,6 +187,18 @@ def _fit(regular: pd.Series, frequency: str, use_log: bool, survey_share: bool) 
     scale[count < WARM_UP[frequency]] = np.nan
     return Baseline(observed=y, expected=expected, level=level, slope=slope, profile=profile, phase=phase,
                     scale=scale, use_log=use_log, period=period)
+
+
+def _past_scale(errors: np.ndarray, window: int, coarse: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Robust scale of the `window` errors before each position, and how many there are; a long
+    window is evaluated every `window // 100` positions and held until the next evaluation."""
+    n = len(errors)
+    past = sliding_window_view(np.concatenate([np.full(window, np.nan), errors]), window)[:n]
+    stride = window // 100 if window > SCALE_STRIDE_FROM else 1
+    rows = past[::stride]
+    scale = robust_scale(rows) if coarse else MAD_TO_SD * _mad(rows)
+    count = (~np.isnan(rows)).sum(axis=1)
+    return np.repeat(scale, stride)[:n], np.repeat(count, stride)[:n]
 
 
 def small_sample_factor(count):

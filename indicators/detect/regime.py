@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from . import baseline
-from .base import DetectionResult, Detector, SeriesInfo, date_labels, orient, output_frame
+from .base import (INTERVALS, STEP_WORDS, DetectionResult, Detector, SeriesInfo, date_labels, orient, output_frame,
+                   per_interval)
 from .explain import format_value, relative
 
 ALLOWANCE = 1.5  # k: deviations under 1.5 scales do not accumulate
@@ -29,14 +30,13 @@ ALARM = 6.0  # h
 # (last n, at least m of them, deviating by at least p scales) before a CUSUM alarm is a shift:
 # monthly prices need two strong months in a row; noisy daily survey data, two of three days
 # beyond 2 scales, so a blockade that tightens gradually is caught and a one-day spike is not.
-PERSIST = {"monthly": (2, 2, 3.0), "weekly": (2, 2, 3.0), "daily": (3, 2, 2.0), "hourly": (3, 2, 2.0)}
+PERSIST = per_interval({"monthly": (2, 2, 3.0), "weekly": (2, 2, 3.0), "daily": (3, 2, 2.0), "hourly": (3, 2, 2.0)})
 CRISIS_SIZE = 8.0
 END = 1.5
-END_POINTS = {"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}
-SLOPE_HORIZON = {"monthly": 12, "weekly": 8, "daily": 7, "hourly": 24}
-ABSORB = {"monthly": 24, "weekly": 52, "daily": 180, "hourly": 24 * 14}
-FROZEN_RUNS = {"daily", "hourly"}  # level windows of weeks: a run is scored against its start
-STEP_WORDS = {"monthly": "months", "weekly": "weeks", "daily": "days", "hourly": "hours"}
+END_POINTS = per_interval({"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3})
+SLOPE_HORIZON = per_interval({"monthly": 12, "weekly": 8, "daily": 7, "hourly": 24}, span=True)
+ABSORB = per_interval({"monthly": 24, "weekly": 52, "daily": 180, "hourly": 24 * 14}, span=True)
+FROZEN_RUNS = {"daily", *INTERVALS}  # level windows of weeks: a run is scored against its start
 
 
 class RegimeShift(Detector):

@@ -10,9 +10,22 @@ import numpy as np
 import pandas as pd
 
 from . import baseline
-from .base import DetectionResult, Detector, SeriesInfo, date_labels, orient, output_frame
+from scipy import stats
+
+from .base import INTERVALS, DetectionResult, Detector, SeriesInfo, date_labels, orient, output_frame
 from .explain import format_value, relative
 from .severity import phase
+
+
+HOURLY_THRESHOLDS = {"stress": 4.0, "alert": 5.0, "crisis": 7.0}
+
+
+def interval_thresholds(step: int) -> dict[str, float]:
+    """Thresholds for a series sampled every `step` minutes that give the hourly thresholds' rate
+    of false alarms per series-day (Gaussian tails): 60 / step times as many tests a day, so each
+    test's tail is that much smaller (5 min: stress 4.55, alert 5.46, crisis 7.35 scales)."""
+    return {name: round(float(stats.norm.isf(stats.norm.sf(z) * step / 60)), 2)
+            for name, z in HOURLY_THRESHOLDS.items()}
 
 
 class SeasonalBaseline(Detector):
@@ -25,7 +38,8 @@ class SeasonalBaseline(Detector):
         "monthly": thresholds,
         "weekly": {"stress": 3.0, "alert": 4.0, "crisis": 5.5},
         "daily": {"stress": 3.5, "alert": 4.5, "crisis": 6.0},
-        "hourly": {"stress": 4.0, "alert": 5.0, "crisis": 7.0},
+        "hourly": HOURLY_THRESHOLDS,
+        **{name: interval_thresholds(step) for name, step in INTERVALS.items() if name != "hourly"},
     }
     band_width = 2.0
     role = "signal"  # shown under its own name; the `state` detector carries its scores into severities

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from . import baseline
-from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, output_frame
+from .base import (INTERVALS, STEP_WORDS, DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price,
+                   output_frame, per_interval)
 from .explain import against_usual, compared_with_past, format_value, same_month_references
 from .seasonal import SeasonalBaseline
 from .severity import SEVERITIES, classify_one, magnitude, size_rule
@@ -37,17 +38,18 @@ IN_EPISODE = {"stress": WATCH, "alert": 2.0, "crisis": 3.0}
 # Daily and hourly series only: a monthly baseline's level spans two years and does not follow a
 # drift of weeks, and autocorrelated monthly prices would trip the CUSUM.
 CUSUM_K, CUSUM_H = 1.0, 5.0
-CUSUM_FREQUENCIES = {"daily", "hourly"}
+CUSUM_FREQUENCIES = {"daily"}
 # The severity from which the normal is frozen: stress for daily and hourly series (their baseline
 # follows the last weeks), alert for monthly and weekly ones (their level spans years; a stale
 # frozen normal would raise false alarms on ordinary drift).
-FREEZE_FROM = {"monthly": 2, "weekly": 2, "daily": 1, "hourly": 1}
-END_POINTS = {"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}
-PERSIST = {"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}
-NEW_NORMAL = {"monthly": 12, "weekly": 26, "daily": 180, "hourly": 24 * 14}
-SLOPE_HORIZON = {"monthly": 12, "weekly": 8, "daily": 7, "hourly": 24}
+# Sub-daily intervals: the hourly rules, counts of points (END_POINTS, PERSIST) as they are, the
+# new-normal delay and the slope horizon as the same time (two weeks, a day).
+FREEZE_FROM = per_interval({"monthly": 2, "weekly": 2, "daily": 1, "hourly": 1})
+END_POINTS = per_interval({"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}, span=True)
+PERSIST = per_interval({"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}, span=True)
+NEW_NORMAL = per_interval({"monthly": 12, "weekly": 26, "daily": 180, "hourly": 24 * 14}, span=True)
+SLOPE_HORIZON = per_interval({"monthly": 12, "weekly": 8, "daily": 7, "hourly": 24}, span=True)
 DATA_ERROR_RATIO = 3.0  # a single date at 3x (or a third of) its neighbour before: possibly a data error
-STEP_WORDS = {"monthly": "months", "weekly": "weeks", "daily": "days", "hourly": "hours"}
 LIVE, FROZEN, ANCHORED = "live", "frozen", "anchored"
 
 

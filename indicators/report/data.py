@@ -19,6 +19,8 @@ from ..episodes import episodes_and_alarms, state_counts
 from ..detect import DETECTORS, SeriesInfo
 from ..event_store import events as stored_events
 from ..store import SERIES_KEY, SEVERITY_RANK, Store
+from .projections import Projections, with_projection_sentences
+from .projections import load as load_projections
 
 SIMULATED_MARK = "SIMULATED"
 UNSCORED = "unscored"
@@ -42,6 +44,7 @@ class ReportData:
     run_time: str
     simulated: int              # how many series come from a source marked SIMULATED
     events: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicators.event_store.events()
+    projections: "Projections | None" = None  # stored projections, their choices and skill (forecast stage)
     lineage: pd.DataFrame = None  # derived values with formula, inputs and detail (indicators.derive.storage)
     view_note: str = ""  # what a --currency / --real view converted, and what it left out
 
@@ -71,13 +74,14 @@ def load(store: Store, run_id: int | None = None, view: dict | None = None) -> R
     series = _describe(series, scored)
     simulated = int(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).sum()) \
         if not series.empty else 0
+    projections = load_projections(store)
     return ReportData(
         series=series,
         observations=observations,
         scored=scored,
         band=_band(anomalies),
         anomalies=anomalies,
-        current=current_alerts(store),
+        current=with_projection_sentences(current_alerts(store), series, observations, projections),
         counts=state_counts(scored.rename(columns={"sid": "series_id"})),
         new=alarms_since_last_run(store, run_id),
         episodes=episodes_frame(scored.rename(columns={"sid": "series_id"})),
@@ -86,6 +90,7 @@ def load(store: Store, run_id: int | None = None, view: dict | None = None) -> R
         run_time=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         simulated=simulated,
         events=stored_events(store),
+        projections=projections,
         lineage=_lineage(store),
         view_note=view_note,
     )

@@ -10,7 +10,7 @@ from .. import catalog
 from ..detect import CONSOLIDATION_RULE
 from ..detect.explain import format_value
 from ..store import SERIES_KEY, SEVERITY_RANK
-from . import events as report_events, figures, sparklines, tables
+from . import events as report_events, figures, projections, sparklines, tables
 from .data import ReportData
 from .headlines import FAMILY_NAMES, headline
 from .layout import chart, download, e, safe_name, severity_badge, shell, table
@@ -166,12 +166,30 @@ def _series_section(site, data: ReportData, row) -> str:
     if row.family in ("fuel", "grain") and not observed.empty:
         report_events.mark_chart(figure, report_events.for_places(data, [row.location]), observed["value"].max(),
                                  observed["date"].min(), observed["date"].max())
+    fan, skill_note = _fan(site, data, row, observed, name)
+    projections.add_fan(figure, fan, row.unit, _last_point(observed))
     csv = observed[["date", "value"]].merge(band.drop(columns=["sid"]), on="date", how="left") \
         .merge(scored[["date", "severity", "detector", "explanation"]], on="date", how="left")
     href = site.write_csv(f"data/{name}.csv", csv)
     return (f'<h3 id="s-{row.sid}">{e(row.label)} {severity_badge(row.severity)}</h3>'
             f'<p class="download"><a href="{e(href)}" download>values, expected band and flags (CSV)</a></p>'
-            + chart(site, figure, name, row.label))
+            + chart(site, figure, name, row.label) + skill_note)
+
+
+def _fan(site, data: ReportData, row, observed: pd.DataFrame, name: str) -> tuple[pd.DataFrame, str]:
+    """The projection drawn on a series' charts (grain and fuel families) and the note beside it."""
+    if data.projections is None or row.family not in ("grain", "fuel"):
+        return pd.DataFrame(), ""
+    fan, sentence = data.projections.shown(row.sid, row.frequency, row.unit)
+    if fan.empty:
+        return fan, ""
+    href = site.write_csv(f"data/{name}-projection.csv", fan.drop(columns=["sid"]))
+    return fan, (f'<p class="note">{e(sentence)} <a href="{e(href)}" download>Projection (CSV)</a> · '
+                 f'<a href="method.html#projections">how to read the fan</a></p>')
+
+
+def _last_point(observed: pd.DataFrame):
+    return None if observed.empty else (observed["date"].iloc[-1], float(observed["value"].iloc[-1]))
 
 
 def _fuel_panel(site, data: ReportData, series: pd.DataFrame) -> str:
@@ -240,10 +258,12 @@ def seasonal_page(site, data: ReportData, rows: list) -> str:
                             "average": month["average"],
                             "difference": (month["this_year"] / month["average"] - 1) * 100
                             if month["average"] else float("nan")})
+        figure = figures.seasonal_figure(profile, this_year, past, row.unit, row.calendar)
+        name = "seasonal-" + safe_name(row.indicator, row.location, row.item, row.price_type)
+        fan, skill_note = _fan(site, data, row, observed, name)
+        projections.add_seasonal_fan(figure, fan, this_year, row.unit)
         parts.append(f"<h3>{e(row.label)} {severity_badge(row.severity)}</h3>"
-                     + chart(site, figures.seasonal_figure(profile, this_year, past, row.unit, row.calendar),
-                             "seasonal-" + safe_name(row.indicator, row.location, row.item, row.price_type),
-                             f"{row.label}: seasonal view"))
+                     + chart(site, figure, name, f"{row.label}: seasonal view") + skill_note)
     if not parts:
         return "<p>No price series has a past year to compare with.</p>"
     href = site.write_csv("seasonal.csv", pd.concat(profiles, ignore_index=True))
@@ -290,6 +310,7 @@ def method_page(site, data: ReportData) -> str:
     shown = provenance.assign(licence=provenance["licence"].replace("", NOT_RECORDED))
     folder = tables.data_folder(data.observations["source_file"]) if not data.observations.empty else ""
     sources = shown.groupby(["source", "licence"], sort=True).size().rename("series").reset_index()
+    projection_section = projections.method_section(site, data.projections) if data.projections else ""
     return (f"<h2>Detectors</h2><dl>{entries}</dl>"
             f"<p id=\"consolidation\">Severities follow WFP's ALPS phases: normal, stress, alert, crisis. "
             f"{e(RULE)}</p>"
@@ -308,4 +329,5 @@ def method_page(site, data: ReportData) -> str:
             + table(shown, {"indicator": "indicator", "location": "location", "item": "item",
                             "price_type": "price type", "unit": "unit", "source": "source", "files": "files",
                             "licence": "licence", "last_collected": "last collected"},
-                    site.write_csv("series.csv", provenance), "Series with source, files and licence"))
+                    site.write_csv("series.csv", provenance), "Series with source, files and licence")
+            + projection_section)
