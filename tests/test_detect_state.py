@@ -256,3 +256,10 @@ def test_fuel_alerts_say_which_attacks_on_convoys_preceded_them(demo):
     assert len(with_events) >= 50  # the days within 14 days after an attack on a corridor they depend on
     assert with_events["explanation"].str.endswith("(Bellingcat).").all()
     assert not rows[rows["indicator"] == "grain_price"]["explanation"].str.contains("convoy").any()
+
+
+def test_an_index_around_zero_is_compared_by_difference_not_percent():
+    from indicators.detect.explain import against_usual
+
+    text = against_usual(0.86, -0.03, "index")
+    assert "%" not in text and "0.89 above the usual" in text

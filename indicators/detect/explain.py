@@ -63,6 +63,10 @@ def against_usual(value: float, usual: float, unit: str) -> str:
         return f"against a usual {format_value(usual, unit)}"
     if unit == "share":
         return f"{relative(value, usual, unit)} the usual {format_value(usual, unit)}"
+    if unit == "index" or not usual > 0:
+        # an index around 0 (fuel stress) or a non-positive base: a difference, never a percent
+        change = value - usual
+        return f"{abs(change):.2f} {'above' if change >= 0 else 'below'} the usual {format_value(usual, unit)}"
     if usual and value / usual >= 3:
         return f"{value / usual:.1f} times the usual {format_value(usual, unit)}"
     return f"{relative(value, usual, unit)} the usual {format_value(usual, unit)}"
