@@ -60,9 +60,10 @@ def with_events(store: Store, rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def current_alerts(store: Store) -> pd.DataFrame:
-    """Each series' latest scored date when it is flagged, ranked by severity then score."""
-    rows = alerts(store, include_normal=True)
+def current_alerts(store: Store, rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each series' latest scored date when it is flagged, ranked by severity then score. `rows`:
+    `alerts(store, include_normal=True)` when the caller has it already."""
+    rows = alerts(store, include_normal=True) if rows is None else rows
     if rows.empty:
         return rows
     latest = rows.sort_values("date").groupby(["indicator", "location", "item", "price_type"]).tail(1)
@@ -95,10 +96,12 @@ def summary(store: Store) -> dict:
     return state_counts(consolidated(store))
 
 
-def pending_alarms(store: Store, before_run: int | None = None) -> pd.DataFrame:
+def pending_alarms(store: Store, before_run: int | None = None, alarms: pd.DataFrame | None = None) -> pd.DataFrame:
     """The alarms (episode starts and escalations, see `indicators.episodes`) that no run before
-    `before_run` (default: no run at all) recorded at this severity or worse, with `series_id`."""
-    _, alarms = episodes_and_alarms(consolidated(store))
+    `before_run` (default: no run at all) recorded at this severity or worse, with `series_id`.
+    `alarms`: the store's alarms when the caller has them already."""
+    if alarms is None:
+        _, alarms = episodes_and_alarms(consolidated(store))
     if alarms.empty:
         return alarms
     sql, params = "SELECT series_id, date, severity FROM run_alerts", []
@@ -112,22 +115,30 @@ def pending_alarms(store: Store, before_run: int | None = None) -> pd.DataFrame:
     return alarms[alarms["severity"].map(SEVERITY_RANK) > before]
 
 
-def record_new_alerts(store: Store, run_id: int) -> pd.DataFrame:
+def record_alarms(store: Store, run_id: int) -> tuple[pd.DataFrame, dict]:
     """Record in `run_alerts` the alarms that no earlier run raised (`pending_alarms`), and return
-    them. Each day of an ongoing episode is a state, not an alarm, so a run on the next day's data
-    raises nothing unless the episode worsens. Call once per detection run."""
-    new = pending_alarms(store, before_run=run_id)
-    if new.empty:
-        return pd.DataFrame(columns=ALERT_COLUMNS)
-    with store.transaction():
-        store.conn.executemany(
-            """INSERT OR REPLACE INTO run_alerts (run_id, series_id, date, severity, detector, value, expected, lower,
-                                                  upper, score, explanation, raised_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [(run_id, int(r.series_id), r.date, r.severity, r.detector, _number(r.value), _number(r.expected),
-              _number(r.lower), _number(r.upper), _number(r.score), r.explanation, now())
-             for r in new.itertuples(index=False)])
-    return _alert_columns(new)
+    them with the store's `summary`, both from one consolidation of the store. Each day of an
+    ongoing episode is a state, not an alarm, so a run on the next day's data raises nothing
+    unless the episode worsens. Call once per detection run."""
+    rows = consolidated(store)
+    found = episodes_and_alarms(rows)
+    new = pending_alarms(store, before_run=run_id, alarms=found[1])
+    if not new.empty:
+        with store.transaction():
+            store.conn.executemany(
+                """INSERT OR REPLACE INTO run_alerts (run_id, series_id, date, severity, detector, value, expected,
+                                                      lower, upper, score, explanation, raised_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [(run_id, int(r.series_id), r.date, r.severity, r.detector, _number(r.value), _number(r.expected),
+                  _number(r.lower), _number(r.upper), _number(r.score), r.explanation, now())
+                 for r in new.itertuples(index=False)])
+    new = _alert_columns(new) if not new.empty else pd.DataFrame(columns=ALERT_COLUMNS)
+    return new, state_counts(rows, found)
+
+
+def record_new_alerts(store: Store, run_id: int) -> pd.DataFrame:
+    """`record_alarms` without the summary: the alarms this run raised."""
+    return record_alarms(store, run_id)[0]
 
 
 def alarms_since_last_run(store: Store, run_id: int | None = None) -> pd.DataFrame:

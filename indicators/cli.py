@@ -253,13 +253,13 @@ class DetectorName(click.Choice):
         return {"param_type": "DetectorName", "name": "detector"}
 
 
-def state_summary_line(store: "Store", new, detection: dict) -> str:
+def state_summary_line(new, detection: dict) -> str:
     """The one summary that detect and run print: what this detection did (`detection`: its
-    counts), then the states, episodes and alarms of the store (`indicators.alerts.summary`)."""
-    from .alerts import summary
+    counts), then the states, episodes and alarms of the store (`detection["states"]`, from
+    `indicators.alerts.record_alarms`)."""
     from .detect.run import detection_summary
 
-    counts = summary(store)
+    counts = detection["states"]
 
     def listed(by_severity: dict) -> str:
         return ", ".join(f"{by_severity[s]} {s}" for s in SEVERITIES if s in by_severity) or "none"
@@ -338,8 +338,7 @@ def detect(detectors, indicator, workers, scheduler, full, wait, quiet, verbose,
                                  workers=workers, scheduler=scheduler, full=full)
     progress.close()
     if not quiet:
-        with open_store(db_path) as store:
-            click.echo(state_summary_line(store, new, counts))
+        click.echo(state_summary_line(new, counts))
 
 
 @cli.command()
@@ -429,15 +428,16 @@ def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, as_
         elif fmt == "table" and not (history or include_normal or detector or since or as_of or currency or real):
             import shutil
 
-            from .alerts import current_alerts, summary
+            from .alerts import current_alerts
             from .output import write_current
             from .store import SEVERITY_RANK
 
-            current = current_alerts(store)
+            every = alerts_frame(store, include_normal=True)
+            current = current_alerts(store, every)
             if severity:
                 current = current[current["severity"].map(SEVERITY_RANK) >= SEVERITY_RANK[severity]]
             write_current(current, shutil.get_terminal_size((120, 24)).columns,
-                          sum(summary(store)["flagged_dates"].values()))
+                          int((every["severity"] != "normal").sum()))
             return
         else:
             frame = alerts_frame(store, include_normal, detector, since, severity, as_of=as_of)
@@ -620,8 +620,7 @@ def run(config_path, out_dir, strict, fail_on, as_json, workers, scheduler, full
     elif not quiet:
         for source in result.sources:  # (errors and, with --verbose, each file were logged as they happened)
             click.echo(source.line())
-        with open_store(db_file) as store:
-            click.echo("detection: " + state_summary_line(store, result.new_alerts, result.detection))
+        click.echo("detection: " + state_summary_line(result.new_alerts, result.detection))
         if result.forecast:
             click.echo(f"forecast: {result.forecast.get('series', 0)} series projected, "
                        f"{result.forecast.get('new_origins', 0)} new origins")

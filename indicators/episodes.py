@@ -91,10 +91,11 @@ def episodes_and_alarms(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     return episodes, alarms
 
 
-def state_counts(rows: pd.DataFrame) -> dict:
+def state_counts(rows: pd.DataFrame, found: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> dict:
     """The one set of counts every command prints (detect, run, report, alerts): scored series,
     flagged dates by severity, episodes (and how many are ongoing), current states by severity
-    (each series' latest date) and alarms by severity."""
+    (each series' latest date) and alarms by severity. `found`: `episodes_and_alarms(rows)` when
+    the caller has it already."""
     counts = {"series": 0, "flagged_dates": {}, "episodes": 0, "ongoing_episodes": 0, "current": {}, "alarms": {}}
     if rows.empty:
         return counts
@@ -103,7 +104,7 @@ def state_counts(rows: pd.DataFrame) -> dict:
     counts["flagged_dates"] = {s: int(flagged[s]) for s in ("stress", "alert", "crisis") if s in flagged}
     latest = rows.sort_values("date").groupby("series_id").tail(1)["severity"].value_counts()
     counts["current"] = {s: int(latest[s]) for s in ("stress", "alert", "crisis") if s in latest}
-    episodes, alarms = episodes_and_alarms(rows)
+    episodes, alarms = found if found is not None else episodes_and_alarms(rows)
     counts["episodes"] = len(episodes)
     counts["ongoing_episodes"] = int((episodes["end"] == "ongoing").sum())
     by_severity = alarms["severity"].value_counts()

@@ -176,7 +176,7 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
     `echo(line)` receives one line per imported file (progress is also logged to
     `logging.getLogger("indicators")`). `workers` / `scheduler`: where detection runs; detection
     re-scores only the series that changed unless `full` (see `run_detection`)."""
-    from .alerts import record_new_alerts, summary
+    from .alerts import record_alarms
     from .derive import run_derivations
     from .detect import run_detection
     from .report import write_report
@@ -203,8 +203,7 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
         # The new alerts and the run's end are committed together: a job killed before this
         # point raised nothing, so the next run reports the same alerts as new.
         with store.transaction():
-            result.new_alerts = record_new_alerts(store, run_id)
-            result.detection["states"] = summary(store)
+            result.new_alerts, result.detection["states"] = record_alarms(store, run_id)
             store.finish_run(run_id, "failed" if result.errors else "ok", _run_counts(result),
                              "; ".join(result.errors))
     return result
@@ -242,7 +241,7 @@ def detect_job(store: Store, detectors: list[str] | None = None, indicator: str 
     """`track.py detect`: run the detectors under the job lock (on the series that changed since
     their last detection, or all with `full`) and record the new alerts.
     Returns (detection counts, new alerts)."""
-    from .alerts import record_new_alerts, summary
+    from .alerts import record_alarms
     from .detect import run_detection
 
     arguments = " ".join(detectors or []) + (f" --indicator {indicator}" if indicator else "")
@@ -251,8 +250,8 @@ def detect_job(store: Store, detectors: list[str] | None = None, indicator: str 
                                progress=_stage(progress, "detecting"), workers=workers, scheduler=scheduler,
                                full=full)
         with store.transaction():
-            new = record_new_alerts(store, run_id)
-            store.finish_run(run_id, "ok", dict(counts, new_alerts=len(new), states=summary(store)))
+            new, counts["states"] = record_alarms(store, run_id)
+            store.finish_run(run_id, "ok", dict(counts, new_alerts=len(new)))
     return counts, new
 
 

@@ -60,7 +60,7 @@ def load(store: Store, run_id: int | None = None, view: dict | None = None) -> R
     series = store.series()
     observations = store.observations()
     anomalies = store.anomalies()
-    scored = alerts(store, include_normal=True)
+    scored = plain = alerts(store, include_normal=True)
     view_note = ""
     if view:
         from .views import converted
@@ -75,16 +75,17 @@ def load(store: Store, run_id: int | None = None, view: dict | None = None) -> R
     simulated = int(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).sum()) \
         if not series.empty else 0
     projections = load_projections(store)
+    found = episodes_and_alarms(scored.rename(columns={"sid": "series_id"}))
     return ReportData(
         series=series,
         observations=observations,
         scored=scored,
         band=_band(anomalies),
         anomalies=anomalies,
-        current=with_projection_sentences(current_alerts(store), series, observations, projections),
-        counts=state_counts(scored.rename(columns={"sid": "series_id"})),
+        current=with_projection_sentences(current_alerts(store, plain), series, observations, projections),
+        counts=state_counts(scored.rename(columns={"sid": "series_id"}), found),
         new=alarms_since_last_run(store, run_id),
-        episodes=episodes_frame(scored.rename(columns={"sid": "series_id"})),
+        episodes=found[0].drop(columns=["series_id"]),
         status=store.detection_status(),
         data_date=str(observations["date"].max()) if not observations.empty else "no data",
         run_time=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -100,10 +101,6 @@ def _lineage(store: Store) -> pd.DataFrame:
     from ..derive.storage import lineage
 
     return lineage(store)
-
-
-def episodes_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    return episodes_and_alarms(rows)[0].drop(columns=["series_id"])
 
 
 def _describe(series: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
