@@ -58,7 +58,7 @@ def main() -> None:
                                       "lower": values.to_numpy() * 0.9, "upper": values.to_numpy(), "score": 1.0,
                                       "severity": severity, "explanation": [f"synthetic row for {row.location}"] * len(values)})
                 with store.transaction():
-                    store.replace_anomalies(row.id, "seasonal", frame)
+                    store.replace_anomalies(row.id, "state", frame)
             started = time.perf_counter()
             index = write_report(store, folder / "report")
             seconds = time.perf_counter() - started

@@ -59,7 +59,9 @@ FILTER_JS = """(function () {
     var previous = document.getElementById(id + "-previous");
     var next = document.getElementById(id + "-next");
     var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-    var texts = rows.map(function (row) { return row.textContent.toLowerCase(); });
+    var texts = rows.map(function (row) {  // cell by cell: "2025-12" and "301" must not read "2025-12301"
+      return Array.prototype.map.call(row.cells, function (cell) { return cell.textContent; }).join(" | ").toLowerCase();
+    });
     var matching = rows, start = 0;
     function show() {
       rows.forEach(function (row) { row.hidden = true; });
