@@ -92,12 +92,26 @@ def _synthetic(store: Store, folder: Path, count: int, countries: int) -> None:
     get_collector("csv").collect_file(store, source)
     for row in store.series().itertuples(index=False):
         values = store.values(row.id)
-        severity = rng.choice(["normal", "stress", "alert", "crisis"], len(values), p=[0.85, 0.07, 0.05, 0.03])
+        severity = _episodes(rng, len(values))
         frame = pd.DataFrame({"date": values.index, "value": values.to_numpy(), "expected": values.to_numpy() * 0.95,
                               "lower": values.to_numpy() * 0.9, "upper": values.to_numpy(), "score": 1.0,
                               "severity": severity, "explanation": [f"synthetic row for {row.location}"] * len(values)})
         with store.transaction():
             store.replace_anomalies(row.id, "state", frame)
+
+
+def _episodes(rng, length: int) -> np.ndarray:
+    """Severities as a scheduled job would see them: normal dates with, in about half the series,
+    one past episode and, in a third, one ongoing at the latest date (runs of consecutive dates at
+    stress, alert or crisis, not independent draws: a real store has few episodes per series)."""
+    severity = np.array(["normal"] * length, dtype=object)
+    level = lambda: rng.choice(["stress", "alert", "crisis"], p=[0.5, 0.3, 0.2])  # noqa: E731
+    if rng.random() < 0.5 and length > 20:
+        start = int(rng.integers(0, length - 20))
+        severity[start:start + int(rng.integers(2, 10))] = level()
+    if rng.random() < 1 / 3:
+        severity[length - int(rng.integers(1, 8)):] = level()
+    return severity
 
 
 if __name__ == "__main__":

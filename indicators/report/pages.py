@@ -335,11 +335,12 @@ def _seasonal_series(data: ReportData) -> list:
 def seasonal_page(site, data: ReportData, rows: list) -> str:
     parts, profiles, summary = [], [], []
     budget = ChartBudget()
+    every = tables.seasonal_profiles(data.observations[data.observations["sid"].isin({row.sid for row in rows})])
     for row in rows:
+        if row.sid not in every:
+            continue
         observed = data.rows_of("observations", row.sid)
-        if observed.empty or observed["date"].min()[:4] == observed["date"].max()[:4]:
-            continue  # one calendar year: no past year to compare with
-        profile, this_year, past = tables.seasonal_profile(observed)
+        profile, this_year, past = every[row.sid]
         if profile["last_year"].isna().all() and not past:
             continue
         key = {"indicator": row.indicator, "location": row.location, "item": row.item, "price_type": row.price_type}
