@@ -149,6 +149,15 @@ def adtk_seasonal(cases: list[Case], c: float = 3.0):
 
 # -- scoring ------------------------------------------------------------------------------------
 
+def episode_starts(case: Case, flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Observed positions of a case, and those where an episode (a run of flagged observed
+    dates) starts."""
+    observed = to_regular(case.values, case.info.frequency).notna().to_numpy()
+    positions = np.flatnonzero(observed)
+    on = flagged[positions]
+    return positions, positions[on & ~np.concatenate([[False], on[:-1]])]
+
+
 def score_case(case: Case, flagged: np.ndarray) -> tuple[list[tuple[Event, int | None]], int, dict]:
     """(event, delay or None) per event, the number of false alarms, and the state-level counts:
     observed in-event periods from the first detection to the event's end, and how many of them
@@ -156,10 +165,7 @@ def score_case(case: Case, flagged: np.ndarray) -> tuple[list[tuple[Event, int |
     are at alert or worse."""
     frequency = case.info.frequency
     tolerance = TOLERANCE[frequency]
-    observed = to_regular(case.values, frequency).notna().to_numpy()
-    positions = np.flatnonzero(observed)
-    on = flagged[positions]
-    starts = positions[on & ~np.concatenate([[False], on[:-1]])]  # episodes over observed dates
+    positions, starts = episode_starts(case, flagged)
     found = []
     state = {"in_event": 0, "in_event_flagged": 0, "free": 0, "free_flagged": 0}
     near_event = np.zeros(len(flagged), dtype=bool)
@@ -521,7 +527,26 @@ def families_main(args) -> int:
     started = time.process_time()
     print(family_report(run_families(families, seeds, count)))
     print(f"\n({time.process_time() - started:.1f} CPU s)")
+    if not args.no_real:
+        semi_synthetic_main(args.bfa, seeds)
     return 0
+
+
+def semi_synthetic_main(bfa: Path, seeds) -> None:
+    from semi_synthetic import GLOBAL, MIN_OBSERVED, global_series_counts, semi_synthetic_part
+
+    if GLOBAL.exists():
+        longest = global_series_counts(GLOBAL)
+        print(f"\n(semi-synthetic: {GLOBAL.name} skipped: its longest series has {longest} months, "
+              f"{MIN_OBSERVED} needed)")
+    if not bfa.exists():
+        print(f"\n(semi-synthetic part skipped: {bfa} not found)")
+        return
+    started = time.process_time()
+    table = semi_synthetic_part(bfa, seeds)
+    print(f"\n== semi-synthetic: up to two labelled events injected into each real cereal series of {bfa.name} with "
+          f"at least {MIN_OBSERVED} months ({time.process_time() - started:.1f} CPU s) ==")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
 if __name__ == "__main__":
