@@ -235,18 +235,37 @@ TARGETS = {"F1": 0.93, "precision": 0.9, "recall": 0.9, "failed-harvest recall (
 SHIFT_KINDS = ("shift", "burst")
 
 
-def consolidated_flags(cases: list[Case]) -> list[np.ndarray]:
+def consolidated_flags(cases: list[Case], sources: bool = False):
     """Per case, alert-or-worse flags of the consolidated view of the counted detectors (default
-    settings), on the case's regular index."""
+    settings), on the case's regular index; with `sources`, also per case the `detector` column of
+    the consolidated rows (which counted detectors flag each date; "" where none is at alert)."""
     counted = [cls() for cls in DETECTORS.values() if cls.role in ("alarm", "phase")]
-    flags = []
+    flags, names = [], []
     for case in cases:
         frames = [d.detect(case.values, case.info).frame.assign(detector=d.name) for d in counted
                   if d.applies(case.info)]
-        rows = pd.concat(frames).assign(indicator=case.info.indicator, location="", item="", price_type="")
+        rows = consolidate(pd.concat(frames).assign(indicator=case.info.indicator, location="", item="",
+                                                    price_type=""))
         regular = to_regular(case.values, case.info.frequency)
-        flags.append(_flag_array(len(regular), _positions(regular, case.info.frequency), consolidate(rows)))
-    return flags
+        position = _positions(regular, case.info.frequency)
+        flags.append(_flag_array(len(regular), position, rows))
+        if sources:
+            detector = np.full(len(regular), "", dtype=object)
+            hits = rows[rows["severity"].map(SEVERITY_RANK) >= SEVERITY_RANK["alert"]]
+            detector[[position[d] for d in hits["date"]]] = hits["detector"].to_numpy()
+            names.append(detector)
+    return (flags, names) if sources else flags
+
+
+def alps_alone_share(cases: list[Case], flags, sources) -> float:
+    """Share of the false alarms whose first date only ALPS (month by month) flags."""
+    alone = total = 0
+    for case, flagged, detector in zip(cases, flags, sources):
+        for start in episode_starts(case, flagged)[1]:
+            if not any(e.start <= start <= e.end + TOLERANCE[case.info.frequency] for e in case.events):
+                total += 1
+                alone += detector[start] == "alps"
+    return alone / total if total else np.nan
 
 
 def harvest_coverage(cases: list[Case]) -> dict[str, bool]:
@@ -284,7 +303,9 @@ def family_scores(cases: list[Case], flags: list[np.ndarray]) -> dict:
             "other crops": ",".join(sorted(item for item, ok in coverage.items() if not ok)),
             "false alarms / series-year (event-free)": free["false_alarms"].sum() / free["years"].sum()
             if len(free) else np.nan,
-            "median shift delay": float(shifts.median()) if len(shifts) else np.nan}
+            "median shift delay": float(shifts.median()) if len(shifts) else np.nan,
+            "recall by kind": " ".join(f"{kind} {part['found'].mean():.2f}"
+                                       for kind, part in table[table["events"] > 0].groupby("kind"))}
 
 
 def run_families(families, seeds, count: int) -> pd.DataFrame:
@@ -294,7 +315,9 @@ def run_families(families, seeds, count: int) -> pd.DataFrame:
         for seed in seeds:
             started = time.process_time()
             cases = generate_family(name, count, seed)
-            scores = family_scores(cases, consolidated_flags(cases))
+            flags, sources = consolidated_flags(cases, sources=True)
+            scores = family_scores(cases, flags)
+            scores["false alarms: ALPS alone"] = alps_alone_share(cases, flags, sources)
             held_out = name in HELD_OUT_FAMILIES or seed in HELD_OUT_SEEDS
             rows.append({"family": name, "seed": seed, "set": "held-out" if held_out else "tuning", **scores,
                          "oracle": oracle_failed_harvest(cases), "CPU s": time.process_time() - started})
