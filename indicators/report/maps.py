@@ -1,0 +1,91 @@
+"""The map: every place that has a series (`places.places`), coloured by its worst current phase,
+over the admin-1 regions of the countries they are in (region names on hover) or, for a country
+the bundled admin-1 file does not cover, its 1:110m outline (`boundaries.py`: Natural Earth,
+bundled). A plain longitude/latitude scatter: plotly's geo maps fetch their outlines from a CDN,
+which an offline report cannot do."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .assets import SEVERITY_COLOURS
+from .figures import MARGIN, TEMPLATE, text, wrapped
+
+REGION_LINE = {"color": "#90a4ae", "width": 0.8}
+REGION_FILL = "rgba(236,239,241,0.6)"
+LABELLED_PLACES = 15  # more place names than this overlap: hover shows them
+
+
+def _closed(rings) -> tuple[list, list]:
+    xs, ys = [], []
+    for ring in rings:
+        xs += [p[0] for p in ring] + [ring[0][0], None]
+        ys += [p[1] for p in ring] + [ring[0][1], None]
+    return xs, ys
+
+
+def _area(rings) -> float:
+    """Shoelace area of the rings (square degrees), to draw large regions first."""
+    return sum(abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(r, r[1:] + r[:1]))) / 2 for r in rings)
+
+
+def shapes_for(places: pd.DataFrame) -> tuple[dict, dict]:
+    """(admin-1 regions of the countries the located places are in, 1:110m outlines of the
+    countries of the places outside every bundled region)."""
+    from .boundaries import outlines_around, region_of, regions_around
+
+    located = places.dropna(subset=["latitude", "longitude"])
+    if located.empty:
+        return {}, {}
+    regions = regions_around(located["longitude"], located["latitude"])
+    outside = located[[not region_of(x, y, regions) for x, y in zip(located["longitude"], located["latitude"])]]
+    outlines = outlines_around(outside["longitude"], outside["latitude"]) if not outside.empty else {}
+    return regions, {name: rings for name, rings in outlines.items() if name not in regions}
+
+
+def place_map(places: pd.DataFrame, regions: dict, outlines: dict) -> go.Figure:
+    from .boundaries import CREDIT
+
+    figure = go.Figure()
+    shapes = [(name, country, rings) for country, found in regions.items() for name, rings in found]
+    for name, country, rings in sorted(shapes, key=lambda s: -_area(s[2])):  # enclaves (Bamako) on top
+        xs, ys = _closed(rings)
+        label = text(f"{name}, {country}")
+        figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=label, text=label, hoveron="fills",
+                                    hoverinfo="text", showlegend=False, line=REGION_LINE, fill="toself",
+                                    fillcolor=REGION_FILL))
+    for name, rings in outlines.items():
+        xs, ys = _closed(rings)
+        figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=text(name), hoverinfo="skip", showlegend=False,
+                                    line={**REGION_LINE, "width": 1.2}, fill="toself", fillcolor=REGION_FILL))
+    located = places.dropna(subset=["latitude", "longitude"])
+    labelled = len(located) <= LABELLED_PLACES
+    for phase, group in located.groupby("phase", sort=False):
+        custom = np.column_stack([[text(v) for v in group["location"]],
+                                  [wrapped(v, 60) for v in group["series_at_phase"]],
+                                  [text(f"{n} series: {f}") for n, f in zip(group["series"], group["families"])]])
+        figure.add_trace(go.Scatter(
+            x=group["longitude"], y=group["latitude"], mode="markers+text" if labelled else "markers", name=phase,
+            text=[text(v) for v in group["location"]], textposition="top center", customdata=custom,
+            marker={"size": 14, "color": SEVERITY_COLOURS.get(phase, SEVERITY_COLOURS["unscored"]),
+                    "line": {"width": 1, "color": "#333"}},
+            hovertemplate=f"%{{customdata[0]}}: <b>{phase}</b><br>%{{customdata[2]}}<br>%{{customdata[1]}}"
+                          "<extra></extra>"))
+    every = [p for found in regions.values() for _, rings in found for ring in rings for p in ring] \
+        + [p for rings in outlines.values() for ring in rings for p in ring]
+    longitudes = list(located["longitude"]) + [p[0] for p in every]
+    latitudes = list(located["latitude"]) + [p[1] for p in every]
+    pad = 0.6 if not every else 0.3
+    low, high = (min(longitudes) - pad, max(longitudes) + pad) if longitudes else (-1.0, 1.0)
+    middle = float(np.mean(latitudes)) if latitudes else 0.0
+    if every:
+        figure.add_annotation(text=CREDIT, xref="paper", yref="paper", x=1, y=0, xanchor="right", yanchor="bottom",
+                              showarrow=False, font={"size": 9, "color": "#78909c"})
+    figure.update_layout(
+        template=TEMPLATE, height=560, margin=MARGIN, hovermode="closest",
+        legend={"title": {"text": "worst current phase"}},
+        xaxis={"title": "longitude", "range": [low, high], "showgrid": True, "zeroline": False},
+        yaxis={"title": "latitude", "scaleanchor": "x", "scaleratio": 1 / max(np.cos(np.radians(middle)), 0.1),
+               "showgrid": True, "zeroline": False})
+    return figure
