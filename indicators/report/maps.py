@@ -14,7 +14,7 @@ from .figures import MARGIN, TEMPLATE, text, wrapped
 
 REGION_LINE = {"color": "#90a4ae", "width": 0.8}
 REGION_FILL = "rgba(236,239,241,0.6)"
-LABELLED_PLACES = 15  # more place names than this overlap: hover shows them
+LABEL_SPACING = 0.5  # degrees: a place closer than this to a labelled one is named on hover only
 
 
 def _closed(rings) -> tuple[list, list]:
@@ -28,6 +28,18 @@ def _closed(rings) -> tuple[list, list]:
 def _area(rings) -> float:
     """Shoelace area of the rings (square degrees), to draw large regions first."""
     return sum(abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(r, r[1:] + r[:1]))) / 2 for r in rings)
+
+
+def _labelled(located: pd.DataFrame) -> set:
+    """The places named on the map: the most severe first (the frame's order), skipping any place
+    within LABEL_SPACING of one already named, so that names do not overprint each other."""
+    named: list[tuple[float, float]] = []
+    chosen = set()
+    for index, x, y in zip(located.index, located["longitude"], located["latitude"]):
+        if all(abs(x - a) > LABEL_SPACING or abs(y - b) > LABEL_SPACING / 2 for a, b in named):
+            named.append((x, y))
+            chosen.add(index)
+    return chosen
 
 
 def shapes_for(places: pd.DataFrame) -> tuple[dict, dict]:
@@ -60,14 +72,15 @@ def place_map(places: pd.DataFrame, regions: dict, outlines: dict) -> go.Figure:
         figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=text(name), hoverinfo="skip", showlegend=False,
                                     line={**REGION_LINE, "width": 1.2}, fill="toself", fillcolor=REGION_FILL))
     located = places.dropna(subset=["latitude", "longitude"])
-    labelled = len(located) <= LABELLED_PLACES
+    named = _labelled(located)
     for phase, group in located.groupby("phase", sort=False):
         custom = np.column_stack([[text(v) for v in group["location"]],
                                   [wrapped(v, 60) for v in group["series_at_phase"]],
                                   [text(f"{n} series: {f}") for n, f in zip(group["series"], group["families"])]])
         figure.add_trace(go.Scatter(
-            x=group["longitude"], y=group["latitude"], mode="markers+text" if labelled else "markers", name=phase,
-            text=[text(v) for v in group["location"]], textposition="top center", customdata=custom,
+            x=group["longitude"], y=group["latitude"], mode="markers+text", name=phase,
+            text=[text(v) if i in named else "" for i, v in zip(group.index, group["location"])],
+            textposition="top center", customdata=custom,
             marker={"size": 14, "color": SEVERITY_COLOURS.get(phase, SEVERITY_COLOURS["unscored"]),
                     "line": {"width": 1, "color": "#333"}},
             hovertemplate=f"%{{customdata[0]}}: <b>{phase}</b><br>%{{customdata[2]}}<br>%{{customdata[1]}}"

@@ -282,7 +282,7 @@ def seasonal_page(site, data: ReportData, rows: list) -> str:
 
 
 # -- map -----------------------------------------------------------------------------------------
-PLACE_COLUMNS = {"location": "place", "phase": "worst current phase", "since": "since", "families": "families",
+PLACE_COLUMNS = {"location": "place", "locations": "locations in the data", "phase": "worst current phase", "since": "since", "families": "families",
                  "series_at_phase": "series at that phase", "region": "region (boundaries)", "admin1": "admin1 (data)",
                  "coordinates": "coordinates from", "latitude": "latitude", "longitude": "longitude"}
 
