@@ -16,7 +16,17 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-Ring = list[tuple[float, float]]
+
+class Ring(list):
+    """A ring of (longitude, latitude) points, with its bounding box: a box test first keeps
+    thousands of markets against hundreds of regions fast."""
+
+    def __init__(self, points):
+        super().__init__(points)
+        xs, ys = [p[0] for p in self], [p[1] for p in self]
+        self.box = (min(xs), min(ys), max(xs), max(ys)) if self else None
+
+
 FOLDER = Path(__file__).resolve().parent.parent.parent / "datasets" / "boundaries"
 BOUNDARIES = FOLDER / "countries-110m.json"
 ADMIN1 = FOLDER / "admin1.json"
@@ -30,7 +40,7 @@ def _read(path: Path) -> dict | None:
         return None
 
 
-def _arcs(topology: dict) -> list[Ring]:
+def _arcs(topology: dict) -> list[list[tuple[float, float]]]:
     """The topology's arcs in longitude/latitude (quantized and delta-encoded, TopoJSON 2.1.2)."""
     (sx, sy), (tx, ty) = topology["transform"]["scale"], topology["transform"]["translate"]
     arcs = []
@@ -48,11 +58,11 @@ def _shapes(arcs: list[Ring], geometries: list[dict]) -> list[tuple[str, list[Ri
     """[(name, [outer ring, ...])] of a TopoJSON object's geometries."""
 
     def ring(indexes) -> Ring:
-        points: Ring = []
+        points: list[tuple[float, float]] = []
         for index in indexes:
             piece = arcs[index] if index >= 0 else arcs[~index][::-1]
             points.extend(piece[1:] if points else piece)
-        return points
+        return Ring(points)
 
     out = []
     for geometry in geometries:
@@ -106,8 +116,11 @@ def _points(longitudes, latitudes) -> list[tuple[float, float]]:
 
 
 def _inside(point: tuple[float, float], ring: Ring) -> bool:
-    """Ray casting: is the point inside the ring?"""
+    """Ray casting (after a bounding-box test): is the point inside the ring?"""
     x, y = point
+    box = getattr(ring, "box", None)
+    if box and not (box[0] <= x <= box[2] and box[1] <= y <= box[3]):
+        return False
     inside = False
     for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
         if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
