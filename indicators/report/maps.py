@@ -18,10 +18,11 @@ LABEL_SPACING = 0.5  # degrees: a place closer than this to a labelled one is na
 
 
 def _closed(rings) -> tuple[list, list]:
+    """The rings as one closed line with gaps, to 3 decimals (about 100 m; a smaller page)."""
     xs, ys = [], []
     for ring in rings:
-        xs += [p[0] for p in ring] + [ring[0][0], None]
-        ys += [p[1] for p in ring] + [ring[0][1], None]
+        xs += [round(p[0], 3) for p in ring] + [round(ring[0][0], 3), None]
+        ys += [round(p[1], 3) for p in ring] + [round(ring[0][1], 3), None]
     return xs, ys
 
 
@@ -45,13 +46,17 @@ def _labelled(located: pd.DataFrame) -> set:
 def shapes_for(places: pd.DataFrame) -> tuple[dict, dict]:
     """(admin-1 regions of the countries the located places are in, 1:110m outlines of the
     countries of the places outside every bundled region)."""
-    from .boundaries import outlines_around, region_of, regions_around
+    from .boundaries import outlines_around, regions_around
 
     located = places.dropna(subset=["latitude", "longitude"])
     if located.empty:
         return {}, {}
     regions = regions_around(located["longitude"], located["latitude"])
-    outside = located[[not region_of(x, y, regions) for x, y in zip(located["longitude"], located["latitude"])]]
+    # a place off every region but within a drawn region's box (a coastal or border market the
+    # simplified boundaries miss) is covered: no other country's outline for it
+    boxes = [ring.box for found in regions.values() for _, rings in found for ring in rings]
+    outside = located[[not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+                       for x, y in zip(located["longitude"], located["latitude"])]]
     outlines = outlines_around(outside["longitude"], outside["latitude"]) if not outside.empty else {}
     return regions, {name: rings for name, rings in outlines.items() if name not in regions}
 

@@ -43,35 +43,42 @@ def places(data: ReportData) -> pd.DataFrame:
     if data.series.empty:
         return pd.DataFrame(columns=COLUMNS)
     known, listed = coordinates(data.series), gazetteer()
-    where = {location: _where(location, group, known, listed)
-             for location, group in data.series.groupby("location", sort=True)}
-    series = data.series.assign(_place=[_place_key(location, where[location]) for location in data.series["location"]])
-    rows = []
-    for _, group in series.groupby("_place", sort=False):
-        locations = sorted(set(group["location"]))
+    columns = ["location", "latitude", "longitude", "admin1", "severity", "label", "since", "family"]
+    by_location: dict[str, list] = {}
+    for row in data.series[columns].itertuples(index=False):
+        by_location.setdefault(row.location, []).append(row)
+    where = {location: _where(location, rows, known, listed) for location, rows in by_location.items()}
+    by_place: dict[tuple, list[str]] = {}
+    for location in sorted(by_location):
+        by_place.setdefault(_place_key(location, where[location]), []).append(location)
+    out = []
+    for locations in by_place.values():
+        rows = [row for location in locations for row in by_location[location]]
         admin1, latitude, longitude, found = where[min(locations, key=lambda name: where[name][3] != "data")]
-        phase = worst(group["severity"])
-        at_phase = group[group["severity"] == phase]
-        rows.append({
+        phase = worst(row.severity for row in rows)
+        at_phase = [row for row in rows if row.severity == phase]
+        out.append({
             "location": min((place_name(name) for name in locations), key=len) if len(locations) > 1 else locations[0],
             "locations": "; ".join(locations), "admin1": admin1, "region": "", "latitude": latitude,
-            "longitude": longitude, "coordinates": found, "phase": phase, "series": len(group),
-            "families": ", ".join(sorted(set(group["family"]))),
-            "series_at_phase": "; ".join(at_phase["label"]) if phase != UNSCORED else "",
-            "since": at_phase["since"].min() if phase not in (UNSCORED, "normal") else "",
+            "longitude": longitude, "coordinates": found, "phase": phase, "series": len(rows),
+            "families": ", ".join(sorted({row.family for row in rows})),
+            "series_at_phase": "; ".join(row.label for row in at_phase) if phase != UNSCORED else "",
+            "since": min((row.since for row in at_phase if row.since), default="")
+            if phase not in (UNSCORED, "normal") else "",
         })
-    frame = pd.DataFrame(rows, columns=COLUMNS).sort_values("location", kind="stable")
+    frame = pd.DataFrame(out, columns=COLUMNS).sort_values("location", kind="stable")
     return frame.sort_values("phase", key=lambda p: -p.map(SEVERITY_RANK).fillna(-1), kind="stable") \
         .reset_index(drop=True)
 
 
-def _where(location: str, group: pd.DataFrame, known: dict, listed: dict) -> tuple:
+def _where(location: str, rows: list, known: dict, listed: dict) -> tuple:
     """(admin1, latitude, longitude, where the coordinates came from) of one location's series."""
-    own = group.dropna(subset=["latitude", "longitude"])
-    admin1 = next((a for a in group["admin1"] if isinstance(a, str) and a), "")
+    own = next(((row.latitude, row.longitude) for row in rows if pd.notna(row.latitude) and pd.notna(row.longitude)),
+               None)
+    admin1 = next((row.admin1 for row in rows if isinstance(row.admin1, str) and row.admin1), "")
     name = fold(place_name(location))
-    if not own.empty:
-        return admin1, float(own["latitude"].iloc[0]), float(own["longitude"].iloc[0]), "data"
+    if own:
+        return admin1, float(own[0]), float(own[1]), "data"
     if name in known:
         return (admin1, *known[name], "another series of the place")
     entry = listed.get(fold(location)) or listed.get(name)
