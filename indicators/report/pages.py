@@ -22,10 +22,10 @@ OVERVIEW_ALERTS = 12
 # A page stays readable and under a few MB however many series a store holds: charts (worst
 # series first) until one of these limits, then every series in a filtered table.
 CHARTS_PER_PAGE = 100
-CHART_BYTES_PER_PAGE = 3_000_000
+CHART_BYTES_PER_PAGE = 2_500_000
 PANEL_PLACES = 24  # cities on the fuel panel and areas on the power heat map (worst first)
 CARDS_PER_FAMILY = 120  # overview sparklines per family (worst first); the rest are on the family page
-TABLE_ROWS = 1000  # rows of a plain table on a page (method page); every row is in its CSV
+TABLE_ROWS = 500  # rows of a plain table on a page (method page); every row is in its CSV
 FUEL_PANEL_DAYS = 7
 # The detectors' own sentence, shown after another sentence: it starts lower-case.
 RULE = CONSOLIDATION_RULE[:1].upper() + CONSOLIDATION_RULE[1:]
@@ -186,7 +186,7 @@ def family_page(site, data: ReportData, family: str) -> str:
         columns = {**ALERT_COLUMNS, "events": "events nearby"}
     parts.append("<h2>Current alerts</h2>" + download(f"alerts-{family}.csv", "Every flagged date of this page")
                  + table(_with_titles(current), columns, href, "Current alerts of this page",
-                         "No series here is flagged at its latest date."))
+                         "No series here is flagged at its latest date.", limit=TABLE_ROWS))
     files = _series_files(site, data, series)
     budget, sections = ChartBudget(), {}
     for row in worst_first(series).itertuples(index=False):

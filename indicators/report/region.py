@@ -131,7 +131,8 @@ def _index(site, data: ReportData, codes: pd.Series, ranked: pd.DataFrame, by_fa
     countries_href = site.write_csv("countries.csv", ranked.drop(columns=["href"]))
     families_href = site.write_csv("country_families.csv", by_family.drop(columns=["href"]))
     shown_alerts = current.head(REGION_ALERTS)
-    return (f"<p>{len(data.series)} series in {len(ranked)} countries"
+    view = f'<p class="note">{e(data.view_note)}</p>' if data.view_note else ""  # a --currency / --real view
+    return (view + f"<p>{len(data.series)} series in {len(ranked)} countries"
             + (f"; {states}" if states else "") + ". Each country has its own pages (overview, indicator "
             "families, seasonal view, map, method): follow its name.</p>"
             "<h2>Countries by their worst current state</h2>"
