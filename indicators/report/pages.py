@@ -22,7 +22,7 @@ OVERVIEW_ALERTS = 12
 # A page stays readable and under a few MB however many series a store holds: charts (worst
 # series first) until one of these limits, then every series in a filtered table.
 CHARTS_PER_PAGE = 100
-CHART_BYTES_PER_PAGE = 2_500_000
+CHART_BYTES_PER_PAGE = 1_500_000
 PANEL_PLACES = 24  # cities on the fuel panel and areas on the power heat map (worst first)
 CARDS_PER_FAMILY = 120  # overview sparklines per family (worst first); the rest are on the family page
 TABLE_ROWS = 500  # rows of a plain table on a page (method page); every row is in its CSV
@@ -206,13 +206,12 @@ def family_page(site, data: ReportData, family: str) -> str:
 
 
 def _series_list(family: str, series: pd.DataFrame, files: dict, charted: set) -> str:
-    """Every series of a page too long to chart them all: a filtered table whose rows link to the
-    chart (for the most severe series) or to the series' CSV; rows without a chart carry the
+    """Every series of a page too long to chart them all: a filtered table; the name of a series
+    with a chart links to it, every row links to the series' CSV; rows without a chart carry the
     series' anchor (`#s-<id>`), so links to it still land on the series."""
     rows = worst_first(series)
     shown = rows.assign(
         latest=[format_value(v, u) if pd.notna(v) else "" for v, u in zip(rows["latest_value"], rows["unit"])],
-        chart=["chart" if sid in charted else "" for sid in rows["sid"]],
         chart_href=[f"#s-{sid}" if sid in charted else "" for sid in rows["sid"]],
         csv="CSV", csv_href=[files[sid] for sid in rows["sid"]])
     row_ids = pd.Series(["" if sid in charted else f"s-{sid}" for sid in rows["sid"]])
@@ -221,8 +220,8 @@ def _series_list(family: str, series: pd.DataFrame, files: dict, charted: set) -
             "values, expected band and flags as CSV.</p>"
             + filtered_table(f"series-{family}", shown,
                              {"label": "series", "severity": "severity", "scored_date": "latest scored date",
-                              "since": "since", "latest": "latest value", "chart": "chart", "csv": "data"},
-                             {"chart": "chart_href", "csv": "csv_href"}, row_ids, "Filter the series"))
+                              "since": "since", "latest": "latest value", "csv": "data"},
+                             {"label": "chart_href", "csv": "csv_href"}, row_ids, "Filter the series"))
 
 
 def _series_files(site, data: ReportData, series: pd.DataFrame) -> dict[int, str]:
