@@ -79,3 +79,27 @@ def test_heavy_tails_raise_fewer_alarms_with_the_tail_scale(monkeypatch):
     monkeypatch.setattr(subdaily, "TAIL_MIN_COUNT", 10 ** 9)  # MAD and 90th percentile only
     without_tail = len(episodes(values + 1e-9)[1])  # a new key for the fit cache
     assert with_tail < without_tail
+
+
+def weekly_feed(holiday=None):
+    """Eight weeks of a 5-minute grid load that is 15 lower on weekends (noise 1)."""
+    stamps = pd.date_range("2025-03-03", periods=56 * 288, freq="5min")  # a Monday
+    hour = stamps.hour + stamps.minute / 60
+    values = (50 + 20 * np.sin(2 * np.pi * (hour - 6) / 24) - 15 * (stamps.dayofweek >= 5)
+              + np.random.default_rng(7).normal(0, 1, len(stamps)))
+    if holiday:
+        values = values - 15 * (stamps.normalize() == pd.Timestamp(holiday))
+    return pd.Series(values, index=stamps.strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+@pytest.mark.parametrize("weekdays_modelled, holiday, starts", [
+    (True, None, []),  # weekends are learnt as normal
+    (True, "2025-04-23", ["2025-04-23T00:00:00"]),  # a Wednesday at the weekend's level is not
+    (False, "2025-04-23", []),  # without weekday levels the weekends widen the scale and hide it
+])
+def test_weekday_levels(monkeypatch, weekdays_modelled, holiday, starts):
+    if not weekdays_modelled:
+        monkeypatch.setattr(subdaily, "WEEKDAY_MIN_WEEKS", 10 ** 6)
+    values = weekly_feed(holiday) + (0 if weekdays_modelled else 1e-9)  # a new key for the fit cache
+    frame, found = episodes(values)
+    assert [frame["date"].iloc[e["first"]] for e in found] == starts

@@ -28,12 +28,15 @@ from . import baseline
 from .base import PERIODS
 
 IQR_TO_SD = 1.349
+WEEKDAY_WEEKS, WEEKDAY_MIN_WEEKS = 4, 2  # weekday levels: median of the last 4 weeks, from 2
 TAIL_QUANTILE, TAIL_TO_SD, TAIL_MIN_COUNT = 0.99, 2.5758, 1000  # 99th percentile of |N(0, 1)|: 2.576
 def detrended(y: np.ndarray, period: int) -> np.ndarray:
     """Values less their centred moving average over a day (`baseline.cycle_medians`' rule:
     2 x period window, half weights at the ends, NaN where under 75% of it is observed), by
     convolution: a day of 5-minute points is 289 weights, not a 289-column matrix."""
     half = period // 2
+    if len(y) <= 2 * half:
+        return np.full(len(y), np.nan)
     weights = np.ones(2 * half + 1)
     if period % 2 == 0:
         weights[[0, -1]] = 0.5
@@ -80,6 +83,60 @@ class TimeOfDayProfile:
         return np.nan_to_num(value, nan=0.0)
 
 
+class WeekdayProfile:
+    """The time-of-day profile plus a level for each day of the week (`weekday_effects`):
+    `profile[t, phases]` with phases of the week (weekday x intervals a day + interval), as the
+    state detector reads `Baseline.profile`. Grid loads, traffic and station sales differ between
+    weekdays and weekends by more than their noise; a holiday then stands out as a Sunday on a
+    Thursday would."""
+
+    def __init__(self, daily: TimeOfDayProfile, effects: np.ndarray, day: np.ndarray, period: int):
+        self.daily, self.effects, self.day, self.period = daily, effects, day, period
+        self.shape = (daily.shape[0], 7 * period)
+
+    def __getitem__(self, key):
+        rows, columns = key
+        rows, columns = np.asarray(rows), np.asarray(columns)
+        return self.daily[rows, columns % self.period] + self.effects[self.day[rows], columns // self.period]
+
+
+def weekday_effects(y: np.ndarray, day: np.ndarray, weekday: np.ndarray, period: int) -> np.ndarray:
+    """(days, 7): for each day D, the level of each weekday against the week, known before D: the
+    median over the last `WEEKDAY_WEEKS` weeks of that weekday's mean of the values less their
+    centred weekly moving average (known three and a half days after the day ends, hence the
+    lag), from at least `WEEKDAY_MIN_WEEKS`; centred to mean zero; 0 where not known."""
+    week = 7 * period
+    days = int(day.max()) + 1 if len(day) else 0
+    if len(y) <= 2 * week:  # not three weeks and a half: no weekday is known yet
+        return np.zeros((days, 7))
+    weights = np.ones(week + 1)
+    weights[[0, -1]] = 0.5
+    present = ~np.isnan(y)
+    total = np.convolve(present.astype("float64"), weights, mode="same")
+    sums = np.convolve(np.where(present, y, 0.0), weights, mode="same")
+    detrended = np.where(total >= 0.75 * weights.sum() - 1e-9, y - sums / np.where(total > 0, total, 1.0), np.nan)
+    known = ~np.isnan(detrended)
+    count = np.bincount(day, weights=known, minlength=days)
+    mean = np.bincount(day, weights=np.where(known, detrended, 0.0), minlength=days) / np.fmax(count, 1)
+    mean[count < 0.75 * period] = np.nan
+    day_weekday = np.full(days, -1)
+    day_weekday[day] = weekday
+    # rows of weeks: value of each weekday's day, the row being the week in which the day falls
+    lag = 5  # a day's value is known once its weekly moving average has ended: 3.5 days later
+    effects = np.zeros((days, 7))
+    for d in range(days):
+        rows = np.full(7, np.nan)
+        for w in range(7):
+            past = np.flatnonzero((day_weekday[:max(d - lag + 1, 0)] == w))
+            values = mean[past[-WEEKDAY_WEEKS:]] if len(past) else np.array([])
+            values = values[~np.isnan(values)]
+            if len(values) >= WEEKDAY_MIN_WEEKS:
+                rows[w] = np.median(values)
+        if (~np.isnan(rows)).all():
+            effects[d] = rows - rows.mean()
+    return effects
+
+
 def past_scale(errors: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """Robust scale of the `window` errors before each position, and how many there are: the
     largest of 1.4826 x their MAD, their 90th percentile of absolute deviations / 1.645 (once
@@ -114,7 +171,11 @@ def fit(regular: pd.Series, frequency: str, use_log: bool, survey_share: bool = 
     y = np.log(raw) if use_log else raw.copy()
     n = len(y)
     phase = baseline.phases(regular.index, frequency)
-    profile = TimeOfDayProfile(y, phase, period, baseline.SEASON_CYCLES[frequency])
+    daily = TimeOfDayProfile(y, phase, period, baseline.SEASON_CYCLES[frequency])
+    day = (int(phase[0]) + np.arange(n)) // period if n else np.zeros(0, dtype=int)
+    weekday = (regular.index[0].day_of_week + day) % 7 if n else day
+    profile = WeekdayProfile(daily, weekday_effects(y, day, weekday, period), day, period)
+    phase = weekday * period + phase  # the time of the week
     seasonal = profile[np.arange(n), phase]
 
     window = baseline.LEVEL_WINDOW[frequency]
@@ -137,4 +198,4 @@ def fit(regular: pd.Series, frequency: str, use_log: bool, survey_share: bool = 
     scale = np.fmax(scale, floor)
     scale[count < baseline.WARM_UP[frequency]] = np.nan
     return baseline.Baseline(observed=y, expected=expected, level=level, slope=np.zeros(n), profile=profile,
-                             phase=phase, scale=scale, use_log=use_log, period=period)
+                             phase=phase, scale=scale, use_log=use_log, period=7 * period)
