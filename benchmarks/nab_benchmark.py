@@ -13,14 +13,16 @@ settings, and consolidated as `detect` does. No per-file setting and no use of t
 
 NAB asks for an anomaly score per timestamp in [0, 1]. It rewards the first detection inside a
 labelled window (earlier is better) and penalises every detection outside one, so the score is
-the tracker's *alarms*: an episode's start and each escalation (`episodes.series_episodes`) get
-their consolidated severity (alert 2/3, crisis 1), every other timestamp 0. NAB's scorer then
-picks the threshold (alert or crisis) that suits its profile, as it does for every detector.
+the tracker's *alarms*: an episode's start and each escalation (`episodes.series_episodes`) get a
+calibrated likelihood of their robust score (`alarm_likelihood`), every other timestamp 0. NAB's
+optimiser then picks one threshold per profile for the whole corpus, as NAB's pipeline does for
+every detector (`run.py --optimize`): it only chooses which alarms count.
 Timestamps that fall in one sampling interval share that interval's score.
 
 The results are written in NAB's layout (RESULTS/<category>/<NAME>_<file>.csv with timestamp,
 value, anomaly_score, label; labels from NAB's combined_labels.json, used only in that column)
-and scored with `../shared/tools/nab-score RESULTS NAME` (NAB's own scorer).
+and scored with `../shared/tools/nab-score RESULTS NAME` (NAB's own scorer); `nab_scoring`
+reproduces it to print the figures per category and CPU time.
 """
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ NAB = (ROOT / ".." / "shared" / "benchmarks" / "NAB").resolve()
 SCORER = (ROOT / ".." / "shared" / "tools" / "nab-score").resolve()
 NAME = "tracker"
 PUBLISHED = {"ARTime": 74.9, "Numenta HTM": 70.1, "CAD OSE": 69.9, "KNN CAD": 58.0, "Random Cut Forest": 51.7,
-             "Twitter ADVec": 47.1, "Windowed Gaussian": 39.6, "default detection before this round": 11.5}
+             "Twitter ADVec": 47.1, "Windowed Gaussian": 39.6, "tracker, last round": 28.1}
 
 
 def series_scores(timestamps: pd.Series, values: pd.Series, name: str) -> np.ndarray:
