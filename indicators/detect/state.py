@@ -45,7 +45,7 @@ CUSUM_FREQUENCIES = {"daily"}
 # Sub-daily intervals: the hourly rules, counts of points (END_POINTS, PERSIST) as they are, the
 # new-normal delay and the slope horizon as the same time (two weeks, a day).
 FREEZE_FROM = per_interval({"monthly": 2, "weekly": 2, "daily": 1, "hourly": 1})
-END_POINTS = per_interval({"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}, span=True)
+END_POINTS = per_interval({"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3})
 PERSIST = per_interval({"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}, span=True)
 NEW_NORMAL = per_interval({"monthly": 12, "weekly": 26, "daily": 180, "hourly": 24 * 14}, span=True)
 SLOPE_HORIZON = per_interval({"monthly": 12, "weekly": 8, "daily": 7, "hourly": 24}, span=True)
