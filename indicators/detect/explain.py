@@ -16,7 +16,8 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:.1f} h in the hour"
     if unit.startswith("hours/") and unit.endswith("min"):
         minutes, step = value * 60, int(unit[len("hours/"):-len("min")])
-        return f"{minutes:.{0 if minutes >= 10 else 1}f} min in the " + ("minute" if step == 1 else f"{step} minutes")
+        number = f"{minutes:.0f}" if minutes >= 10 else f"{minutes:.1f}".removesuffix(".0")
+        return f"{number} min in the " + ("minute" if step == 1 else f"{step} minutes")
     if abs(value) >= 100:
         number = f"{value:,.0f}"
     elif abs(value) >= 10:

@@ -20,14 +20,18 @@ lasts `state.NEW_NORMAL` is declared the new normal and learnt). Each date is te
   sub-daily series, a week and four weeks for daily ones) against the binomial with the normal
   rates of the window's periods (one-sided, scipy's regularised incomplete beta). Outage periods
   come in runs, so the counts are tested in units of the variance inflation (1 + r) / (1 - r) of
-  a two-state Markov chain whose lag-1 autocorrelation r is the occurrences' own (quasi-binomial);
+  a two-state Markov chain whose lag-1 autocorrelation r is that of the occurrences less their
+  phase's rate (quasi-binomial);
 - longer: the running length of the current outage against the normal log-durations (robust
-  centre, 1.4826 x MAD, at least `MIN_SIGMA`), and the mean log-duration of the outages of the
+  centre, 1.4826 x MAD shrunk toward `PRIOR_SIGMA`, at least `MIN_SIGMA`), and the mean log-duration of the outages of the
   long window (the current one included) against the same normal, so that outages that have
   become longer add up even when no single one stands out.
 A p-value is scored as its standard normal quantile, capped at `SCORE_CAP`, and turned into a
 phase with the state detector's conventions (`severity.classify_one`: thresholds, capped by the
-size: the excess outage time per day over the window, or the excess over the usual outage).
+size: the excess outage time per day over the window, or the excess over the usual outage), as
+are episodes: stress that lasts a short window while a test `HOLD` out has an alert-sized excess is
+alert (a persistent shift), an episode that reached alert holds while a test stays `HOLD` out with a stress-sized
+excess, and it ends after `END_SPAN` normal periods.
 """
 from __future__ import annotations
 
@@ -45,9 +49,10 @@ from .severity import SEVERITIES, classify_one, size_rule
 ROUTE_SHARE = 0.5  # at least this share of near-zero periods before the first score: intermittent
 NEAR_ZERO = 0.01  # of the period (durations per period): 36 s in an hour, 14 min in a day
 SHRINK = 10.0
-MIN_SPELLS = 12  # known outages before their own spread is the log-duration scale (PRIOR_SIGMA until then)
 PHASE_SPELLS = 30  # outages begun near a phase before that phase has durations of its own
-PRIOR_SIGMA = 1.0
+# The log-duration scale is shrunk toward PRIOR_SIGMA as if from PRIOR_SPELLS more outages: a
+# handful of similar outages does not make the next long one a crisis.
+PRIOR_SIGMA, PRIOR_SPELLS = 1.0, 5
 MIN_SIGMA = 0.15
 SCORE_CAP = 10.0
 # (short, long) windows, the reference span and the warm-up before the first score, in periods;
@@ -131,22 +136,21 @@ class _Model:
         per_phase = np.zeros((n + 1, self.phases), dtype=np.int32)
         per_phase[np.flatnonzero(self.observed) + 1, self.phase[self.observed]] = 1
         self.phase_counts = per_phase.cumsum(axis=0)  # observed periods of each phase before t
-        self.occurred_before = np.concatenate([[0], np.cumsum(self.occurred)])
+        self.begun_before = np.concatenate([[0], np.cumsum(self.begins)])
         self.total_before = np.concatenate([[0.0], np.cumsum(np.nan_to_num(self.values))])
         self.delay = WINDOWS["long"][frequency]
         self.reference = REFERENCE[frequency]
-        # the normal: per phase, learnt periods, outages among them and their total; lag-1 pairs
+        # the normal: per phase, learnt periods, outages among them and their total
         self.count, self.outages, self.total = (np.zeros(self.phases) for _ in range(3))
-        self.pairs = np.zeros((2, 2))
         self.learnt = np.zeros(n, dtype=bool)
         self.excluded = np.zeros(n, dtype=bool)  # periods of past episodes and their lead-up
-        self.paired = np.zeros(n, dtype=bool)
 
     def _spells(self) -> None:
         """Outages as runs (sub-daily) or single periods: at each t its running length and the
         start of its outage; completed outages sorted by their last period."""
         occurred, values = self.occurred, np.nan_to_num(self.values)
         begins = occurred & ~np.concatenate([[False], occurred[:-1]]) if is_subdaily(self.frequency) else occurred
+        self.begins = begins
         run = np.cumsum(begins)
         start_of_run = np.flatnonzero(begins)
         self.spell_start = np.where(occurred, start_of_run[np.maximum(run - 1, 0)] if len(start_of_run) else 0, -1)
@@ -163,31 +167,28 @@ class _Model:
     def _learn(self, j: int, sign: int = 1) -> None:
         if not self.observed[j] or (sign > 0) == self.learnt[j]:
             return
-        h, happened = self.phase[j], int(self.occurred[j])
+        h, happened = self.phase[j], int(self.begins[j])
         self.count[h] += sign
         self.outages[h] += sign * happened
         self.total[h] += sign * self.values[j]
         self.learnt[j] = sign > 0
-        if sign > 0 and j > 0 and self.learnt[j - 1]:
-            self.pairs[int(self.occurred[j - 1]), happened] += 1
-            self.paired[j] = True
-        if sign < 0 and j + 1 < len(self.values) and self.paired[j + 1]:
-            self.pairs[happened, int(self.occurred[j + 1])] -= 1
-            self.paired[j + 1] = False
 
     def _rates(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per phase: the normal share of periods with an outage and the normal mean value."""
+        """Per phase: the normal share of periods in which an outage begins and the normal mean value."""
         overall = (self.outages.sum() + 1.0) / (self.count.sum() + 2.0)
         rate = (self.outages + SHRINK * overall) / (self.count + SHRINK)
         mean = (self.total + SHRINK * self.total.sum() / max(self.count.sum(), 1.0)) / (self.count + SHRINK)
         return rate, mean
 
-    def _inflation(self) -> float:
-        """(1 + r) / (1 - r), r the lag-1 autocorrelation of the learnt occurrences (phi coefficient
-        of their pairs), clipped to [0, 0.9]."""
-        (n00, n01), (n10, n11) = self.pairs
-        rows, columns = (n10 + n11) * (n00 + n01), (n01 + n11) * (n00 + n10)
-        r = (n11 * n00 - n10 * n01) / np.sqrt(rows * columns) if rows * columns > 0 else 0.0
+    def _inflation(self, t: int, rate: np.ndarray) -> float:
+        """(1 + r) / (1 - r), r the lag-1 autocorrelation of the learnt outage beginnings less their
+        phase's rate (so that a season or the evening hours do not count as clusters), in [0, 0.9]."""
+        a, b = max(t - self.delay - self.reference, 1), max(t - self.delay, 1)
+        residual = np.where(self.learnt[a - 1:b], self.begins[a - 1:b] - rate[self.phase[a - 1:b]], np.nan)
+        before, after = residual[:-1], residual[1:]
+        both = ~np.isnan(before) & ~np.isnan(after)
+        spread = np.sqrt((before[both] ** 2).sum() * (after[both] ** 2).sum())
+        r = float((before[both] * after[both]).sum() / spread) if spread > 0 else 0.0
         r = float(np.clip(r, 0.0, 0.9))
         return (1 + r) / (1 - r)
 
@@ -204,11 +205,10 @@ class _Model:
             logs = logs[near] if near.sum() >= PHASE_SPELLS else logs
         if len(logs) == 0:
             return np.nan, np.nan, 0
-        centre = float(np.median(logs))
-        if len(logs) < MIN_SPELLS:
-            return centre, PRIOR_SIGMA, len(logs)
+        centre, count = float(np.median(logs)), len(logs)
         spread = MAD_TO_SD * float(np.median(np.abs(logs - centre)))
-        return centre, max(spread, MIN_SIGMA), len(logs)
+        spread = np.sqrt((count * spread ** 2 + PRIOR_SPELLS * PRIOR_SIGMA ** 2) / (count + PRIOR_SPELLS))
+        return centre, max(float(spread), MIN_SIGMA), count
 
     # -- the tests -------------------------------------------------------------------------------
 
@@ -216,7 +216,7 @@ class _Model:
         a = max(t + 1 - window, 0)
         periods = self.phase_counts[t + 1] - self.phase_counts[a]
         n = float(periods.sum())
-        k = float(self.occurred_before[t + 1] - self.occurred_before[a])
+        k = float(self.begun_before[t + 1] - self.begun_before[a])
         expected = float(periods @ rate)
         tail = 1.0
         if k > 0 and n > 0:
@@ -253,9 +253,9 @@ class _Model:
                 "usual": usual, "count": len(logs), "window": window}
 
     def _level(self, test: dict, thresholds: dict) -> int:
-        """The state detector's phase of a test, but nothing below the stress score: outages are
-        tested once per outage or window, and an ordinary long outage in a season of long outages
-        (a size that is decisive by itself) is 2.5 scales out once in 160 outages."""
+        """The state detector's phase of a test (`classify_one`), but nothing below the stress
+        score: an ordinary long outage in a season of long ones (a size that is decisive by itself)
+        is 2.5 scales out once in 160 outages."""
         if test["score"] < thresholds["stress"]:
             return 0
         return classify_one(test["score"], thresholds, test["size"], self.rule)
@@ -271,6 +271,7 @@ class _Model:
     def walk(self, thresholds: dict, new_normal: int) -> list[dict]:
         rows, n = [], len(self.values)
         excluded_from, episode_start, peak, calm = n, -1, 0, 0
+        inflation, next_inflation, stressed_since = 1.0, 0, -1
         for t in range(n):
             j = t - self.delay - 1
             if 0 <= j < excluded_from and not self.excluded[j]:
@@ -280,7 +281,8 @@ class _Model:
             if not self.observed[t] or self.count.sum() < WARM_UP[self.frequency]:
                 continue
             rate, mean = self._rates()
-            inflation = self._inflation()
+            if t >= next_inflation:  # refreshed once per short window: it moves slowly
+                inflation, next_inflation = self._inflation(t, rate), t + WINDOWS["short"][self.frequency]
             tests = [self._frequency(t, WINDOWS[name][self.frequency], rate, mean, inflation)
                      for name in ("short", "long")]
             tests += [test for test in (self._duration(t), self._recent_durations(t, WINDOWS["long"][self.frequency]))
@@ -289,6 +291,11 @@ class _Model:
             level = max(levels)
             if episode_start >= 0 and peak >= 2 and self._holds(tests):
                 level = max(level, peak)
+            stressed_since = (stressed_since if stressed_since >= 0 else t) if level >= 1 else -1
+            if level == 1 and t - stressed_since >= WINDOWS["short"][self.frequency] and any(
+                    test["score"] >= HOLD["alert"] and (self.rule is None or test["size"] >= self.rule.alert)
+                    for test in tests):
+                level = 2  # modest but persistent (a day; a week for daily series), alert-sized: a shift
             best = max(range(len(tests)), key=lambda i: (levels[i], tests[i]["score"]))
             kind, start = "normal", episode_start
             if episode_start < 0:
@@ -338,7 +345,7 @@ class _Model:
                            f"({row.severity}).")
                 continue
             if row.severity == "normal":
-                usual = f"an outage in {row.rate:.0%} of {steps} {where}"
+                usual = f"an outage begins in {row.rate:.0%} of {steps} {where}"
                 if row.longest == row.longest:
                     usual += f", lasting up to about {format_value(row.longest, length_unit)}"
                 ended = "; the episode has ended" if row.kind == "end" else ""
@@ -352,8 +359,8 @@ class _Model:
                         f"lasted {format_value(test['length'], length_unit)} (geometric mean) against a usual "
                         f"{format_value(test['usual'], length_unit)}")
             else:
-                text = (f"{head}, outages more frequent than usual: {test['k']} of the last {test['n']} {steps} "
-                        f"with an outage against {test['usual']:.1f} usually")
+                text = (f"{head}, outages more frequent than usual: {test['k']} began in the last {test['n']} {steps} "
+                        f"against {test['usual']:.1f} usually")
                 if length_unit == "hours":
                     text += f" ({format_value(test['size'], 'hours')} a day more without power)"
             if row.kind == "start":
