@@ -49,7 +49,7 @@ from .severity import SEVERITIES, classify_one, size_rule
 ROUTE_SHARE = 0.5  # at least this share of near-zero periods before the first score: intermittent
 NEAR_ZERO = 0.01  # of the period (durations per period): 36 s in an hour, 14 min in a day
 SHRINK = 10.0
-PHASE_SPELLS = 30  # outages begun near a phase before that phase has durations of its own
+PHASE_SPELLS = 15  # outages begun near a phase before that phase has durations of its own
 # The log-duration scale is shrunk toward PRIOR_SIGMA as if from PRIOR_SPELLS more outages: a
 # handful of similar outages does not make the next long one a crisis.
 PRIOR_SIGMA, PRIOR_SPELLS = 1.0, 5
