@@ -70,7 +70,9 @@ class SeverityState(Detector):
         "phase holds from 1, 2 and 3 scales: stress, alert, crisis, still capped by size); the episode "
         "ends after 2 normal months (3 normal days) and its values are kept out of the baseline afterwards. An "
         "episode lasting 12 months (26 weeks, 180 days) is declared the new normal. Two months (three days) in a "
-        "row at stress with an alert-sized deviation are an alert: a persistent shift."
+        "row at stress with an alert-sized deviation are an alert: a persistent shift. A series that is zero "
+        "in at least half of its periods before the first score (an outage logger) is scored by how often its "
+        "outages begin and how long they last instead (docs/detection.md, \"Intermittent series\")."
     )
 
     def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
