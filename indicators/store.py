@@ -466,7 +466,7 @@ class Store:
         """Create missing series for the keys in `frame` (with metadata columns when present)
         and fill metadata that is still empty; return the series id for every row of `frame`."""
         keys = frame[SERIES_KEY].astype(str)
-        codes = keys.groupby(SERIES_KEY, sort=False).ngroup().to_numpy()  # numbered in order of first appearance
+        codes = _group_codes([keys[k] for k in SERIES_KEY])  # numbered in order of first appearance
         firsts = frame.assign(**{k: keys[k] for k in SERIES_KEY}).iloc[np.unique(codes, return_index=True)[1]]
         stamp = now()
         for record in firsts.to_dict("records"):
@@ -539,6 +539,7 @@ class Store:
         stamp = now()
         incoming = frame[["series_id", "date", "value", "source_file", "source_line"]].copy()
         incoming["series_id"] = incoming["series_id"].astype(int)
+        incoming = _in_key_order(incoming)  # new rows become B-tree appends, not page splits
         existing = self._existing(incoming)
         if existing.empty:  # a first import: every row is new
             merged = incoming.assign(value_old=float("nan"))
@@ -548,8 +549,8 @@ class Store:
         same = ~is_new & _close(merged["value"], merged["value_old"])
         revised = merged[~is_new & ~same]
         fresh = merged[is_new]
-        fresh = fresh.sort_values(["series_id", "date"], kind="stable")  # B-tree appends, not page splits
-        for source_file, rows in fresh.groupby("source_file", sort=False):
+        files = pd.unique(fresh["source_file"].to_numpy(dtype=object))
+        for source_file, rows in ([(files[0], fresh)] if len(files) == 1 else fresh.groupby("source_file", sort=False)):
             # whole columns as Python lists, zipped (no per-row pandas access); what is the same on
             # every row is written into the statement, a third less binding work per row
             self.conn.executemany(
@@ -577,8 +578,12 @@ class Store:
 
     def _existing(self, incoming: pd.DataFrame) -> pd.DataFrame:
         """The stored (series_id, date, value) within each incoming series' date range, in one query."""
-        ranges = incoming.groupby("series_id")["date"].agg(["min", "max"])
-        bounds = json.dumps([[int(i), low, high] for i, low, high in zip(ranges.index, ranges["min"], ranges["max"])])
+        # `incoming` is in (series, date) order: a series' first and last rows are its date range
+        series_ids = incoming["series_id"].to_numpy()
+        dates = incoming["date"].to_numpy(dtype=object)
+        starts = np.flatnonzero(np.r_[True, series_ids[1:] != series_ids[:-1]])
+        ends = np.r_[starts[1:], len(series_ids)] - 1
+        bounds = json.dumps([[int(series_ids[a]), dates[a], dates[b]] for a, b in zip(starts, ends)])
         existing = self.query_frame(
             "SELECT o.series_id, o.date, o.value FROM json_each(?) AS j CROSS JOIN observations AS o "
             "ON o.series_id = json_extract(j.value, '$[0]') "
@@ -759,6 +764,25 @@ def subdaily_interval(dates: list[str]) -> str:
     common = max(common, 1.0)
     nearest = min(SUBDAILY_INTERVALS, key=lambda step: max(common / step, step / common))
     return SUBDAILY_INTERVALS[nearest]
+
+
+def _in_key_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in (series_id, date) order; a file usually is already (checked, not sorted again)."""
+    if len(frame) < 2:
+        return frame
+    series_ids, dates = frame["series_id"].to_numpy(), frame["date"].to_numpy(dtype=object)
+    ordered = (series_ids[1:] > series_ids[:-1]) | ((series_ids[1:] == series_ids[:-1]) & (dates[1:] >= dates[:-1]))
+    return frame if ordered.all() else frame.sort_values(["series_id", "date"], kind="stable")
+
+
+def _group_codes(columns: list) -> np.ndarray:
+    """For each row, the number of its combination of `columns` values, numbered in order of
+    first appearance (as `groupby(sort=False).ngroup()`, from integer codes: no tuple per row)."""
+    codes = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        inner, uniques = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=False)
+        codes = pd.factorize(codes * max(len(uniques), 1) + inner)[0]
+    return codes
 
 
 def _close(a: pd.Series, b: pd.Series) -> pd.Series:
