@@ -1,0 +1,134 @@
+"""Bulk reading and storing: the fast paths give what the row-by-row paths gave.
+
+- `text_columns.read_columns` (pandas' C parser, whole columns) reads a text table exactly as the
+  csv module does, row for row (line number, fields, raw text), or declines the file;
+- the rejects of a file read in bulk (short rows, long rows, empty rows) are those of the csv
+  module reading;
+- `Store.ingest` stores a file's rows in any order with the same result (it sorts only rows that
+  are not in key order)."""
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from indicators.collectors import base, get_collector
+from indicators.collectors.limits import Limits
+from indicators.collectors.text_columns import ColumnRows, read_columns
+from indicators.store import Store
+
+HEADER = "indicator,location,item,date,value,unit"
+
+
+def by_csv_module(text: str, delimiter: str = ","):
+    lines = base._lines_of(text, base._line_count(text))
+    return base._read_records(None, text, delimiter, lines)
+
+
+def in_bulk(text: str, delimiter: str = ","):
+    return read_columns(text, delimiter, base._lines_of(text, base._line_count(text)))
+
+
+cells = st.text(alphabet='ab ,;"\t\r\n\u00a0', max_size=6)
+
+
+@st.composite
+def tables(draw):
+    delimiter = draw(st.sampled_from([",", ";"]))
+    width = draw(st.integers(min_value=1, max_value=4))
+    lines = [delimiter.join(f"h{i}" for i in range(width))]
+    for _ in range(draw(st.integers(min_value=0, max_value=6))):
+        count = draw(st.integers(min_value=0, max_value=width + 1))
+        lines.append(delimiter.join(draw(cells) for _ in range(count)))
+    ending = draw(st.sampled_from(["\n", "\r\n", "\r", ""]))
+    return ending.join(lines) + draw(st.sampled_from(["", ending])), delimiter
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables())
+def test_bulk_reading_is_the_csv_module_reading_row_for_row(table):
+    text, delimiter = table
+    bulk = in_bulk(text, delimiter)
+    if bulk is None:  # declined: the csv module reads it (a quote over lines, a row wider than the header)
+        return
+    header, rows = bulk
+    expected_header, expected_rows = by_csv_module(text, delimiter)
+    assert header == expected_header
+    assert [(int(n), list(f), r) for n, f, r in rows] == [(int(n), list(f), r) for n, f, r in expected_rows]
+
+
+def test_bulk_reading_declines_what_it_cannot_read_as_one_line_per_record():
+    assert in_bulk('a,b\n"x\ny",1\n') is None  # a quoted field over two lines
+    assert in_bulk("a,b\n1,2,3\n") is None  # a row wider than the header
+    assert in_bulk('a,b\n"x,1\n2,3\n') is None  # a quote never closed
+    header, rows = in_bulk('a,b\n"x, y",1\n\n ,\n3\n')
+    assert isinstance(rows, ColumnRows)
+    assert header == ["a", "b"]
+    assert list(rows) == [(2, ["x, y", "1"], '"x, y",1'), (5, ["3"], "3")]  # empty rows left out, a short row kept short
+
+
+def test_a_file_read_in_bulk_has_the_rejects_of_the_csv_module_reading(tmp_path, monkeypatch):
+    text = (HEADER + "\n"
+            "grain_price,Bamako,millet,2025-01,300,XOF/KG\n"
+            "grain_price,Bamako,millet,2025-02\n"                      # short
+            "\n"                                                       # empty: no reject
+            ",,,,,\n"                                                  # empty cells: no reject
+            f"grain_price,{'B' * 50},millet,2025-03,310,XOF/KG\n"      # a cell over the limit
+            '"grain_price","Kayes, ville",millet,2025-01,280,XOF/KG\n')
+    path = tmp_path / "prices.csv"
+    path.write_text(text, encoding="utf-8")
+    collector = get_collector("csv")
+    collector.limits = Limits(max_cell_chars=40)
+
+    def collected(store_name):
+        with Store(tmp_path / store_name) as store:
+            summary = collector.collect_file(store, path)
+            return summary, store.rejects()[["line", "field", "reason"]], store.observations()[["location", "date", "value"]]
+
+    bulk = collected("bulk.db")
+    monkeypatch.setattr(base, "read_columns", lambda *args: None)  # the csv module reading
+    by_rows = collected("rows.db")
+    assert bulk[0].rejected == by_rows[0].rejected == 2
+    assert bulk[0].reject_lines == by_rows[0].reject_lines == [3, 6]
+    pd.testing.assert_frame_equal(bulk[1], by_rows[1])
+    pd.testing.assert_frame_equal(bulk[2], by_rows[2])
+    assert "4 fields where the header has 6" in bulk[1]["reason"].iloc[0]
+    assert bulk[1]["field"].iloc[1] == "location"
+    assert sorted(bulk[2]["location"]) == ["Bamako", "Kayes, ville"]
+
+
+@pytest.mark.parametrize("order", ["file", "reversed", "shuffled"])
+def test_ingest_stores_the_same_whatever_the_order_of_the_rows(tmp_path, order):
+    dates = [f"2025-{m:02d}" for m in range(1, 13)]
+    frame = pd.DataFrame({"indicator": "grain_price", "location": np.repeat(["A", "B", "C"], 12), "item": "millet",
+                          "price_type": "retail", "date": dates * 3, "value": np.arange(36.0) + 100,
+                          "unit": "XOF/KG", "source_file": "f.csv", "source_line": np.arange(2, 38)})
+    revised = frame.assign(value=frame["value"] + np.where(np.arange(36) % 5 == 0, 1.0, 0.0))
+    if order == "reversed":
+        revised = revised.iloc[::-1]
+    elif order == "shuffled":
+        revised = revised.sample(frac=1.0, random_state=3)
+    with Store(tmp_path / "t.db") as store:
+        with store.transaction():
+            frame = frame.assign(series_id=store.ensure_series(frame))
+            assert store.ingest(frame) == {"new": 36, "revised": 0, "unchanged": 0}
+        with store.transaction():
+            revised = revised.assign(series_id=store.ensure_series(revised))
+            assert store.ingest(revised) == {"new": 0, "revised": 8, "unchanged": 28}
+        stored = store.observations().sort_values(["location", "date"])["value"].to_numpy()
+        assert np.array_equal(stored, revised.sort_values(["location", "date"])["value"].to_numpy())
+        assert len(store.revisions()) == 8
+
+
+def test_series_keys_are_numbered_in_order_of_first_appearance(tmp_path):
+    frame = pd.DataFrame({"indicator": ["b", "a", "b", "a", "c"], "location": ["x", "x", "x", "y", "x"],
+                          "item": "", "price_type": ""})
+    with Store(tmp_path / "t.db") as store:
+        with store.transaction():
+            ids = store.ensure_series(frame).to_numpy()
+    assert ids[0] == ids[2] and len(set(ids)) == 4
+    assert list(ids[[0, 1, 3, 4]]) == sorted(ids[[0, 1, 3, 4]])  # created in file order
