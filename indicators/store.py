@@ -780,7 +780,7 @@ def _group_codes(columns: list) -> np.ndarray:
     first appearance (as `groupby(sort=False).ngroup()`, from integer codes: no tuple per row)."""
     codes = np.zeros(len(columns[0]), dtype=np.int64)
     for column in columns:
-        inner, uniques = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=False)
+        inner, uniques = pd.factorize(column, use_na_sentinel=False)
         codes = pd.factorize(codes * max(len(uniques), 1) + inner)[0]
     return codes
 

@@ -132,3 +132,51 @@ def test_series_keys_are_numbered_in_order_of_first_appearance(tmp_path):
             ids = store.ensure_series(frame).to_numpy()
     assert ids[0] == ids[2] and len(set(ids)) == 4
     assert list(ids[[0, 1, 3, 4]]) == sorted(ids[[0, 1, 3, 4]])  # created in file order
+
+
+stamp_texts = st.one_of(
+    st.datetimes(min_value=__import__("datetime").datetime(1900, 1, 1)).map(lambda d: d.isoformat(sep=" " if d.second % 2 else "T")),
+    st.dates().map(str),
+    st.sampled_from(["2025-02-30", "2025-02-28T24:00", "2025-11-01T10:00:00Z", "2025-11-01T10:00:00+02:00",
+                     "01/11/2025", "1/11/2025 7:05", "31.12.2025 23:59:59", "2025-11", "2025-11-01T7:00", "",
+                     " 2025-11-01 ", "2025-11-01T10:00:00.123456789", "not a date", "2025-11-01junk"]),
+    st.text(alphabet="0123456789-T:/. Z+", max_size=22))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(stamp_texts, max_size=12))
+def test_timestamps_of_a_column_are_parse_timestamp_of_each_cell(texts):
+    from indicators.collectors.tables import parse_timestamp, timestamps
+    got = timestamps(pd.Series(texts, dtype=object))
+    expected = [parse_timestamp(t) for t in texts]
+    assert [None if g is None else (g.isoformat(), g.tzinfo) for g in got] == \
+        [None if e is None else (e.isoformat(), e.tzinfo) for e in expected]
+
+
+def test_station_reports_checked_in_bulk_keep_the_first_failure_of_each_row(tmp_path):
+    text = ("_submission_time,today,city,station,fuel_type,status,queue_hours,queue_minutes,latitude,pump_price,_uuid\n"
+            "2025-11-01T08:00:00,,Bamako,S1,essence,disponible,,30,12.6,775,u1\n"    # good
+            "2025-11-01T08:00:00,2025-02-30,Bamako,S2,essence,disponible,,,,,u2\n"   # bad date (the written one)
+            "junk,,Bamako,S3,kerosene,disponible,,,,,u3\n"                          # bad submission time, bad fuel
+            "2025-11-01T09:00:00,,,S4,lamp oil,??,x,,,,u4\n"                        # missing city first
+            "2025-11-01T09:00:00,,Kati,S5,gasoil,rupture,-1,,,,u5\n"                # negative queue
+            "2025-11-01T09:00:00,,Kati,S6,gasoil,rupture,,abc,,,u6\n"               # queue minutes not a number
+            "2025-11-01T09:00:00,,Kati,S7,gasoil,rupture,,,95,-3,u7\n"              # latitude before the price
+            "2025-11-01T10:00:00,,Bamako,S1,essence,rupture,,,,,u1\n"               # a repeated _uuid: skipped
+            "2025-11-01T10:00:00,,Kati,S8,gasoil,limite,0.5,,,abc,u8\n")            # bad pump price
+    path = tmp_path / "survey.csv"
+    path.write_text(text, encoding="utf-8")
+    parsed = get_collector("stations").read(path)
+    found = {r["line"]: (r["field"], r["reason"]) for r in parsed.rejects}
+    assert found == {
+        3: ("date", "unreadable date '2025-02-30' (expected ISO 8601 or DD/MM/YYYY)"),
+        4: ("submission_time", "unreadable date 'junk' (expected ISO 8601 or DD/MM/YYYY)"),
+        5: ("city", "missing city"),
+        6: ("queue_hours", "queue_hours '-1' is not a finite number of at least 0"),
+        7: ("queue_minutes", "queue_minutes 'abc' is not a finite number of at least 0"),
+        8: ("latitude", "latitude '95' is not between -90 and 90"),
+        10: ("pump_price", "pump_price 'abc' is not a finite number of at least 0"),
+    }
+    assert parsed.skipped["repeated _uuid"] == 1
+    assert list(parsed.details["station"]) == ["s1"]
+    assert parsed.details["queue"].iloc[0] == 0.5

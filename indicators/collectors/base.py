@@ -221,7 +221,8 @@ def _read_records(path: Path, text: str, delimiter: str, lines: list[str]):
 
 def _line_count(text: str) -> int:
     """The number of lines as the csv module counts them (ended by \\n, \\r\\n or \\r)."""
-    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    returns = text.count("\r")
+    breaks = text.count("\n") + (returns - text.count("\r\n") if returns else 0)
     return breaks + (0 if not text or text.endswith(("\n", "\r")) else 1)
 
 
@@ -518,7 +519,8 @@ def validate_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter
     given = (frame["description"].fillna("").to_numpy(dtype=object) if "description" in frame.columns
              else np.full(size, "", dtype=object))
     described = text["indicator"].rows(lambda names: [catalog.get(n).description for n in names])
-    columns = {name: column.rows() for name, column in text.items()}
+    # a column with one value (often a column the file does not have) is assigned as that value
+    columns = {name: column.uniques[0] if len(column.uniques) == 1 else column.rows() for name, column in text.items()}
     columns.update(coordinates, date=dates.rows(), unit=canonical[indicator_unit.codes], value=value,
                    currency=currency.rows(lambda pairs: [c or _currency_of(u) for c, u in pairs]),
                    description=np.where(given != "", given, described),
@@ -626,7 +628,9 @@ def _check_against_series(store: Store, rows: pd.DataFrame) -> tuple[pd.DataFram
     stored = stored.set_index("series_id")
     series_ids = rows["series_id"].to_numpy()
     kind = Distinct.of(rows["date"]).rows(lambda dates: [_date_kind(d) for d in dates])
-    order = np.argsort(pd.to_numeric(rows["source_line"], errors="coerce").to_numpy(dtype=float), kind="stable")
+    line_numbers = pd.to_numeric(rows["source_line"], errors="coerce")
+    order = (np.arange(len(rows)) if line_numbers.is_monotonic_increasing  # the usual case: rows in file order
+             else np.argsort(line_numbers.to_numpy(dtype=float), kind="stable"))
     first_kind = pd.Series(kind[order], index=series_ids[order])  # in file order: a new series' first line
     first_kind = first_kind[~first_kind.index.duplicated()]
     stored_kind = stored["stored_date"].map(lambda d: _date_kind(d) if isinstance(d, str) else None)
