@@ -180,3 +180,31 @@ def test_station_reports_checked_in_bulk_keep_the_first_failure_of_each_row(tmp_
     assert parsed.skipped["repeated _uuid"] == 1
     assert list(parsed.details["station"]) == ["s1"]
     assert parsed.details["queue"].iloc[0] == 0.5
+
+
+def test_wfp_rows_checked_in_bulk_keep_the_first_failure_and_count_the_skipped(tmp_path):
+    header = "date,admin1,admin2,market,latitude,longitude,category,commodity,unit,priceflag,pricetype,currency,price"
+    lines = [
+        "2025-01-15,Centre,Kadiogo,Ouaga,12.3,-1.5,cereals and tubers,Millet - Retail,KG,actual,Retail,XOF,300",
+        "2025-01-15,Centre,Kadiogo,,12.3,-1.5,cereals and tubers,Millet - Retail,KG,actual,Retail,XOF,300",     # no market
+        "2025-01-15,Centre,Kadiogo,Ouaga,12.3,-1.5,non-food,Soap,Unit,actual,Retail,XOF,100",                    # skipped
+        "2025-01-15,Centre,Kadiogo,Ouaga,12.3,-1.5,cereals and tubers,Millet - Retail,KG,forecast,Retail,XOF,1",  # skipped
+        "2025-01-15,Centre,Kadiogo,Ouaga,12.3,-1.5,non-food,Soap,Bag,guess,Retail,XOF,100",                      # skipped first
+        "2025-01-15,Centre,Kadiogo,Ouaga,12.3,-1.5,cereals and tubers,Sorghum - Retail,KG,guess,Retail,XOF,1",   # bad flag
+        "2025-01-15,Centre,Kadiogo,Ouaga,12.3,-1.5,cereals and tubers,Maize - Retail,Bag,actual,Retail,XOF,1",   # bad unit
+        "2025-01-15,Centre,Kadiogo,Bobo,11.2,-4.3,cereals and tubers,Millet - Retail,100 KG,\"aggregate, actual\",Wholesale,XOF,25000",
+    ]
+    path = tmp_path / "wfp_food_prices_bfa.csv"
+    path.write_text("\n".join([header] + lines) + "\n", encoding="utf-8")
+    parsed = get_collector("wfp").read(path)
+    assert [(r["line"], r["field"]) for r in parsed.rejects] == [(3, "market"), (7, "priceflag"), (8, "unit")]
+    assert parsed.rejects[1]["reason"] == "price flag 'guess' is not actual, aggregate or forecast"
+    assert parsed.rejects[2]["reason"].startswith("unit 'Bag': ")
+    assert parsed.skipped == {"other non-food": 2, "forecast": 1}
+    rows = parsed.rows.set_index("location")
+    assert list(rows.index) == ["Ouaga (BFA)", "Bobo (BFA)"]
+    assert rows.loc["Bobo (BFA)", "preference"] == 0 and rows.loc["Bobo (BFA)", "price_type"] == "wholesale"
+    assert rows.loc["Ouaga (BFA)", "metadata"] == {"admin1": "Centre", "admin2": "Kadiogo", "latitude": 12.3,
+                                                   "longitude": -1.5, "category": "cereals and tubers",
+                                                   "country": "BFA", "market": "Ouaga", "commodity": "Millet - Retail",
+                                                   "licence": "CC BY-IGO", "zone": rows.loc["Ouaga (BFA)", "metadata"]["zone"]}
