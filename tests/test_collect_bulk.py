@@ -208,3 +208,30 @@ def test_wfp_rows_checked_in_bulk_keep_the_first_failure_and_count_the_skipped(t
                                                    "longitude": -1.5, "category": "cereals and tubers",
                                                    "country": "BFA", "market": "Ouaga", "commodity": "Millet - Retail",
                                                    "licence": "CC BY-IGO", "zone": rows.loc["Ouaga (BFA)", "metadata"]["zone"]}
+
+
+def test_outage_events_checked_in_bulk_keep_the_first_failure_of_each_row(tmp_path):
+    text = ("area,start,end,duration_hours\n"
+            "Bamako,2025-11-01 08:00,2025-11-01 10:30,\n"          # good
+            ",2025-11-01 08:00,2025-11-01 10:30,\n"                 # missing area
+            "Kati,soon,2025-11-01 10:30,\n"                         # unreadable start
+            "Kati,2025-11-01 08:00,later,x\n"                       # unreadable end (duration not read)
+            "Kati,2025-11-02 08:00,2025-11-01 10:30,\n"             # ends before it starts
+            "Kati,2025-11-01 08:00,2205-11-01 10:30,\n"             # a typed year
+            "Kati,2025-11-01 08:00,,abc\n"                          # duration not a number
+            "Kati,2025-11-01 08:00,,\n"                             # no end, no duration
+            "Kati,2025-11-01 08:00,,30\n"                           # over 24 h without an end
+            "Kati,2025-11-01 08:00,,1.5\n")                         # good
+    path = tmp_path / "log.csv"
+    path.write_text(text, encoding="utf-8")
+    parsed = get_collector("outages").read(path)
+    assert [(r["line"], r["field"]) for r in parsed.rejects] == [
+        (3, "area"), (4, "start"), (5, "end"), (6, "end"), (7, "end"), (8, "duration_hours"), (9, "end"),
+        (10, "duration_hours")]
+    reasons = [r["reason"] for r in parsed.rejects]
+    assert reasons[3] == "the outage ends (2025-11-01 10:30) before it starts (2025-11-02 08:00)"
+    assert reasons[4].startswith("the outage lasts 65,743.1 days (2025-11-01 08:00 to 2205-11-01 10:30)")
+    assert reasons[6] == "missing end time and duration_hours"
+    assert reasons[7].startswith("duration 30 h is over 24 hours")
+    hours = parsed.rows.set_index(["location", "date"])["value"]
+    assert hours[("Bamako", "2025-11-01")] == 2.5 and hours[("Kati", "2025-11-01")] == 1.5
