@@ -27,6 +27,7 @@ so that concurrent writers wait on the busy timeout instead of failing half-way.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import os
@@ -469,32 +470,20 @@ class Store:
         codes = _group_codes([keys[k] for k in SERIES_KEY])  # numbered in order of first appearance
         firsts = frame.assign(**{k: keys[k] for k in SERIES_KEY}).iloc[np.unique(codes, return_index=True)[1]]
         stamp = now()
-        for record in firsts.to_dict("records"):
+        present = [c for c in SERIES_KEY + SERIES_META if c in firsts.columns]
+        upserts = []  # (statement, parameters) in order of first appearance
+        for values in zip(*(firsts[c].tolist() for c in present)):
+            record = dict(zip(present, values))
             meta = {k: record.get(k) for k in SERIES_META if k in record}
             meta = {k: _clean(v) for k, v in meta.items()}
             meta = {k: v for k, v in meta.items() if v not in (None, "")}
             if isinstance(meta.get("metadata"), dict):
                 meta["metadata"] = json.dumps(meta["metadata"], sort_keys=True, ensure_ascii=False)
             key = [record[k] for k in SERIES_KEY]
-            columns = ", ".join(SERIES_KEY + list(meta) + ["created_at", "updated_at"])
-            marks = ", ".join("?" * (len(SERIES_KEY) + len(meta) + 2))
-            fill = ", ".join(
-                # metadata is merged key by key, so settings added later (a crop calendar zone) reach old series;
-                # an unchanged merge keeps the stored text (json_patch would rewrite it minified)
-                "metadata = CASE WHEN json_valid(series.metadata) AND json_valid(excluded.metadata) "
-                "THEN CASE WHEN json_patch(series.metadata, excluded.metadata) = json(series.metadata) "
-                "THEN series.metadata ELSE json_patch(series.metadata, excluded.metadata) END "
-                "WHEN series.metadata IS NULL "
-                "OR series.metadata IN ('', '{}') THEN excluded.metadata ELSE series.metadata END" if k == "metadata" else
-                f"{k} = CASE WHEN series.{k} IS NULL OR series.{k} IN ('', '{{}}') THEN excluded.{k} ELSE series.{k} END"
-                for k in meta
-            )
-            self.conn.execute(
-                f"INSERT INTO series ({columns}) VALUES ({marks}) "
-                f"ON CONFLICT (indicator, location, item, price_type) DO "
-                + (f"UPDATE SET {fill}" if fill else "NOTHING"),
-                key + list(meta.values()) + [stamp, stamp],
-            )
+            upserts.append((_upsert_series(tuple(meta)), key + list(meta.values()) + [stamp, stamp]))
+        # consecutive series with the same metadata columns (usually all of a file's) share one executemany
+        for statement, group in itertools.groupby(upserts, key=lambda upsert: upsert[0]):
+            self.conn.executemany(statement, [parameters for _, parameters in group])
         found = self.query_frame(  # only the series of `frame`: a store may hold hundreds of thousands
             "SELECT j.key AS code, s.id FROM json_each(?) AS j CROSS JOIN series AS s "
             "ON s.indicator = json_extract(j.value, '$[0]') AND s.location = json_extract(j.value, '$[1]') "
@@ -735,16 +724,12 @@ def infer_frequencies(dates: pd.DataFrame) -> dict[int, str]:
     gaps = ordered["stamp"].diff().where(ordered["series_id"].eq(ordered["series_id"].shift()))
     gap = gaps.groupby(ordered["series_id"]).median()
     count = ordered.groupby("series_id").size()
-    result = {}
-    for series_id in count.index:
-        median = gap.get(series_id)
-        if hourly[series_id]:
-            result[int(series_id)] = subdaily_interval(text[series == series_id].tolist())
-            continue
-        result[int(series_id)] = (
-            "monthly" if monthly[series_id] else "daily" if count[series_id] < 2
-            else "monthly" if median >= pd.Timedelta(days=25) else "weekly" if median >= pd.Timedelta(days=6)
-            else "daily")
+    gap, monthly = gap.reindex(count.index), monthly.reindex(count.index)
+    named = np.select([monthly.to_numpy(dtype=bool), count.to_numpy() < 2, (gap >= pd.Timedelta(days=25)).to_numpy(),
+                       (gap >= pd.Timedelta(days=6)).to_numpy()], ["monthly", "daily", "monthly", "weekly"], "daily")
+    result = dict(zip(count.index.astype(int).tolist(), named.tolist()))
+    for series_id in count.index[hourly.reindex(count.index).to_numpy(dtype=bool)]:  # date-times: few series
+        result[int(series_id)] = subdaily_interval(text[series == series_id].tolist())
     return result
 
 
@@ -764,6 +749,26 @@ def subdaily_interval(dates: list[str]) -> str:
     common = max(common, 1.0)
     nearest = min(SUBDAILY_INTERVALS, key=lambda step: max(common / step, step / common))
     return SUBDAILY_INTERVALS[nearest]
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert_series(meta: tuple[str, ...]) -> str:
+    """The statement that creates a series with these metadata columns, or fills those still empty."""
+    columns = ", ".join(SERIES_KEY + list(meta) + ["created_at", "updated_at"])
+    marks = ", ".join("?" * (len(SERIES_KEY) + len(meta) + 2))
+    fill = ", ".join(
+        # metadata is merged key by key, so settings added later (a crop calendar zone) reach old series;
+        # an unchanged merge keeps the stored text (json_patch would rewrite it minified)
+        "metadata = CASE WHEN json_valid(series.metadata) AND json_valid(excluded.metadata) "
+        "THEN CASE WHEN json_patch(series.metadata, excluded.metadata) = json(series.metadata) "
+        "THEN series.metadata ELSE json_patch(series.metadata, excluded.metadata) END "
+        "WHEN series.metadata IS NULL "
+        "OR series.metadata IN ('', '{}') THEN excluded.metadata ELSE series.metadata END" if k == "metadata" else
+        f"{k} = CASE WHEN series.{k} IS NULL OR series.{k} IN ('', '{{}}') THEN excluded.{k} ELSE series.{k} END"
+        for k in meta
+    )
+    return (f"INSERT INTO series ({columns}) VALUES ({marks}) ON CONFLICT (indicator, location, item, price_type) DO "
+            + (f"UPDATE SET {fill}" if fill else "NOTHING"))
 
 
 def _in_key_order(frame: pd.DataFrame) -> pd.DataFrame:

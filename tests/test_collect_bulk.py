@@ -235,3 +235,15 @@ def test_outage_events_checked_in_bulk_keep_the_first_failure_of_each_row(tmp_pa
     assert reasons[7].startswith("duration 30 h is over 24 hours")
     hours = parsed.rows.set_index(["location", "date"])["value"]
     assert hours[("Bamako", "2025-11-01")] == 2.5 and hours[("Kati", "2025-11-01")] == 1.5
+
+
+def test_frequencies_of_many_series_at_once():
+    from indicators.store import infer_frequencies
+    series = {1: pd.date_range("2020-01", periods=12, freq="MS").strftime("%Y-%m"),
+              2: pd.date_range("2020-01-01", periods=9, freq="D").strftime("%Y-%m-%d"),
+              3: pd.date_range("2020-01-05", periods=9, freq="W").strftime("%Y-%m-%d"),
+              4: pd.Index(["2020-03-01"]),
+              5: pd.date_range("2020-01-01", periods=9, freq="15min").strftime("%Y-%m-%dT%H:%M:%S"),
+              6: pd.date_range("2020-01-15", periods=9, freq="MS").strftime("%Y-%m-%d")}
+    dates = pd.concat([pd.DataFrame({"series_id": k, "date": v}) for k, v in series.items()]).iloc[::-1]
+    assert infer_frequencies(dates) == {1: "monthly", 2: "daily", 3: "weekly", 4: "daily", 5: "15min", 6: "monthly"}
