@@ -8,8 +8,6 @@
   are not in key order)."""
 from __future__ import annotations
 
-import csv
-import io
 
 import numpy as np
 import pandas as pd
