@@ -717,9 +717,13 @@ def infer_frequencies(dates: pd.DataFrame) -> dict[int, str]:
         return {}
     text = dates["date"].astype(str)
     series = dates["series_id"].to_numpy()
-    monthly = (text.str.len() == 7).groupby(series).all()
-    hourly = text.str.contains("T", regex=False).groupby(series).any()
-    ordered = pd.DataFrame({"series_id": series, "stamp": pd.to_datetime(text, format="ISO8601", errors="coerce")})
+    # a store has few distinct dates: each is measured and parsed once
+    codes, distinct = pd.factorize(text.to_numpy(dtype=object))
+    distinct = pd.Series(distinct, dtype=object)
+    monthly = pd.Series((distinct.str.len() == 7).to_numpy()[codes]).groupby(series).all()
+    hourly = pd.Series(distinct.str.contains("T", regex=False).to_numpy(dtype=bool)[codes]).groupby(series).any()
+    stamps = pd.to_datetime(distinct, format="ISO8601", errors="coerce").to_numpy()[codes]
+    ordered = pd.DataFrame({"series_id": series, "stamp": stamps})
     ordered = ordered.sort_values(["series_id", "stamp"], kind="stable")
     gaps = ordered["stamp"].diff().where(ordered["series_id"].eq(ordered["series_id"].shift()))
     gap = gaps.groupby(ordered["series_id"]).median()
