@@ -504,15 +504,23 @@ class Store:
             params,
         )
 
-    def set_frequency(self, series_ids) -> None:
-        """Infer each series' frequency from its latest 200 dates (monthly dates are stored as YYYY-MM)."""
+    def set_frequency(self, series_ids, known: pd.DataFrame | None = None) -> None:
+        """Infer each series' frequency from its latest 200 dates (monthly dates are stored as YYYY-MM).
+        `known` (series_id, date) holds every stored date of some of these series (series first
+        stored by this import): theirs are taken from it rather than read back."""
         ids = sorted({int(s) for s in series_ids})
+        given = set() if known is None else set(known["series_id"].tolist())
+        read = [i for i in ids if i not in given]
         latest = self.query_frame(  # per series: find its 200th latest date, then read from there
             "WITH cut (id, since) AS (SELECT j.value, COALESCE((SELECT date FROM observations WHERE series_id = j.value "
             "ORDER BY date DESC LIMIT 1 OFFSET 199), '') FROM json_each(?) AS j) "
             "SELECT o.series_id, o.date FROM cut CROSS JOIN observations AS o ON o.series_id = cut.id "
-            "AND o.date >= cut.since", [json.dumps(ids)])
-        frequencies = infer_frequencies(latest)
+            "AND o.date >= cut.since", [json.dumps(read)]) if read else None
+        if given:
+            own = known[["series_id", "date"]].sort_values(["series_id", "date"], kind="stable")
+            own = own.groupby("series_id", sort=False).tail(200)
+            latest = own if latest is None or latest.empty else pd.concat([latest, own], ignore_index=True)
+        frequencies = infer_frequencies(latest if latest is not None else pd.DataFrame(columns=["series_id", "date"]))
         self.conn.executemany("UPDATE series SET frequency = ? WHERE id = ?", [(frequencies.get(i, ""), i) for i in ids])
 
     # -- observations -----------------------------------------------------------------------
@@ -530,6 +538,10 @@ class Store:
         incoming["series_id"] = incoming["series_id"].astype(int)
         incoming = _in_key_order(incoming)  # new rows become B-tree appends, not page splits
         existing = self._existing(incoming)
+        stored_before = set(self.query_frame(  # series with any stored value (inside or outside this file's range)
+            "SELECT j.value AS series_id FROM json_each(?) AS j WHERE EXISTS "
+            "(SELECT 1 FROM observations o WHERE o.series_id = j.value)",
+            [json.dumps(np.unique(incoming["series_id"].to_numpy()).tolist())])["series_id"].tolist())
         if existing.empty:  # a first import: every row is new
             merged = incoming.assign(value_old=float("nan"))
         else:
@@ -562,7 +574,8 @@ class Store:
         counts.update(new=int(is_new.sum()), revised=len(revised), unchanged=int(same.sum()))
         changes.bump(self, set(fresh["series_id"].tolist()) | set(revised["series_id"].tolist()), stamp)
         if counts["new"]:
-            self.set_frequency(fresh["series_id"].unique())
+            first_stored = fresh[~fresh["series_id"].isin(stored_before)]  # all of these series' dates
+            self.set_frequency(fresh["series_id"].unique(), known=first_stored)
         return counts
 
     def _existing(self, incoming: pd.DataFrame) -> pd.DataFrame:

@@ -245,3 +245,20 @@ def test_frequencies_of_many_series_at_once():
               6: pd.date_range("2020-01-15", periods=9, freq="MS").strftime("%Y-%m-%d")}
     dates = pd.concat([pd.DataFrame({"series_id": k, "date": v}) for k, v in series.items()]).iloc[::-1]
     assert infer_frequencies(dates) == {1: "monthly", 2: "daily", 3: "weekly", 4: "daily", 5: "15min", 6: "monthly"}
+
+
+def test_a_series_frequency_counts_its_stored_dates_and_a_new_series_its_file(tmp_path):
+    weekly = pd.date_range("2020-01-05", periods=10, freq="W").strftime("%Y-%m-%d")
+    first = tmp_path / "first.csv"
+    first.write_text(HEADER + "\n" + "".join(f"fuel_price,Bamako,petrol,{d},700,XOF/L\n" for d in weekly), encoding="utf-8")
+    second = tmp_path / "second.csv"
+    second.write_text(HEADER + "\nfuel_price,Bamako,petrol,2021-01-03,710,XOF/L\n"
+                      + "".join(f"fuel_price,Kayes,petrol,2021-01-{d:02d},720,XOF/L\n" for d in range(1, 8))
+                      + "".join(f"grain_price,Kayes,millet,2020-{m:02d},300,XOF/KG\n" for m in range(1, 7)),
+                      encoding="utf-8")
+    with Store(tmp_path / "t.db") as store:
+        collector = get_collector("csv")
+        collector.collect_file(store, first)
+        collector.collect_file(store, second)
+        found = store.series().set_index(["location", "item"])["frequency"].to_dict()
+    assert found == {("Bamako", "petrol"): "weekly", ("Kayes", "petrol"): "daily", ("Kayes", "millet"): "monthly"}
