@@ -12,6 +12,12 @@ def format_value(value: float, unit: str) -> str:
         return f"{value * 100:.0f}%"
     if unit in ("hours", "hours/day"):
         return f"{value:.1f} h" + ("/day" if unit == "hours/day" else "")
+    if unit == "hours/hour":  # within one period of a sub-daily series (`units.per_period`)
+        return f"{value:.1f} h in the hour"
+    if unit.startswith("hours/") and unit.endswith("min"):
+        minutes, step = value * 60, int(unit[len("hours/"):-len("min")])
+        number = f"{minutes:.0f}" if minutes >= 10 else f"{minutes:.1f}".removesuffix(".0")
+        return f"{number} min in the " + ("minute" if step == 1 else f"{step} minutes")
     if abs(value) >= 100:
         number = f"{value:,.0f}"
     elif abs(value) >= 10:
@@ -19,6 +25,11 @@ def format_value(value: float, unit: str) -> str:
     else:
         number = f"{value:.2f}"
     return f"{number} {unit}".strip()
+
+
+def is_duration(unit: str) -> bool:
+    """Hours, hours a day, or hours within a sub-daily period ('hours/hour', 'hours/5min')."""
+    return unit == "hours" or unit.startswith("hours/")
 
 
 def relative(value: float, expected: float, unit: str = "") -> str:
@@ -59,7 +70,7 @@ def against_usual(value: float, usual: float, unit: str) -> str:
     """The size of a value against the usual one, in the words people use and readable on tiny
     bases: '38% above the usual 298 XOF/KG', '71 points below the usual 93%', '49.2 h against a
     usual 0.2 h'."""
-    if unit in ("hours", "hours/day"):
+    if is_duration(unit):
         return f"against a usual {format_value(usual, unit)}"
     if unit == "share":
         return f"{relative(value, usual, unit)} the usual {format_value(usual, unit)}"

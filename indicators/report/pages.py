@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import catalog
+from .. import catalog, units
 from ..detect import CONSOLIDATION_RULE
 from ..detect.explain import format_value
 from ..store import SERIES_KEY, SEVERITY_RANK
@@ -127,7 +127,8 @@ def _grid(data: ReportData) -> str:
         rows = worst_first(data.family_series(family))
         for row in rows.head(CARDS_PER_FAMILY).itertuples(index=False):
             series_values = values.get_group(row.sid) if row.sid in last.index else []
-            latest = (f"{last.loc[row.sid, 'date']}: {format_value(last.loc[row.sid, 'value'], row.unit)}"
+            shown_unit = units.per_period(row.unit, row.frequency)
+            latest = (f"{last.loc[row.sid, 'date']}: {format_value(last.loc[row.sid, 'value'], shown_unit)}"
                       if row.sid in last.index else "no data")
             cards.append(
                 f'<a class="card sev-border-{e(row.severity)}" href="{family}.html#s-{row.sid}" title="{e(row.label)}">'
@@ -211,7 +212,8 @@ def _series_list(family: str, series: pd.DataFrame, files: dict, charted: set) -
     series' anchor (`#s-<id>`), so links to it still land on the series."""
     rows = worst_first(series)
     shown = rows.assign(
-        latest=[format_value(v, u) if pd.notna(v) else "" for v, u in zip(rows["latest_value"], rows["unit"])],
+        latest=[format_value(v, units.per_period(u, f)) if pd.notna(v) else ""
+                for v, u, f in zip(rows["latest_value"], rows["unit"], rows["frequency"])],
         chart_href=[f"#s-{sid}" if sid in charted else "" for sid in rows["sid"]],
         csv="CSV", csv_href=[files[sid] for sid in rows["sid"]])
     row_ids = pd.Series(["" if sid in charted else f"s-{sid}" for sid in rows["sid"]])
@@ -242,7 +244,7 @@ def _series_section(site, data: ReportData, row, href: str) -> str:
     observed = data.rows_of("observations", row.sid)
     band = data.rows_of("band", row.sid)
     scored = data.rows_of("scored", row.sid)
-    figure = figures.series_figure(observed, band, scored, row.unit, row.frequency)
+    figure = figures.series_figure(observed, band, scored, units.per_period(row.unit, row.frequency), row.frequency)
     if row.family in ("fuel", "grain") and not observed.empty:
         report_events.mark_chart(figure, report_events.for_places(data, [row.location]), observed["value"].max(),
                                  observed["date"].min(), observed["date"].max())
@@ -310,6 +312,9 @@ def _fuel_panel(site, data: ReportData, series: pd.DataFrame) -> str:
 def _power_heat_map(site, data: ReportData, series: pd.DataFrame) -> str:
     series, left_out = _worst_places(series)
     observations = data.observations[data.observations["sid"].isin(series["sid"])]
+    # hours within each period of a sub-daily series: their mean over a day, times the periods of a day
+    per_day = series.set_index("sid")["frequency"].map(lambda f: units.periods_per_day(f) or 1)
+    observations = observations.assign(value=observations["value"] * observations["sid"].map(per_day).fillna(1))
     labels = {r.sid: " ".join(p for p in (r.location, r.item) if p) for r in series.itertuples(index=False)}
     matrix = tables.daily_matrix(observations, labels)
     if matrix.empty:
