@@ -450,9 +450,10 @@ def alerts(fmt, include_normal, detector, since, severity, only_new, run_id, as_
 @click.option("--png", is_flag=True, help="Also write every chart as PNG under static/ (needs kaleido and Chromium).")
 @click.option("--pdf", is_flag=True, help="Also write every chart as PDF under static/ (needs kaleido and Chromium).")
 @view_options
+@verbosity_option
 @db_option
 @handle_errors
-def report(out_dir, png, pdf, currency, real, rates_csv, db_path):
+def report(out_dir, png, pdf, currency, real, rates_csv, quiet, verbose, db_path):
     """Write the HTML report (opens offline).
 
     Example: python track.py report --out reports/ --png
@@ -463,11 +464,17 @@ def report(out_dir, png, pdf, currency, real, rates_csv, db_path):
 
     # A reader: nothing is written to the store (not even a `runs` row), so a report never waits
     # for a job's write transaction (DESIGN.md: reports only read the store).
+    configure_logging(quiet, verbose)
+    progress = TerminalProgress(enabled=not quiet)  # a bar per country (region) or page; silent in cron
     with open_store(db_path, readonly=True) as store:
         view = {"currency": currency, "real": real, "rates_csv": rates_csv} if currency or real else None
-        page = write_report(store, out_dir, static_formats=tuple(f for f, on in (("png", png), ("pdf", pdf)) if on),
-                            view=view)
-    click.echo(f"report written: {page}")
+        try:
+            page = write_report(store, out_dir, static_formats=tuple(f for f, on in (("png", png), ("pdf", pdf)) if on),
+                                view=view, progress=lambda done, total: progress("reporting", done, total))
+        finally:
+            progress.close()
+    if not quiet:
+        click.echo(f"report written: {page}")
 
 
 @cli.command()

@@ -197,7 +197,8 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
         with _timed(result, "forecast"):
             result.forecast = _forecast_step(store, run_id, progress, workers or 1)
         with _timed(result, "report"):
-            result.report = write_report(store, out_dir or config.reports or "reports", run_id=run_id)
+            result.report = write_report(store, out_dir or config.reports or "reports", run_id=run_id,
+                                         progress=_stage(progress, "reporting"))
         result.seconds = round(time.monotonic() - started, 3)
         result.durations["total"] = result.seconds
         # The new alerts and the run's end are committed together: a job killed before this

@@ -99,7 +99,7 @@ def test_failed_build_leaves_the_old_report_untouched(database, tmp_path, monkey
         write_report(store, out)
         before = (out / "index.html").read_text(encoding="utf-8")
 
-        def broken(site, data):
+        def broken(site, data, **options):
             site.write_text("index.html", "half")
             raise RuntimeError("killed half-way")
 

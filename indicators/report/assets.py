@@ -12,6 +12,7 @@ from plotly.offline import get_plotlyjs
 
 PLOTLY_JS = "plotly.min.js"
 CHARTS_JS = "charts.js"
+FILTER_JS = "filter.js"
 STYLE_CSS = "style.css"
 CHART_CONFIG = {"displaylogo": False, "responsive": True}
 FIRST_CHARTS = 4
@@ -79,6 +80,8 @@ nav.toc ol { margin: 0.2rem 0; padding-left: 1.2rem; columns: 2 16rem; }
 nav.toc ol > li { break-inside: avoid-column; }
 nav.toc ul { padding-left: 1rem; margin: 0.1rem 0; }
 nav.toc a { color: #1f3b57; }
+p.filter input { min-width: 16rem; }
+table.filtered tr[hidden] { display: none !important; }
 /* Phones: every table becomes a stack of cards, one per row, each cell labelled by its column. */
 @media (max-width: 600px) {
   nav a { display: inline-block; margin: 0.15rem 0.8rem 0.15rem 0; }
@@ -95,6 +98,9 @@ nav.toc a { color: #1f3b57; }
 def write(site) -> None:
     site.write_text(PLOTLY_JS, get_plotlyjs())
     site.write_text(CHARTS_JS, CHARTS)
+    from .listing import FILTER_JS as filter_script
+
+    site.write_text(FILTER_JS, filter_script)
     by_severity = "".join(
         f".sev-{name} {{ background: {colour};{' color: #222;' if name == 'stress' else ''} }}\n"
         f".card.sev-border-{name} {{ border-left-color: {colour}; }}\n"

@@ -47,6 +47,56 @@ class ReportData:
     projections: "Projections | None" = None  # stored projections, their choices and skill (forecast stage)
     lineage: pd.DataFrame = None  # derived values with formula, inputs and detail (indicators.derive.storage)
     view_note: str = ""  # what a --currency / --real view converted, and what it left out
+    alarms: pd.DataFrame = None  # every alarm row (`episodes_and_alarms`), with series_id: counts of a subset
+    _rows: dict = field(default_factory=dict, repr=False)  # frame name -> {sid: row positions}
+
+    def rows_of(self, name: str, sid: int) -> pd.DataFrame:
+        """The rows of one series in the frame `name` ("observations", "band", "scored"), found
+        through an index built once: a filter per series would read the whole frame every time."""
+        frame = getattr(self, name)
+        if name not in self._rows:
+            self._rows[name] = frame.groupby("sid", sort=False).indices if not frame.empty else {}
+        positions = self._rows[name].get(sid)
+        return frame.iloc[positions] if positions is not None else frame.iloc[:0]
+
+    def subset(self, sids) -> "ReportData":
+        """The same report data for some series only (one country of a region report): every
+        table keeps the rows of those series; counts are those of the subset."""
+        from dataclasses import replace
+
+        keep = set(int(s) for s in sids)
+        series = self.series[self.series["sid"].isin(keep)]
+        keys = series[SERIES_KEY].drop_duplicates()
+
+        def by_key(frame: pd.DataFrame) -> pd.DataFrame:
+            if frame is None or frame.empty:
+                return frame
+            kept = frame.merge(keys, on=SERIES_KEY, how="inner")
+            return kept.reset_index(drop=True)
+
+        scored = self.scored[self.scored["sid"].isin(keep)]
+        alarms = self.alarms[self.alarms["series_id"].isin(keep)] if self.alarms is not None else None
+        episodes = by_key(self.episodes)
+        counts = self.counts
+        if alarms is not None:
+            counts = state_counts(scored.rename(columns={"sid": "series_id"}), (episodes, alarms))
+        projections = self.projections
+        if projections is not None:
+            projections = Projections(*(frame[frame["sid"].isin(keep)] if "sid" in frame else frame
+                                        for frame in (projections.fans, projections.choices, projections.skill)))
+        lineage = self.lineage
+        if lineage is not None and not lineage.empty:
+            lineage = lineage[lineage["series_id"].isin(keep)]
+        observations = self.observations[self.observations["sid"].isin(keep)]
+        return replace(
+            self, series=series, observations=observations, scored=scored,
+            band=self.band[self.band["sid"].isin(keep)], anomalies=self.anomalies[self.anomalies["series_id"].isin(keep)]
+            if not self.anomalies.empty else self.anomalies,
+            current=by_key(self.current), counts=counts, new=by_key(self.new), episodes=episodes,
+            status=by_key(self.status), projections=projections, lineage=lineage, alarms=alarms,
+            data_date=str(observations["date"].max()) if not observations.empty else "no data",
+            simulated=int(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).sum())
+            if not series.empty else 0, _rows={})
 
     def family_series(self, family: str) -> pd.DataFrame:
         return self.series[self.series["family"] == family]
@@ -94,6 +144,7 @@ def load(store: Store, run_id: int | None = None, view: dict | None = None) -> R
         projections=projections,
         lineage=_lineage(store),
         view_note=view_note,
+        alarms=found[1],
     )
 
 

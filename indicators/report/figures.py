@@ -93,18 +93,21 @@ def series_figure(observed: pd.DataFrame, band: pd.DataFrame, scored: pd.DataFra
 
     observed: date, value; band: date, expected, lower, upper, band_detector;
     scored: consolidated rows (date, value, severity, explanation, detector)."""
-    figure = go.Figure()
+    # Traces and layout are assembled as plain dicts and validated once by the Figure constructor:
+    # add_trace and update_layout validate at every call, which costs most of a report's time when
+    # it has thousands of charts.
+    traces = []
     flat = is_flat(observed["value"])
     if not band.empty and not flat:  # a flat administered price has no spread: its band would fill the plot
         detector = text(band["band_detector"].iloc[0])
-        figure.add_trace(go.Scatter(x=band["date"], y=band["upper"], mode="lines", line={"width": 0},
-                                    hoverinfo="skip", showlegend=False))
-        figure.add_trace(go.Scatter(x=band["date"], y=band["lower"], mode="lines", line={"width": 0},
-                                    fill="tonexty", fillcolor="rgba(120,144,156,0.25)", hoverinfo="skip",
-                                    name=f"normal range ({detector})"))
-        figure.add_trace(go.Scatter(x=band["date"], y=band["expected"], mode="lines", name="expected",
-                                    line={"color": "#546e7a", "dash": "dash", "width": 1},
-                                    hovertemplate=f"expected: {hover_value(unit)}<extra></extra>"))
+        traces.append(dict(type="scatter", x=band["date"], y=band["upper"], mode="lines", line={"width": 0},
+                           hoverinfo="skip", showlegend=False))
+        traces.append(dict(type="scatter", x=band["date"], y=band["lower"], mode="lines", line={"width": 0},
+                           fill="tonexty", fillcolor="rgba(120,144,156,0.25)", hoverinfo="skip",
+                           name=f"normal range ({detector})"))
+        traces.append(dict(type="scatter", x=band["date"], y=band["expected"], mode="lines", name="expected",
+                           line={"color": "#546e7a", "dash": "dash", "width": 1},
+                           hovertemplate=f"expected: {hover_value(unit)}<extra></extra>"))
     # Hover is unified on the date. Severity and explanation ride on the observed line, one entry
     # per observed date: plotly's unified hover also lists a point of another trace up to 20 px
     # away, so separate flag traces would put a neighbouring date's explanation under this date.
@@ -112,15 +115,16 @@ def series_figure(observed: pd.DataFrame, band: pd.DataFrame, scored: pd.DataFra
     flags = observed[["date"]].merge(flagged[["date", "severity", "detector", "explanation"]], on="date", how="left")
     notes = ["" if pd.isna(severity) else f"<br><b>{text(severity)}</b> ({text(detector)})<br>{wrapped(explanation)}"
              for severity, detector, explanation in zip(flags["severity"], flags["detector"], flags["explanation"])]
-    figure.add_trace(go.Scatter(
-        x=observed["date"], y=observed["value"], mode="lines", name="observed", line={"color": "#1f3b57", "width": 1.4},
+    traces.append(dict(
+        type="scatter", x=observed["date"], y=observed["value"], mode="lines", name="observed",
+        line={"color": "#1f3b57", "width": 1.4},
         customdata=notes, hovertemplate=f"value: {hover_value(unit)}%{{customdata}}<extra></extra>"))
     for severity in FLAGGED:
         hits = flagged[flagged["severity"] == severity]
         if hits.empty:
             continue
-        figure.add_trace(go.Scatter(
-            x=hits["date"], y=hits["value"], mode="markers", name=severity, hoverinfo="skip",
+        traces.append(dict(
+            type="scatter", x=hits["date"], y=hits["value"], mode="markers", name=severity, hoverinfo="skip",
             marker={"color": SEVERITY_COLOURS[severity], "size": 7, "line": {"width": 0.5, "color": "#fff"}}))
     yaxis = {"title": text(unit), **value_axis(unit)}
     if flat and not observed.empty and unit != "share":
@@ -130,9 +134,9 @@ def series_figure(observed: pd.DataFrame, band: pd.DataFrame, scored: pd.DataFra
     opening = initial_range(observed["date"], frequency)
     if opening:
         xaxis["range"] = opening
-    figure.update_layout(template=TEMPLATE, height=320, margin=MARGIN, hovermode="x unified", yaxis=yaxis,
-                         legend={"orientation": "h", "y": -0.15, "font": {"size": 10}}, xaxis=xaxis)
-    return figure
+    return go.Figure(data=traces, layout=dict(
+        template=TEMPLATE, height=320, margin=MARGIN, hovermode="x unified", yaxis=yaxis,
+        legend={"orientation": "h", "y": -0.15, "font": {"size": 10}}, xaxis=xaxis))
 
 
 def seasonal_figure(table: pd.DataFrame, this_year: int, past_years: int, unit: str, calendar) -> go.Figure:

@@ -12,7 +12,7 @@ import unicodedata
 
 import pandas as pd
 
-from .assets import CHARTS_JS, PLOTLY_JS, STYLE_CSS
+from .assets import CHARTS_JS, FILTER_JS, PLOTLY_JS, STYLE_CSS
 
 e = html.escape
 NAVIGATION = [
@@ -24,17 +24,27 @@ SLUG_LENGTH = 60
 DATE_COLUMNS = ("date", "month", "since")  # kept on one line: "2025-11" must not break at its dash
 
 
-def shell(title: str, body: str, here: str, present: set[str], data, charts: bool) -> str:
-    """A complete page: navigation, simulated-data banner, data and run dates, body."""
+def shell(title: str, body: str, here: str, present: set[str], data, charts: bool, root: str = "",
+          up: tuple[str, str] | None = None) -> str:
+    """A complete page: navigation, simulated-data banner, data and run dates, body.
+
+    `root`: the relative path to the folder holding the shared scripts and style sheet ("../../"
+    for a country's pages in a region report); `up`: (href, name) of a first navigation link back
+    to the region's index."""
     current = ' class="here"'
     links = "".join(f'<a href="{href}"{current if href == here else ""}>{e(name)}</a>'
                     for href, name in NAVIGATION if href in present)
-    script = f'<script src="{PLOTLY_JS}"></script>\n<script src="{CHARTS_JS}" defer></script>\n' if charts else ""
+    if up:
+        links = f'<a href="{e(up[0])}">{e(up[1])}</a>' + links
+    script = (f'<script src="{root}{PLOTLY_JS}"></script>\n<script src="{root}{CHARTS_JS}" defer></script>\n'
+              if charts else "")
+    if 'data-filter="' in body:
+        script += f'<script src="{root}{FILTER_JS}" defer></script>\n'
     body, index = page_index(body)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(title)} - indicator tracker</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="{STYLE_CSS}">
+<link rel="stylesheet" href="{root}{STYLE_CSS}">
 {script}</head><body>
 <nav>{links}</nav>
 <main>
@@ -102,12 +112,16 @@ def download(href: str, label: str) -> str:
 
 
 def table(frame: pd.DataFrame, columns: dict[str, str], href: str | None = None, label: str = "Download",
-          empty: str = "Nothing to show.") -> str:
+          empty: str = "Nothing to show.", limit: int | None = None) -> str:
     """An escaped HTML table of `columns` ({column: header}); a `severity` column shows as a
-    badge, numbers are right-aligned. `href` adds the link to the same table as CSV."""
+    badge, numbers are right-aligned. `href` adds the link to the same table as CSV. `limit`: at
+    most that many rows on the page (the CSV has them all)."""
     link = download(href, label) if href else ""
     if frame.empty:
         return f"<p>{e(empty)}</p>{link}"
+    if limit is not None and len(frame) > limit:
+        link += f'<p class="note">The first {limit:,} of {len(frame):,} rows; every row is in the CSV.</p>'
+        frame = frame.head(limit)
     head = "".join(f"<th>{e(header)}</th>" for header in columns.values())
     labels = [f' data-label="{e(header)}"' for header in columns.values()]  # the card layout's cell labels
     rows = []

@@ -14,10 +14,18 @@ from . import events as report_events, figures, maps, places as report_places, p
 from .data import ReportData
 from .headlines import FAMILY_NAMES, headline
 from .layout import chart, download, e, safe_name, severity_badge, shell, table
+from .listing import filtered_table
 
 ALERT_COLUMNS = {"severity": "severity", "title": "indicator", "location": "location", "item": "item",
                  "price_type": "price type", "date": "date", "detector": "detector", "explanation": "explanation"}
 OVERVIEW_ALERTS = 12
+# A page stays readable and under a few MB however many series a store holds: charts (worst
+# series first) until one of these limits, then every series in a filtered table.
+CHARTS_PER_PAGE = 100
+CHART_BYTES_PER_PAGE = 1_500_000
+PANEL_PLACES = 24  # cities on the fuel panel and areas on the power heat map (worst first)
+CARDS_PER_FAMILY = 120  # overview sparklines per family (worst first); the rest are on the family page
+TABLE_ROWS = 500  # rows of a plain table on a page (method page); every row is in its CSV
 FUEL_PANEL_DAYS = 7
 # The detectors' own sentence, shown after another sentence: it starts lower-case.
 RULE = CONSOLIDATION_RULE[:1].upper() + CONSOLIDATION_RULE[1:]
@@ -31,16 +39,22 @@ FAMILY_INTROS = {
 }
 
 
-def build(site, data: ReportData) -> None:
+def build(site, data: ReportData, root: str = "", up: tuple[str, str] | None = None, progress=None) -> None:
+    """Write every page of `data` into `site`. `root` and `up`: see `layout.shell` (a country's
+    pages in a region report); `progress(done, total)` is called after each page."""
     seasonal = _seasonal_series(data)
     places = report_places.places(data)
     present = {"index.html", "method.html"} | {f"{family}.html" for family in data.families()}
     present |= {"seasonal.html"} if seasonal else set()
     present |= {"map.html"} if not places.empty else set()
     present |= {"derived.html"} if data.lineage is not None and not data.lineage.empty else set()
+    written: list[str] = []
 
     def write(name: str, title: str, body: str) -> None:
-        site.write_text(name, shell(title, body, name, present, data, charts='class="chart"' in body))
+        site.write_text(name, shell(title, body, name, present, data, charts='class="chart"' in body, root=root, up=up))
+        written.append(name)
+        if progress:
+            progress(len(written), len(present))
 
     write("index.html", "Economic impact indicators", overview(site, data))
     for family in data.families():
@@ -110,8 +124,8 @@ def _grid(data: ReportData) -> str:
     parts = []
     for family in data.families():
         cards = []
-        rows = data.family_series(family).assign(_rank=lambda f: -f["severity"].map(SEVERITY_RANK).fillna(-1))
-        for row in rows.sort_values(["_rank", "indicator", "location", "item", "price_type"]).itertuples(index=False):
+        rows = worst_first(data.family_series(family))
+        for row in rows.head(CARDS_PER_FAMILY).itertuples(index=False):
             series_values = values.get_group(row.sid) if row.sid in last.index else []
             shown_unit = units.per_period(row.unit, row.frequency)
             latest = (f"{last.loc[row.sid, 'date']}: {format_value(last.loc[row.sid, 'value'], shown_unit)}"
@@ -121,8 +135,32 @@ def _grid(data: ReportData) -> str:
                 f'<span class="name">{e(row.label)}</span>'
                 f"{sparklines.sparkline(series_values, row.frequency, row.severity, row.label)}"
                 f'<span class="last">{e(latest)} · {e(row.severity)}</span></a>')
-        parts.append(f"<h3>{e(FAMILY_NAMES[family])}</h3><div class=\"grid\">{''.join(cards)}</div>")
+        more = (f'<p class="note">The {CARDS_PER_FAMILY} most severe of {len(rows)} series; every series is in '
+                f'the table of the <a href="{family}.html#all-series">{e(FAMILY_NAMES[family])} page</a>.</p>'
+                if len(rows) > CARDS_PER_FAMILY else "")
+        parts.append(f"<h3>{e(FAMILY_NAMES[family])}</h3><div class=\"grid\">{''.join(cards)}</div>{more}")
     return "".join(parts)
+
+
+def worst_first(series: pd.DataFrame) -> pd.DataFrame:
+    """Series rows most severe first (unscored last), then by name: who gets a chart or a card."""
+    ranked = series.assign(_rank=-series["severity"].map(SEVERITY_RANK).fillna(-1))
+    return ranked.sort_values(["_rank", "indicator", "location", "item", "price_type"], kind="stable") \
+        .drop(columns="_rank")
+
+
+class ChartBudget:
+    """How many more charts a page takes: `CHARTS_PER_PAGE` and `CHART_BYTES_PER_PAGE`."""
+
+    def __init__(self):
+        self.charts, self.size = 0, 0
+
+    def room(self) -> bool:
+        return self.charts < CHARTS_PER_PAGE and self.size < CHART_BYTES_PER_PAGE
+
+    def spend(self, html: str) -> str:
+        self.charts, self.size = self.charts + 1, self.size + len(html)
+        return html
 
 
 def _with_titles(frame: pd.DataFrame) -> pd.DataFrame:
@@ -149,29 +187,69 @@ def family_page(site, data: ReportData, family: str) -> str:
         columns = {**ALERT_COLUMNS, "events": "events nearby"}
     parts.append("<h2>Current alerts</h2>" + download(f"alerts-{family}.csv", "Every flagged date of this page")
                  + table(_with_titles(current), columns, href, "Current alerts of this page",
-                         "No series here is flagged at its latest date."))
+                         "No series here is flagged at its latest date.", limit=TABLE_ROWS))
+    files = _series_files(site, data, series)
+    budget, sections = ChartBudget(), {}
+    for row in worst_first(series).itertuples(index=False):
+        if not budget.room():
+            break
+        sections[row.sid] = budget.spend(_series_section(site, data, row, files[row.sid]))
     for indicator, group in series.groupby("indicator", sort=True):
+        shown = [sections[sid] for sid in group["sid"] if sid in sections]
+        if not shown:
+            continue
         definition = catalog.get(indicator)
         parts.append(f"<h2>{e(definition.title)}</h2><p class=\"note\">{e(definition.description)}</p>")
-        for row in group.itertuples(index=False):
-            parts.append(_series_section(site, data, row))
+        parts.extend(shown)
+    if len(sections) < len(series):
+        parts.append(_series_list(family, series, files, set(sections)))
     return "".join(parts)
 
 
-def _series_section(site, data: ReportData, row) -> str:
+def _series_list(family: str, series: pd.DataFrame, files: dict, charted: set) -> str:
+    """Every series of a page too long to chart them all: a filtered table; the name of a series
+    with a chart links to it, every row links to the series' CSV; rows without a chart carry the
+    series' anchor (`#s-<id>`), so links to it still land on the series."""
+    rows = worst_first(series)
+    shown = rows.assign(
+        latest=[format_value(v, units.per_period(u, f)) if pd.notna(v) else ""
+                for v, u, f in zip(rows["latest_value"], rows["unit"], rows["frequency"])],
+        chart_href=[f"#s-{sid}" if sid in charted else "" for sid in rows["sid"]],
+        csv="CSV", csv_href=[files[sid] for sid in rows["sid"]])
+    row_ids = pd.Series(["" if sid in charted else f"s-{sid}" for sid in rows["sid"]])
+    return (f'<h2 id="all-series">All {len(rows)} series of this page</h2><p class="note">Charts are drawn above '
+            f"for the {len(charted)} most severe; every series is listed here, most severe first, with its "
+            "values, expected band and flags as CSV.</p>"
+            + filtered_table(f"series-{family}", shown,
+                             {"label": "series", "severity": "severity", "scored_date": "latest scored date",
+                              "since": "since", "latest": "latest value", "csv": "data"},
+                             {"label": "chart_href", "csv": "csv_href"}, row_ids, "Filter the series"))
+
+
+def _series_files(site, data: ReportData, series: pd.DataFrame) -> dict[int, str]:
+    """Write `data/<series>.csv` for every series of a page (date, value, expected band, flags) in
+    one pass over the tables; returns {sid: link}."""
+    sids = set(series["sid"])
+    observed = data.observations[data.observations["sid"].isin(sids)][["sid", "date", "value"]]
+    band = data.band[data.band["sid"].isin(sids)]
+    scored = data.scored[data.scored["sid"].isin(sids)][["sid", "date", "severity", "detector", "explanation"]]
+    rows = observed.merge(band, on=["sid", "date"], how="left").merge(scored, on=["sid", "date"], how="left")
+    names = {row.sid: f"data/{safe_name(row.indicator, row.location, row.item, row.price_type)}.csv"
+             for row in series.itertuples(index=False)}
+    return site.write_csv_parts(rows, "sid", names)
+
+
+def _series_section(site, data: ReportData, row, href: str) -> str:
     name = safe_name(row.indicator, row.location, row.item, row.price_type)
-    observed = data.observations[data.observations["sid"] == row.sid]
-    band = data.band[data.band["sid"] == row.sid]
-    scored = data.scored[data.scored["sid"] == row.sid]
+    observed = data.rows_of("observations", row.sid)
+    band = data.rows_of("band", row.sid)
+    scored = data.rows_of("scored", row.sid)
     figure = figures.series_figure(observed, band, scored, units.per_period(row.unit, row.frequency), row.frequency)
     if row.family in ("fuel", "grain") and not observed.empty:
         report_events.mark_chart(figure, report_events.for_places(data, [row.location]), observed["value"].max(),
                                  observed["date"].min(), observed["date"].max())
     fan, skill_note = _fan(site, data, row, observed, name)
     projections.add_fan(figure, fan, row.unit, _last_point(observed))
-    csv = observed[["date", "value"]].merge(band.drop(columns=["sid"]), on="date", how="left") \
-        .merge(scored[["date", "severity", "detector", "explanation"]], on="date", how="left")
-    href = site.write_csv(f"data/{name}.csv", csv)
     return (f'<h3 id="s-{row.sid}">{e(row.label)} {severity_badge(row.severity)}</h3>'
             f'<p class="download"><a href="{e(href)}" download>values, expected band and flags (CSV)</a></p>'
             + chart(site, figure, name, row.label) + skill_note)
@@ -193,7 +271,19 @@ def _last_point(observed: pd.DataFrame):
     return None if observed.empty else (observed["date"].iloc[-1], float(observed["value"].iloc[-1]))
 
 
+def _worst_places(series: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The series of the `PANEL_PLACES` most severe places (all of them when there are fewer), and
+    a note saying so when some were left out."""
+    places = worst_first(series)["location"].drop_duplicates()
+    if len(places) <= PANEL_PLACES:
+        return series, ""
+    kept = series[series["location"].isin(set(places.head(PANEL_PLACES)))]
+    return kept, (f'<p class="note">The {PANEL_PLACES} places with the most severe series of {len(places)}; every '
+                  'series has its own chart or row below.</p>')
+
+
 def _fuel_panel(site, data: ReportData, series: pd.DataFrame) -> str:
+    series, left_out = _worst_places(series)
     observations = data.observations[data.observations["sid"].isin(series["sid"])]
     premium = tables.fuel_premium(observations)
     panels = [(catalog.get(name).label(), catalog.get(name).unit, observations[observations["indicator"] == name])
@@ -212,7 +302,7 @@ def _fuel_panel(site, data: ReportData, series: pd.DataFrame) -> str:
                           "Daily pump and parallel prices with the premium")
     return ("<h2>Fuel panel</h2><p class=\"note\">Availability, queues and the parallel-market premium per city "
             f"on shared time axes (solid and dotted lines: products), each a {FUEL_PANEL_DAYS}-day average so that "
-            "the cities can be compared; the charts below show the daily values with their flags.</p>"
+            "the cities can be compared; the charts below show the daily values with their flags.</p>" + left_out
             + chart(site, report_events.mark_chart(figures.fuel_panel(panels),
                                                    report_events.for_places(data, shown["location"]),
                                                    panels[0][2]["value"].max(), shown["date"].min(),
@@ -220,6 +310,7 @@ def _fuel_panel(site, data: ReportData, series: pd.DataFrame) -> str:
 
 
 def _power_heat_map(site, data: ReportData, series: pd.DataFrame) -> str:
+    series, left_out = _worst_places(series)
     observations = data.observations[data.observations["sid"].isin(series["sid"])]
     # hours within each period of a sub-daily series: their mean over a day, times the periods of a day
     per_day = series.set_index("sid")["frequency"].map(lambda f: units.periods_per_day(f) or 1)
@@ -233,7 +324,7 @@ def _power_heat_map(site, data: ReportData, series: pd.DataFrame) -> str:
     href = site.write_csv("power_daily.csv", long)
     zmax = 24.0 if unit == "hours/day" else None
     return ("<h2>Outages by area and day</h2><p class=\"note\">Each row an area, each column a day; darker "
-            "means more hours without power.</p>"
+            "means more hours without power.</p>" + left_out
             + chart(site, figures.heat_map(matrix, unit, zmax), "power-heat-map", "Power outages by area and day")
             + download(href, "Outage hours by area and day"))
 
@@ -247,9 +338,13 @@ def _seasonal_series(data: ReportData) -> list:
 
 def seasonal_page(site, data: ReportData, rows: list) -> str:
     parts, profiles, summary = [], [], []
+    budget = ChartBudget()
+    every = tables.seasonal_profiles(data.observations[data.observations["sid"].isin({row.sid for row in rows})])
     for row in rows:
-        observed = data.observations[data.observations["sid"] == row.sid]
-        profile, this_year, past = tables.seasonal_profile(observed)
+        if row.sid not in every:
+            continue
+        observed = data.rows_of("observations", row.sid)
+        profile, this_year, past = every[row.sid]
         if profile["last_year"].isna().all() and not past:
             continue
         key = {"indicator": row.indicator, "location": row.location, "item": row.item, "price_type": row.price_type}
@@ -262,12 +357,14 @@ def seasonal_page(site, data: ReportData, rows: list) -> str:
                             "average": month["average"],
                             "difference": (month["this_year"] / month["average"] - 1) * 100
                             if month["average"] else float("nan")})
+        if not budget.room():
+            continue  # the page has enough charts: this series is in the table and the CSV
         figure = figures.seasonal_figure(profile, this_year, past, row.unit, row.calendar)
         name = "seasonal-" + safe_name(row.indicator, row.location, row.item, row.price_type)
         fan, skill_note = _fan(site, data, row, observed, name)
         projections.add_seasonal_fan(figure, fan, this_year, row.unit)
-        parts.append(f"<h3>{e(row.label)} {severity_badge(row.severity)}</h3>"
-                     + chart(site, figure, name, f"{row.label}: seasonal view") + skill_note)
+        parts.append(budget.spend(f"<h3>{e(row.label)} {severity_badge(row.severity)}</h3>"
+                                  + chart(site, figure, name, f"{row.label}: seasonal view") + skill_note))
     if not parts:
         return "<p>No price series has a past year to compare with.</p>"
     href = site.write_csv("seasonal.csv", pd.concat(profiles, ignore_index=True))
@@ -276,7 +373,8 @@ def seasonal_page(site, data: ReportData, rows: list) -> str:
     shown = summary.round({"value": 0, "average": 0, "difference": 1})
     summary_table = table(shown, {"label": "series", "severity": "severity", "month": "latest month", "value": "value",
                                   "average": "past-years average", "difference": "difference (%)"},
-                          site.write_csv("seasonal_latest.csv", summary), "Latest month against the usual level")
+                          site.write_csv("seasonal_latest.csv", summary), "Latest month against the usual level",
+                          limit=TABLE_ROWS)
     return ("<p class=\"note\">For each price series: the latest year (red) against the year before (blue) and the "
             "average of the previous five years with their lowest and highest value (grey band), by month. Green "
             "shading marks harvest months and orange the lean season (crop calendars, FEWS NET). Prices usually "
@@ -343,7 +441,8 @@ def method_page(site, data: ReportData) -> str:
             + "<h3>Series a detector could not score</h3>"
             + table(not_scored, {"indicator": "indicator", "location": "location", "item": "item",
                                  "detector": "detector", "message": "why"}, status_href,
-                    "Detection status of every series", "Every detector scored every series it applies to.")
+                    "Detection status of every series", "Every detector scored every series it applies to.",
+                    limit=TABLE_ROWS)
             + '<h2 id="provenance">Data provenance</h2>'
             + "<h3>Sources and licences</h3>"
             + table(sources, {"source": "source", "licence": "licence", "series": "series"})
@@ -353,5 +452,6 @@ def method_page(site, data: ReportData) -> str:
             + table(shown, {"indicator": "indicator", "location": "location", "item": "item",
                             "price_type": "price type", "unit": "unit", "source": "source", "files": "files",
                             "licence": "licence", "last_collected": "last collected"},
-                    site.write_csv("series.csv", provenance), "Series with source, files and licence")
+                    site.write_csv("series.csv", provenance), "Series with source, files and licence",
+                    limit=TABLE_ROWS)
             + projection_section)

@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import TrackError
 from ..output import spreadsheet_safe
 from ..store import Store
-from . import assets, data as report_data, pages, static
+from . import assets, data as report_data, pages, region, static
 from .layout import safe_name  # noqa: F401  (re-exported: file names from data)
 
 MARKER = ".track-report"  # says "this folder is a report and may be replaced"
@@ -38,7 +38,7 @@ class ReportError(TrackError):
 
 
 def write_report(store: Store, out_dir: str | Path = "reports", static_formats: tuple[str, ...] = (),
-                 run_id: int | None = None, view: dict | None = None) -> Path:
+                 run_id: int | None = None, view: dict | None = None, progress=None) -> Path:
     """Write the report site into `out_dir` (replaced atomically) and return its `index.html`.
 
     `run_id`: the scheduled run writing this report, whose alarms are not recorded yet; they are
@@ -47,7 +47,10 @@ def write_report(store: Store, out_dir: str | Path = "reports", static_formats: 
     `static_formats` ("png", "pdf") also writes every chart as an image under `static/`
     through kaleido; when kaleido or a browser is missing, ReportError says so before anything
     is written. `view` ({"currency": "USD", "real": "YYYY-MM", "rates_csv": path}) shows money
-    values converted (`indicators.views`). An existing `out_dir` is replaced only when it is a report folder."""
+    values converted (`indicators.views`). An existing `out_dir` is replaced only when it is a report folder.
+
+    A store with series from two countries or more gets a page set per country and an index ranking
+    them (`region.py`). `progress(done, total)` is called as pages (or countries) are written."""
     if static_formats:
         problem = static.unavailable()
         if problem:
@@ -61,12 +64,17 @@ def write_report(store: Store, out_dir: str | Path = "reports", static_formats: 
     except OSError as error:
         raise ReportError(f"{out_dir}: cannot write the report there ({_cause(error)})") from None
     try:
-        site = Site(staging)
+        site = Site(staging, keep_figures=bool(static_formats))
         site.write_text(MARKER, "Written by `track.py report`; the whole folder is replaced by the next report.\n")
         assets.write(site)
-        pages.build(site, report_data.load(store, run_id, view))
-        if static_formats:
-            static.export(site, static_formats)
+        data = report_data.load(store, run_id, view)
+        sites = [site]
+        if region.is_region(data.series):
+            sites = region.build(site, data, progress)
+        else:
+            pages.build(site, data, progress=progress)
+        for written in sites if static_formats else ():
+            static.export(written, static_formats)
         for name in KEPT_FILES:
             if (out_dir / name).is_file() and not (staging / name).exists():
                 shutil.copy2(out_dir / name, staging / name)
@@ -174,9 +182,10 @@ class Site:
     """The staging folder: every file goes through `path()`, which keeps it inside the folder.
     Figures are remembered for static export, with their titles."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, keep_figures: bool = True):
         self.folder = Path(folder)
         self.root = self.folder.resolve()
+        self.keep_figures = keep_figures  # only static export needs them: thousands of charts stay out of memory
         self.figures: list[tuple[str, object, str]] = []
 
     def path(self, relative: str) -> Path:
@@ -195,5 +204,24 @@ class Site:
         spreadsheet_safe(frame).to_csv(self.path(relative), index=False, lineterminator="\n")
         return relative
 
+    def write_csv_parts(self, frame: pd.DataFrame, key: str, names: dict) -> dict:
+        """Write the rows of each `key` value as its own table, `names` ({key value: relative path};
+        a value without rows gets the header alone), without the `key` column; returns {key value:
+        link}. The same files as `write_csv` per part, with one pass over the whole frame."""
+        body = spreadsheet_safe(frame.drop(columns=[key]))
+        header, _, text = body.to_csv(index=False, lineterminator="\n").partition("\n")
+        lines = text.split("\n")[:-1]
+        if len(lines) != len(frame):  # a value with a line break inside: write part by part
+            groups = frame.groupby(key, sort=False)
+            return {value: self.write_csv(name, groups.get_group(value).drop(columns=[key])
+                                          if value in groups.groups else frame.iloc[:0].drop(columns=[key]))
+                    for value, name in names.items()}
+        positions = frame.groupby(key, sort=False).indices
+        for value, name in names.items():
+            rows = [lines[i] for i in positions.get(value, ())]
+            self.path(name).write_text("\n".join([header] + rows) + "\n", encoding="utf-8")
+        return dict(names)
+
     def add_figure(self, name: str, figure, title: str = "") -> None:
-        self.figures.append((name, figure, title))
+        if self.keep_figures:
+            self.figures.append((name, figure, title))

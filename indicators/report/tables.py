@@ -31,22 +31,34 @@ def seasonal_profile(observations: pd.DataFrame, years: int = 5) -> tuple[pd.Dat
     """By month of the year: the latest year, the year before, and the mean, min and max of the
     `years` calendar years before the latest (WFP-style seasonal comparison).
     Returns (table, latest year, number of past years actually available)."""
-    values = monthly(observations)
-    if values.empty:
-        return pd.DataFrame(columns=SEASONAL_COLUMNS), 0, 0
-    this_year = int(values.index.max().year)
-    by_year = pd.DataFrame({"year": values.index.year, "month": values.index.month, "value": values.to_numpy()})
-    grid = by_year.pivot_table(index="month", columns="year", values="value").reindex(range(1, 13))
-    past = [y for y in range(this_year - years, this_year) if y in grid.columns]
-    table = pd.DataFrame({
-        "month": range(1, 13),
-        "this_year": grid[this_year].to_numpy() if this_year in grid else float("nan"),
-        "last_year": grid[this_year - 1].to_numpy() if (this_year - 1) in grid else float("nan"),
-        "average": grid[past].mean(axis=1).to_numpy() if past else float("nan"),
-        "minimum": grid[past].min(axis=1).to_numpy() if past else float("nan"),
-        "maximum": grid[past].max(axis=1).to_numpy() if past else float("nan"),
-    })
-    return table, this_year, len(past)
+    found = seasonal_profiles(observations.assign(sid=0), years)
+    return found.get(0, (pd.DataFrame(columns=SEASONAL_COLUMNS), 0, 0))
+
+
+def seasonal_profiles(observations: pd.DataFrame, years: int = 5) -> dict:
+    """`seasonal_profile` of every series in `observations` (with `sid`) at once: {sid: (table,
+    latest year, past years)}; one pass over the rows instead of a pivot per series."""
+    if observations.empty:
+        return {}
+    stamps = pd.to_datetime(observations["date"], format="ISO8601")
+    frame = pd.DataFrame({"sid": observations["sid"].to_numpy(), "year": stamps.dt.year.to_numpy(),
+                          "month": stamps.dt.month.to_numpy(),
+                          "value": observations["value"].to_numpy(dtype="float64")})
+    means = frame.groupby(["sid", "year", "month"], sort=True)["value"].mean().reset_index()
+    latest = means.groupby("sid")["year"].max()
+    back = latest.reindex(means["sid"]).to_numpy() - means["year"].to_numpy()  # 0: latest year, 1: the year before
+    grid = pd.MultiIndex.from_product([latest.index, range(1, 13)], names=["sid", "month"])
+
+    def by_month(mask, how: str) -> pd.Series:
+        return means[mask].groupby(["sid", "month"])["value"].agg(how).reindex(grid)
+    past = (back >= 1) & (back <= years)
+    wide = pd.DataFrame({"this_year": by_month(back == 0, "mean"), "last_year": by_month(back == 1, "mean"),
+                         "average": by_month(past, "mean"), "minimum": by_month(past, "min"),
+                         "maximum": by_month(past, "max")}).reset_index()
+    past_years = means[past].groupby("sid")["year"].nunique()
+    return {sid: (table.drop(columns="sid").reset_index(drop=True)[SEASONAL_COLUMNS], int(latest[sid]),
+                  int(past_years.get(sid, 0)))
+            for sid, table in wide.groupby("sid", sort=False)}
 
 
 def fuel_premium(observations: pd.DataFrame) -> pd.DataFrame:
@@ -127,7 +139,7 @@ def provenance(data: ReportData) -> pd.DataFrame:
 
     def shown(name: str) -> str:
         return os.path.relpath(name, folder) if folder and os.path.isabs(name) else name
-    files = data.observations.groupby("sid")["source_file"].agg(
+    files = data.observations[["sid", "source_file"]].drop_duplicates().groupby("sid")["source_file"].agg(
         lambda names: "; ".join(sorted({shown(n) for n in names})))
     frame = data.series.assign(files=data.series["sid"].map(files).fillna(""))
     return frame[["indicator", "location", "item", "price_type", "unit", "frequency", "source", "files", "licence",
