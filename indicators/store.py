@@ -641,9 +641,10 @@ class Store:
     # -- anomalies --------------------------------------------------------------------------
     def replace_anomalies(self, series_id: int, detector: str, frame: pd.DataFrame, run_id: int | None = None) -> None:
         """Make `frame` (date, value, expected, lower, upper, score, severity, explanation) the
-        detector's output for the series. Rows already stored keep the run that first raised them."""
+        detector's output for the series. Rows already stored keep the run that first raised them.
+        `frame` may also be a dict of those columns as numpy arrays (`DetectionResult.columns`)."""
         stamp = now()
-        if frame.empty:  # short series: nothing to keep, one statement
+        if not len(frame["date"]):  # short series: nothing to keep, one statement
             self.conn.execute("DELETE FROM anomalies WHERE series_id = ? AND detector = ?", (int(series_id), detector))
             return
         dates = frame["date"].tolist()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, output_frame
+from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, observed_count, output_columns
 from .explain import compared_with_past, format_value, relative, same_month_references
 from .severity import classify, level_size, phase, size_rule
 
@@ -50,11 +50,13 @@ class WholeSeriesAlps(Detector):
         refused = _refuse(regular, frequency)
         if refused:
             return refused
-        import statsmodels.api as sm
+        # statsmodels' OLS estimate (`sm.OLS(...).fit()`, method "pinv") without building the model
+        # and results objects, which cost ten times the fit itself on a 15-year series.
+        from statsmodels.tools.tools import pinv_extended
 
         prices, observed, design = _design(regular)
-        fit = sm.OLS(prices[observed], design[observed], hasconst=True).fit()
-        fitted = design @ fit.params
+        params = np.dot(pinv_extended(design[observed])[0], prices[observed])
+        fitted = design @ params
         residuals = prices - fitted
         spread = float(np.std(residuals[observed], ddof=1))
         if not spread > MIN_SPREAD * float(np.mean(prices[observed])):
@@ -62,9 +64,9 @@ class WholeSeriesAlps(Detector):
                                                            "(almost) exactly")
         score = residuals / spread
         severity = phase(score[observed], self.thresholds)
-        frame = _frame(regular, info, observed, fitted, np.full(len(prices), spread), score, severity)
+        rows = _output(regular, info, observed, fitted, np.full(len(prices), spread), score, severity)
         return DetectionResult("scored", f"{int(observed.sum())} months scored (whole-series fit, sd of residuals "
-                                         f"{format_value(spread, info.unit)})", frame)
+                                         f"{format_value(spread, info.unit)})", columns=rows)
 
 
 class Alps(WholeSeriesAlps):
@@ -98,10 +100,10 @@ class Alps(WholeSeriesAlps):
         rule = size_rule(info)
         sizes = level_size(prices, fitted, last_year, average, info, rule)
         severity = classify(score[scored], self.thresholds, sizes[scored], rule)
-        frame = _frame(regular, info, scored, fitted, spread, score, severity, by_score=phase(score[scored],
+        rows = _output(regular, info, scored, fitted, spread, score, severity, by_score=phase(score[scored],
                                                                                            self.thresholds))
         return DetectionResult("scored", f"{int(scored.sum())} of {int(observed.sum())} months scored (fit on the "
-                                         f"data up to each month)", frame)
+                                         f"data up to each month)", columns=rows)
 
 
 def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray):
@@ -132,10 +134,11 @@ def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray):
         within_xy = np.where(seen, np.cumsum(weight * (trend * y)[:, None], axis=0) - count * mean_trend * mean_price,
                              0.0)
         slope = within_xy.sum(axis=1) / within_xx.sum(axis=1)  # (n,): the fit on data up to t
-        intercept = mean_price - slope[:, None] * mean_trend  # (n, months)
-    fitted = slope * trend + intercept[np.arange(n), month]
+    # A month's fit is its mean price moved along the slope from its mean date (fewer roundings
+    # than intercept + slope x trend).
+    fitted = mean_price[np.arange(n), month] + slope * (trend - mean_trend[np.arange(n), month])
     # Residuals of every month s under every window's fit t: (s, t); keep s <= t and observed.
-    residuals = prices[:, None] - trend[:, None] * slope[None, :] - intercept[:, month].T
+    residuals = prices[:, None] - mean_price[:, month].T - slope[None, :] * (trend[:, None] - mean_trend[:, month].T)
     inside = np.tril(np.ones((n, n), dtype=bool)).T & observed[:, None]
     squares = np.where(inside, residuals, 0.0) ** 2
     count = inside.sum(axis=0)
@@ -148,7 +151,7 @@ def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray):
 
 
 def _refuse(regular: pd.Series, frequency: str) -> DetectionResult | None:
-    count = int(regular.notna().sum())
+    count = observed_count(regular)
     if frequency != "monthly":
         return DetectionResult("not_applicable", f"ALPS is defined for monthly prices, not {frequency} series")
     if count < MIN_MONTHS:
@@ -161,7 +164,7 @@ def _refuse(regular: pd.Series, frequency: str) -> DetectionResult | None:
 def _design(regular: pd.Series):
     """Prices, observed mask, and the trend + monthly dummies design (no constant); a calendar
     month never observed has an all-zero dummy and is left out."""
-    observed = regular.notna().to_numpy()
+    observed = ~np.isnan(regular.to_numpy(dtype="float64"))
     months = regular.index.month.to_numpy()
     design = np.column_stack([np.arange(len(regular), dtype="float64")]
                              + [(months == m).astype("float64") for m in range(1, 13)])
@@ -169,7 +172,7 @@ def _design(regular: pd.Series):
     return regular.to_numpy(), observed, design
 
 
-def _frame(regular, info, scored, fitted, spread, score, severity, by_score=None) -> pd.DataFrame:
+def _output(regular, info, scored, fitted, spread, score, severity, by_score=None) -> dict:
     """Output rows of the months `scored`; `by_score`: the phases of the score alone, where the
     size of the rise lowered some of them (the explanation then says why)."""
     prices = regular.to_numpy()
@@ -182,14 +185,14 @@ def _frame(regular, info, scored, fitted, spread, score, severity, by_score=None
     for date, v, e, s, level, own, year, mean in zip(dates.tolist(), value.tolist(), expected.tolist(), z.tolist(),
                                                      severity, by_score, last_year[scored].tolist(),
                                                      average[scored].tolist()):
-        comparison = compared_with_past(v, year, mean, unit)
         if level == "normal" and own == "normal":
             explanation.append(f"{label}, {date}: {format_value(v, unit)}, ALPS {s:.2f} (normal).")
             continue
+        comparison = compared_with_past(v, year, mean, unit)
         text = (f"{label}, {date}: {format_value(v, unit)}, ALPS {s:.2f}: {relative(v, e, unit)} the "
                 f"trend-and-season estimate of {format_value(e, unit)}" + (f"; {comparison}" if comparison else ""))
         if level != own:
             text += "; the rise is too small against these references for a higher phase"
         explanation.append(text + f" ({level}).")
-    return output_frame(dates, value, expected, expected - spread[scored], expected + spread[scored], score[scored],
+    return output_columns(dates, value, expected, expected - spread[scored], expected + spread[scored], score[scored],
                         severity, explanation)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, output_frame
+from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, output_columns
 from .explain import compared_with_past, format_value, same_month_references
 from .severity import classify, level_size, phase, size_rule
 
@@ -50,13 +50,18 @@ class PriceAnomalyIndicator(Detector):
             return DetectionResult("not_applicable", f"IPA is defined for monthly prices, not {frequency} series")
         prices = regular.to_numpy()
         prices = np.where(prices > 0, prices, np.nan)
-        quarterly = _compound_growth(prices, 3)
-        annual = _compound_growth(prices, 12)
-        z_quarter, _, _ = _standardise(quarterly)
-        z_annual, mean_annual, sd_annual = _standardise(annual)
-        score = WEIGHTS[0] * z_quarter + WEIGHTS[1] * z_annual
-        scored = ~np.isnan(score) & ~np.isnan(prices)
         count = int((~np.isnan(prices)).sum())
+        # The first annual growth is at month 12, its first standardised value MIN_YEARS years later:
+        # a shorter series has no IPA (most short series of a large store stop here).
+        if len(prices) <= 12 * (MIN_YEARS + 1):
+            scored = np.zeros(len(prices), dtype=bool)
+        else:
+            quarterly = _compound_growth(prices, 3)
+            annual = _compound_growth(prices, 12)
+            z_quarter, _, _ = _standardise(quarterly)
+            z_annual, mean_annual, sd_annual = _standardise(annual)
+            score = WEIGHTS[0] * z_quarter + WEIGHTS[1] * z_annual
+            scored = ~np.isnan(score) & ~np.isnan(prices)
         if not scored.any():
             return DetectionResult(
                 "insufficient_history",
@@ -85,8 +90,8 @@ class PriceAnomalyIndicator(Detector):
             for date, v, z, level, own, q, a, year, mean in zip(
                 dates.tolist(), value.tolist(), score.tolist(), severity, by_score, quarterly[scored].tolist(),
                 annual[scored].tolist(), last_year[scored].tolist(), average[scored].tolist())]
-        frame = output_frame(dates, value, expected, lower, upper, score, severity, explanation)
-        return DetectionResult("scored", f"{len(frame)} of {count} months scored", frame)
+        rows = output_columns(dates, value, expected, lower, upper, score, severity, explanation)
+        return DetectionResult("scored", f"{len(rows['date'])} of {count} months scored", columns=rows)
 
 
 def _compound_growth(prices: np.ndarray, months: int) -> np.ndarray:

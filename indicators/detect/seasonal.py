@@ -12,7 +12,8 @@ import pandas as pd
 from . import baseline
 from scipy import stats
 
-from .base import INTERVALS, DetectionResult, Detector, SeriesInfo, date_labels, orient, output_frame
+from .base import (INTERVALS, DetectionResult, Detector, SeriesInfo, date_labels, observed_count, orient,
+                   output_columns)
 from .explain import format_value, relative
 from .severity import phase
 
@@ -64,7 +65,7 @@ class SeasonalBaseline(Detector):
         fitted, too_short = baseline.fit_series(regular, info, frequency)
         if too_short:
             return too_short
-        observed = int(regular.notna().sum())
+        observed = observed_count(regular)
         mask = fitted.scorable
         deviation = (fitted.observed - fitted.expected) / fitted.scale
         score = orient(deviation, info.definition.bad_direction)
@@ -85,5 +86,5 @@ class SeasonalBaseline(Detector):
             f"{format_value(high, unit)}; score {z:.1f}, {level})."
             for date, v, e, low, high, z, level in zip(dates.tolist(), value.tolist(), expected.tolist(),
                                                        lower.tolist(), upper.tolist(), score.tolist(), severity)]
-        frame = output_frame(dates, value, expected, lower, upper, score, severity, explanation)
-        return DetectionResult("scored", f"{len(frame)} of {observed} observations scored", frame)
+        rows = output_columns(dates, value, expected, lower, upper, score, severity, explanation)
+        return DetectionResult("scored", f"{len(rows['date'])} of {observed} observations scored", columns=rows)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from . import baseline
 from .base import (INTERVALS, STEP_WORDS, DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price,
-                   orient, output_frame, per_interval)
+                   observed_count, orient, output_columns, per_interval)
 from .explain import against_usual, compared_with_past, format_value, same_month_references
 from .seasonal import SeasonalBaseline
 from .severity import SEVERITIES, classify_one, classify_ranks, magnitude, size_rule
@@ -78,7 +78,7 @@ class SeverityState(Detector):
             return too_short
         walk = _Walk(regular, info, frequency, fitted, self.thresholds_by_frequency[frequency])
         table = walk.run()
-        observed = int(regular.notna().sum())
+        observed = observed_count(regular)
         if not table["position"]:
             return DetectionResult("insufficient_history", "not enough regular history to fit a seasonal baseline")
         bounds = (info.definition.min, info.definition.max)
@@ -91,11 +91,11 @@ class SeverityState(Detector):
         upper = np.clip(walk.units(centre + 2.0 * scale), *bounds)
         severity = np.array(SEVERITIES, dtype=object)[np.array(table["severity"], dtype=int)]
         explanation = walk.explain(table, labels, value, expected, lower, upper)
-        frame = output_frame(labels[position], value, expected, lower, upper,
-                             np.array(table["score"], dtype="float64"), severity, explanation)
+        rows = output_columns(labels[position], value, expected, lower, upper,
+                              np.array(table["score"], dtype="float64"), severity, explanation)
         episodes = table["kind"].count("start")
-        return DetectionResult("scored", f"{len(frame)} of {observed} observations scored; {episodes} episode(s)",
-                               frame)
+        return DetectionResult("scored", f"{len(position)} of {observed} observations scored; {episodes} episode(s)",
+                               columns=rows)
 
 
 class _Walk:
