@@ -91,6 +91,18 @@ def episodes_and_alarms(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     return episodes, alarms
 
 
+def add_counts(counts: dict, more: dict) -> dict:
+    """Two `state_counts` of disjoint sets of series as one (the counts of their union)."""
+    out = {}
+    for key, value in counts.items():
+        if isinstance(value, dict):
+            out[key] = {s: value.get(s, 0) + more[key].get(s, 0) for s in SEVERITY_RANK
+                        if s in value or s in more[key]}
+        else:
+            out[key] = value + more[key]
+    return out
+
+
 def state_counts(rows: pd.DataFrame, found: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> dict:
     """The one set of counts every command prints (detect, run, report, alerts): scored series,
     flagged dates by severity, episodes (and how many are ongoing), current states by severity

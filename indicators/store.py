@@ -689,9 +689,13 @@ class Store:
                FROM detection_status d JOIN series s ON s.id = d.series_id
                ORDER BY s.indicator, s.location, s.item, s.price_type, d.detector""")
 
-    def anomalies(self, detector: str | None = None) -> pd.DataFrame:
-        """Every stored detector row joined with its series key."""
-        where, params = ("WHERE a.detector = ?", [detector]) if detector else ("", [])
+    def anomalies(self, detector: str | None = None, series_range: tuple[int, int] | None = None) -> pd.DataFrame:
+        """Every stored detector row joined with its series key (of the series whose id is within
+        `series_range`, both ends included, when given)."""
+        where = [("a.detector = ?", [detector])] if detector else []
+        where += [("a.series_id BETWEEN ? AND ?", list(series_range))] if series_range else []
+        params = [value for _, values in where for value in values]
+        where = "WHERE " + " AND ".join(clause for clause, _ in where) if where else ""
         return self.query_frame(
             f"""SELECT s.indicator, s.location, s.item, s.price_type, a.date, a.value, a.expected, a.lower,
                        a.upper, a.score, a.severity, a.detector, a.explanation, a.series_id, s.unit,

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, observed_count, output_columns
-from .explain import compared_with_past, format_value, relative, same_month_references
+from .explain import compared_with_past_all, format_value, format_values, relatives, same_month_references
 from .severity import classify, level_size, phase, size_rule
 
 MIN_MONTHS = 36  # WFP: at least three years of monthly prices
@@ -178,21 +178,26 @@ def _output(regular, info, scored, fitted, spread, score, severity, by_score=Non
     prices = regular.to_numpy()
     last_year, average = same_month_references(prices)
     dates = np.array(date_labels(regular.index, "monthly"), dtype=object)[scored]
-    value, expected, z, sd = prices[scored], fitted[scored], score[scored], spread[scored]
+    value, expected, z = prices[scored], fitted[scored], score[scored]
     label, unit = info.label(), info.unit
     by_score = severity if by_score is None else by_score
+    # the words of the months that are not normal, built a column at a time
+    flagged = ~((np.asarray(severity, dtype=object) == "normal") & (np.asarray(by_score, dtype=object) == "normal"))
+    words = zip(compared_with_past_all(value[flagged].tolist(), last_year[scored][flagged].tolist(),
+                                       average[scored][flagged].tolist(), unit),
+                relatives(value[flagged].tolist(), expected[flagged].tolist(), unit),
+                format_values(expected[flagged].tolist(), unit))
     explanation = []
-    for date, v, e, s, level, own, year, mean in zip(dates.tolist(), value.tolist(), expected.tolist(), z.tolist(),
-                                                     severity, by_score, last_year[scored].tolist(),
-                                                     average[scored].tolist()):
+    for date, shown, s, level, own in zip(dates.tolist(), format_values(value.tolist(), unit), z.tolist(), severity,
+                                          by_score):
         if level == "normal" and own == "normal":
-            explanation.append(f"{label}, {date}: {format_value(v, unit)}, ALPS {s:.2f} (normal).")
+            explanation.append(f"{label}, {date}: {shown}, ALPS {s:.2f} (normal).")
             continue
-        comparison = compared_with_past(v, year, mean, unit)
-        text = (f"{label}, {date}: {format_value(v, unit)}, ALPS {s:.2f}: {relative(v, e, unit)} the "
-                f"trend-and-season estimate of {format_value(e, unit)}" + (f"; {comparison}" if comparison else ""))
+        comparison, versus, estimate = next(words)
+        text = (f"{label}, {date}: {shown}, ALPS {s:.2f}: {versus} the "
+                f"trend-and-season estimate of {estimate}" + (f"; {comparison}" if comparison else ""))
         if level != own:
             text += "; the rise is too small against these references for a higher phase"
         explanation.append(text + f" ({level}).")
     return output_columns(dates, value, expected, expected - spread[scored], expected + spread[scored], score[scored],
-                        severity, explanation)
+                          severity, explanation)

@@ -89,8 +89,8 @@ class HarvestSeasonality(Detector):
                 dates.tolist(), value.tolist(), severity, score.tolist(), position.tolist(),
                 change.tolist(), usual.tolist(), count.tolist())]
         rows = output_columns(dates, value, usual_price, base * np.exp(usual - self.band_width * spread),
-                             base * np.exp(usual + self.band_width * spread), score, severity, explanation)
-        return DetectionResult("scored", f"{len(rows['date'])} harvest months scored", columns=rows)
+                              base * np.exp(usual + self.band_width * spread), score, severity, explanation)
+        return DetectionResult("scored", f"{len(position)} harvest months scored", columns=rows)
 
     @staticmethod
     def _explain(head, unit, value, severity, score, crop, from_month, to_month, change, usual, seasons_used,

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, output_columns
-from .explain import compared_with_past, format_value, same_month_references
+from .explain import compared_with_past, format_values, same_month_references
 from .severity import classify, level_size, phase, size_rule
 
 MIN_YEARS = 3  # earlier same-month growth rates needed to standardise
@@ -81,17 +81,17 @@ class PriceAnomalyIndicator(Detector):
                                                                info, rule), rule)
         label, unit = info.label(), info.unit
         explanation = [
-            f"{label}, {date}: {format_value(v, unit)}, IPA {z:.2f} (normal)." if level == own == "normal" else
-            f"{label}, {date}: {format_value(v, unit)}, IPA {z:.2f}: compound growth "
+            f"{label}, {date}: {shown}, IPA {z:.2f} (normal)." if level == own == "normal" else
+            f"{label}, {date}: {shown}, IPA {z:.2f}: compound growth "
             f"{q * 100:+.1f}%/month over 3 months and {a * 100:+.1f}%/month over 12 months"
             + (f"; {comparison}" if (comparison := compared_with_past(v, year, mean, unit)) else "")
             + ("; the rise is too small against these references for a higher phase" if level != own else "")
             + f" ({VERDICT[level]}: {level})."
-            for date, v, z, level, own, q, a, year, mean in zip(
-                dates.tolist(), value.tolist(), score.tolist(), severity, by_score, quarterly[scored].tolist(),
+            for date, v, shown, z, level, own, q, a, year, mean in zip(
+                dates.tolist(), value.tolist(), format_values(value.tolist(), unit), score.tolist(), severity, by_score, quarterly[scored].tolist(),
                 annual[scored].tolist(), last_year[scored].tolist(), average[scored].tolist())]
         rows = output_columns(dates, value, expected, lower, upper, score, severity, explanation)
-        return DetectionResult("scored", f"{len(rows['date'])} of {count} months scored", columns=rows)
+        return DetectionResult("scored", f"{len(dates)} of {count} months scored", columns=rows)
 
 
 def _compound_growth(prices: np.ndarray, months: int) -> np.ndarray:

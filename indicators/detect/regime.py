@@ -23,7 +23,7 @@ import pandas as pd
 from . import baseline
 from .base import (INTERVALS, STEP_WORDS, DetectionResult, Detector, SeriesInfo, date_labels, observed_count, orient,
                    output_columns, per_interval)
-from .explain import format_value, relative
+from .explain import format_value, format_values, relative
 
 ALLOWANCE = 1.5  # k: deviations under 1.5 scales do not accumulate
 ALARM = 6.0  # h
@@ -141,14 +141,14 @@ class RegimeShift(Detector):
         shown = np.clip(fitted.to_units(expected), *bounds)
         label, unit = info.label(), info.unit
         explanation = [
-            self._explain(f"{label}, {date}: {format_value(v, unit)}", unit, v, e, z, level,
+            self._explain(f"{label}, {date}: {text}", unit, v, e, z, level,
                           kind, labels[start] if start >= 0 else "", p - start, frequency)
-            for date, v, e, z, level, kind, start, p in zip(
-                dates.tolist(), value.tolist(), shown.tolist(), score.tolist(), out["severity"],
+            for date, v, text, e, z, level, kind, start, p in zip(
+                dates.tolist(), value.tolist(), format_values(value.tolist(), unit), shown.tolist(), score.tolist(), out["severity"],
                 out["kind"], out["origin"], position.tolist())]
         rows = output_columns(dates, value, shown, np.clip(fitted.to_units(expected - self.band_width * scale), *bounds),
-                             np.clip(fitted.to_units(expected + self.band_width * scale), *bounds), score,
-                             out["severity"], explanation)
+                              np.clip(fitted.to_units(expected + self.band_width * scale), *bounds), score,
+                              out["severity"], explanation)
         shifts = out["kind"].count("start")
         return DetectionResult("scored", f"{len(position)} of {observed} observations scored; {shifts} level shift(s)",
                                columns=rows)

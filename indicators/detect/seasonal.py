@@ -14,7 +14,7 @@ from scipy import stats
 
 from .base import (INTERVALS, DetectionResult, Detector, SeriesInfo, date_labels, observed_count, orient,
                    output_columns)
-from .explain import format_value, relative
+from .explain import format_value, format_values, relative
 from .severity import phase
 
 
@@ -79,12 +79,13 @@ class SeasonalBaseline(Detector):
         severity = phase(score, self.thresholds_by_frequency[frequency])
         label, unit = info.label(), info.unit
         explanation = [
-            f"{label}, {date}: {format_value(v, unit)}, within the normal range of the seasonal expectation "
-            f"({format_value(low, unit)} to {format_value(high, unit)})." if level == "normal" else
-            f"{label}, {date}: {format_value(v, unit)}, {relative(v, e, unit)} the seasonal "
-            f"expectation of {format_value(e, unit)} (normal range {format_value(low, unit)} to "
-            f"{format_value(high, unit)}; score {z:.1f}, {level})."
-            for date, v, e, low, high, z, level in zip(dates.tolist(), value.tolist(), expected.tolist(),
-                                                       lower.tolist(), upper.tolist(), score.tolist(), severity)]
+            f"{label}, {date}: {shown}, within the normal range of the seasonal expectation "
+            f"({low} to {high})." if level == "normal" else
+            f"{label}, {date}: {shown}, {relative(v, e, unit)} the seasonal "
+            f"expectation of {format_value(e, unit)} (normal range {low} to "
+            f"{high}; score {z:.1f}, {level})."
+            for date, v, shown, e, low, high, z, level in zip(
+                dates.tolist(), value.tolist(), format_values(value.tolist(), unit), expected.tolist(),
+                format_values(lower.tolist(), unit), format_values(upper.tolist(), unit), score.tolist(), severity)]
         rows = output_columns(dates, value, expected, lower, upper, score, severity, explanation)
-        return DetectionResult("scored", f"{len(rows['date'])} of {observed} observations scored", columns=rows)
+        return DetectionResult("scored", f"{len(dates)} of {observed} observations scored", columns=rows)

@@ -23,7 +23,7 @@ import pandas as pd
 from . import baseline
 from .base import (INTERVALS, STEP_WORDS, DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price,
                    observed_count, orient, output_columns, per_interval)
-from .explain import against_usual, compared_with_past, format_value, same_month_references
+from .explain import against_usual, compared_with_past, format_values, same_month_references
 from .seasonal import SeasonalBaseline
 from .severity import SEVERITIES, classify_one, classify_ranks, magnitude, size_rule
 
@@ -283,11 +283,12 @@ class _Walk:
         references = (same_month_references(self.values) if is_monthly_price(info) and self.frequency == "monthly"
                       else (np.full(len(self.values), np.nan),) * 2)
         out = []
-        for t, score, rank, kind, start, origin, v, e, low, high in zip(
+        for t, score, rank, kind, start, origin, v, e, shown, low, high in zip(
                 table["position"], table["score"], table["severity"], table["kind"], table["start"], table["origin"],
-                value.tolist(), expected.tolist(), lower.tolist(), upper.tolist()):
+                value.tolist(), expected.tolist(), format_values(value.tolist(), unit),
+                format_values(lower.tolist(), unit), format_values(upper.tolist(), unit)):
             level = SEVERITIES[rank]
-            head = f"{label}, {labels[t]}: {format_value(v, unit)}"
+            head = f"{label}, {labels[t]}: {shown}"
             if kind == "new_normal":
                 out.append(f"{head}: new normal since {labels[origin if origin >= 0 else t]}, after "
                            f"{NEW_NORMAL[self.frequency]} {steps} at this level; now scored against that level "
@@ -296,11 +297,10 @@ class _Walk:
             if level == "normal":
                 if kind in ("calm", "end"):
                     text = (f"{head}, back within the normal range of before the episode that began "
-                            f"{labels[start]} ({format_value(low, unit)} to {format_value(high, unit)})")
+                            f"{labels[start]} ({low} to {high})")
                     out.append(text + ("; the episode has ended." if kind == "end" else "."))
                 else:
-                    out.append(f"{head}, within the normal range ({format_value(low, unit)} to "
-                               f"{format_value(high, unit)}).")
+                    out.append(f"{head}, within the normal range ({low} to {high}).")
                 continue
             text = f"{head}, {against_usual(v, e, unit)}"
             comparison = compared_with_past(v, references[0][t], references[1][t], unit)
