@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .detect.consolidate import consolidate
+from .detect.consolidate import consolidate, uncounted_detectors
 from .episodes import EPISODE_COLUMNS, add_counts, episodes_and_alarms, state_counts
 from .filters import since_mask
 from .store import SEVERITY_RANK, Store, now
@@ -13,7 +13,7 @@ DESIGN_COLUMNS = ["indicator", "location", "item", "price_type", "date", "value"
                   "score", "severity", "detector", "explanation"]
 # unit and currency come last (DESIGN.md: scripts that read the first columns keep working)
 ALERT_COLUMNS = DESIGN_COLUMNS + ["unit", "currency"]
-CHUNK_SERIES = 2000  # series consolidated at a time when a detection run records its alarms
+CHUNK_SERIES = 200  # series consolidated at a time when a detection run records its alarms
 
 
 def alerts(store: Store, include_normal: bool = False, detector: str | None = None,
@@ -121,8 +121,10 @@ def consolidated_chunks(store: Store, chunk_size: int = CHUNK_SERIES):
     consolidation is per series, so the parts together are the whole view, and only one part is
     in memory at a time (a store of 100,000 series holds some 100 million detector rows)."""
     ids = [row[0] for row in store.conn.execute("SELECT id FROM series ORDER BY id")]
+    uncounted = tuple(sorted(uncounted_detectors()))  # rows the consolidation would drop are not read
     for start in range(0, len(ids), chunk_size):
-        rows = store.anomalies(series_range=(ids[start], ids[min(start + chunk_size, len(ids)) - 1]))
+        rows = store.anomalies(series_range=(ids[start], ids[min(start + chunk_size, len(ids)) - 1]),
+                               without=uncounted)
         if not rows.empty:
             yield consolidate(rows)
 

@@ -689,11 +689,13 @@ class Store:
                FROM detection_status d JOIN series s ON s.id = d.series_id
                ORDER BY s.indicator, s.location, s.item, s.price_type, d.detector""")
 
-    def anomalies(self, detector: str | None = None, series_range: tuple[int, int] | None = None) -> pd.DataFrame:
+    def anomalies(self, detector: str | None = None, series_range: tuple[int, int] | None = None,
+                  without: tuple[str, ...] = ()) -> pd.DataFrame:
         """Every stored detector row joined with its series key (of the series whose id is within
-        `series_range`, both ends included, when given)."""
+        `series_range`, both ends included, when given; not of the detectors named in `without`)."""
         where = [("a.detector = ?", [detector])] if detector else []
         where += [("a.series_id BETWEEN ? AND ?", list(series_range))] if series_range else []
+        where += [(f"a.detector NOT IN ({', '.join('?' * len(without))})", list(without))] if without else []
         params = [value for _, values in where for value in values]
         where = "WHERE " + " AND ".join(clause for clause, _ in where) if where else ""
         return self.query_frame(

@@ -18,6 +18,8 @@ from .explain import compared_with_past, format_values, same_month_references
 from .severity import classify, level_size, phase, size_rule
 
 MIN_YEARS = 3  # earlier same-month growth rates needed to standardise
+# The first annual growth rate is at month 12, its first standardised value MIN_YEARS years later.
+IPA_SCORED_FROM = 12 * (MIN_YEARS + 1)
 # A floor on the standard deviation of a growth rate (per month): a price that was flat for years
 # has a near-zero spread, and any small change would otherwise be "abnormal" (IPA 10 for a 5% rise).
 MIN_RATE_SD = 0.0025
@@ -51,9 +53,8 @@ class PriceAnomalyIndicator(Detector):
         prices = regular.to_numpy()
         prices = np.where(prices > 0, prices, np.nan)
         count = int((~np.isnan(prices)).sum())
-        # The first annual growth is at month 12, its first standardised value MIN_YEARS years later:
-        # a shorter series has no IPA (most short series of a large store stop here).
-        if len(prices) <= 12 * (MIN_YEARS + 1):
+        # a shorter series has no IPA (most short series of a large store stop here)
+        if len(prices) <= IPA_SCORED_FROM:
             scored = np.zeros(len(prices), dtype=bool)
         else:
             quarterly = _compound_growth(prices, 3)
