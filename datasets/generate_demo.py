@@ -116,19 +116,13 @@ SOURCE = "SIMULATED demo data (datasets/generate_demo.py, seed 2025)"
 ROW_SOURCE = "SIMULATED demo"
 DEFAULT_OUT = Path(__file__).resolve().parent / "demo"
 
-# name -> (admin1 region, latitude, longitude); approximate town / area centres.
-LOCATIONS: dict[str, tuple[str, float, float]] = {
-    "Bamako": ("Bamako", 12.6392, -8.0029),
-    "Kayes": ("Kayes", 14.4469, -11.4456),
-    "Segou": ("Segou", 13.4317, -6.2157),
-    "Sikasso": ("Sikasso", 11.3176, -5.6665),
-    "Mopti": ("Mopti", 14.4843, -4.1827),
-    "Kati": ("Koulikoro", 12.7441, -8.0726),
-    "Bamako Commune I": ("Bamako", 12.6650, -7.9600),
-    "Bamako Commune III": ("Bamako", 12.6500, -8.0150),
-    "Bamako Commune IV": ("Bamako", 12.6450, -8.0450),
-    "Bamako Commune VI": ("Bamako", 12.5800, -7.9500),
-}
+# name -> (admin1 region, latitude, longitude); approximate town / area centres, from places.csv
+# (the report's map places series without coordinates from the same file).
+PLACES = Path(__file__).resolve().parent / "places.csv"
+with PLACES.open(encoding="utf-8", newline="") as _places:
+    LOCATIONS: dict[str, tuple[str, float, float]] = {
+        row["location"]: (row["admin1"], float(row["latitude"]), float(row["longitude"]))
+        for row in csv.DictReader(_places)}
 
 # The blockade as the simulation sees it (see module docstring for the sources).
 BLOCKADE_START = "2025-09-03"

@@ -84,14 +84,14 @@ def test_alarms_recorded_chunk_by_chunk_are_those_of_one_consolidation(one_pass,
     assert small_counts == large_counts == state_counts(whole)
 
 
-# -- the speed work changed no result: outputs pinned from the code before it (commit bd4d9a2) --
+# -- the speed work changed no result: outputs pinned from the code before it (main at 1e26865) --
 
 PINNED = {  # status message, severity counts, sha256 of every "date|severity|explanation" line
-    "state": ("303 of 340 observations scored; 5 episode(s)", {"normal": 212, "crisis": 81, "alert": 10},
-              "e002a2186953f8f0"),
-    "seasonal": ("303 of 340 observations scored", {"normal": 292, "stress": 9, "alert": 2}, "f47acc04febd4e9f"),
+    "state": ("303 of 340 observations scored; 2 episode(s)", {"normal": 239, "crisis": 57, "alert": 7},
+              "1db345602016f776"),
+    "seasonal": ("303 of 340 observations scored", {"normal": 298, "stress": 3, "alert": 2}, "b13dff204af4c3b3"),
     "regime": ("303 of 340 observations scored; 1 level shift(s)",
-               {"normal": 281, "stress": 20, "alert": 1, "crisis": 1}, "5d7183190f42047d"),
+               {"normal": 281, "stress": 20, "alert": 1, "crisis": 1}, "a26f67f461183713"),
     "harvest": ("71 harvest months scored", {"normal": 63, "stress": 4, "alert": 4}, "c6d0b19b0ff4b110"),
     "alps": ("304 of 340 months scored (fit on the data up to each month)",
              {"normal": 204, "alert": 45, "stress": 36, "crisis": 19}, "4c0fe04867665eea"),

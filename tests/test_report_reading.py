@@ -114,16 +114,22 @@ def test_wfp_series_carry_cc_by_igo_and_a_configured_licence_wins(tmp_path, trac
     assert rows(tmp_path / "x.csv").rows["metadata"][0]["licence"] == "CC BY 4.0"
 
 
-def test_the_market_map_draws_the_country_outline_offline():
-    from indicators.report.boundaries import BOUNDARIES, outlines_around
-    from indicators.report.figures import market_map
-    assert BOUNDARIES.stat().st_size < 200_000  # small, bundled (datasets/README.md gives its licence)
+def test_the_map_draws_admin1_regions_offline_and_outlines_elsewhere():
+    from indicators.report.boundaries import ADMIN1, BOUNDARIES, outlines_around, regions_around
+    from indicators.report.maps import place_map, shapes_for
+    assert BOUNDARIES.stat().st_size < 200_000 and ADMIN1.stat().st_size < 500_000  # small, bundled
     assert list(outlines_around([-6.22, -8.0], [13.43, 12.64])) == ["Mali"]
-    markets = pd.DataFrame({"location": ["Segou"], "admin1": [""], "latitude": [13.43], "longitude": [-6.22],
-                            "phase": ["crisis"], "series": [1], "series_at_phase": ["millet"], "since": ["2025-09"]})
-    figure = market_map(markets)
-    outline = [t for t in figure.data if t.name == "Mali"]
-    assert outline and outline[0].fill == "toself" and min(x for x in outline[0].x if x is not None) < -12
+    assert {name for name, _ in regions_around([-6.22], [13.43])["Mali"]} == {
+        "Bamako", "Gao", "Kayes", "Kidal", "Koulikoro", "Mopti", "Sikasso", "Ségou", "Timbuktu"}
+    places = pd.DataFrame({"location": ["Segou"], "latitude": [13.43], "longitude": [-6.22], "phase": ["crisis"],
+                           "series": [1], "families": ["grain"], "series_at_phase": ["millet"]})
+    figure = place_map(places, *shapes_for(places))
+    region = [t for t in figure.data if t.name == "Ségou, Mali"]
+    assert region and region[0].fill == "toself" and region[0].hoveron == "fills"
     assert figure.layout.xaxis.range[0] < -12  # the whole country in view
-    at_sea = market_map(markets.assign(latitude=[0.0], longitude=[-30.0]))
-    assert [t.name for t in at_sea.data] == ["crisis"]
+    at_sea = places.assign(latitude=[0.0], longitude=[-30.0])
+    assert [t.name for t in place_map(at_sea, *shapes_for(at_sea)).data] == ["crisis"]
+    minsk = places.assign(latitude=[53.9], longitude=[27.57])  # Belarus: regions bundled too
+    assert "Minsk, Belarus" in {t.name for t in place_map(minsk, *shapes_for(minsk)).data}
+    quito = places.assign(latitude=[-0.18], longitude=[-78.47])  # no bundled regions: the country outline
+    assert [t.name for t in place_map(quito, *shapes_for(quito)).data] == ["Ecuador", "crisis"]

@@ -10,14 +10,18 @@ before t, and a robust scale, computed for all t at once with numpy (no model re
    at t: slope = median of the changes over half the window (monthly series only: prices trend
    with inflation; daily series have no trend worth extrapolating), level = median of the values
    moved along that slope (medians, so an outlier or a gap does not move it);
-3. scale: 1.4826 x the median absolute deviation of the baseline's own past one-step forecast
-   errors (for shares, the larger of that and the 90th percentile of absolute deviations / 1.645:
-   a survey share moves in steps of one station, which the MAD alone misses); before 12 errors
-   exist, the line's residuals, doubled;
+3. scale: the larger of 1.4826 x the median absolute deviation of the baseline's own past
+   one-step forecast errors and their 90th percentile of absolute deviations / 1.645 (`robust_scale`:
+   both are the standard deviation for Gaussian errors; the percentile is wider for heavy-tailed
+   shocks, Student's t prices or sensor counts, and for a survey share that moves in steps of one
+   station, which the MAD alone misses); before 12 errors exist, the line's residuals, doubled;
    the scale is widened by `small_sample_factor` (a Student t predictive interval against a plug-in
    one), so a scale estimated from a few errors does not raise false alarms.
 
-Prices and other positive rates are modelled in logs (multiplicative seasonality).
+Prices and other positive rates are modelled in logs (multiplicative seasonality). Daily series
+also keep, per date, their adjusted level around the same day a year earlier (`annual`): a normal
+frozen at an episode's start follows last year's movement over the same days (the hot season's
+outages), in the direction that makes it worse (`state`).
 """
 from __future__ import annotations
 
@@ -43,6 +47,9 @@ SCALE_WINDOW = per_interval({"monthly": 72, "weekly": 156, "daily": 120, "hourly
 SCALE_STRIDE_FROM = 1000  # scale windows longer than this are evaluated every `window // 100` points
 TRENDED = {"monthly"}  # inflation moves prices within the level window; daily series have no such trend
 MIN_ERRORS = 12  # past forecast errors needed before they set the scale
+# Daily series with a yearly cycle (outage hours in the hot season): a normal frozen at an episode's
+# start moves as the level moved a year earlier over the same days (`Baseline.annual_change`).
+ANNUAL, YEAR, ANNUAL_WINDOW = {"daily"}, 365, 31
 # errors needed before any date is scored
 WARM_UP = per_interval({"monthly": 0, "weekly": 0, "daily": 30, "hourly": 48}, span=True, most=576)
 COLD_START_INFLATION = 2.0  # in-window residuals understate one-step forecast errors
@@ -69,6 +76,16 @@ class Baseline:
     scale: np.ndarray
     use_log: bool
     period: int
+    annual: np.ndarray | None = None  # daily series: the adjusted level around the same day a year earlier
+    lag: int = 0  # the level at t is centred this many periods before t
+
+    def annual_change(self, origin: int, t: int) -> float:
+        """How much the level moved last year from the day the level at `origin` stands for to the
+        day of `t` (0 where a year earlier is unknown): the annual cycle a frozen normal follows."""
+        if self.annual is None:
+            return 0.0
+        change = self.annual[t] - self.annual[max(origin - self.lag, 0)]
+        return float(change) if change == change else 0.0
 
     @property
     def scorable(self) -> np.ndarray:
@@ -103,7 +120,7 @@ def fit_series(regular: pd.Series, info, frequency: str):
         return None, DetectionResult(
             "insufficient_history",
             f"not enough history: {observed} {frequency} observations, {needed} needed for a seasonal baseline")
-    fitted = fit(regular, frequency, uses_log(info.unit, regular), survey_share=info.unit == "share")
+    fitted = fit(regular, frequency, uses_log(info.unit, regular))
     if not fitted.scorable.any():
         return None, DetectionResult("insufficient_history", "not enough regular history to fit a seasonal baseline")
     return fitted, None
@@ -130,21 +147,19 @@ def phases(index: pd.PeriodIndex, frequency: str) -> np.ndarray:
 _RECENT: dict = {}  # the seasonal and regime detectors score the same series one after the other
 
 
-def fit(regular: pd.Series, frequency: str, use_log: bool, survey_share: bool = False) -> Baseline:
-    """`survey_share`: the values are shares of a handful of reporting units (stations), so their
-    errors come in coarse steps; the scale then also looks at the 90th percentile (`robust_scale`)."""
+def fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
     key = (regular.to_numpy(dtype="float64").tobytes(), regular.index[0].ordinal if len(regular) else 0,
-           frequency, use_log, survey_share)
+           frequency, use_log)
     if key not in _RECENT:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows in gaps are expected
             if len(_RECENT) >= 4:
                 _RECENT.pop(next(iter(_RECENT)))
-            _RECENT[key] = _fit(regular, frequency, use_log, survey_share)
+            _RECENT[key] = _fit(regular, frequency, use_log)
     return _RECENT[key]
 
 
-def _fit(regular: pd.Series, frequency: str, use_log: bool, survey_share: bool) -> Baseline:
+def _fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
     period = PERIODS[frequency]
     raw = regular.to_numpy(dtype="float64")
     y = np.log(raw) if use_log else raw.copy()
@@ -168,15 +183,15 @@ def _fit(regular: pd.Series, frequency: str, use_log: bool, survey_share: bool) 
     observed_before = np.cumsum(~np.isnan(y)) - ~np.isnan(y)
     mature = enough & (observed_before >= needed_observations(frequency))
     level[~mature] = np.nan
+    annual = _year_earlier(y - profile[np.arange(n), phase]) if frequency in ANNUAL else None
+    lag = (window + 1) // 2 if annual is not None else 0  # the level is centred this many days back
     expected = level + profile[np.arange(n), phase]
 
     residuals = adjusted - (level[:, None] + slope[:, None] * offsets[None, :])
     spread = MAD_TO_SD * _mad(residuals)
     errors = y - expected
     scale_window = SCALE_WINDOW[frequency]
-    # Sensor feeds sampled within the hour have heavy-tailed, often quantised errors (counts, CPU
-    # percentages): their scale also looks at the 90th percentile, as a survey share's does.
-    past_scale, count = _past_scale(errors, scale_window, survey_share or frequency in INTERVALS)
+    past_scale, count = _past_scale(errors, scale_window)
     scale = np.where(count >= MIN_ERRORS, np.fmax(past_scale * small_sample_factor(count), spread),
                      spread * COLD_START_INFLATION * small_sample_factor((~np.isnan(residuals)).sum(axis=1)))
     # A floor keeps a near-constant history from turning every wobble into a crisis.
@@ -186,17 +201,28 @@ def _fit(regular: pd.Series, frequency: str, use_log: bool, survey_share: bool) 
     # first weeks (often a survey's first reports, many exactly 100%) say little about the noise.
     scale[count < WARM_UP[frequency]] = np.nan
     return Baseline(observed=y, expected=expected, level=level, slope=slope, profile=profile, phase=phase,
-                    scale=scale, use_log=use_log, period=period)
+                    scale=scale, use_log=use_log, period=period, annual=annual, lag=lag)
 
 
-def _past_scale(errors: np.ndarray, window: int, coarse: bool) -> tuple[np.ndarray, np.ndarray]:
+def _year_earlier(adjusted: np.ndarray) -> np.ndarray:
+    """Per t, the median of the seasonally adjusted values in the `ANNUAL_WINDOW` days around the
+    same day a year earlier (NaN with fewer than half of them observed). The state's refits leave
+    ended episodes out of `adjusted`, so last year's blockade is not taken for the cycle."""
+    half = ANNUAL_WINDOW // 2
+    padded = np.concatenate([np.full(YEAR + half, np.nan), adjusted])
+    windows = sliding_window_view(padded, ANNUAL_WINDOW)[:len(adjusted)]  # days t-365-half .. t-365+half
+    enough = (~np.isnan(windows)).sum(axis=1) >= half
+    return np.where(enough, nanmedian_rows(windows), np.nan)
+
+
+def _past_scale(errors: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """Robust scale of the `window` errors before each position, and how many there are; a long
     window is evaluated every `window // 100` positions and held until the next evaluation."""
     n = len(errors)
     past = sliding_window_view(np.concatenate([np.full(window, np.nan), errors]), window)[:n]
     stride = window // 100 if window > SCALE_STRIDE_FROM else 1
     rows = past[::stride]
-    scale = robust_scale(rows) if coarse else MAD_TO_SD * _mad(rows)
+    scale = robust_scale(rows)
     count = (~np.isnan(rows)).sum(axis=1)
     return np.repeat(scale, stride)[:n], np.repeat(count, stride)[:n]
 

@@ -26,7 +26,8 @@ from ..store import SEVERITIES, SEVERITY_RANK
 class SizeRule:
     """Sizes in `measure` units (bad direction positive). `stress`/`alert`/`crisis`: the least
     size at which a score may reach that phase; `decisive_alert`/`decisive_crisis`: sizes that
-    are that phase by themselves once the score is at least `DECISIVE_SCORE`."""
+    are that phase by themselves once the score is at least `DECISIVE_SCORE` (and the stress
+    threshold of the scores in use)."""
 
     measure: str  # "percent", "points" or "hours"
     stress: float
@@ -52,7 +53,10 @@ SIZE_RULES = {
     "hours": SizeRule("hours", stress=0.5, alert=1, crisis=3, decisive_alert=6, decisive_crisis=12),
     "hours/day": SizeRule("hours", stress=1, alert=2, crisis=4, decisive_alert=4, decisive_crisis=8),
 }
-DECISIVE_SCORE = 2.5  # a decisive size still has to stand this far out of the noise
+# A decisive size still has to stand this far out of the noise, and at least as far as the
+# detector's own stress threshold: a daily series is tested 30 times as often as a monthly one, and a
+# survey of eight stations has a day at half of them dry every year or so by chance alone.
+DECISIVE_SCORE = 2.5
 NO_RULE = None
 
 
@@ -124,7 +128,7 @@ def classify_one(score: float, thresholds: dict[str, float], size: float, rule: 
         return by_score
     allowed = 3 if size >= rule.crisis else 2 if size >= rule.alert else 1 if size >= rule.stress else 0
     decisive = 0
-    if score >= DECISIVE_SCORE:
+    if score >= max(DECISIVE_SCORE, thresholds["stress"]):
         decisive = 3 if size >= rule.decisive_crisis else 2 if size >= rule.decisive_alert else 0
     return max(min(by_score, allowed), decisive)
 
@@ -143,7 +147,8 @@ def classify_ranks(scores, thresholds: dict[str, float], sizes, rule: SizeRule |
     if rule is None:
         return by_score
     allowed = _steps(sizes, rule.stress, rule.alert, rule.crisis)
-    decisive = np.where(scores >= DECISIVE_SCORE, _steps(sizes, np.inf, rule.decisive_alert, rule.decisive_crisis), 0)
+    decisive = np.where(scores >= max(DECISIVE_SCORE, thresholds["stress"]),
+                        _steps(sizes, np.inf, rule.decisive_alert, rule.decisive_crisis), 0)
     return np.where(np.isnan(sizes), by_score, np.maximum(np.minimum(by_score, allowed), decisive))
 
 

@@ -121,9 +121,12 @@ class _Walk:
         f = self.fitted
         slope = self._worse_slope(f.slope[origin])
         ahead = min(t - origin, SLOPE_HORIZON[self.frequency])
-        return f.level[origin] + slope * ahead + f.profile[origin, f.phase[t]], f.scale[origin]
+        # last year's movement over the same days, where it makes the normal worse (a year-ago
+        # blockade ending must not lower this year's normal)
+        annual = self._worse_slope(f.annual_change(origin, t))
+        return f.level[origin] + slope * ahead + f.profile[origin, f.phase[t]] + annual, f.scale[origin]
 
-    def _worse_slope(self, slope: float) -> float:
+    def _worse_slope(self, slope: float) -> float:  # also a change of level (annual cycle)
         """The trend is extended only where it makes the normal worse (higher for a price): a fall
         in prices that was under way is not assumed to continue through an episode."""
         slope = float(np.nan_to_num(slope))
@@ -146,7 +149,7 @@ class _Walk:
 
     def _refit(self) -> None:
         masked = self.regular.where(~self.masked)
-        self.fitted = baseline.fit(masked, self.frequency, self.use_log, survey_share=self.info.unit == "share")
+        self.fitted = baseline.fit(masked, self.frequency, self.use_log)
         self._score_live()
 
     def _score_live(self) -> None:

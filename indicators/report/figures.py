@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import textwrap
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
@@ -220,45 +219,4 @@ def heat_map(matrix: pd.DataFrame, unit: str, zmax: float | None) -> go.Figure:
                          xaxis={"type": "date", "rangeselector": range_selector("daily"),
                                 **({"range": opening} if opening else {})},
                          yaxis={"autorange": "reversed"})
-    return figure
-
-
-def market_map(markets: pd.DataFrame) -> go.Figure:
-    """Markets at their coordinates, coloured by latest price phase, over the outline of the
-    countries they are in (`boundaries.py`: Natural Earth, bundled). A plain longitude/latitude
-    scatter: plotly's geo maps fetch their outlines from a CDN, which an offline report cannot do."""
-    from .boundaries import CREDIT, outlines_around
-
-    figure = go.Figure()
-    outlines = outlines_around(markets["longitude"], markets["latitude"]) if not markets.empty else {}
-    for name, rings in outlines.items():
-        xs, ys = [], []
-        for ring in rings:
-            xs += [p[0] for p in ring] + [ring[0][0], None]
-            ys += [p[1] for p in ring] + [ring[0][1], None]
-        figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=text(name), hoverinfo="skip", showlegend=False,
-                                    line={"color": "#90a4ae", "width": 1.2}, fill="toself",
-                                    fillcolor="rgba(236,239,241,0.6)"))
-    for phase, group in markets.groupby("phase", sort=False):
-        custom = np.column_stack([[text(v) for v in group["location"]],
-                                  [wrapped(v, 60) for v in group["series_at_phase"]]])
-        figure.add_trace(go.Scatter(
-            x=group["longitude"], y=group["latitude"], mode="markers+text", name=phase,
-            text=[text(v) for v in group["location"]], textposition="top center", customdata=custom,
-            marker={"size": 16, "color": SEVERITY_COLOURS.get(phase, SEVERITY_COLOURS["unscored"]),
-                    "line": {"width": 1, "color": "#333"}},
-            hovertemplate=f"%{{customdata[0]}}: <b>{phase}</b><br>%{{customdata[1]}}<extra></extra>"))
-    middle = float(markets["latitude"].mean()) if not markets.empty else 0.0
-    pad = 0.6
-    low, high = markets["longitude"].min() - pad, markets["longitude"].max() + pad
-    if outlines:  # the whole country in view
-        every = [p for rings in outlines.values() for ring in rings for p in ring]
-        low, high = min(low, min(p[0] for p in every) - 0.3), max(high, max(p[0] for p in every) + 0.3)
-        figure.add_annotation(text=CREDIT, xref="paper", yref="paper", x=1, y=0, xanchor="right", yanchor="bottom",
-                              showarrow=False, font={"size": 9, "color": "#78909c"})
-    figure.update_layout(
-        template=TEMPLATE, height=560, margin=MARGIN, legend={"title": {"text": "latest price phase"}},
-        xaxis={"title": "longitude", "range": [low, high], "showgrid": True, "zeroline": False},
-        yaxis={"title": "latitude", "scaleanchor": "x", "scaleratio": 1 / max(np.cos(np.radians(middle)), 0.1),
-               "showgrid": True, "zeroline": False})
     return figure

@@ -17,7 +17,7 @@ from .assets import CHARTS_JS, PLOTLY_JS, STYLE_CSS
 e = html.escape
 NAVIGATION = [
     ("index.html", "Overview"), ("grain.html", "Grain prices"), ("seasonal.html", "Seasonal view"),
-    ("map.html", "Market map"), ("fuel.html", "Fuel"), ("power.html", "Power"), ("other.html", "Other indicators"),
+    ("map.html", "Map"), ("fuel.html", "Fuel"), ("power.html", "Power"), ("other.html", "Other indicators"),
     ("derived.html", "Derived indicators"), ("method.html", "Method and provenance"),
 ]
 SLUG_LENGTH = 60

@@ -10,7 +10,7 @@ from .. import catalog
 from ..detect import CONSOLIDATION_RULE
 from ..detect.explain import format_value
 from ..store import SERIES_KEY, SEVERITY_RANK
-from . import events as report_events, figures, projections, sparklines, tables
+from . import events as report_events, figures, maps, places as report_places, projections, sparklines, tables
 from .data import ReportData
 from .headlines import FAMILY_NAMES, headline
 from .layout import chart, download, e, safe_name, severity_badge, shell, table
@@ -33,10 +33,10 @@ FAMILY_INTROS = {
 
 def build(site, data: ReportData) -> None:
     seasonal = _seasonal_series(data)
-    markets = tables.markets(data)
+    places = report_places.places(data)
     present = {"index.html", "method.html"} | {f"{family}.html" for family in data.families()}
     present |= {"seasonal.html"} if seasonal else set()
-    present |= {"map.html"} if not markets.empty else set()
+    present |= {"map.html"} if not places.empty else set()
     present |= {"derived.html"} if data.lineage is not None and not data.lineage.empty else set()
 
     def write(name: str, title: str, body: str) -> None:
@@ -47,8 +47,8 @@ def build(site, data: ReportData) -> None:
         write(f"{family}.html", FAMILY_NAMES[family], family_page(site, data, family))
     if seasonal:
         write("seasonal.html", "Seasonal view of prices", seasonal_page(site, data, seasonal))
-    if not markets.empty:
-        write("map.html", "Market map", map_page(site, markets, data.events))
+    if not places.empty:
+        write("map.html", "Map", map_page(site, places, data.events))
     if "derived.html" in present:
         from .derived import derived_page
 
@@ -281,19 +281,39 @@ def seasonal_page(site, data: ReportData, rows: list) -> str:
             + "<h2>Latest month against the usual level</h2>" + summary_table)
 
 
-# -- market map ----------------------------------------------------------------------------------
-def map_page(site, markets: pd.DataFrame, events: pd.DataFrame | None = None) -> str:
-    href = site.write_csv("markets.csv", markets)
-    return ("<p class=\"note\">Markets at their coordinates, coloured by the worst latest phase of their price "
-            "series, over the outline of their country (Natural Earth 1:110m, public domain, bundled with the "
-            "tracker). Drawn on plain longitude/latitude axes, so the page needs no map tiles or outlines from the "
-            "network; admin-1 regions are not drawn (no small boundary file of them ships with a package).</p>"
+# -- map -----------------------------------------------------------------------------------------
+PLACE_COLUMNS = {"location": "place", "locations": "locations in the data", "phase": "worst current phase", "since": "since", "families": "families",
+                 "series_at_phase": "series at that phase", "region": "region (boundaries)", "admin1": "admin1 (data)",
+                 "coordinates": "coordinates from", "latitude": "latitude", "longitude": "longitude"}
+
+
+def map_page(site, places: pd.DataFrame, events: pd.DataFrame | None = None) -> str:
+    regions, outlines = maps.shapes_for(places)
+    places = report_places.with_regions(places, regions)
+    href = site.write_csv("places.csv", places)
+    located = places.dropna(subset=["latitude", "longitude"])
+    unlocated = places[places["latitude"].isna() | places["longitude"].isna()]
+    missing = ("<h2 id=\"without-coordinates\">Places without coordinates</h2>"
+               f"<p class=\"note\">{len(unlocated)} place{'s' * (len(unlocated) != 1)} with series could not be put "
+               "on the map: neither their series, nor another series of the same place, nor the bundled "
+               "<code>datasets/places.csv</code> give coordinates. Add <code>latitude</code> and "
+               "<code>longitude</code> to their input (or to that file) to map them.</p>"
+               + table(unlocated, {k: v for k, v in PLACE_COLUMNS.items() if k not in ("latitude", "longitude",
+                                                                                      "coordinates", "region")})
+               if not unlocated.empty else "")
+    return ("<p class=\"note\">Every place that has a series (markets, the cities of fuel-station surveys, outage "
+            "areas, other locations) at its coordinates, coloured by the worst current phase of its series, over "
+            "the admin-1 regions of its country (hover a region for its name). Boundaries: Natural Earth "
+            "(public domain), admin-1 regions at 1:10m simplified and country outlines at 1:110m, bundled with "
+            "the tracker; drawn on plain longitude/latitude axes, so the page needs no map tiles or outlines "
+            f"from the network. {len(located)} of {len(places)} places are on the map"
+            + (f"; {len(unlocated)} without coordinates are <a href=\"#without-coordinates\">listed below it</a>."
+               if not unlocated.empty else ".") + "</p>"
             + report_events.map_note(events)
-            + chart(site, report_events.mark_map(figures.market_map(markets), events), "market-map",
-                    "Markets by latest price phase")
-            + table(markets, {"location": "market", "admin1": "region", "phase": "latest phase", "since": "since",
-                              "series_at_phase": "series at that phase", "latitude": "latitude",
-                              "longitude": "longitude"}, href, "Markets"))
+            + chart(site, report_events.mark_map(maps.place_map(located, regions, outlines), events), "market-map",
+                    "Places by worst current phase")
+            + missing
+            + table(places, PLACE_COLUMNS, href, "Places"))
 
 
 # -- method and provenance -----------------------------------------------------------------------

@@ -1,0 +1,115 @@
+"""Semi-synthetic part of the detection benchmark: labelled events injected into real series.
+
+Real series: every cereal series of the WFP Burkina Faso file (`bfa_series`) with at least
+`MIN_OBSERVED` monthly observations, and every series of the HDX global file that has as many. Up to two events per series and seed, 12 months apart, after its first 4 years of observations,
+where the series without them is calm (no alert from 3 months before to 3 months after: an event
+inside a real episode could not start an episode of its own):
+- spike: one month +20-40%;
+- shift: 6-18 months +15-35%;
+- failed harvest (millet and sorghum, harvested October-December): in a season where the real
+  price fell at least 5% from September to November, October-December are set to the September
+  price plus 0-6% (the price did not fall as it usually does).
+(The global file's 2026-Q1 series hold at most 3 months, so none qualifies there: the part says so.)
+Scored as the generator families are (an event is found when an alert episode starts within one
+month of it). The real series have real, unlabelled episodes, so a false alarm is an episode of
+the injected series, outside every event window, that does not start (within one month) in the
+same series without the injection either: alarms the injection caused. The real series' own
+alarms are reported beside, per series-year.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from indicators.detect.base import to_regular
+
+MIN_OBSERVED = 72  # 6 years: 4 years before the events, room for them after
+WARM_UP = 48  # observed months before the first injected event
+EVENTS_PER_SERIES, GAP = 2, 12
+GLOBAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "hdx_wfp_food_prices_global_2026_Q1.csv"
+
+
+def global_series_counts(path: Path) -> int:
+    """Longest history (months) of any market x commodity x price type series of the global file."""
+    frame = pd.read_csv(path, usecols=["countryiso3", "market", "commodity", "pricetype", "date"])
+    return int(frame.groupby(["countryiso3", "market", "commodity", "pricetype"])["date"].nunique().max())
+
+
+def inject(rng, case, calm: np.ndarray):
+    """Up to `EVENTS_PER_SERIES` labelled events, `GAP` months apart, in a copy of a real series
+    (a `Case`), each where the series without it is calm (no alert within 3 months of the event:
+    inside a real episode, an injected one could not start an episode of its own); None when no
+    slot fits."""
+    from benchmark_families import Case, Event
+
+    regular = to_regular(case.values, "monthly")
+    values = regular.to_numpy(dtype="float64").copy()
+    observed = np.flatnonzero(~np.isnan(values))
+    if len(observed) <= WARM_UP:
+        return None
+    months = regular.index.month.to_numpy()
+    events = []
+    for _ in range(EVENTS_PER_SERIES):
+        kinds = ["spike", "shift"] + (["failed_harvest"] if case.info.item in ("millet", "sorghum") else [])
+        kind = kinds[int(rng.integers(len(kinds)))]
+        length = {"spike": 1, "shift": int(rng.integers(6, 19)), "failed_harvest": 3}[kind]
+        starts = [int(t) for t in observed[WARM_UP:] if t + length + 3 <= len(values)
+                  and calm[max(0, t - 3):t + length + 3].all()
+                  and all(t > e.end + GAP or t + length + GAP < e.start for e in events)
+                  and (kind != "failed_harvest" or (months[t] == 10 and _fell(values, t - 1)))]
+        if not starts:
+            continue
+        start = starts[int(rng.integers(len(starts)))]
+        if kind == "failed_harvest":  # the harvest months stay at or above September's price
+            values[start:start + 3] = values[start - 1] * (1 + rng.uniform(0.0, 0.06, 3))
+        else:
+            values[start:start + length] *= np.exp(rng.uniform(0.2, 0.4) if kind == "spike" else rng.uniform(0.15, 0.35))
+        events.append(Event(kind, start, start + length - 1))
+    if not events:
+        return None
+    series = pd.Series(values, index=regular.index.strftime("%Y-%m")).reindex(case.values.index)
+    return Case(case.info, series, sorted(events, key=lambda e: e.start), "semi-synthetic BFA")
+
+
+def _fell(values: np.ndarray, september: int) -> bool:
+    """The real price fell at least 5% from September to November (a usual harvest to fail)."""
+    return bool(values[september] == values[september] and values[september + 2] <= 0.95 * values[september])
+
+
+def semi_synthetic_part(bfa: Path, seeds) -> pd.DataFrame:
+    """Per seed: recall by event kind, injection-caused false alarms, precision, F1; and the real
+    series' own alarms per series-year."""
+    from benchmark_families import Case
+    from detection_benchmark import TOLERANCE, bfa_series, consolidated_flags, episode_starts, score_case
+
+    real = [Case(info, values, [], "BFA") for info, values in bfa_series(bfa) if values.notna().sum() >= MIN_OBSERVED]
+    clean_flags = consolidated_flags(real)
+    clean_starts = [episode_starts(case, flags)[1] for case, flags in zip(real, clean_flags)]
+    years = sum(len(case.values) for case in real) / 12
+    rows = []
+    for seed in seeds:
+        rng = np.random.default_rng([seed, 3])
+        injected = [(number, inject(rng, case, ~flags)) for number, (case, flags) in enumerate(zip(real, clean_flags))]
+        injected = [(number, case) for number, case in injected if case is not None]
+        flags = consolidated_flags([case for _, case in injected])
+        found, extra = {}, 0
+        for (number, case), flagged in zip(injected, flags):
+            result, _, _ = score_case(case, flagged)
+            for event, delay in result:
+                found.setdefault(event.kind, []).append(delay is not None)
+            for start in episode_starts(case, flagged)[1]:
+                outside = not any(e.start <= start <= e.end + TOLERANCE["monthly"] for e in case.events)
+                if outside and not any(abs(start - s) <= TOLERANCE["monthly"] for s in clean_starts[number]):
+                    extra += 1
+        hits = sum(sum(v) for v in found.values())
+        events = sum(len(v) for v in found.values())
+        recall = hits / events
+        precision = hits / (hits + extra) if hits + extra else np.nan
+        rows.append({"seed": seed, "series": len(injected), "events": events, "recall": recall,
+                     **{f"recall {kind}": np.mean(v) for kind, v in sorted(found.items())},
+                     "injection false alarms": extra, "precision": precision,
+                     "F1": 2 * precision * recall / (precision + recall),
+                     "real alarms / series-year (unlabelled)": sum(map(len, clean_starts)) / years})
+    return pd.DataFrame(rows)
