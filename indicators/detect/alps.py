@@ -6,8 +6,8 @@ residuals. Phases: normal < 0.25, stress 0.25-1, alert 1-2, crisis >= 2.
 
 Two detectors:
 - `alps`: ALPS as it would have been published at the time. Each month is scored by the fit on
-  the data up to that month (an expanding window; statsmodels' recursive least squares gives
-  every window's coefficients in one pass), so a month's value never changes when later months
+  the data up to that month (an expanding window; every window's coefficients at once, from
+  running sums per month: the recursive least-squares estimates in closed form), so a month's value never changes when later months
   arrive. It counts in the consolidated view at its own phase, once the size of the price rise
   allows that phase (`severity.classify`: the price must also stand above its trend-and-season
   estimate, a year earlier and the 5-year average by the sizes of `severity.SIZE_RULES`).
@@ -76,8 +76,8 @@ class Alps(WholeSeriesAlps):
     method = (
         "WFP's Alert for Price Spikes (Technical Guidance Note, 2014) as it would have been published at the "
         "time: for each month, the OLS regression of the price in levels on a linear trend and twelve monthly "
-        "dummies (no constant) fitted on the data up to that month only (statsmodels' recursive least squares "
-        "gives every window in one pass), and the month's residual divided by the standard deviation of that "
+        "dummies (no constant) fitted on the data up to that month only (recursive least squares: every window "
+        "at once, in closed form from running sums per month), and the month's residual divided by the standard deviation of that "
         "fit's residuals. Phases normal below 0.25, stress 0.25 to 1, alert 1 to 2, crisis from 2, counted in "
         "the consolidated severity once the price also stands above the trend-and-season estimate, a year "
         "earlier and the 5-year average by the sizes people use (5% for stress, 10% for alert, 25% for "

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import changes
 from ..store import Store, now
-from .base import DetectionResult, SeriesInfo, regularise
+from .base import DetectionResult, Detector, SeriesInfo, regularise
 from .fanout import executor_for
 
 CHUNK_SERIES = 200  # series per unit of work: large enough to ship cheaply, small enough to stream
@@ -32,9 +32,12 @@ def score_series(values: pd.Series, info: SeriesInfo, detectors: list[str] | tup
         if not detector.applies(info):
             continue
         try:
-            if regular is None:
-                regular = regularise(values, info)  # once for all detectors
-            result = detector.detect_regular(regular, info)
+            if type(detector).detect is not Detector.detect:  # a detector with its own `detect` gets the values
+                result = detector.detect(values, info)
+            else:
+                if regular is None:
+                    regular = regularise(values, info)  # once for all detectors
+                result = detector.detect_regular(regular, info)
         except (ValueError, ArithmeticError, np.linalg.LinAlgError) as error:
             # One odd series must not stop a scheduled job: record why and go on.
             result = DetectionResult("error", f"{detector.name} failed on this series: {error}")
