@@ -1,6 +1,6 @@
 """Collector and store throughput beside a plain sqlite3 floor, in the same run.
 
-    python benchmarks/collect_benchmark.py [--rows 200000] [--repeat 3]
+    python benchmarks/collect_benchmark.py [--rows 200000] [--repeat 3] [--shape daily|monthly]
 
 Generates a generic long CSV, then measures (best of `--repeat`, each into a fresh database file):
 - the floor: the csv module reads the file and sqlite3 `executemany` loads it, in one transaction,
@@ -27,7 +27,19 @@ from indicators.collectors import get_collector  # noqa: E402
 from indicators.store import Store  # noqa: E402
 
 
-def make_csv(path: Path, rows: int) -> None:
+def make_csv(path: Path, rows: int, shape: str = "daily") -> None:
+    """`daily`: ~55 daily queue-time series of 10 years (the shape the collector was tuned on);
+    `monthly`: the held-out shape, many monthly price series of 20 months with quoted market
+    names (`"Market 12, Region 12"`), 10,000 series at 200,000 rows."""
+    if shape == "monthly":
+        rng = np.random.default_rng(7)
+        months = pd.period_range("2010-01", periods=20, freq="M").strftime("%Y-%m")
+        count = max(1, rows // len(months))
+        pd.DataFrame({"indicator": "grain_price", "item": np.repeat(rng.choice(["millet", "sorghum", "rice"], count), 20),
+                      "location": np.repeat([f"Market {i}, Region {i % 40}" for i in range(count)], 20),
+                      "date": np.tile(months, count), "value": np.round(rng.gamma(5, 60, count * 20), 1),
+                      "unit": "XOF/KG", "price_type": "retail"}).to_csv(path, index=False)
+        return
     rng = np.random.default_rng(0)
     days = pd.date_range("2015-01-01", periods=3650, freq="D").strftime("%Y-%m-%d")
     series = max(1, rows // len(days))
@@ -84,11 +96,13 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (the best is shown)")
+    parser.add_argument("--shape", choices=["daily", "monthly"], default="daily",
+                        help="daily: few long daily series; monthly: 10,000 short monthly series (held out)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         csv_path = folder / "input.csv"
-        make_csv(csv_path, args.rows)
+        make_csv(csv_path, args.rows, args.shape)
         fresh = iter(range(10 ** 6))
 
         def new_db() -> Path:

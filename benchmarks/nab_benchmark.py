@@ -13,14 +13,16 @@ settings, and consolidated as `detect` does. No per-file setting and no use of t
 
 NAB asks for an anomaly score per timestamp in [0, 1]. It rewards the first detection inside a
 labelled window (earlier is better) and penalises every detection outside one, so the score is
-the tracker's *alarms*: an episode's start and each escalation (`episodes.series_episodes`) get
-their consolidated severity (alert 2/3, crisis 1), every other timestamp 0. NAB's scorer then
-picks the threshold (alert or crisis) that suits its profile, as it does for every detector.
+the tracker's *alarms*: an episode's start and each escalation (`episodes.series_episodes`) get a
+calibrated likelihood of their robust score (`alarm_likelihood`), every other timestamp 0. NAB's
+optimiser then picks one threshold per profile for the whole corpus, as NAB's pipeline does for
+every detector (`run.py --optimize`): it only chooses which alarms count.
 Timestamps that fall in one sampling interval share that interval's score.
 
 The results are written in NAB's layout (RESULTS/<category>/<NAME>_<file>.csv with timestamp,
 value, anomaly_score, label; labels from NAB's combined_labels.json, used only in that column)
-and scored with `../shared/tools/nab-score RESULTS NAME` (NAB's own scorer).
+and scored with `../shared/tools/nab-score RESULTS NAME` (NAB's own scorer); `nab_scoring`
+reproduces it to print the figures per category and CPU time.
 """
 from __future__ import annotations
 
@@ -33,21 +35,24 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from indicators.detect import DETECTORS, SeriesInfo, consolidate  # noqa: E402
 from indicators.detect.consolidate import uncounted_detectors  # noqa: E402
-from indicators.detect.base import INTERVALS, date_labels, to_regular  # noqa: E402
+from indicators.detect.base import INTERVALS, PERIODS, date_labels, to_regular  # noqa: E402
 from indicators.episodes import series_episodes  # noqa: E402
-from indicators.store import SEVERITY_RANK, infer_frequency  # noqa: E402
+from indicators.store import infer_frequency  # noqa: E402
+import nab_scoring  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 NAB = (ROOT / ".." / "shared" / "benchmarks" / "NAB").resolve()
 SCORER = (ROOT / ".." / "shared" / "tools" / "nab-score").resolve()
 NAME = "tracker"
 PUBLISHED = {"ARTime": 74.9, "Numenta HTM": 70.1, "CAD OSE": 69.9, "KNN CAD": 58.0, "Random Cut Forest": 51.7,
-             "Twitter ADVec": 47.1, "Windowed Gaussian": 39.6, "default detection before this round": 11.5}
+             "Twitter ADVec": 47.1, "Windowed Gaussian": 39.6, "tracker, last round": 28.1}
 
 
 def series_scores(timestamps: pd.Series, values: pd.Series, name: str) -> np.ndarray:
@@ -72,15 +77,29 @@ def series_scores(timestamps: pd.Series, values: pd.Series, name: str) -> np.nda
     rows = consolidate(pd.concat(parts, ignore_index=True).assign(
         indicator=info.indicator, location=name, item="", price_type=""))
     alarm = np.zeros(len(rows))
-    ranks = rows["severity"].map(SEVERITY_RANK).to_numpy()
+    strength = alarm_likelihood(rows["score"].to_numpy(dtype="float64"), frequency)
     for episode in series_episodes(rows["date"], rows["severity"]):
         for position, _kind in episode["alarms"]:
-            alarm[position] = ranks[position] / 3
+            alarm[position] = strength[position]
     by_label = pd.Series(alarm, index=rows["date"].to_numpy())
     # each timestamp -> the label of its sampling interval on the detectors' grid
     grid = to_regular(observed, frequency)
     slot = _slot_labels(dates, frequency, grid)
     return by_label.reindex(slot).fillna(0.0).to_numpy()
+
+
+def alarm_likelihood(score: np.ndarray, frequency: str) -> np.ndarray:
+    """NAB's anomaly score for an alarm with robust score `score`: how unlikely a deviation that
+    large is in a day of ordinary (Gaussian) noise at this interval, p = 1 - (1 - tail(z))^(points
+    a day), on a log scale as NAB's HTM detector reports its likelihood: -log10 p / (1 - log10 p),
+    0.5 at one such deviation in ten days, 0.9 at one in a billion (no ties below a z of 37)."""
+    per_day = PERIODS[frequency] if frequency in INTERVALS else 1
+    log_tail = stats.norm.logsf(np.nan_to_num(score, nan=0.0))
+    with np.errstate(divide="ignore"):
+        exact = np.log(-np.expm1(per_day * np.log1p(-np.exp(log_tail))))
+    log_day = np.where(log_tail < -30, np.log(per_day) + log_tail, exact)  # p = per_day x tail far out
+    surprise = np.clip(-log_day / np.log(10), 0.0, None)
+    return surprise / (1.0 + surprise)
 
 
 def _slot_labels(dates: pd.Series, frequency: str, grid: pd.Series) -> np.ndarray:
@@ -96,34 +115,63 @@ def _slot_labels(dates: pd.Series, frequency: str, grid: pd.Series) -> np.ndarra
     return text
 
 
-def run(out: Path, only: str | None = None) -> tuple[int, float]:
+def run(out: Path, only: str | None = None) -> tuple[list, float]:
+    """Score every NAB file (or one category), write NAB's result files; (the files' sweeps for
+    `nab_scoring`, CPU seconds of the detection)."""
     labels = json.loads((NAB / "labels" / "combined_labels.json").read_text())
+    windows = json.loads((NAB / "labels" / "combined_windows.json").read_text())
     files = sorted(p for p in (NAB / "data").glob("*/*.csv") if not only or p.parent.name == only)
-    started = time.process_time()
+    sweeps, seconds = [], 0.0
     for path in files:
         category, name = path.parent.name, path.stem
         data = pd.read_csv(path)
+        started = time.process_time()
         scores = series_scores(data["timestamp"], data["value"], name)
-        windows = set(labels.get(f"{category}/{path.name}", []))
-        label = data["timestamp"].isin(windows).astype(int)
+        seconds += time.process_time() - started
+        key = f"{category}/{path.name}"
+        label = data["timestamp"].isin(set(labels.get(key, []))).astype(int)
         (out / category).mkdir(parents=True, exist_ok=True)
         pd.DataFrame({"timestamp": data["timestamp"], "value": data["value"], "anomaly_score": scores,
                       "label": label}).to_csv(out / category / f"{NAME}_{path.name}", index=False)
-        print(f"{category}/{path.name}: {int((scores > 0).sum())} alarms", file=sys.stderr)
-    return len(files), time.process_time() - started
+        sweeps.append(nab_scoring.sweep(category, data["timestamp"], scores, windows.get(key, [])))
+        print(f"{key}: {int((scores > 0).sum())} alarms", file=sys.stderr)
+    return sweeps, seconds
+
+
+def breakdown(sweeps: list) -> str:
+    """Scores per profile (NAB's rules reproduced by `nab_scoring`) and, at the standard
+    profile's threshold, where the points go per category."""
+    lines = []
+    for profile in nab_scoring.PROFILES:
+        threshold, raw = nab_scoring.optimise(sweeps, profile)
+        lines.append(f"{profile}: {nab_scoring.normalised(raw, sweeps, profile):.1f} (threshold {threshold:.4f})")
+        if profile == "standard":
+            chosen = threshold
+    rows = pd.DataFrame([{"category": item.category, **nab_scoring.file_score(item, chosen, "standard")}
+                         for item in sweeps])
+    table = rows.groupby("category").sum(numeric_only=True)
+    table.loc["all"] = table.sum()
+    table["missed"] = table["windows"] - table["detected"]
+    lines.append("standard profile by category (window_score: rewards of detected windows less 1 per missed "
+                 "window; fp_cost: the alarms outside windows):")
+    lines.append(table[["windows", "detected", "missed", "window_score", "false_positives", "fp_cost", "raw"]]
+                 .round(2).to_string())
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("/tmp/nab-results"))
-    parser.add_argument("--only", help="one NAB category (no scoring)")
-    parser.add_argument("--no-score", action="store_true")
+    parser.add_argument("--only", help="one NAB category (its figures from `nab_scoring` only)")
+    parser.add_argument("--no-score", action="store_true", help="skip NAB's own scorer (about a minute)")
     args = parser.parse_args()
-    count, seconds = run(args.out, args.only)
-    print(f"{count} NAB files scored by the default detection in {seconds:.1f} CPU s; results in {args.out}")
+    sweeps, seconds = run(args.out, args.only)
+    print(f"{len(sweeps)} NAB files scored by the default detection in {seconds:.1f} CPU s; results in {args.out}")
+    print(breakdown(sweeps))
     if args.no_score or args.only:
         return
     output = subprocess.run([str(SCORER), str(args.out), NAME], capture_output=True, text=True, check=True).stdout
+    print("NAB's own scorer:")
     print(output.strip())
     print("published, standard profile: " + ", ".join(f"{k} {v}" for k, v in PUBLISHED.items()))
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 
@@ -43,7 +44,11 @@ def convert(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows of validated generic long format (`value` a number, `unit` canonical, e.g. SLL/KG or
     SLL/USD) with old currencies converted into the new ones."""
     old_codes = table()
-    heads = frame["unit"].fillna("").astype(str).str.split("/").str[0]
+    # a file has few distinct units: the currency of each is read once, not once per row
+    codes, distinct_units = pd.factorize(frame["unit"].to_numpy(dtype=object), use_na_sentinel=False)
+    distinct_heads = np.asarray([unit.split("/")[0] if isinstance(unit, str) else "" for unit in distinct_units],
+                                dtype=object)
+    heads = pd.Series(distinct_heads[codes] if len(codes) else distinct_heads[:0], index=frame.index, dtype=object)
     mask = heads.isin(list(old_codes))
     if not mask.any():
         return frame
@@ -71,7 +76,7 @@ def convert_stored(store, series_ids, run_id=None) -> int:
     """Convert the series among `series_ids` that are stored in an old currency into the new one
     (values divided by the factor; old values kept as revisions, provenance kept; unit, currency
     and metadata updated). Call inside the import's transaction. Returns the series converted."""
-    ids = json.dumps(sorted({int(i) for i in series_ids}))
+    ids = json.dumps(np.unique(np.asarray(series_ids, dtype=np.int64)).tolist())  # one per series, not per row
     stored = store.query_frame("SELECT id, unit FROM series WHERE id IN (SELECT value FROM json_each(?))", [ids])
     converted = 0
     for series_id, unit in zip(stored["id"], stored["unit"]):

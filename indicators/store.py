@@ -27,6 +27,7 @@ so that concurrent writers wait on the busy timeout instead of failing half-way.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import os
@@ -466,35 +467,23 @@ class Store:
         """Create missing series for the keys in `frame` (with metadata columns when present)
         and fill metadata that is still empty; return the series id for every row of `frame`."""
         keys = frame[SERIES_KEY].astype(str)
-        codes = keys.groupby(SERIES_KEY, sort=False).ngroup().to_numpy()  # numbered in order of first appearance
+        codes = _group_codes([keys[k] for k in SERIES_KEY])  # numbered in order of first appearance
         firsts = frame.assign(**{k: keys[k] for k in SERIES_KEY}).iloc[np.unique(codes, return_index=True)[1]]
         stamp = now()
-        for record in firsts.to_dict("records"):
+        present = [c for c in SERIES_KEY + SERIES_META if c in firsts.columns]
+        upserts = []  # (statement, parameters) in order of first appearance
+        for values in zip(*(firsts[c].tolist() for c in present)):
+            record = dict(zip(present, values))
             meta = {k: record.get(k) for k in SERIES_META if k in record}
             meta = {k: _clean(v) for k, v in meta.items()}
             meta = {k: v for k, v in meta.items() if v not in (None, "")}
             if isinstance(meta.get("metadata"), dict):
                 meta["metadata"] = json.dumps(meta["metadata"], sort_keys=True, ensure_ascii=False)
             key = [record[k] for k in SERIES_KEY]
-            columns = ", ".join(SERIES_KEY + list(meta) + ["created_at", "updated_at"])
-            marks = ", ".join("?" * (len(SERIES_KEY) + len(meta) + 2))
-            fill = ", ".join(
-                # metadata is merged key by key, so settings added later (a crop calendar zone) reach old series;
-                # an unchanged merge keeps the stored text (json_patch would rewrite it minified)
-                "metadata = CASE WHEN json_valid(series.metadata) AND json_valid(excluded.metadata) "
-                "THEN CASE WHEN json_patch(series.metadata, excluded.metadata) = json(series.metadata) "
-                "THEN series.metadata ELSE json_patch(series.metadata, excluded.metadata) END "
-                "WHEN series.metadata IS NULL "
-                "OR series.metadata IN ('', '{}') THEN excluded.metadata ELSE series.metadata END" if k == "metadata" else
-                f"{k} = CASE WHEN series.{k} IS NULL OR series.{k} IN ('', '{{}}') THEN excluded.{k} ELSE series.{k} END"
-                for k in meta
-            )
-            self.conn.execute(
-                f"INSERT INTO series ({columns}) VALUES ({marks}) "
-                f"ON CONFLICT (indicator, location, item, price_type) DO "
-                + (f"UPDATE SET {fill}" if fill else "NOTHING"),
-                key + list(meta.values()) + [stamp, stamp],
-            )
+            upserts.append((_upsert_series(tuple(meta)), key + list(meta.values()) + [stamp, stamp]))
+        # consecutive series with the same metadata columns (usually all of a file's) share one executemany
+        for statement, group in itertools.groupby(upserts, key=lambda upsert: upsert[0]):
+            self.conn.executemany(statement, [parameters for _, parameters in group])
         found = self.query_frame(  # only the series of `frame`: a store may hold hundreds of thousands
             "SELECT j.key AS code, s.id FROM json_each(?) AS j CROSS JOIN series AS s "
             "ON s.indicator = json_extract(j.value, '$[0]') AND s.location = json_extract(j.value, '$[1]') "
@@ -515,15 +504,23 @@ class Store:
             params,
         )
 
-    def set_frequency(self, series_ids) -> None:
-        """Infer each series' frequency from its latest 200 dates (monthly dates are stored as YYYY-MM)."""
+    def set_frequency(self, series_ids, known: pd.DataFrame | None = None) -> None:
+        """Infer each series' frequency from its latest 200 dates (monthly dates are stored as YYYY-MM).
+        `known` (series_id, date) holds every stored date of some of these series (series first
+        stored by this import): theirs are taken from it rather than read back."""
         ids = sorted({int(s) for s in series_ids})
+        given = set() if known is None else set(known["series_id"].tolist())
+        read = [i for i in ids if i not in given]
         latest = self.query_frame(  # per series: find its 200th latest date, then read from there
             "WITH cut (id, since) AS (SELECT j.value, COALESCE((SELECT date FROM observations WHERE series_id = j.value "
             "ORDER BY date DESC LIMIT 1 OFFSET 199), '') FROM json_each(?) AS j) "
             "SELECT o.series_id, o.date FROM cut CROSS JOIN observations AS o ON o.series_id = cut.id "
-            "AND o.date >= cut.since", [json.dumps(ids)])
-        frequencies = infer_frequencies(latest)
+            "AND o.date >= cut.since", [json.dumps(read)]) if read else None
+        if given:
+            own = known[["series_id", "date"]].sort_values(["series_id", "date"], kind="stable")
+            own = own.groupby("series_id", sort=False).tail(200)
+            latest = own if latest is None or latest.empty else pd.concat([latest, own], ignore_index=True)
+        frequencies = infer_frequencies(latest if latest is not None else pd.DataFrame(columns=["series_id", "date"]))
         self.conn.executemany("UPDATE series SET frequency = ? WHERE id = ?", [(frequencies.get(i, ""), i) for i in ids])
 
     # -- observations -----------------------------------------------------------------------
@@ -539,7 +536,12 @@ class Store:
         stamp = now()
         incoming = frame[["series_id", "date", "value", "source_file", "source_line"]].copy()
         incoming["series_id"] = incoming["series_id"].astype(int)
+        incoming = _in_key_order(incoming)  # new rows become B-tree appends, not page splits
         existing = self._existing(incoming)
+        stored_before = set(self.query_frame(  # series with any stored value (inside or outside this file's range)
+            "SELECT j.value AS series_id FROM json_each(?) AS j WHERE EXISTS "
+            "(SELECT 1 FROM observations o WHERE o.series_id = j.value)",
+            [json.dumps(np.unique(incoming["series_id"].to_numpy()).tolist())])["series_id"].tolist())
         if existing.empty:  # a first import: every row is new
             merged = incoming.assign(value_old=float("nan"))
         else:
@@ -548,8 +550,8 @@ class Store:
         same = ~is_new & _close(merged["value"], merged["value_old"])
         revised = merged[~is_new & ~same]
         fresh = merged[is_new]
-        fresh = fresh.sort_values(["series_id", "date"], kind="stable")  # B-tree appends, not page splits
-        for source_file, rows in fresh.groupby("source_file", sort=False):
+        files = pd.unique(fresh["source_file"].to_numpy(dtype=object))
+        for source_file, rows in ([(files[0], fresh)] if len(files) == 1 else fresh.groupby("source_file", sort=False)):
             # whole columns as Python lists, zipped (no per-row pandas access); what is the same on
             # every row is written into the statement, a third less binding work per row
             self.conn.executemany(
@@ -572,13 +574,18 @@ class Store:
         counts.update(new=int(is_new.sum()), revised=len(revised), unchanged=int(same.sum()))
         changes.bump(self, set(fresh["series_id"].tolist()) | set(revised["series_id"].tolist()), stamp)
         if counts["new"]:
-            self.set_frequency(fresh["series_id"].unique())
+            first_stored = fresh[~fresh["series_id"].isin(stored_before)]  # all of these series' dates
+            self.set_frequency(fresh["series_id"].unique(), known=first_stored)
         return counts
 
     def _existing(self, incoming: pd.DataFrame) -> pd.DataFrame:
         """The stored (series_id, date, value) within each incoming series' date range, in one query."""
-        ranges = incoming.groupby("series_id")["date"].agg(["min", "max"])
-        bounds = json.dumps([[int(i), low, high] for i, low, high in zip(ranges.index, ranges["min"], ranges["max"])])
+        # `incoming` is in (series, date) order: a series' first and last rows are its date range
+        series_ids = incoming["series_id"].to_numpy()
+        dates = incoming["date"].to_numpy(dtype=object)
+        starts = np.flatnonzero(np.r_[True, series_ids[1:] != series_ids[:-1]])
+        ends = np.r_[starts[1:], len(series_ids)] - 1
+        bounds = json.dumps([[int(series_ids[a]), dates[a], dates[b]] for a, b in zip(starts, ends)])
         existing = self.query_frame(
             "SELECT o.series_id, o.date, o.value FROM json_each(?) AS j CROSS JOIN observations AS o "
             "ON o.series_id = json_extract(j.value, '$[0]') "
@@ -730,23 +737,23 @@ def infer_frequencies(dates: pd.DataFrame) -> dict[int, str]:
         return {}
     text = dates["date"].astype(str)
     series = dates["series_id"].to_numpy()
-    monthly = (text.str.len() == 7).groupby(series).all()
-    hourly = text.str.contains("T", regex=False).groupby(series).any()
-    ordered = pd.DataFrame({"series_id": series, "stamp": pd.to_datetime(text, format="ISO8601", errors="coerce")})
+    # a store has few distinct dates: each is measured and parsed once
+    codes, distinct = pd.factorize(text.to_numpy(dtype=object))
+    distinct = pd.Series(distinct, dtype=object)
+    monthly = pd.Series((distinct.str.len() == 7).to_numpy()[codes]).groupby(series).all()
+    hourly = pd.Series(distinct.str.contains("T", regex=False).to_numpy(dtype=bool)[codes]).groupby(series).any()
+    stamps = pd.to_datetime(distinct, format="ISO8601", errors="coerce").to_numpy()[codes]
+    ordered = pd.DataFrame({"series_id": series, "stamp": stamps})
     ordered = ordered.sort_values(["series_id", "stamp"], kind="stable")
     gaps = ordered["stamp"].diff().where(ordered["series_id"].eq(ordered["series_id"].shift()))
     gap = gaps.groupby(ordered["series_id"]).median()
     count = ordered.groupby("series_id").size()
-    result = {}
-    for series_id in count.index:
-        median = gap.get(series_id)
-        if hourly[series_id]:
-            result[int(series_id)] = subdaily_interval(text[series == series_id].tolist())
-            continue
-        result[int(series_id)] = (
-            "monthly" if monthly[series_id] else "daily" if count[series_id] < 2
-            else "monthly" if median >= pd.Timedelta(days=25) else "weekly" if median >= pd.Timedelta(days=6)
-            else "daily")
+    gap, monthly = gap.reindex(count.index), monthly.reindex(count.index)
+    named = np.select([monthly.to_numpy(dtype=bool), count.to_numpy() < 2, (gap >= pd.Timedelta(days=25)).to_numpy(),
+                       (gap >= pd.Timedelta(days=6)).to_numpy()], ["monthly", "daily", "monthly", "weekly"], "daily")
+    result = dict(zip(count.index.astype(int).tolist(), named.tolist()))
+    for series_id in count.index[hourly.reindex(count.index).to_numpy(dtype=bool)]:  # date-times: few series
+        result[int(series_id)] = subdaily_interval(text[series == series_id].tolist())
     return result
 
 
@@ -766,6 +773,45 @@ def subdaily_interval(dates: list[str]) -> str:
     common = max(common, 1.0)
     nearest = min(SUBDAILY_INTERVALS, key=lambda step: max(common / step, step / common))
     return SUBDAILY_INTERVALS[nearest]
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert_series(meta: tuple[str, ...]) -> str:
+    """The statement that creates a series with these metadata columns, or fills those still empty."""
+    columns = ", ".join(SERIES_KEY + list(meta) + ["created_at", "updated_at"])
+    marks = ", ".join("?" * (len(SERIES_KEY) + len(meta) + 2))
+    fill = ", ".join(
+        # metadata is merged key by key, so settings added later (a crop calendar zone) reach old series;
+        # an unchanged merge keeps the stored text (json_patch would rewrite it minified)
+        "metadata = CASE WHEN json_valid(series.metadata) AND json_valid(excluded.metadata) "
+        "THEN CASE WHEN json_patch(series.metadata, excluded.metadata) = json(series.metadata) "
+        "THEN series.metadata ELSE json_patch(series.metadata, excluded.metadata) END "
+        "WHEN series.metadata IS NULL "
+        "OR series.metadata IN ('', '{}') THEN excluded.metadata ELSE series.metadata END" if k == "metadata" else
+        f"{k} = CASE WHEN series.{k} IS NULL OR series.{k} IN ('', '{{}}') THEN excluded.{k} ELSE series.{k} END"
+        for k in meta
+    )
+    return (f"INSERT INTO series ({columns}) VALUES ({marks}) ON CONFLICT (indicator, location, item, price_type) DO "
+            + (f"UPDATE SET {fill}" if fill else "NOTHING"))
+
+
+def _in_key_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in (series_id, date) order; a file usually is already (checked, not sorted again)."""
+    if len(frame) < 2:
+        return frame
+    series_ids, dates = frame["series_id"].to_numpy(), frame["date"].to_numpy(dtype=object)
+    ordered = (series_ids[1:] > series_ids[:-1]) | ((series_ids[1:] == series_ids[:-1]) & (dates[1:] >= dates[:-1]))
+    return frame if ordered.all() else frame.sort_values(["series_id", "date"], kind="stable")
+
+
+def _group_codes(columns: list) -> np.ndarray:
+    """For each row, the number of its combination of `columns` values, numbered in order of
+    first appearance (as `groupby(sort=False).ngroup()`, from integer codes: no tuple per row)."""
+    codes = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        inner, uniques = pd.factorize(column, use_na_sentinel=False)
+        codes = pd.factorize(codes * max(len(uniques), 1) + inner)[0]
+    return codes
 
 
 def _close(a: pd.Series, b: pd.Series) -> pd.Series:

@@ -116,3 +116,21 @@ def dimension_of(canonical: str) -> str:
         return parse(canonical).dimension
     except UnitError:
         return "other"
+
+
+def per_period(canonical: str, frequency: str) -> str:
+    """How a value reads for one period of its series: a duration per day ('hours/day') measured on
+    a sub-daily grid is the time within each period ('hours/hour', 'hours/5min': "0.4 h in the
+    hour"), not hours a day; any other unit, or a daily or longer series, is unchanged."""
+    per_day = periods_per_day(frequency)
+    if canonical != "hours/day" or per_day is None:
+        return canonical
+    return "hours/hour" if per_day == 24 else f"hours/{24 * 60 // per_day}min"
+
+
+def periods_per_day(frequency: str) -> int | None:
+    """24 for an hourly series, 288 for a 5-minute one; None for daily and longer series."""
+    if frequency == "hourly":
+        return 24
+    match = re.fullmatch(r"(\d+)min", frequency or "")
+    return 24 * 60 // int(match.group(1)) if match else None

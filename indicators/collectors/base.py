@@ -29,6 +29,7 @@ from .columns import Distinct, as_text
 from ..errors import InputError, StrictModeError
 from ..store import Store
 from .limits import Limits
+from .text_columns import ColumnRows, read_columns
 
 log = logging.getLogger("indicators.collectors")
 _LOWER_CASE = ("indicator", "item", "price_type")
@@ -194,18 +195,9 @@ def read_text_table(path: Path) -> tuple[list[str], Sequence[tuple[int, list[str
     if 1 in undecodable:
         raise InputError(path, f"the header row is not UTF-8 ({undecodable[1][1]})", line=1)
     _allow_long_fields()
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error:
-        records = None  # the line-by-line reader below names the line at fault
-    if not records or len(records) != _line_count(text):  # a quoted field spans lines (or the CSV is malformed)
-        header, rows = _read_records_line_by_line(path, io.StringIO(text, newline="").readlines(), delimiter)
-    else:
-        # one record per line (the usual case): line numbers and raw text come without a Python loop
-        header = [h.strip().lstrip("\ufeff") for h in records[0]]
-        rows = TextRows(np.arange(2, len(records) + 1), records[1:], _lines_of(text, len(records))[1:])
-        has_content = np.fromiter(map(bool, map(str.strip, map("".join, rows.records))), dtype=bool, count=len(rows))
-        rows = rows if has_content.all() else rows.where(has_content)
+    lines = _lines_of(text, _line_count(text))
+    header, rows = read_columns(text, delimiter, lines) or _read_records(path, text, delimiter, lines)
+    header = [h.strip().lstrip("\ufeff") for h in header]
     if undecodable:  # rare: the rows as tuples, with the undecodable lines in their place
         rows = sorted(list(rows) + [(n, Unreadable(f"the line is not UTF-8 ({why}); the other lines are read: save "
                                                    "the file as UTF-8"), raw) for n, (raw, why) in undecodable.items()],
@@ -213,9 +205,24 @@ def read_text_table(path: Path) -> tuple[list[str], Sequence[tuple[int, list[str
     return header, rows
 
 
+def _read_records(path: Path, text: str, delimiter: str, lines: list[str]):
+    """`read_text_table` with the csv module, for the files `read_columns` leaves: (header, rows)."""
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        records = None  # the line-by-line reader below names the line at fault
+    if not records or len(records) != len(lines):  # a quoted field spans lines (or the CSV is malformed)
+        return _read_records_line_by_line(path, io.StringIO(text, newline="").readlines(), delimiter)
+    # one record per line: line numbers and raw text come without a Python loop
+    rows = TextRows(np.arange(2, len(records) + 1), records[1:], lines[1:])
+    has_content = np.fromiter(map(bool, map(str.strip, map("".join, rows.records))), dtype=bool, count=len(rows))
+    return records[0], (rows if has_content.all() else rows.where(has_content))
+
+
 def _line_count(text: str) -> int:
     """The number of lines as the csv module counts them (ended by \\n, \\r\\n or \\r)."""
-    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    returns = text.count("\r")
+    breaks = text.count("\n") + (returns - text.count("\r\n") if returns else 0)
     return breaks + (0 if not text or text.endswith(("\n", "\r")) else 1)
 
 
@@ -379,32 +386,40 @@ def rows_to_frame(path: Path, header: list[str], rows, columns: dict[str, str], 
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)}; found {', '.join(header) or 'none'}", line=1)
     width = len(header)
-    if isinstance(rows, TextRows):
-        lines, fields, raws = rows.lines, rows.records, rows.raws
+    if isinstance(rows, ColumnRows):
+        lines, raws, lengths, fields = rows.lines, rows.raws, rows.widths, None
     else:
-        lines, fields, raws = (list(part) for part in zip(*rows)) if rows else ([], [], [])
-    lengths = np.fromiter(map(len, fields), dtype=np.int64, count=len(fields))
+        if isinstance(rows, TextRows):
+            lines, fields, raws = rows.lines, rows.records, rows.raws
+        else:
+            lines, fields, raws = (list(part) for part in zip(*rows)) if rows else ([], [], [])
+        lengths = np.fromiter(map(len, fields), dtype=np.int64, count=len(fields))
     ragged = np.flatnonzero(lengths != width)
     rejects = [{"line": int(lines[i]), "field": "", "raw": raws[i],
-                "reason": fields[i].reason if isinstance(fields[i], Unreadable)
+                "reason": fields[i].reason if fields is not None and isinstance(fields[i], Unreadable)
                 else f"{lengths[i]} fields where the header has {width}"} for i in ragged]
     keep = np.flatnonzero(lengths == width)
-    if len(ragged):
-        fields = [fields[i] for i in keep]
-    cells = list(zip(*fields)) if fields else [()] * width
-    if fields:  # a field over the limit rejects its row only (the csv module refused the whole file)
-        sizes = np.vstack([np.fromiter(map(len, column), dtype=np.int64, count=len(fields)) for column in cells])
-        too_long = sizes.max(axis=0) > max_chars
-        if too_long.any():
-            for i in np.flatnonzero(too_long):
-                column = int(sizes[:, i].argmax())
-                rejects.append({"line": int(lines[keep[i]]), "field": header[column], "raw": raws[keep[i]],
-                                "reason": f"field {header[column]!r} has {sizes[column, i]:,} characters, over the "
-                                          f"limit of {max_chars:,} (limits.max_cell_chars)"})
-            rejects.sort(key=lambda r: r["line"])
-            fields = [fields[i] for i in np.flatnonzero(~too_long)]
-            keep = keep[~too_long]
-            cells = list(zip(*fields)) if fields else [()] * width
+    # a field over the limit rejects its row only (the csv module refused the whole file); no
+    # field is longer than its row's text, so only long rows are measured field by field
+    raw_sizes = np.fromiter(map(len, raws), dtype=np.int64, count=len(raws))
+    long_rows = keep[raw_sizes[keep] > max_chars]
+    too_long = set()
+    for i in long_rows:
+        sizes = [len(cell) for cell in (rows[i][1] if fields is None else fields[i])]
+        column = int(np.argmax(sizes))
+        if sizes[column] > max_chars:
+            too_long.add(i)
+            rejects.append({"line": int(lines[i]), "field": header[column], "raw": raws[i],
+                            "reason": f"field {header[column]!r} has {sizes[column]:,} characters, over the "
+                                      f"limit of {max_chars:,} (limits.max_cell_chars)"})
+    if too_long:
+        rejects.sort(key=lambda r: r["line"])
+        keep = np.asarray([i for i in keep if i not in too_long], dtype=np.intp)
+    if fields is None:
+        cells = rows.columns if len(keep) == len(rows) else [column[keep] for column in rows.columns]
+    else:
+        cells = [np.asarray(column, dtype=object) for column in zip(*(fields[i] for i in keep))] if len(keep) \
+            else [np.empty(0, dtype=object)] * width
     data = {name: Distinct.of(cells[header.index(col)]).rows(lambda text: text.str.strip()) if strip
             else np.asarray(cells[header.index(col)], dtype=object) for name, col in columns.items()}
     data["source_line"] = np.asarray(lines, dtype=np.int64)[keep]
@@ -421,12 +436,12 @@ def validate_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter
 
     Every check runs on whole columns, once per distinct value (`columns.Distinct`); reasons are
     written only for the rows that fail, each row keeping the first check it failed."""
-    frame = rows.copy()
+    frame = rows  # columns are added with `assign`: the caller's frame stays as it is
     size = len(frame)
     if "raw" not in frame.columns:
-        frame["raw"] = ""
+        frame = frame.assign(raw="")
     if "source_line" not in frame.columns:
-        frame["source_line"] = None
+        frame = frame.assign(source_line=None)
     text = {name: Distinct.of(frame[name]).map(lambda cells, lower=name in _LOWER_CASE:
                                                 as_text(cells).str.lower() if lower else as_text(cells))
             if name in frame.columns else Distinct.constant("", size)
@@ -500,20 +515,20 @@ def validate_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], Counter
     currency = Distinct.pairs(text["currency"], Distinct(indicator_unit.codes, canonical))
     series = Distinct.pairs(Distinct.pairs(text["indicator"], text["location"]),
                             Distinct.pairs(text["item"], text["price_type"]))
-    columns = {name: column.rows() for name, column in text.items()}
+    # every series says what it measures: the catalog's description unless the collector gave one
+    given = (frame["description"].fillna("").to_numpy(dtype=object) if "description" in frame.columns
+             else np.full(size, "", dtype=object))
+    described = text["indicator"].rows(lambda names: [catalog.get(n).description for n in names])
+    # a column with one value (often a column the file does not have) is assigned as that value
+    columns = {name: column.uniques[0] if len(column.uniques) == 1 else column.rows() for name, column in text.items()}
     columns.update(coordinates, date=dates.rows(), unit=canonical[indicator_unit.codes], value=value,
                    currency=currency.rows(lambda pairs: [c or _currency_of(u) for c, u in pairs]),
+                   description=np.where(given != "", given, described),
                    key_series=series.codes, key_date=dates.codes)
     frame = frame.assign(**columns)
     frame = redenominations.convert(frame)  # SLL -> SLE: one currency per series across the change
     good, conflicts, skipped = _collapse_duplicates(frame if ok.all() else frame[ok], keys=["key_series", "key_date"])
-    good = good.drop(columns=["key_series", "key_date"])
-    # every series says what it measures: the catalog's description unless the collector gave one
-    given = (good["description"].fillna("") if "description" in good.columns
-             else pd.Series("", index=good.index)).to_numpy(dtype=object)
-    described = Distinct.of(good["indicator"]).rows(lambda names: [catalog.get(n).description for n in names])
-    good["description"] = np.where(given != "", given, described)
-    return good, rejects + conflicts, skipped
+    return good.drop(columns=["key_series", "key_date"]), rejects + conflicts, skipped
 
 
 def unit_for(indicator: str, unit_text: str) -> units.Unit:
@@ -550,7 +565,7 @@ def normalise_dates(raw: pd.Series) -> pd.Series:
     out[month] = text[month]
     day = text.str.match(_DAY) & ~month
     parsed = pd.to_datetime(text[day], format="%Y-%m-%d", errors="coerce")
-    out[day] = parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), pd.NA)
+    out[day] = text[day].where(parsed.notna(), pd.NA)  # a real day, zero-padded (the pattern): kept as written
     moment = text.str.match(_DATETIME) & ~day & ~month
     if moment.any():
         stamps = pd.Series([_parse_moment(t) for t in text[moment]], index=text[moment].index, dtype=object)
@@ -585,7 +600,7 @@ def _collapse_duplicates(frame: pd.DataFrame, keys: list[str]) -> tuple[pd.DataF
     conflict = frame.duplicated(keys, keep="first")
     rejects = []
     if not conflict.any():  # the usual case: nothing to take out
-        return (frame.sort_index() if "preference" in frame.columns else frame.copy()), rejects, skipped
+        return (frame.sort_index() if "preference" in frame.columns else frame), rejects, skipped
     firsts = frame[~conflict].set_index(keys)
     for row in frame[conflict].itertuples(index=False):
         kept = firsts.loc[tuple(getattr(row, k) for k in keys)]
@@ -613,7 +628,9 @@ def _check_against_series(store: Store, rows: pd.DataFrame) -> tuple[pd.DataFram
     stored = stored.set_index("series_id")
     series_ids = rows["series_id"].to_numpy()
     kind = Distinct.of(rows["date"]).rows(lambda dates: [_date_kind(d) for d in dates])
-    order = np.argsort(pd.to_numeric(rows["source_line"], errors="coerce").to_numpy(dtype=float), kind="stable")
+    line_numbers = pd.to_numeric(rows["source_line"], errors="coerce")
+    order = (np.arange(len(rows)) if line_numbers.is_monotonic_increasing  # the usual case: rows in file order
+             else np.argsort(line_numbers.to_numpy(dtype=float), kind="stable"))
     first_kind = pd.Series(kind[order], index=series_ids[order])  # in file order: a new series' first line
     first_kind = first_kind[~first_kind.index.duplicated()]
     stored_kind = stored["stored_date"].map(lambda d: _date_kind(d) if isinstance(d, str) else None)

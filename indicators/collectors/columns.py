@@ -20,8 +20,10 @@ class Distinct:
 
     @classmethod
     def of(cls, values) -> "Distinct":
-        codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
-        return cls(codes, np.asarray(uniques, dtype=object))
+        if not (isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype)):
+            values = np.asarray(values, dtype=object)  # a text column is factorized as it is (it is all text)
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        return cls(np.asarray(codes), np.asarray(uniques, dtype=object))
 
     @classmethod
     def constant(cls, value, size: int) -> "Distinct":

@@ -19,10 +19,11 @@ import bisect
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .base import Collector, Parsed
-from .tables import RowError, parse_number, parse_timestamp, read_matched, require_fields
+from .tables import RowChecks, read_matched, timestamps
 
 COLUMNS = {
     "area": ("zone", "quartier", "commune", "secteur", "localite", "location"),
@@ -57,45 +58,42 @@ class OutagesCollector(Collector):
 
 
 def _events(table: Parsed, max_days: float) -> tuple[pd.DataFrame, list[dict], Counter]:
-    good, rejects, skipped = [], [], Counter()
-    for record in table.rows.to_dict("records"):
-        try:
-            good.append(_event(record, max_days))
-        except RowError as error:
-            rejects.append(error.reject(record))
-    events = pd.DataFrame(good, columns=["area", "start", "end", "line", "feeder", "admin1", "source"])
+    """Outages as (area, start, end, ...), checked on whole columns in the order a row is read
+    (area, start, then end or duration); a row's reject names the first check it fails."""
+    check = RowChecks(table.rows)
+    check.fail(check.text("area") == "", "area", "missing area")
+    start_text, end_text = check.text("start"), check.text("end")
+    start = check.rows("start", timestamps)
+    check.fail(np.equal(start, None), "start", lambda at: [
+        f"unreadable start time {start_text[i]!r} (expected ISO 8601 or DD/MM/YYYY HH:MM)" for i in at])
+    has_end = end_text != ""
+    end = check.rows("end", timestamps)
+    check.fail(has_end & np.equal(end, None), "end", lambda at: [
+        f"unreadable end time {end_text[i]!r} (expected ISO 8601 or DD/MM/YYYY HH:MM)" for i in at])
+    starts, ends = pd.DatetimeIndex(start.tolist()), pd.DatetimeIndex(np.where(has_end, end, None).tolist())
+    check.fail(has_end & (ends < starts), "end", lambda at: [
+        f"the outage ends ({end_text[i]}) before it starts ({start_text[i]})" for i in at])
+    lasting = (ends - starts) / DAY
+    check.fail(has_end & (lasting > max_days), "end", lambda at: [
+        f"the outage lasts {lasting[i]:,.1f} days ({start_text[i]} to {end_text[i]}), over the limit of {max_days:g} "
+        "days (limits.max_event_days): a typed year?" for i in at])
+    hours = check.number("duration_hours", only=~has_end)
+    check.fail(~has_end & np.isnan(hours), "end", "missing end time and duration_hours")
+    check.fail(~has_end & (np.nan_to_num(hours) > 24), "duration_hours", lambda at: [
+        f"duration {hours[i]:g} h is over 24 hours without an end time (give the end time for outages longer "
+        "than a day)" for i in at])
+    good = np.flatnonzero(check.ok)
+    events = pd.DataFrame({
+        "area": check.text("area")[good], "start": start[good].tolist(),
+        "end": [end[i] if has_end[i] else start[i] + pd.Timedelta(hours=hours[i]) for i in good],
+        "line": table.rows["source_line"].to_numpy()[good], "feeder": check.text("feeder")[good],
+        "admin1": check.text("admin1")[good], "source": check.text("source")[good]},
+        columns=["area", "start", "end", "line", "feeder", "admin1", "source"])
+    skipped = Counter()
     repeated = events.duplicated(["area", "start", "end"], keep="first")
     if repeated.any():
         skipped["duplicate events"] = int(repeated.sum())  # they would count once anyway
-    return events[~repeated], rejects, skipped
-
-
-def _event(record: dict, max_days: float) -> dict:
-    """One outage as (area, start, end, ...); raises `RowError` naming the field at fault."""
-    require_fields(record, ("area",))
-    start = parse_timestamp(record["start"])
-    if start is None:
-        raise RowError("start", f"unreadable start time {record['start']!r} (expected ISO 8601 or DD/MM/YYYY HH:MM)")
-    end_text = record.get("end", "")
-    if end_text:
-        end = parse_timestamp(end_text)
-        if end is None:
-            raise RowError("end", f"unreadable end time {end_text!r} (expected ISO 8601 or DD/MM/YYYY HH:MM)")
-        if end < start:
-            raise RowError("end", f"the outage ends ({end_text}) before it starts ({record['start']})")
-        if end - start > pd.Timedelta(days=max_days):
-            raise RowError("end", f"the outage lasts {(end - start) / DAY:,.1f} days ({record['start']} to {end_text}), "
-                                  f"over the limit of {max_days:g} days (limits.max_event_days): a typed year?")
-    else:
-        hours = parse_number(record, "duration_hours")
-        if hours is None:
-            raise RowError("end", "missing end time and duration_hours")
-        if hours > 24:
-            raise RowError("duration_hours", f"duration {hours:g} h is over 24 hours without an end time "
-                                             "(give the end time for outages longer than a day)")
-        end = start + pd.Timedelta(hours=hours)
-    return {"area": record["area"], "start": start, "end": end, "line": record["source_line"],
-            "feeder": record.get("feeder", ""), "admin1": record.get("admin1", ""), "source": record.get("source", "")}
+    return events[~repeated], check.rejects(), skipped
 
 
 def _daily_hours(area: str, events: pd.DataFrame, path: Path, max_gap: pd.Timedelta) -> list[dict]:

@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .base import Collector, Parsed
-from .tables import RowError, fold, parse_number, parse_timestamp, read_matched, require_fields
+from .tables import RowChecks, fold, read_matched, timestamps
 
 COLUMNS = {
     "submission_time": ("_submission_time", "submissiontime", "date_soumission", "heure_soumission"),
@@ -77,21 +78,58 @@ class StationsCollector(Collector):
 
 
 def _reports(table: Parsed) -> tuple[pd.DataFrame, list[dict], Counter]:
-    """Validated reports (one per station, fuel type and day: the latest), rejects, skipped."""
-    good, rejects, skipped, seen = [], [], Counter(), set()
-    for record in table.rows.to_dict("records"):
-        uuid = record.get("uuid", "")
-        if uuid and uuid in seen:
-            skipped["repeated _uuid"] += 1
-            continue
-        try:
-            good.append(_report(record))
-        except RowError as error:
-            rejects.append(error.reject(record))
-            continue
-        if uuid:
-            seen.add(uuid)
-    reports = pd.DataFrame(good, columns=REPORT_COLUMNS)
+    """Validated reports (one per station, fuel type and day: the latest), rejects, skipped.
+
+    Checked on whole columns, once per distinct value (`columns.Distinct`), in the order a row
+    is read (dates, city and station, fuel type, status, queue, coordinates, prices): a row's
+    reject names the first check it fails."""
+    rows = table.rows
+    size = len(rows)
+    check = RowChecks(rows)
+    moment = check.rows("submission_time", timestamps)
+    date_text = check.text("date")
+    written = date_text != ""
+    day = np.where(written, check.rows("date", timestamps), moment)
+    unreadable = np.asarray([d is None for d in day], dtype=bool)
+    for field, where in (("date", written), ("submission_time", ~written)):
+        check.fail(unreadable & where, field, lambda at, field=field: [
+            f"unreadable date {check.text(field)[i]!r} (expected ISO 8601 or DD/MM/YYYY)" for i in at])
+    for field in ("city", "station"):
+        check.fail(check.text(field) == "", field, f"missing {field}")
+    fuel = check.rows("fuel_type", lambda cells: [FUEL_TYPES.get(fold(c)) for c in cells])
+    check.fail(np.equal(fuel, None), "fuel_type", lambda at: [
+        f"unknown fuel type {check.text('fuel_type')[i]!r} (expected one of {', '.join(sorted(FUEL_TYPES))})" for i in at])
+    has_fuel = check.rows("status", lambda cells: [STATUSES.get(fold(c)) for c in cells])
+    check.fail(np.equal(has_fuel, None), "status", lambda at: [
+        f"unknown status {check.text('status')[i]!r} (expected one of {', '.join(sorted(STATUSES))})" for i in at])
+    hours = check.number("queue_hours")
+    minutes = check.number("queue_minutes", only=np.isnan(hours))
+    latitude, longitude = check.number("latitude", minimum=None), check.number("longitude", minimum=None)
+    for name, number, limit in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+        check.fail(np.abs(np.nan_to_num(number)) > limit, name, lambda at, name=name, limit=limit: [
+            f"{name} {check.text(name)[i]!r} is not between -{limit} and {limit}" for i in at])
+    pump, parallel = check.number("pump_price"), check.number("parallel_price")
+
+    uuid = check.text("uuid")
+    # a report whose _uuid an earlier good report had is skipped (a re-export), not rejected
+    good_uuid = pd.Series(np.arange(size), dtype=np.int64)[check.ok & (uuid != "")]
+    first_good = good_uuid.groupby(uuid[good_uuid.to_numpy()]).min()
+    repeated = (uuid != "") & (np.arange(size) > pd.Series(uuid).map(first_good).fillna(size).to_numpy())
+    skipped = Counter({"repeated _uuid": int(repeated.sum())} if repeated.any() else {})
+    rejects = [r for i, r in zip(np.flatnonzero(~check.ok), check.rejects()) if not repeated[i]]
+    keep = check.ok & ~repeated
+    queue = np.where(np.isnan(hours), minutes / 60, hours)
+    day_text = pd.DatetimeIndex(day[keep].tolist()).strftime("%Y-%m-%d") if keep.any() else []
+    reports = pd.DataFrame({
+        "city": check.text("city")[keep], "station": check.rows("station", lambda cells: [fold(c) for c in cells])[keep],
+        "fuel": fuel[keep], "has_fuel": has_fuel[keep].tolist(), "day": list(day_text),
+        "moment": [m if m is not None else d for m, d in zip(moment[keep], day[keep])],
+        "queue": _numbers(queue[keep]), "pump": _numbers(pump[keep]), "parallel": _numbers(parallel[keep]),
+        "currency": check.rows("currency", lambda cells: [(c or "XOF").upper() for c in cells])[keep],
+        "admin1": check.text("admin1")[keep], "admin2": check.text("admin2")[keep],
+        "latitude": _numbers(latitude[keep]), "longitude": _numbers(longitude[keep]),
+        "source": check.text("source")[keep], "source_line": rows["source_line"].to_numpy()[keep],
+        "raw": rows["raw"].to_numpy(dtype=object)[keep]}, columns=REPORT_COLUMNS)
     reports = reports.sort_values(["moment", "source_line"], kind="stable")
     earlier = reports.duplicated(["city", "station", "fuel", "day"], keep="last")
     if earlier.any():
@@ -103,37 +141,9 @@ REPORT_COLUMNS = ["city", "station", "fuel", "has_fuel", "day", "moment", "queue
                   "admin1", "admin2", "latitude", "longitude", "source", "source_line", "raw"]
 
 
-def _report(record: dict) -> dict:
-    """One report as typed values; raises `RowError` naming the field at fault."""
-    moment = parse_timestamp(record.get("submission_time"))
-    # a date that is written but unreadable (2025-02-30, 10/20/2025) is a reject, not the submission day
-    day = parse_timestamp(record.get("date")) if str(record.get("date") or "").strip() else moment
-    if day is None:
-        field = "date" if str(record.get("date") or "").strip() else "submission_time"
-        raise RowError(field, f"unreadable date {record.get(field, '')!r} (expected ISO 8601 or DD/MM/YYYY)")
-    require_fields(record, ("city", "station"))
-    fuel = FUEL_TYPES.get(fold(record["fuel_type"]))
-    if fuel is None:
-        raise RowError("fuel_type", f"unknown fuel type {record['fuel_type']!r} (expected one of "
-                                    f"{', '.join(sorted(FUEL_TYPES))})")
-    has_fuel = STATUSES.get(fold(record["status"]))
-    if has_fuel is None:
-        raise RowError("status", f"unknown status {record['status']!r} (expected one of {', '.join(sorted(STATUSES))})")
-    queue = parse_number(record, "queue_hours")
-    if queue is None and (minutes := parse_number(record, "queue_minutes")) is not None:
-        queue = minutes / 60
-    latitude, longitude = parse_number(record, "latitude", None), parse_number(record, "longitude", None)
-    for name, number, limit in (("latitude", latitude, 90), ("longitude", longitude, 180)):
-        if number is not None and abs(number) > limit:
-            raise RowError(name, f"{name} {record[name]!r} is not between -{limit} and {limit}")
-    return {
-        "city": record["city"], "station": fold(record["station"]), "fuel": fuel, "has_fuel": has_fuel,
-        "day": day.strftime("%Y-%m-%d"), "moment": moment if moment is not None else day, "queue": queue,
-        "pump": parse_number(record, "pump_price"), "parallel": parse_number(record, "parallel_price"),
-        "currency": (record.get("currency") or "XOF").upper(), "admin1": record.get("admin1", ""),
-        "admin2": record.get("admin2", ""), "latitude": latitude, "longitude": longitude,
-        "source": record.get("source", ""), "source_line": record["source_line"], "raw": record["raw"],
-    }
+def _numbers(values: np.ndarray) -> list:
+    """Floats with None where missing: the column a frame built from row dicts would have."""
+    return [None if v != v else v for v in values.tolist()]
 
 
 def one_currency(reports: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
@@ -178,33 +188,53 @@ def aggregate(reports: pd.DataFrame, path: Path) -> pd.DataFrame:
     base = groups[["admin1", "admin2", "source", "currency"]].first()
     priced = by_line[by_line["pump"].notna() | by_line["parallel"].notna()].groupby(keys)["currency"].first()
     base["currency"] = priced.reindex(base.index).fillna(base["currency"])
-    base["latitude"] = groups["latitude"].median().map(_text)
-    base["longitude"] = groups["longitude"].median().map(_text)
-    base["lines"] = groups["own_line"].agg(lambda lines: [int(n) for n in lines.dropna()])
+    for name in ("latitude", "longitude"):  # as numbers: the median of an object column is Python per value
+        base[name] = by_line[name].astype("float64").groupby([by_line[k] for k in keys], sort=True).median().map(_text)
+    base["lines"] = _lines_per_group(groups.ngroup().to_numpy(), own_line.to_numpy(), len(base))
     base["others"] = groups["other_file"].sum()
     measures = [("fuel_availability", "", groups["has_fuel"].mean(), groups["own_line"].min())]
     for indicator, column, price_type in (("fuel_queue_time", "queue", ""), ("fuel_price", "pump", "pump"),
                                           ("fuel_price", "parallel", "parallel")):
         reported = by_line[by_line[column].notna()].groupby(keys, sort=True)
         measures.append((indicator, price_type, reported[column].median(), reported["own_line"].min()))
-    out = []
+    # what every measure of a (city, fuel, day) shares, once per key (not once per measure)
+    others = base["others"].astype(int)
+    base["raw"] = [f"{len(lines)} station reports, lines {', '.join(map(str, lines[:20]))}"
+                   + (", ..." if len(lines) > 20 else "") + (f" and {n} from other exports" if n else "")
+                   for lines, n in zip(base["lines"], others)]
+    base["source"] = base["source"].where(base["source"].fillna("") != "", f"{DEFAULT_SOURCE} ({path.name})")
+    parts = []
     for indicator, price_type, values, first_lines in measures:
-        for key, value in values.items():
-            info = base.loc[key]
-            lines = info["lines"]
-            unit = {"fuel_availability": "share", "fuel_queue_time": "hours"}.get(indicator, f"{info['currency']}/L")
-            others = f" and {int(info['others'])} from other exports" if info["others"] else ""
-            out.append({
-                "indicator": indicator, "location": key[0], "item": key[1], "price_type": price_type, "date": key[2],
-                "value": float(value), "unit": unit, "currency": unit.split("/")[0] if "/" in unit else "",
-                "admin1": info["admin1"], "admin2": info["admin2"], "latitude": info["latitude"],
-                "longitude": info["longitude"], "source": info["source"] or f"{DEFAULT_SOURCE} ({path.name})",
-                "metadata": {"method": METHOD, "collector": "stations"},
-                "source_line": None if pd.isna(first_lines[key]) else int(first_lines[key]),
-                "raw": f"{len(lines)} station reports, lines {', '.join(map(str, lines[:20]))}"
-                       + (", ..." if len(lines) > 20 else "") + others,
-            })
-    return pd.DataFrame(out)
+        if values.empty:
+            continue
+        info = base.reindex(values.index)
+        unit = ({"fuel_availability": "share", "fuel_queue_time": "hours"}[indicator] if indicator != "fuel_price"
+                else (info["currency"].astype(str) + "/L").to_numpy(dtype=object))
+        first = first_lines.reindex(values.index).tolist()
+        parts.append(pd.DataFrame({
+            "indicator": indicator, "location": values.index.get_level_values("city"),
+            "item": values.index.get_level_values("fuel"), "price_type": price_type,
+            "date": values.index.get_level_values("day"), "value": values.astype(float).to_numpy(),
+            "unit": unit, "currency": "" if isinstance(unit, str) else [u.split("/")[0] for u in unit],
+            "admin1": info["admin1"].to_numpy(dtype=object), "admin2": info["admin2"].to_numpy(dtype=object),
+            "latitude": info["latitude"].to_numpy(dtype=object), "longitude": info["longitude"].to_numpy(dtype=object),
+            "source": info["source"].to_numpy(dtype=object),
+            "metadata": [{"method": METHOD, "collector": "stations"} for _ in range(len(values))],
+            "source_line": pd.Series([None if pd.isna(n) else int(n) for n in first], dtype=object),
+            "raw": info["raw"].to_numpy(dtype=object),
+        }))
+    out = pd.concat(parts, ignore_index=True)
+    # as a frame built from the rows would have it: line numbers as integers when none is missing
+    return out.assign(source_line=pd.Series(out["source_line"].tolist()))
+
+
+def _lines_per_group(groups: np.ndarray, lines: np.ndarray, count: int) -> list[list[int]]:
+    """For each of `count` groups, its rows' line numbers (missing ones left out), in row order."""
+    present = ~np.isnan(lines.astype("float64"))
+    groups, lines = groups[present], lines[present].astype(np.int64)
+    order = np.argsort(groups, kind="stable")
+    bounds = np.cumsum(np.bincount(groups, minlength=count))[:-1]
+    return [part.tolist() for part in np.split(lines[order], bounds)]
 
 
 def _text(number: float) -> str:

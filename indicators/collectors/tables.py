@@ -21,10 +21,12 @@ import re
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 from .base import field_joiner, read_text_table, rows_to_frame
+from .columns import Distinct
 from .limits import Limits
 
 # Where a JSON export keeps its records: Kobo API `results`, WFP DataBridges `items`, others `data`.
@@ -233,6 +235,89 @@ def parse_timestamp(text) -> pd.Timestamp | None:
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
     return stamp
+
+
+_PLAIN_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?$")
+
+
+def timestamps(cells: pd.Series) -> list:
+    """`parse_timestamp` of each cell (None where unreadable). Plain ISO 8601 dates and
+    date-times without a zone (almost every cell of an export) are parsed together; the others
+    one by one."""
+    texts = cells.fillna("").astype(str).str.strip().to_numpy(dtype=object)
+    plain_iso = np.asarray([bool(_PLAIN_ISO.match(t)) for t in texts], dtype=bool)
+    out = np.full(len(texts), None, dtype=object)
+    if plain_iso.any():
+        parsed = pd.to_datetime(pd.Series(texts[plain_iso], dtype=object), format="ISO8601", errors="coerce")
+        out[plain_iso] = [None if pd.isna(stamp) else stamp for stamp in parsed]
+    for i in np.flatnonzero(~plain_iso | np.equal(out, None)):  # the others, and those pandas refused (year 0)
+        out[i] = parse_timestamp(texts[i])
+    return out.tolist()
+
+
+class RowChecks:
+    """Checks on the columns of `rows_to_frame` rows, each run once per distinct value of a
+    column (`columns.Distinct`). `fail` marks the rows that fail a check; a row keeps the first
+    check it failed, so checks are made in the order a row is read, and `rejects()` gives each
+    failing row's reject (file line, field, raw content, reason)."""
+
+    def __init__(self, rows: pd.DataFrame):
+        self.frame, self.size = rows, len(rows)
+        self.ok = np.ones(self.size, dtype=bool)
+        self.reasons = np.full(self.size, "", dtype=object)
+        self.fields = np.full(self.size, "", dtype=object)
+        self._distinct: dict[str, Distinct] = {}
+        self._text: dict[str, np.ndarray] = {}
+
+    def distinct(self, name: str) -> Distinct:
+        if name not in self._distinct:
+            self._distinct[name] = (Distinct.of(self.frame[name].fillna("")) if name in self.frame.columns
+                                    else Distinct.constant("", self.size))
+        return self._distinct[name]
+
+    def text(self, name: str) -> np.ndarray:
+        """The column's cells as text ('' where the column is missing)."""
+        if name not in self._text:
+            self._text[name] = self.distinct(name).rows()
+        return self._text[name]
+
+    def rows(self, name: str, transform) -> np.ndarray:
+        """`transform` (of a Series of the distinct cells, one result each) for every row."""
+        return self.distinct(name).rows(transform)
+
+    def fail(self, mask: np.ndarray, field: str, message) -> None:
+        """Rows of `mask` not yet failed fail with `message`: a text, or a function of their
+        positions giving one text each (only failing rows are formatted)."""
+        where = np.flatnonzero(mask & self.ok)
+        if len(where):
+            self.reasons[where] = message(where) if callable(message) else message
+            self.fields[where] = field
+            self.ok[where] = False
+
+    def number(self, name: str, minimum: float | None = 0.0, only: np.ndarray | None = None) -> np.ndarray:
+        """`parse_number` of the column: floats, NaN where empty or unreadable; a row with a cell
+        that is not a number (or below `minimum`) fails, among the rows of `only` if given."""
+        parsed, errors = [], []
+        for cell in self.distinct(name).uniques:
+            try:
+                number = parse_number({name: cell}, name, minimum)
+                parsed.append(np.nan if number is None else number)
+                errors.append("")
+            except RowError as error:
+                parsed.append(np.nan)
+                errors.append(error.reason)
+        codes = self.distinct(name).codes
+        errors = np.asarray(errors, dtype=object)[codes]
+        bad = errors != ""
+        self.fail(bad if only is None else bad & only, name, lambda at: errors[at])
+        return np.asarray(parsed, dtype="float64")[codes]
+
+    def rejects(self) -> list[dict]:
+        """The failing rows' rejects, in row order."""
+        at = np.flatnonzero(~self.ok)
+        lines, raws = self.frame["source_line"].to_numpy()[at], self.frame["raw"].to_numpy(dtype=object)[at]
+        return [{"line": int(line), "field": field, "raw": raw, "reason": reason}
+                for line, field, raw, reason in zip(lines, self.fields[at], raws, self.reasons[at])]
 
 
 class RowError(ValueError):

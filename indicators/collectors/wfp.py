@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .. import seasons, units
 from .base import Collector, Parsed, rows_to_frame
-from .tables import RowError, fold, match_columns, parse_timestamp, plain, read_table, require_fields
+from .columns import Distinct
+from .tables import RowChecks, fold, match_columns, parse_timestamp, plain, read_table
 
 SOURCE = "World Food Programme (WFP), via HDX (CC BY-IGO)"
 LICENCE = "CC BY-IGO"  # HDX's licence for WFP's food price data; a source's `licence` in the config overrides it
@@ -78,36 +81,93 @@ class WFPCollector(Collector):
         columns = match_columns(path, header, COLUMNS, REQUIRED)
         table = rows_to_frame(path, header, rows, columns, REQUIRED, max_chars=self.limits.max_cell_chars)
         name_iso3 = _ISO3_IN_NAME.search(path.name)
-        default_iso3 = name_iso3.group(1).upper() if name_iso3 else ""
-        good, rejects, skipped = [], list(table.rejects), table.skipped
-        for record in table.rows.to_dict("records"):
-            try:
-                require_fields(record, ("market", "commodity", "pricetype"))
-            except RowError as error:
-                rejects.append(error.reject(record))
-                continue
-            kind = classify(record.get("commodity", ""), record.get("category", ""))
-            if kind[0] == "skip":
-                skipped[kind[1]] += 1
-                continue
-            indicator, item, price_type = kind
-            flags = {f.strip() for f in plain(record["priceflag"]).split(",") if f.strip()}
-            if flags == {"forecast"}:
-                skipped["forecast"] += 1
-                continue
-            if not flags or not flags <= set(FLAG_RANK):
-                rejects.append(RowError("priceflag", f"price flag {record['priceflag']!r} is not actual, aggregate "
-                                                     "or forecast").reject(record))
-                continue
-            try:
-                unit = _unit(indicator, record["currency"], record["unit"])
-            except units.UnitError as error:
-                rejects.append(RowError("unit", f"unit {record['unit']!r}: {error}").reject(record))
-                continue
-            good.append(_row(record, indicator, item, price_type or fold(record["pricetype"]), unit,
-                             min(FLAG_RANK[f] for f in flags), record.get("countryiso3") or default_iso3))
-        frame = pd.DataFrame(good)
-        return Parsed(rows=frame, rows_read=table.rows_read, rejects=rejects, skipped=skipped)
+        frame, rejects, skipped = _prices(table, name_iso3.group(1).upper() if name_iso3 else "")
+        return Parsed(rows=frame, rows_read=table.rows_read, rejects=list(table.rejects) + rejects,
+                      skipped=table.skipped + skipped)
+
+
+def _prices(table: Parsed, default_iso3: str) -> tuple[pd.DataFrame, list[dict], Counter]:
+    """Generic long rows from the matched columns, checked on whole columns: each check runs
+    once per distinct value (a commodity, a unit, a price flag), in the order a row is read, so
+    a row's reject names the first check it fails; skipped rows are counted, not rejected."""
+    check = RowChecks(table.rows)
+    for field in ("market", "commodity", "pricetype"):
+        check.fail(check.text(field) == "", field, f"missing {field}")
+    kind = Distinct.pairs(check.distinct("commodity"), check.distinct("category")).map(
+        lambda pairs: pd.Series([classify(commodity, category) for commodity, category in pairs], dtype=object))
+    kinds = kind.rows()
+    skip = check.ok & np.asarray([k[0] == "skip" for k in kind.uniques], dtype=bool)[kind.codes]
+    skipped = Counter(k[1] for k in kinds[skip])
+    flags = check.rows("priceflag", lambda cells: [
+        frozenset(f.strip() for f in plain(c).split(",") if f.strip()) for c in cells])
+    forecast = check.ok & ~skip & (flags == frozenset({"forecast"}))
+    skipped.update({"forecast": int(forecast.sum())} if forecast.any() else {})
+    skip |= forecast
+    known = np.asarray([bool(f) and f <= set(FLAG_RANK) for f in flags], dtype=bool)
+    check.fail(~skip & ~known, "priceflag", lambda at: [
+        f"price flag {check.text('priceflag')[i]!r} is not actual, aggregate or forecast" for i in at])
+    triple = Distinct.pairs(Distinct.pairs(kind, check.distinct("currency")), check.distinct("unit"))
+    resolved = []
+    for (kind_of, currency), quantity in triple.uniques:  # few distinct (indicator, currency, unit)
+        if kind_of[0] == "skip":
+            resolved.append(("", ""))
+            continue
+        try:
+            resolved.append((_unit(kind_of[0], currency, quantity), ""))
+        except units.UnitError as error:
+            resolved.append(("", f"unit {quantity!r}: {error}"))
+    unit, unit_error = (np.asarray([r[i] for r in resolved], dtype=object)[triple.codes] for i in range(2))
+    check.fail(~skip & (unit_error != ""), "unit", lambda at: unit_error[at])
+    good = check.ok & ~skip
+    rejects = check.rejects()
+    if not good.any():
+        return pd.DataFrame(), rejects, skipped
+    iso3 = check.rows("countryiso3", lambda cells: [(c or default_iso3).strip().upper() for c in cells])
+    market = check.text("market")
+    rank = np.asarray([min((FLAG_RANK[f] for f in group), default=0) if known_group else 0
+                       for group, known_group in zip(flags, known)], dtype=np.int64)
+    rows = {
+        "indicator": [k[0] for k in kinds], "location": np.where(iso3 != "", market + " (" + iso3 + ")", market),
+        "item": [k[1] for k in kinds],
+        "price_type": np.where([bool(k[2]) for k in kinds], [k[2] for k in kinds],
+                               check.rows("pricetype", lambda cells: [fold(c) for c in cells])),
+        "date": check.rows("date", lambda cells: [_month(c) for c in cells]), "value": check.text("price"),
+        "unit": unit, "currency": check.rows("currency", lambda cells: [c.upper() for c in cells]),
+        "source": check.rows("source", lambda cells: [c or SOURCE for c in cells]),
+        "admin1": check.text("admin1"), "admin2": check.text("admin2"),
+        "latitude": check.text("latitude"), "longitude": check.text("longitude"),
+        "metadata": _metadata(check, iso3), "preference": rank,
+        "preference_label": np.where(rank == 0, "an actual price", "an aggregate"),
+        "source_line": table.rows["source_line"].to_numpy(), "raw": table.rows["raw"].to_numpy(dtype=object),
+    }
+    return pd.DataFrame({name: np.asarray(column, dtype=None if name in ("preference", "source_line") else object)[good]
+                         for name, column in rows.items()}), rejects, skipped
+
+
+METADATA = ("market_id", "admin1", "admin2", "latitude", "longitude", "commodity_id", "category")
+
+
+def _metadata(check: RowChecks, iso3: np.ndarray) -> np.ndarray:
+    """Each row's series metadata, made once per distinct combination of the cells it is made
+    of (the rows of one market and commodity share one)."""
+    names = METADATA + ("market", "commodity")
+    combined = Distinct.of(iso3)
+    for name in names:
+        combined = Distinct.pairs(combined, check.distinct(name))
+    firsts = np.unique(combined.codes, return_index=True)[1]  # a row of each combination, in code order
+    text = {name: check.text(name) for name in names}
+    made = np.empty(len(firsts), dtype=object)
+    made[:] = [_series_metadata({k: text[k][i] for k in METADATA}, iso3[i], text["market"][i], text["commodity"][i])
+               for i in firsts]
+    return made[combined.codes]
+
+
+def _series_metadata(cells: dict, iso3: str, market: str, commodity: str) -> dict:
+    metadata = {k: _number(v) if k in ("latitude", "longitude") else v for k, v in cells.items() if v}
+    metadata.update(country=iso3, market=market, commodity=commodity, licence=LICENCE)
+    if iso3:  # the country's crop calendar zone (a job's settings.zone still overrides it)
+        metadata["zone"] = seasons.zone_for_country(iso3)
+    return metadata
 
 
 def classify(commodity: str, category: str = "") -> tuple[str, str, str]:
@@ -140,27 +200,6 @@ def _unit(indicator: str, currency: str, quantity: str) -> str:
         return f"{currency}/USD"
     units.price_unit(currency, quantity)  # raises for a unit the tracker cannot read (a bag, a package)
     return f"{currency}/{quantity.strip()}"
-
-
-def _row(record: dict, indicator: str, item: str, price_type: str, unit: str, rank: int, iso3: str) -> dict:
-    market = record["market"]
-    iso3 = iso3.strip().upper()
-    metadata = {key: record.get(key, "") for key in ("market_id", "admin1", "admin2", "latitude", "longitude",
-                                                     "commodity_id", "category")}
-    metadata = {k: _number(v) if k in ("latitude", "longitude") else v for k, v in metadata.items() if v}
-    metadata.update(country=iso3, market=market, commodity=record["commodity"], licence=LICENCE)
-    if iso3:  # the country's crop calendar zone (a job's settings.zone still overrides it)
-        metadata["zone"] = seasons.zone_for_country(iso3)
-    return {
-        "indicator": indicator, "location": f"{market} ({iso3})" if iso3 else market, "item": item,
-        "price_type": price_type, "date": _month(record["date"]),
-        "value": record["price"], "unit": unit, "currency": record["currency"].upper(),
-        "source": record.get("source") or SOURCE,
-        "admin1": record.get("admin1", ""), "admin2": record.get("admin2", ""),
-        "latitude": record.get("latitude", ""), "longitude": record.get("longitude", ""),
-        "metadata": metadata, "preference": rank, "preference_label": "an actual price" if rank == 0 else "an aggregate",
-        "source_line": record["source_line"], "raw": record["raw"],
-    }
 
 
 @functools.lru_cache(maxsize=4096)  # a file has few distinct dates

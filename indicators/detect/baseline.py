@@ -155,8 +155,14 @@ def fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows in gaps are expected
             if len(_RECENT) >= 4:
                 _RECENT.pop(next(iter(_RECENT)))
-            _RECENT[key] = _fit(regular, frequency, use_log)
+            _RECENT[key] = (_fit_subdaily if frequency in INTERVALS else _fit)(regular, frequency, use_log)
     return _RECENT[key]
+
+
+def _fit_subdaily(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
+    from . import subdaily  # rolling windows: a sub-daily feed is long and refitted after every episode
+
+    return subdaily.fit(regular, frequency, use_log)
 
 
 def _fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
@@ -279,23 +285,7 @@ def robust_scale(rows: np.ndarray) -> np.ndarray:
 def _profile(y: np.ndarray, phase: np.ndarray, period: int, cycles: int) -> np.ndarray:
     """(n, period): for each t, the seasonal effect of every phase from data known before t."""
     n = len(y)
-    half = period // 2
-    weights = np.ones(2 * half + 1)
-    if period % 2 == 0:
-        weights[[0, -1]] = 0.5
-    windows = sliding_window_view(np.concatenate([np.full(half, np.nan), y, np.full(half, np.nan)]), 2 * half + 1)
-    present = ~np.isnan(windows)
-    total = present @ weights
-    centred = np.where(present, windows, 0.0) @ weights / np.where(total > 0, total, 1.0)
-    detrended = np.where(total >= 0.75 * weights.sum(), y - centred, np.nan)
-
-    # Cycles as rows (aligned so that column = phase), then a rolling median over `cycles` rows.
-    shift = int(phase[0]) if n else 0
-    rows = -(-(shift + n) // period)
-    grid = np.full(rows * period, np.nan)
-    grid[shift:shift + n] = detrended
-    stacked = np.vstack([np.full((cycles - 1, period), np.nan), grid.reshape(rows, period)])
-    medians = nanmedian_rows(sliding_window_view(stacked, cycles, axis=0))  # (rows, period)
+    medians, shift, half = cycle_medians(y, phase, period, cycles)
 
     # The last detrended value known before t sits at t - 1 - half (its window must have ended).
     known = np.arange(n) - 1 - half + shift
@@ -305,3 +295,32 @@ def _profile(y: np.ndarray, phase: np.ndarray, period: int, cycles: int) -> np.n
     profile = np.where(row >= 0, medians[np.clip(row, 0, None), columns[None, :]], np.nan)
     profile = profile - np.nanmean(profile, axis=1, keepdims=True)
     return np.nan_to_num(profile, nan=0.0)
+
+
+def cycle_medians(y: np.ndarray, phase: np.ndarray, period: int, cycles: int,
+                  detrended: np.ndarray | None = None) -> tuple[np.ndarray, int, int]:
+    """(rows, period) medians of the detrended values (values less their centred moving average;
+    `detrended` when the caller has them) of each phase over the last `cycles` cycles, row r
+    ending with cycle r; the phase of y[0] (`shift`) and the moving average's half width: the
+    pieces of `_profile`."""
+    n = len(y)
+    half = period // 2
+    if detrended is None:
+        weights = np.ones(2 * half + 1)
+        if period % 2 == 0:
+            weights[[0, -1]] = 0.5
+        windows = sliding_window_view(np.concatenate([np.full(half, np.nan), y, np.full(half, np.nan)]),
+                                      2 * half + 1)
+        present = ~np.isnan(windows)
+        total = present @ weights
+        centred = np.where(present, windows, 0.0) @ weights / np.where(total > 0, total, 1.0)
+        detrended = np.where(total >= 0.75 * weights.sum(), y - centred, np.nan)
+
+    # Cycles as rows (aligned so that column = phase), then a rolling median over `cycles` rows.
+    shift = int(phase[0]) if n else 0
+    rows = -(-(shift + n) // period)
+    grid = np.full(rows * period, np.nan)
+    grid[shift:shift + n] = detrended
+    stacked = np.vstack([np.full((cycles - 1, period), np.nan), grid.reshape(rows, period)])
+    medians = nanmedian_rows(sliding_window_view(stacked, cycles, axis=0))  # (rows, period)
+    return medians, shift, half

@@ -12,6 +12,12 @@ def format_value(value: float, unit: str) -> str:
         return f"{value * 100:.0f}%"
     if unit in ("hours", "hours/day"):
         return f"{value:.1f} h" + ("/day" if unit == "hours/day" else "")
+    if unit == "hours/hour":  # within one period of a sub-daily series (`units.per_period`)
+        return f"{value:.1f} h in the hour"
+    if unit.startswith("hours/") and unit.endswith("min"):
+        minutes, step = value * 60, int(unit[len("hours/"):-len("min")])
+        number = f"{minutes:.0f}" if minutes >= 10 else f"{minutes:.1f}".removesuffix(".0")
+        return f"{number} min in the " + ("minute" if step == 1 else f"{step} minutes")
     if abs(value) >= 100:
         number = f"{value:,.0f}"
     elif abs(value) >= 10:
@@ -21,10 +27,15 @@ def format_value(value: float, unit: str) -> str:
     return f"{number} {unit}".strip()
 
 
+def is_duration(unit: str) -> bool:
+    """Hours, hours a day, or hours within a sub-daily period ('hours/hour', 'hours/5min')."""
+    return unit == "hours" or unit.startswith("hours/")
+
+
 def format_values(values, unit: str) -> list[str]:
     """`format_value` of every value of a column, the same text at a fraction of the calls (a
     detector writes a sentence for every scored date)."""
-    if unit == "share" or unit in ("hours", "hours/day"):
+    if unit == "share" or is_duration(unit):
         return [format_value(v, unit) for v in values]
     suffix = f" {unit}".rstrip()  # `format_value` strips the text: only trailing space can go
     return ["n/a" if v != v else f"{v:,.0f}{suffix}" if v >= 100 or v <= -100 else
@@ -95,7 +106,7 @@ def against_usual(value: float, usual: float, unit: str) -> str:
     """The size of a value against the usual one, in the words people use and readable on tiny
     bases: '38% above the usual 298 XOF/KG', '71 points below the usual 93%', '49.2 h against a
     usual 0.2 h'."""
-    if unit in ("hours", "hours/day"):
+    if is_duration(unit):
         return f"against a usual {format_value(usual, unit)}"
     if unit == "share":
         return f"{relative(value, usual, unit)} the usual {format_value(usual, unit)}"

@@ -20,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import baseline
+from .. import units
+from . import baseline, intermittent
 from .base import (INTERVALS, STEP_WORDS, DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price,
                    observed_count, orient, output_columns, per_interval)
 from .explain import against_usual, compared_with_past, format_values, same_month_references
@@ -45,7 +46,7 @@ CUSUM_FREQUENCIES = {"daily"}
 # Sub-daily intervals: the hourly rules, counts of points (END_POINTS, PERSIST) as they are, the
 # new-normal delay and the slope horizon as the same time (two weeks, a day).
 FREEZE_FROM = per_interval({"monthly": 2, "weekly": 2, "daily": 1, "hourly": 1})
-END_POINTS = per_interval({"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}, span=True)
+END_POINTS = per_interval({"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3})
 PERSIST = per_interval({"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}, span=True)
 NEW_NORMAL = per_interval({"monthly": 12, "weekly": 26, "daily": 180, "hourly": 24 * 14}, span=True)
 SLOPE_HORIZON = per_interval({"monthly": 12, "weekly": 8, "daily": 7, "hourly": 24}, span=True)
@@ -69,10 +70,14 @@ class SeverityState(Detector):
         "phase holds from 1, 2 and 3 scales: stress, alert, crisis, still capped by size); the episode "
         "ends after 2 normal months (3 normal days) and its values are kept out of the baseline afterwards. An "
         "episode lasting 12 months (26 weeks, 180 days) is declared the new normal. Two months (three days) in a "
-        "row at stress with an alert-sized deviation are an alert: a persistent shift."
+        "row at stress with an alert-sized deviation are an alert: a persistent shift. A series that is zero "
+        "in at least half of its periods before the first score (an outage logger) is scored by how often its "
+        "outages begin and how long they last instead (docs/detection.md, \"Intermittent series\")."
     )
 
     def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
+        if intermittent.is_intermittent(regular, info, frequency):  # zero most of the time: MAD 0
+            return intermittent.detect(regular, info, frequency, self.thresholds_by_frequency, NEW_NORMAL[frequency])
         fitted, too_short = baseline.fit_series(regular, info, frequency)
         if too_short:
             return too_short
@@ -281,7 +286,7 @@ class _Walk:
     # -- words ----------------------------------------------------------------------------------
 
     def explain(self, table: dict, labels, value, expected, lower, upper) -> list[str]:
-        info, unit, steps = self.info, self.info.unit, STEP_WORDS[self.frequency]
+        info, unit, steps = self.info, units.per_period(self.info.unit, self.frequency), STEP_WORDS[self.frequency]
         label = info.label()
         references = (same_month_references(self.values) if is_monthly_price(info) and self.frequency == "monthly"
                       else (np.full(len(self.values), np.nan),) * 2)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import catalog
+from .. import catalog, units
 from ..detect.explain import format_value
 from ..store import SEVERITY_RANK
 from .data import UNSCORED
@@ -62,8 +62,10 @@ def _sizes(rows: pd.DataFrame) -> str:
     if not {"indicator", "latest_value", "unit"} <= set(rows.columns):
         return ""
     parts = []
-    for indicator, group in rows.dropna(subset=["latest_value"]).groupby("indicator", sort=False):
-        unit = group["unit"].iloc[0]
+    rows = rows.dropna(subset=["latest_value"])
+    shown = [units.per_period(unit, frequency) for unit, frequency in
+             zip(rows["unit"], rows["frequency"] if "frequency" in rows else [""] * len(rows))]
+    for (indicator, unit), group in rows.assign(_unit=shown).groupby(["indicator", "_unit"], sort=False):
         low, high = group["latest_value"].min(), group["latest_value"].max()
         label = SHORT_NAMES.get(indicator, catalog.get(indicator).title.lower())
         if format_value(low, unit) == format_value(high, unit):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import catalog
+from .. import catalog, units
 from ..detect import CONSOLIDATION_RULE
 from ..detect.explain import format_value
 from ..store import SERIES_KEY, SEVERITY_RANK
@@ -113,7 +113,8 @@ def _grid(data: ReportData) -> str:
         rows = data.family_series(family).assign(_rank=lambda f: -f["severity"].map(SEVERITY_RANK).fillna(-1))
         for row in rows.sort_values(["_rank", "indicator", "location", "item", "price_type"]).itertuples(index=False):
             series_values = values.get_group(row.sid) if row.sid in last.index else []
-            latest = (f"{last.loc[row.sid, 'date']}: {format_value(last.loc[row.sid, 'value'], row.unit)}"
+            shown_unit = units.per_period(row.unit, row.frequency)
+            latest = (f"{last.loc[row.sid, 'date']}: {format_value(last.loc[row.sid, 'value'], shown_unit)}"
                       if row.sid in last.index else "no data")
             cards.append(
                 f'<a class="card sev-border-{e(row.severity)}" href="{family}.html#s-{row.sid}" title="{e(row.label)}">'
@@ -162,7 +163,7 @@ def _series_section(site, data: ReportData, row) -> str:
     observed = data.observations[data.observations["sid"] == row.sid]
     band = data.band[data.band["sid"] == row.sid]
     scored = data.scored[data.scored["sid"] == row.sid]
-    figure = figures.series_figure(observed, band, scored, row.unit, row.frequency)
+    figure = figures.series_figure(observed, band, scored, units.per_period(row.unit, row.frequency), row.frequency)
     if row.family in ("fuel", "grain") and not observed.empty:
         report_events.mark_chart(figure, report_events.for_places(data, [row.location]), observed["value"].max(),
                                  observed["date"].min(), observed["date"].max())
@@ -220,6 +221,9 @@ def _fuel_panel(site, data: ReportData, series: pd.DataFrame) -> str:
 
 def _power_heat_map(site, data: ReportData, series: pd.DataFrame) -> str:
     observations = data.observations[data.observations["sid"].isin(series["sid"])]
+    # hours within each period of a sub-daily series: their mean over a day, times the periods of a day
+    per_day = series.set_index("sid")["frequency"].map(lambda f: units.periods_per_day(f) or 1)
+    observations = observations.assign(value=observations["value"] * observations["sid"].map(per_day).fillna(1))
     labels = {r.sid: " ".join(p for p in (r.location, r.item) if p) for r in series.itertuples(index=False)}
     matrix = tables.daily_matrix(observations, labels)
     if matrix.empty:

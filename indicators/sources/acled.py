@@ -14,15 +14,13 @@ the token once. The events (ACLED's export columns) go to the events collector a
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
-from .base import REQUIRED, ApiSource, Pulled, SourceError
+from .base import REQUIRED, Pulled, SourceError, TokenSource
 
 
-class ACLEDSource(ApiSource):
+class ACLEDSource(TokenSource):
     kind = "acled"
     collector = "events"
     description = "ACLED API events for a country and date range (OAuth; then the events collector)"
@@ -31,27 +29,14 @@ class ACLEDSource(ApiSource):
                "token_url": (str, "https://acleddata.com/oauth/token"), "endpoint": (str, "api/acled/read"),
                "limit": (int, 5000)}
 
-    def auth_headers(self) -> dict:
-        if not getattr(self, "_token", None):
-            self._token = self._new_token()
-        return {"Authorization": f"Bearer {self._token}"}
-
-    def refresh(self) -> bool:
-        self._token = self._new_token()
-        return True
-
-    def _new_token(self) -> str:
+    def new_token(self) -> str:
         form = {"username": self.secret("username_env"), "password": self.secret("password_env"),
                 "grant_type": "password", "client_id": "acled"}
         self.secrets.append(urlencode({"p": form["password"]})[2:])  # as it would appear form-encoded
         document = self.get_json(self.options["token_url"], keep=False, authenticate=False,
                                  headers={"Content-Type": "application/x-www-form-urlencoded"},
                                  data=urlencode(form).encode())
-        token = document.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise SourceError(f"{self.options['token_url']}: the token answer has no access_token")
-        self.secrets.append(token)
-        return token
+        return self.access_token(document)
 
     def pull(self) -> Pulled:
         end = self.options.get("end") or datetime.now(timezone.utc).strftime("%Y-%m-%d")
@@ -69,14 +54,8 @@ class ACLEDSource(ApiSource):
             if len(found) < limit:
                 break
             page += 1
-        document = {"data": events}
-        digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
         details = {"events": len(events), "start": self.options["start"], "end": end}
-        state = self.state()
-        if state.get("sha256") == digest and state.get("fingerprint") == self.fingerprint:
-            return Pulled("unchanged", details=details)
         if not events:
             return Pulled("unchanged", details=details)
-        path = self.publish(f"acled-{self.options['country'].lower().replace(' ', '-')}.json", document)
-        return Pulled("downloaded", path, records=len(events), details=details,
-                      commit=lambda: self.save_state({"sha256": digest, "fingerprint": self.fingerprint}))
+        return self.published(f"acled-{self.options['country'].lower().replace(' ', '-')}.json", {"data": events},
+                              len(events), details)

@@ -16,6 +16,7 @@ raises goes through `redact`, and nothing but the pages the server sent (named `
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -185,6 +186,17 @@ class ApiSource:
         return value
 
     # -- state between runs ---------------------------------------------------------------------
+    def published(self, name: str, document: dict, records: int, details: dict) -> Pulled:
+        """`document` published as the raw file `name`, unless the last run published the same
+        content with the same settings (then "unchanged"); the state is saved on commit."""
+        digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+        state = self.state()
+        if state.get("sha256") == digest and state.get("fingerprint") == self.fingerprint:
+            return Pulled("unchanged", details=details)
+        path = self.publish(name, document)
+        return Pulled("downloaded", path, records=records, details=details,
+                      commit=lambda: self.save_state({"sha256": digest, "fingerprint": self.fingerprint}))
+
     def state(self) -> dict:
         row = self.store.conn.execute("SELECT state FROM api_state WHERE source = ?", (self.source.label,)).fetchone()
         return json.loads(row[0]) if row else {}
@@ -195,6 +207,31 @@ class ApiSource:
                 "INSERT INTO api_state (source, kind, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (source) "
                 "DO UPDATE SET kind = excluded.kind, state = excluded.state, updated_at = excluded.updated_at",
                 (self.source.label, self.kind, json.dumps(state, sort_keys=True), now()))
+
+
+class TokenSource(ApiSource):
+    """An API source authenticated by a bearer token (`new_token()`, an OAuth exchange), got on
+    first use and again once when the API answers 401."""
+
+    def new_token(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def auth_headers(self) -> dict:
+        if not getattr(self, "_token", None):
+            self._token = self.new_token()
+        return {"Authorization": f"Bearer {self._token}"}
+
+    def refresh(self) -> bool:
+        self._token = self.new_token()
+        return True
+
+    def access_token(self, document: dict) -> str:
+        """The token of an OAuth token answer (kept among the secrets that logs never show)."""
+        token = document.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise SourceError(f"{self.options['token_url']}: the token answer has no access_token")
+        self.secrets.append(token)
+        return token
 
 
 PAGED_ANSWERS = {"next": "kobo", "@odata.nextLink": "odk"}

@@ -14,14 +14,12 @@ the same items as last time are not collected again.
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
 from urllib.parse import urlencode
 
-from .base import REQUIRED, ApiSource, Pulled, SourceError
+from .base import REQUIRED, Pulled, SourceError, TokenSource
 
 
-class DataBridgesSource(ApiSource):
+class DataBridgesSource(TokenSource):
     kind = "databridges"
     collector = "wfp"
     description = "WFP DataBridges MarketPrices/PriceMonthly (OAuth client credentials; then wfp)"
@@ -30,16 +28,7 @@ class DataBridgesSource(ApiSource):
                "scope": (str, "vamdatabridges_marketprices-pricemonthly_get"),
                "endpoint": (str, "MarketPrices/PriceMonthly")}
 
-    def auth_headers(self) -> dict:
-        if not getattr(self, "_token", None):
-            self._token = self._new_token()
-        return {"Authorization": f"Bearer {self._token}"}
-
-    def refresh(self) -> bool:
-        self._token = self._new_token()
-        return True
-
-    def _new_token(self) -> str:
+    def new_token(self) -> str:
         pair = f"{self.secret('key_env')}:{self.secret('secret_env')}".encode()
         basic = base64.b64encode(pair).decode()
         self.secrets.append(basic)
@@ -48,11 +37,7 @@ class DataBridgesSource(ApiSource):
                                           "Content-Type": "application/x-www-form-urlencoded"},
                                  data=urlencode({"grant_type": "client_credentials",
                                                  "scope": self.options["scope"]}).encode())
-        token = document.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise SourceError(f"{self.options['token_url']}: the token answer has no access_token")
-        self.secrets.append(token)
-        return token
+        return self.access_token(document)
 
     def pull(self) -> Pulled:
         items, page, total = [], 1, None
@@ -72,11 +57,5 @@ class DataBridgesSource(ApiSource):
                 break
             page += 1
         document = {"items": items, "totalItems": total if total is not None else len(items)}
-        digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
-        details = {"items": len(items), "total_items": total}
-        state = self.state()
-        if state.get("sha256") == digest and state.get("fingerprint") == self.fingerprint:
-            return Pulled("unchanged", details=details)
-        path = self.publish(f"databridges-{self.options['country']}.json", document)
-        return Pulled("downloaded", path, records=len(items), details=details,
-                      commit=lambda: self.save_state({"sha256": digest, "fingerprint": self.fingerprint}))
+        return self.published(f"databridges-{self.options['country']}.json", document, len(items),
+                              {"items": len(items), "total_items": total})

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 
-from .base import REQUIRED, SourceError
-from .submissions import SubmissionSource, back, check_count, flatten, same_server
+from .base import REQUIRED
+from .submissions import SubmissionSource, back, flatten
 
 
 class KoboSource(SubmissionSource):
@@ -36,19 +36,8 @@ class KoboSource(SubmissionSource):
         if since:
             since = back(since, self.options["lookback_days"])
             params["query"] = json.dumps({"_submission_time": {"$gte": since}}, separators=(",", ":"))
-        first = url = self.url(f"api/v2/assets/{self.options['asset']}/data/", params)
-        seen, out, count = set(), [], None
-        while url:
-            if url in seen:
-                raise SourceError(f"{url}: the 'next' link points back to a page already read")
-            seen.add(url)
-            document = self.get_json(url)
-            count = document.get("count") if count is None else count
-            for record in self.records(document, "results", url):
-                record = flatten(record)
-                record["_cursor"] = record.get("_submission_time", "")
-                out.append(record)
-            url = document.get("next")
-            same_server(self.source.path, url)
-        check_count(first, len(out), count)
+        out = [flatten(record) for record in self.linked_pages(
+            self.url(f"api/v2/assets/{self.options['asset']}/data/", params), "results", "next", "count")]
+        for record in out:
+            record["_cursor"] = record.get("_submission_time", "")
         return out

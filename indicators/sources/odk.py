@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 
 from .base import REQUIRED, SourceError
-from .submissions import SubmissionSource, check_count, flatten, same_server
+from .submissions import SubmissionSource, flatten
 
 
 class ODKSource(SubmissionSource):
@@ -42,21 +42,11 @@ class ODKSource(SubmissionSource):
         if since:
             params["$filter"] = f"__system/submissionDate ge {since} or __system/updatedAt ge {since}"
         path = f"v1/projects/{self.options['project']}/forms/{self.options['form']}.svc/Submissions"
-        first = url = self.url(path, params)
-        seen, out, count = set(), [], None
-        while url:
-            if url in seen:
-                raise SourceError(f"{url}: '@odata.nextLink' points back to a page already read")
-            seen.add(url)
-            document = self.get_json(url)
-            count = document.get("@odata.count") if count is None else count
-            for record in self.records(document, "value", url):
-                flat = flatten(record)
-                flat["_uuid"] = flat.get("__id", "")
-                flat["_submission_time"] = flat.get("__system/submissionDate", "")
-                flat["_cursor"] = max(str(flat.get("__system/updatedAt") or ""), str(flat["_submission_time"] or ""))
-                out.append(flat)
-            url = document.get("@odata.nextLink")
-            same_server(self.source.path, url)
-        check_count(first, len(out), count)
+        out = []
+        for record in self.linked_pages(self.url(path, params), "value", "@odata.nextLink", "@odata.count"):
+            flat = flatten(record)
+            flat["_uuid"] = flat.get("__id", "")
+            flat["_submission_time"] = flat.get("__system/submissionDate", "")
+            flat["_cursor"] = max(str(flat.get("__system/updatedAt") or ""), str(flat["_submission_time"] or ""))
+            out.append(flat)
         return out

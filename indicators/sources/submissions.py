@@ -64,6 +64,23 @@ class SubmissionSource(ApiSource):
         `_uuid`, `_submission_time` and `_cursor` (the time the next run asks from)."""
         raise NotImplementedError
 
+    def linked_pages(self, first: str, records_key: str, next_key: str, count_key: str) -> list[dict]:
+        """Every record of a listing paged by links to the next page (Kobo's `next`, ODK Central's
+        `@odata.nextLink`): each page read once, every link on the configured server, and the
+        records counted against the total the first page announced (`count_key`)."""
+        url, seen, out, count = first, set(), [], None
+        while url:
+            if url in seen:
+                raise SourceError(f"{url}: the {next_key!r} link points back to a page already read")
+            seen.add(url)
+            document = self.get_json(url)
+            count = document.get(count_key) if count is None else count
+            out += self.records(document, records_key, url)
+            url = document.get(next_key)
+            same_server(self.source.path, url)
+        check_count(first, len(out), count)
+        return out
+
     def cursor(self) -> str:
         row = self.store.conn.execute("SELECT MAX(cursor) FROM api_records WHERE source = ?",
                                       (self.source.label,)).fetchone()
