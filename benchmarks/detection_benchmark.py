@@ -98,14 +98,15 @@ def _flag_array(n: int, position: dict[str, int], frame: pd.DataFrame) -> np.nda
 def detection_speed(cases: list[Case]) -> dict[str, float]:
     """CPU seconds to run every detector on the series, one after the other, outputs dropped as
     `track.py detect` does after storing them (the scoring pass above keeps every output frame
-    in memory, which costs garbage-collection time a real run does not have)."""
-    detectors = [cls() for cls in DETECTORS.values()]
+    in memory, which costs garbage-collection time a real run does not have). Each series goes
+    through `score_series`, the one per-series function of a detection run."""
+    from indicators.detect.run import score_series
+
+    names = tuple(DETECTORS)
     seconds = {"monthly": 0.0, "daily": 0.0}
     for case in cases:
         started = time.process_time()
-        for detector in detectors:
-            if detector.applies(case.info):
-                detector.detect(case.values, case.info)
+        score_series(case.values, case.info, names)
         seconds[case.info.frequency] += time.process_time() - started
     return seconds
 

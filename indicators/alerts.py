@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .detect.consolidate import consolidate
-from .episodes import EPISODE_COLUMNS, episodes_and_alarms, state_counts
+from .detect.consolidate import consolidate, uncounted_detectors
+from .episodes import EPISODE_COLUMNS, add_counts, episodes_and_alarms, state_counts
 from .filters import since_mask
 from .store import SEVERITY_RANK, Store, now
 
@@ -13,6 +13,7 @@ DESIGN_COLUMNS = ["indicator", "location", "item", "price_type", "date", "value"
                   "score", "severity", "detector", "explanation"]
 # unit and currency come last (DESIGN.md: scripts that read the first columns keep working)
 ALERT_COLUMNS = DESIGN_COLUMNS + ["unit", "currency"]
+CHUNK_SERIES = 200  # series consolidated at a time when a detection run records its alarms
 
 
 def alerts(store: Store, include_normal: bool = False, detector: str | None = None,
@@ -115,14 +116,31 @@ def pending_alarms(store: Store, before_run: int | None = None, alarms: pd.DataF
     return alarms[alarms["severity"].map(SEVERITY_RANK) > before]
 
 
-def record_alarms(store: Store, run_id: int) -> tuple[pd.DataFrame, dict]:
+def consolidated_chunks(store: Store, chunk_size: int = CHUNK_SERIES):
+    """`consolidated(store)` in parts of at most `chunk_size` series (in series id order): the
+    consolidation is per series, so the parts together are the whole view, and only one part is
+    in memory at a time (a store of 100,000 series holds some 100 million detector rows)."""
+    ids = [row[0] for row in store.conn.execute("SELECT id FROM series ORDER BY id")]
+    uncounted = tuple(sorted(uncounted_detectors()))  # rows the consolidation would drop are not read
+    for start in range(0, len(ids), chunk_size):
+        rows = store.anomalies(series_range=(ids[start], ids[min(start + chunk_size, len(ids)) - 1]),
+                               without=uncounted)
+        if not rows.empty:
+            yield consolidate(rows)
+
+
+def record_alarms(store: Store, run_id: int, chunk_size: int = CHUNK_SERIES) -> tuple[pd.DataFrame, dict]:
     """Record in `run_alerts` the alarms that no earlier run raised (`pending_alarms`), and return
-    them with the store's `summary`, both from one consolidation of the store. Each day of an
-    ongoing episode is a state, not an alarm, so a run on the next day's data raises nothing
-    unless the episode worsens. Call once per detection run."""
-    rows = consolidated(store)
-    found = episodes_and_alarms(rows)
-    new = pending_alarms(store, before_run=run_id, alarms=found[1])
+    them with the store's `summary`, both from one consolidation of the store (a chunk of series at
+    a time). Each day of an ongoing episode is a state, not an alarm, so a run on the next day's
+    data raises nothing unless the episode worsens. Call once per detection run."""
+    counts, alarms = state_counts(pd.DataFrame()), []
+    for rows in consolidated_chunks(store, chunk_size):
+        found = episodes_and_alarms(rows)
+        counts = add_counts(counts, state_counts(rows, found))
+        alarms += [found[1]] if not found[1].empty else []
+    alarms = pd.concat(alarms, ignore_index=True) if alarms else pd.DataFrame()
+    new = pending_alarms(store, before_run=run_id, alarms=alarms)
     if not new.empty:
         with store.transaction():
             store.conn.executemany(
@@ -133,7 +151,7 @@ def record_alarms(store: Store, run_id: int) -> tuple[pd.DataFrame, dict]:
                   _number(r.lower), _number(r.upper), _number(r.score), r.explanation, now())
                  for r in new.itertuples(index=False)])
     new = _alert_columns(new) if not new.empty else pd.DataFrame(columns=ALERT_COLUMNS)
-    return new, state_counts(rows, found)
+    return new, counts
 
 
 def record_new_alerts(store: Store, run_id: int) -> pd.DataFrame:

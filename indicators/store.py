@@ -648,9 +648,10 @@ class Store:
     # -- anomalies --------------------------------------------------------------------------
     def replace_anomalies(self, series_id: int, detector: str, frame: pd.DataFrame, run_id: int | None = None) -> None:
         """Make `frame` (date, value, expected, lower, upper, score, severity, explanation) the
-        detector's output for the series. Rows already stored keep the run that first raised them."""
+        detector's output for the series. Rows already stored keep the run that first raised them.
+        `frame` may also be a dict of those columns as numpy arrays (`DetectionResult.columns`)."""
         stamp = now()
-        if frame.empty:  # short series: nothing to keep, one statement
+        if not len(frame["date"]):  # short series: nothing to keep, one statement
             self.conn.execute("DELETE FROM anomalies WHERE series_id = ? AND detector = ?", (int(series_id), detector))
             return
         dates = frame["date"].tolist()
@@ -695,9 +696,15 @@ class Store:
                FROM detection_status d JOIN series s ON s.id = d.series_id
                ORDER BY s.indicator, s.location, s.item, s.price_type, d.detector""")
 
-    def anomalies(self, detector: str | None = None) -> pd.DataFrame:
-        """Every stored detector row joined with its series key."""
-        where, params = ("WHERE a.detector = ?", [detector]) if detector else ("", [])
+    def anomalies(self, detector: str | None = None, series_range: tuple[int, int] | None = None,
+                  without: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Every stored detector row joined with its series key (of the series whose id is within
+        `series_range`, both ends included, when given; not of the detectors named in `without`)."""
+        where = [("a.detector = ?", [detector])] if detector else []
+        where += [("a.series_id BETWEEN ? AND ?", list(series_range))] if series_range else []
+        where += [(f"a.detector NOT IN ({', '.join('?' * len(without))})", list(without))] if without else []
+        params = [value for _, values in where for value in values]
+        where = "WHERE " + " AND ".join(clause for clause, _ in where) if where else ""
         return self.query_frame(
             f"""SELECT s.indicator, s.location, s.item, s.price_type, a.date, a.value, a.expected, a.lower,
                        a.upper, a.score, a.severity, a.detector, a.explanation, a.series_id, s.unit,

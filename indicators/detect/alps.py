@@ -6,8 +6,8 @@ residuals. Phases: normal < 0.25, stress 0.25-1, alert 1-2, crisis >= 2.
 
 Two detectors:
 - `alps`: ALPS as it would have been published at the time. Each month is scored by the fit on
-  the data up to that month (an expanding window; statsmodels' recursive least squares gives
-  every window's coefficients in one pass), so a month's value never changes when later months
+  the data up to that month (an expanding window; every window's coefficients at once, from
+  running sums per month: the recursive least-squares estimates in closed form), so a month's value never changes when later months
   arrive. It counts in the consolidated view at its own phase, once the size of the price rise
   allows that phase (`severity.classify`: the price must also stand above its trend-and-season
   estimate, a year earlier and the 5-year average by the sizes of `severity.SIZE_RULES`).
@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, output_frame
-from .explain import compared_with_past, format_value, relative, same_month_references
+from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, observed_count, output_columns
+from .explain import compared_with_past_all, format_value, format_values, relatives, same_month_references
 from .severity import classify, level_size, phase, size_rule
 
 MIN_MONTHS = 36  # WFP: at least three years of monthly prices
@@ -50,11 +50,13 @@ class WholeSeriesAlps(Detector):
         refused = _refuse(regular, frequency)
         if refused:
             return refused
-        import statsmodels.api as sm
+        # statsmodels' OLS estimate (`sm.OLS(...).fit()`, method "pinv") without building the model
+        # and results objects, which cost ten times the fit itself on a 15-year series.
+        from statsmodels.tools.tools import pinv_extended
 
         prices, observed, design = _design(regular)
-        fit = sm.OLS(prices[observed], design[observed], hasconst=True).fit()
-        fitted = design @ fit.params
+        params = np.dot(pinv_extended(design[observed])[0], prices[observed])
+        fitted = design @ params
         residuals = prices - fitted
         spread = float(np.std(residuals[observed], ddof=1))
         if not spread > MIN_SPREAD * float(np.mean(prices[observed])):
@@ -62,9 +64,9 @@ class WholeSeriesAlps(Detector):
                                                            "(almost) exactly")
         score = residuals / spread
         severity = phase(score[observed], self.thresholds)
-        frame = _frame(regular, info, observed, fitted, np.full(len(prices), spread), score, severity)
+        rows = _output(regular, info, observed, fitted, np.full(len(prices), spread), score, severity)
         return DetectionResult("scored", f"{int(observed.sum())} months scored (whole-series fit, sd of residuals "
-                                         f"{format_value(spread, info.unit)})", frame)
+                                         f"{format_value(spread, info.unit)})", columns=rows)
 
 
 class Alps(WholeSeriesAlps):
@@ -74,8 +76,8 @@ class Alps(WholeSeriesAlps):
     method = (
         "WFP's Alert for Price Spikes (Technical Guidance Note, 2014) as it would have been published at the "
         "time: for each month, the OLS regression of the price in levels on a linear trend and twelve monthly "
-        "dummies (no constant) fitted on the data up to that month only (statsmodels' recursive least squares "
-        "gives every window in one pass), and the month's residual divided by the standard deviation of that "
+        "dummies (no constant) fitted on the data up to that month only (recursive least squares: every window "
+        "at once, in closed form from running sums per month), and the month's residual divided by the standard deviation of that "
         "fit's residuals. Phases normal below 0.25, stress 0.25 to 1, alert 1 to 2, crisis from 2, counted in "
         "the consolidated severity once the price also stands above the trend-and-season estimate, a year "
         "earlier and the 5-year average by the sizes people use (5% for stress, 10% for alert, 25% for "
@@ -98,32 +100,50 @@ class Alps(WholeSeriesAlps):
         rule = size_rule(info)
         sizes = level_size(prices, fitted, last_year, average, info, rule)
         severity = classify(score[scored], self.thresholds, sizes[scored], rule)
-        frame = _frame(regular, info, scored, fitted, spread, score, severity, by_score=phase(score[scored],
+        rows = _output(regular, info, scored, fitted, spread, score, severity, by_score=phase(score[scored],
                                                                                            self.thresholds))
         return DetectionResult("scored", f"{int(scored.sum())} of {int(observed.sum())} months scored (fit on the "
-                                         f"data up to each month)", frame)
+                                         f"data up to each month)", columns=rows)
 
 
 def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray):
     """For every month t: the fitted value of month t and the sd of the residuals (ddof 1) of the
-    OLS fit on the observed months up to t, from statsmodels' RecursiveLS (one pass)."""
-    import statsmodels.api as sm
+    OLS fit on the observed months up to t (recursive least squares, every window at once).
 
+    `design` is `_design`'s: a trend column, then one 0/1 dummy column per calendar month. With
+    such a design the OLS has a closed form (Frisch-Waugh-Lovell): the trend's coefficient is the
+    regression of the within-month deviations of the price on those of the trend, and each
+    month's coefficient is that month's mean price net of the trend. Both come from running sums
+    per month, so every window's fit costs O(months) rather than a Kalman filter pass
+    (statsmodels' RecursiveLS gives the same coefficients up to rounding, at 20 times the cost)."""
     n = len(prices)
     fitted, spread = np.full(n, np.nan), np.full(n, np.nan)
     keep = np.flatnonzero(design[observed].any(axis=0))
     if len(keep) == 0 or observed.sum() <= len(keep):
         return fitted, spread
-    x = design[:, keep]
-    result = sm.RecursiveLS(np.where(observed, prices, np.nan), x).fit()
-    coefficients = np.asarray(result.recursive_coefficients.filtered).T  # (n, k): fit on data up to t
-    fitted = np.einsum("tk,tk->t", x, coefficients)
+    trend, dummies = design[:, 0], design[:, 1:]
+    month = dummies.argmax(axis=1)
+    weight = dummies * observed[:, None]  # (n, months): observed months of each calendar month
+    y = np.where(observed, prices, 0.0)
+    count = np.cumsum(weight, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_trend = np.cumsum(weight * trend[:, None], axis=0) / count
+        mean_price = np.cumsum(weight * y[:, None], axis=0) / count
+        seen = count > 0
+        within_xx = np.where(seen, np.cumsum(weight * (trend * trend)[:, None], axis=0) - count * mean_trend ** 2, 0.0)
+        within_xy = np.where(seen, np.cumsum(weight * (trend * y)[:, None], axis=0) - count * mean_trend * mean_price,
+                             0.0)
+        slope = within_xy.sum(axis=1) / within_xx.sum(axis=1)  # (n,): the fit on data up to t
+    # A month's fit is its mean price moved along the slope from its mean date (fewer roundings
+    # than intercept + slope x trend).
+    fitted = mean_price[np.arange(n), month] + slope * (trend - mean_trend[np.arange(n), month])
     # Residuals of every month s under every window's fit t: (s, t); keep s <= t and observed.
-    residuals = prices[:, None] - x @ coefficients.T
+    residuals = prices[:, None] - mean_price[:, month].T - slope[None, :] * (trend[:, None] - mean_trend[:, month].T)
     inside = np.tril(np.ones((n, n), dtype=bool)).T & observed[:, None]
     squares = np.where(inside, residuals, 0.0) ** 2
     count = inside.sum(axis=0)
-    variance = np.where(count > len(keep), squares.sum(axis=0) / np.maximum(count - 1, 1), np.nan)
+    with np.errstate(invalid="ignore"):
+        variance = np.where(count > len(keep), squares.sum(axis=0) / np.maximum(count - 1, 1), np.nan)
     spread = np.sqrt(variance)
     level = np.cumsum(np.where(observed, prices, 0.0)) / np.maximum(np.cumsum(observed), 1)
     spread = np.where(spread > MIN_SPREAD * level, spread, np.nan)
@@ -131,7 +151,7 @@ def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray):
 
 
 def _refuse(regular: pd.Series, frequency: str) -> DetectionResult | None:
-    count = int(regular.notna().sum())
+    count = observed_count(regular)
     if frequency != "monthly":
         return DetectionResult("not_applicable", f"ALPS is defined for monthly prices, not {frequency} series")
     if count < MIN_MONTHS:
@@ -144,7 +164,7 @@ def _refuse(regular: pd.Series, frequency: str) -> DetectionResult | None:
 def _design(regular: pd.Series):
     """Prices, observed mask, and the trend + monthly dummies design (no constant); a calendar
     month never observed has an all-zero dummy and is left out."""
-    observed = regular.notna().to_numpy()
+    observed = ~np.isnan(regular.to_numpy(dtype="float64"))
     months = regular.index.month.to_numpy()
     design = np.column_stack([np.arange(len(regular), dtype="float64")]
                              + [(months == m).astype("float64") for m in range(1, 13)])
@@ -152,27 +172,32 @@ def _design(regular: pd.Series):
     return regular.to_numpy(), observed, design
 
 
-def _frame(regular, info, scored, fitted, spread, score, severity, by_score=None) -> pd.DataFrame:
+def _output(regular, info, scored, fitted, spread, score, severity, by_score=None) -> dict:
     """Output rows of the months `scored`; `by_score`: the phases of the score alone, where the
     size of the rise lowered some of them (the explanation then says why)."""
     prices = regular.to_numpy()
     last_year, average = same_month_references(prices)
     dates = np.array(date_labels(regular.index, "monthly"), dtype=object)[scored]
-    value, expected, z, sd = prices[scored], fitted[scored], score[scored], spread[scored]
+    value, expected, z = prices[scored], fitted[scored], score[scored]
     label, unit = info.label(), info.unit
     by_score = severity if by_score is None else by_score
+    # the words of the months that are not normal, built a column at a time
+    flagged = ~((np.asarray(severity, dtype=object) == "normal") & (np.asarray(by_score, dtype=object) == "normal"))
+    words = zip(compared_with_past_all(value[flagged].tolist(), last_year[scored][flagged].tolist(),
+                                       average[scored][flagged].tolist(), unit),
+                relatives(value[flagged].tolist(), expected[flagged].tolist(), unit),
+                format_values(expected[flagged].tolist(), unit))
     explanation = []
-    for date, v, e, s, level, own, year, mean in zip(dates.tolist(), value.tolist(), expected.tolist(), z.tolist(),
-                                                     severity, by_score, last_year[scored].tolist(),
-                                                     average[scored].tolist()):
-        comparison = compared_with_past(v, year, mean, unit)
+    for date, shown, s, level, own in zip(dates.tolist(), format_values(value.tolist(), unit), z.tolist(), severity,
+                                          by_score):
         if level == "normal" and own == "normal":
-            explanation.append(f"{label}, {date}: {format_value(v, unit)}, ALPS {s:.2f} (normal).")
+            explanation.append(f"{label}, {date}: {shown}, ALPS {s:.2f} (normal).")
             continue
-        text = (f"{label}, {date}: {format_value(v, unit)}, ALPS {s:.2f}: {relative(v, e, unit)} the "
-                f"trend-and-season estimate of {format_value(e, unit)}" + (f"; {comparison}" if comparison else ""))
+        comparison, versus, estimate = next(words)
+        text = (f"{label}, {date}: {shown}, ALPS {s:.2f}: {versus} the "
+                f"trend-and-season estimate of {estimate}" + (f"; {comparison}" if comparison else ""))
         if level != own:
             text += "; the rise is too small against these references for a higher phase"
         explanation.append(text + f" ({level}).")
-    return output_frame(dates, value, expected, expected - spread[scored], expected + spread[scored], score[scored],
-                        severity, explanation)
+    return output_columns(dates, value, expected, expected - spread[scored], expected + spread[scored], score[scored],
+                          severity, explanation)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -87,22 +88,60 @@ class SeriesInfo:
         return f"{definition.title}{detail} in {self.location}"
 
 
+def output_columns(date, value, expected, lower, upper, score, severity, explanation) -> dict:
+    """A detector's output (`OUTPUT_COLUMNS`) as equal-length arrays or lists, for
+    `DetectionResult(..., columns=...)`."""
+    return dict(zip(OUTPUT_COLUMNS, (date, value, expected, lower, upper, score, severity, explanation)))
+
+
 def output_frame(date, value, expected, lower, upper, score, severity, explanation) -> pd.DataFrame:
-    """A detector's output (`OUTPUT_COLUMNS`) built once from equal-length arrays or lists: adding,
-    selecting and dropping pandas columns one by one costs more than the statistics here."""
-    return pd.DataFrame(dict(zip(OUTPUT_COLUMNS, (date, value, expected, lower, upper, score, severity,
-                                                  explanation))))
+    """`output_columns` as a frame, built once: adding, selecting and dropping pandas columns one
+    by one costs more than the statistics here."""
+    return pd.DataFrame(output_columns(date, value, expected, lower, upper, score, severity, explanation))
 
 
 _NO_OUTPUT = pd.DataFrame(columns=OUTPUT_COLUMNS)
+_TEXT_COLUMNS = {"date", "severity", "explanation"}
 
 
-@dataclass
 class DetectionResult:
-    status: str  # "scored" or "insufficient_history"
-    message: str = ""
-    # a copy of one empty frame: a tenth of the cost of building one, for every short series
-    frame: pd.DataFrame = field(default_factory=_NO_OUTPUT.copy)
+    """What a detector says about one series: `status` ("scored", "insufficient_history", ...),
+    a `message`, and its output rows (`OUTPUT_COLUMNS`), given as a `frame` or as plain `columns`
+    (`output_columns`). A frame is built from the columns only when asked for: the store and the
+    workers take the columns, and a pandas frame for every detector of every series (most of them
+    empty on a large store) costs more than most detectors' statistics."""
+
+    __slots__ = ("status", "message", "_frame", "_columns")
+
+    def __init__(self, status: str, message: str = "", frame: pd.DataFrame | None = None,
+                 columns: dict | None = None):
+        self.status, self.message = status, message
+        self._frame, self._columns = frame, columns
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = _NO_OUTPUT.copy() if self._columns is None else pd.DataFrame(self._columns)
+        return self._frame
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        """The rows as one array per column of `OUTPUT_COLUMNS` (text columns as object arrays)."""
+        if self._columns is None and self._frame is not None:
+            return {name: self._frame[name].to_numpy(dtype=object if name in _TEXT_COLUMNS else "float64")
+                    for name in OUTPUT_COLUMNS}
+        source = self._columns or dict.fromkeys(OUTPUT_COLUMNS, ())
+        return {name: np.asarray(source[name], dtype=object if name in _TEXT_COLUMNS else "float64")
+                for name in OUTPUT_COLUMNS}
+
+    @property
+    def empty(self) -> bool:
+        if self._columns is not None:
+            return len(self._columns["date"]) == 0
+        return self._frame is None or self._frame.empty
+
+    def __repr__(self) -> str:
+        return f"DetectionResult({self.status!r}, {self.message!r})"
 
 
 class Detector:
@@ -122,19 +161,38 @@ class Detector:
         return self.applies_to is None or info.indicator in self.applies_to
 
     def detect(self, values: pd.Series, info: SeriesInfo) -> DetectionResult:
-        values = values.dropna()
-        if values.empty:
-            return DetectionResult("insufficient_history", "not enough history: no observations")
-        if not values.index.is_unique:
-            raise ValueError(f"{info.label()}: dates must be unique")
-        if not values.index.is_monotonic_increasing:
-            values = values.sort_index()
-        frequency = info.frequency or "daily"
-        regular = to_regular(values, frequency)
-        return self._detect(regular, info, frequency)
+        return self.detect_regular(regularise(values, info), info)
+
+    def detect_regular(self, regular: "pd.Series | DetectionResult", info: SeriesInfo) -> DetectionResult:
+        """`detect` on `regularise(values, info)`, which every detector of a series can share
+        (`score_series` validates and regularises a series once, not once per detector)."""
+        if isinstance(regular, DetectionResult):
+            return DetectionResult(regular.status, regular.message)
+        return self._detect(regular, info, info.frequency or "daily")
 
     def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:  # pragma: no cover
         raise NotImplementedError
+
+
+def regularise(values: pd.Series, info: SeriesInfo) -> "pd.Series | DetectionResult":
+    """A series' values validated (a unique date index) and put on its regular calendar, or the
+    `insufficient_history` result when it has no observations. The regular series is read-only:
+    detectors share it."""
+    values = values.dropna()
+    if values.empty:
+        return DetectionResult("insufficient_history", "not enough history: no observations")
+    if not values.index.is_unique:
+        raise ValueError(f"{info.label()}: dates must be unique")
+    if not values.index.is_monotonic_increasing:
+        values = values.sort_index()
+    regular = to_regular(values, info.frequency or "daily")
+    regular.to_numpy().flags.writeable = False
+    return regular
+
+
+def observed_count(regular: pd.Series) -> int:
+    """Observations on a regular calendar (its values that are not NaN), without pandas' per-call cost."""
+    return int(np.count_nonzero(~np.isnan(regular.to_numpy(dtype="float64"))))
 
 
 def _metadata(text) -> dict:
@@ -198,6 +256,20 @@ def period_label(period: pd.Period, frequency: str) -> str:
 
 def date_labels(index: pd.PeriodIndex, frequency: str) -> list[str]:
     """`period_label` for a whole index at once."""
+    if frequency in ("monthly", "daily") and len(index):
+        ordinals = index.asi8
+        if (np.diff(ordinals) == 1).all():  # a regular calendar: most series of a store share a few
+            return list(_calendar_labels(frequency, int(ordinals[0]), len(ordinals)))
+    return _formatted_labels(index, frequency)
+
+
+@lru_cache(maxsize=256)
+def _calendar_labels(frequency: str, first: int, length: int) -> tuple[str, ...]:
+    index = pd.PeriodIndex.from_ordinals(np.arange(first, first + length), freq=PANDAS_FREQ[frequency])
+    return tuple(_formatted_labels(index, frequency))
+
+
+def _formatted_labels(index: pd.PeriodIndex, frequency: str) -> list[str]:
     if frequency == "monthly":
         return index.strftime("%Y-%m").tolist()
     if is_subdaily(frequency):

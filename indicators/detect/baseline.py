@@ -35,7 +35,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy import stats
 
 from .. import units
-from .base import INTERVALS, PERIODS, per_interval
+from .base import INTERVALS, PERIODS, observed_count, per_interval
 
 # Sub-daily intervals take the hourly rules as spans of time (two days of level, four weeks of
 # scale, two days of warm-up), in points of their own interval, with caps that keep a 1-minute
@@ -115,7 +115,7 @@ def fit_series(regular: pd.Series, info, frequency: str):
     from .base import DetectionResult
 
     needed = needed_observations(frequency)
-    observed = int(regular.notna().sum())
+    observed = observed_count(regular)
     if observed < needed:
         return None, DetectionResult(
             "insufficient_history",

@@ -32,6 +32,16 @@ def is_duration(unit: str) -> bool:
     return unit == "hours" or unit.startswith("hours/")
 
 
+def format_values(values, unit: str) -> list[str]:
+    """`format_value` of every value of a column, the same text at a fraction of the calls (a
+    detector writes a sentence for every scored date)."""
+    if unit == "share" or is_duration(unit):
+        return [format_value(v, unit) for v in values]
+    suffix = f" {unit}".rstrip()  # `format_value` strips the text: only trailing space can go
+    return ["n/a" if v != v else f"{v:,.0f}{suffix}" if v >= 100 or v <= -100 else
+            f"{v:.1f}{suffix}" if v >= 10 or v <= -10 else f"{v:.2f}{suffix}" for v in values]
+
+
 def relative(value: float, expected: float, unit: str = "") -> str:
     """'38% above', '74% below', or in points for shares ('71 points below')."""
     if unit == "share":
@@ -41,6 +51,16 @@ def relative(value: float, expected: float, unit: str = "") -> str:
         return "above" if value > expected else "below"
     change = (value - expected) / abs(expected) * 100
     return f"{abs(change):.0f}% {'above' if change >= 0 else 'below'}"
+
+
+def relatives(values, expected, unit: str = "") -> list[str]:
+    """`relative` of every pair of two columns (the same text)."""
+    if unit == "share":
+        return [f"{abs(p):.0f} points {'above' if p >= 0 else 'below'}" for p in
+                ((v - e) * 100 for v, e in zip(values, expected))]
+    return [("above" if v > e else "below") if not e else
+            f"{abs(c):.0f}% {'above' if c >= 0 else 'below'}" for v, e, c in
+            ((v, e, (v - e) / abs(e) * 100 if e else 0.0) for v, e in zip(values, expected))]
 
 
 def same_month_references(values, period: int = 12, years: int = 5):
@@ -64,6 +84,22 @@ def compared_with_past(value: float, last_year: float, average: float, unit: str
     if average == average and average:
         parts.append(f"{relative(value, average, unit)} the 5-year average{when} ({format_value(average, unit)})")
     return " and ".join(parts)
+
+
+def compared_with_past_all(values, last_year, average, unit: str) -> list[str]:
+    """`compared_with_past` of every value of a column (the same text)."""
+    year_words, average_words = relatives(values, last_year, unit), relatives(values, average, unit)
+    out = []
+    for year, mean, shown_year, shown_mean, versus_year, versus_mean in zip(
+            last_year, average, format_values(last_year, unit), format_values(average, unit), year_words,
+            average_words):
+        parts = []
+        if year == year and year:
+            parts.append(f"{versus_year} a year earlier ({shown_year})")
+        if mean == mean and mean:
+            parts.append(f"{versus_mean} the 5-year average ({shown_mean})")
+        out.append(" and ".join(parts))
+    return out
 
 
 def against_usual(value: float, usual: float, unit: str) -> str:

@@ -30,23 +30,18 @@ def score_chunk(chunk: list[tuple]) -> list[dict]:
 
 def score_chunk_remotely(chunk: list[tuple]) -> list[dict]:
     """`score_chunk` where a process or a Dask worker runs it: the unit of work shipped (one call
-    per chunk, so shipping stays small beside the work), returning plain lists rather than
-    frames (most results of a large store are empty frames, which cost more to pickle than to
-    compute)."""
-    from .base import OUTPUT_COLUMNS
-
-    return [{name: (result.status, result.message,
-                    None if result.frame.empty else {c: result.frame[c].tolist() for c in OUTPUT_COLUMNS})
+    per chunk, so shipping stays small beside the work), returning plain arrays rather than
+    frames, and nothing for a result without rows (most results of a large store, whose frames
+    would cost more to pickle than to compute)."""
+    return [{name: (result.status, result.message, None if result.empty else result.columns)
              for name, result in by_detector.items()} for by_detector in score_chunk(chunk)]
 
 
 def _unpacked(packed: list[dict]) -> list[dict]:
     """`score_chunk_remotely`'s lists back into `DetectionResult`s."""
-    import pandas as pd
-
     from .base import DetectionResult
 
-    return [{name: DetectionResult(status, message, **({} if columns is None else {"frame": pd.DataFrame(columns)}))
+    return [{name: DetectionResult(status, message, columns=columns)
              for name, (status, message, columns) in by_detector.items()} for by_detector in packed]
 
 

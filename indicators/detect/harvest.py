@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, orient, output_frame
+from .base import (DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, observed_count, orient,
+                   output_columns)
 from .baseline import MAD_TO_SD, nanmedian_rows, small_sample_factor
 from .explain import compared_with_past, format_value, same_month_references
 from .severity import classify, magnitude, size_rule
@@ -54,20 +55,13 @@ class HarvestSeasonality(Detector):
         if frequency != "monthly" or crop_calendar is None:
             return DetectionResult("not_applicable", "harvest seasonality needs a monthly price with a crop calendar")
         prices = regular.to_numpy()
-        logs = np.log(np.where(prices > 0, prices, np.nan))
         months = regular.index.month.to_numpy()
         reference_month = (crop_calendar.harvest[0] - 2) % 12 + 1
-        parts = []
-        for harvest_month in crop_calendar.harvest:
-            offset = (harvest_month - reference_month) % 12
-            change, usual, spread, count, reference = _usual_change(logs, offset, int(months[0]) - 1,
-                                                                    months == harvest_month)
-            positions = np.flatnonzero((months == harvest_month) & ~np.isnan(change) & ~np.isnan(usual)
-                                       & ~np.isnan(spread))
-            parts.append(np.vstack([positions, reference[positions], change[positions], usual[positions],
-                                    spread[positions], count[positions]]))
-        table = np.hstack(parts)
-        observed = int(regular.notna().sum())
+        # A usual change needs the same month in MIN_SEASONS earlier years: a series spanning no more
+        # than that has no harvest month to score (most short series of a large store stop here).
+        table = (_harvest_months(prices, months, crop_calendar.harvest, reference_month)
+                 if len(prices) > 12 * MIN_SEASONS else np.zeros((6, 0)))
+        observed = observed_count(regular)
         first_month = (reference_month - REFERENCE_MONTHS) % 12 + 1
         from_month = f"its {calendar.month_name[first_month]}-{calendar.month_name[reference_month]} level"
         if table.shape[1] == 0:
@@ -94,9 +88,9 @@ class HarvestSeasonality(Detector):
             for date, v, level, z, p, c, u, n in zip(
                 dates.tolist(), value.tolist(), severity, score.tolist(), position.tolist(),
                 change.tolist(), usual.tolist(), count.tolist())]
-        frame = output_frame(dates, value, usual_price, base * np.exp(usual - self.band_width * spread),
-                             base * np.exp(usual + self.band_width * spread), score, severity, explanation)
-        return DetectionResult("scored", f"{len(frame)} harvest months scored", frame)
+        rows = output_columns(dates, value, usual_price, base * np.exp(usual - self.band_width * spread),
+                              base * np.exp(usual + self.band_width * spread), score, severity, explanation)
+        return DetectionResult("scored", f"{len(position)} harvest months scored", columns=rows)
 
     @staticmethod
     def _explain(head, unit, value, severity, score, crop, from_month, to_month, change, usual, seasons_used,
@@ -114,6 +108,22 @@ class HarvestSeasonality(Detector):
             text += f" (score {score:.1f}, {severity})"
         comparison = compared_with_past(value, last_year, average, unit)
         return text + (f"; {comparison}" if comparison else "") + "."
+
+def _harvest_months(prices: np.ndarray, months: np.ndarray, harvest: tuple[int, ...], reference_month: int) -> np.ndarray:
+    """(6, k): position, pre-harvest reference, change, usual change, spread and seasons behind the
+    usual change of every harvest month that can be scored, in calendar order of `harvest`."""
+    logs = np.log(np.where(prices > 0, prices, np.nan))
+    parts = []
+    for harvest_month in harvest:
+        offset = (harvest_month - reference_month) % 12
+        change, usual, spread, count, reference = _usual_change(logs, offset, int(months[0]) - 1,
+                                                                months == harvest_month)
+        positions = np.flatnonzero((months == harvest_month) & ~np.isnan(change) & ~np.isnan(usual)
+                                   & ~np.isnan(spread))
+        parts.append(np.vstack([positions, reference[positions], change[positions], usual[positions],
+                                spread[positions], count[positions]]))
+    return np.hstack(parts)
+
 
 def _usual_change(logs: np.ndarray, offset: int, first_column: int, wanted: np.ndarray):
     """For every position: the log change over `offset` months, its usual value (median of the same

@@ -13,11 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, output_frame
-from .explain import compared_with_past, format_value, same_month_references
+from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, output_columns
+from .explain import compared_with_past, format_values, same_month_references
 from .severity import classify, level_size, phase, size_rule
 
 MIN_YEARS = 3  # earlier same-month growth rates needed to standardise
+# The first annual growth rate is at month 12, its first standardised value MIN_YEARS years later.
+IPA_SCORED_FROM = 12 * (MIN_YEARS + 1)
 # A floor on the standard deviation of a growth rate (per month): a price that was flat for years
 # has a near-zero spread, and any small change would otherwise be "abnormal" (IPA 10 for a 5% rise).
 MIN_RATE_SD = 0.0025
@@ -50,13 +52,17 @@ class PriceAnomalyIndicator(Detector):
             return DetectionResult("not_applicable", f"IPA is defined for monthly prices, not {frequency} series")
         prices = regular.to_numpy()
         prices = np.where(prices > 0, prices, np.nan)
-        quarterly = _compound_growth(prices, 3)
-        annual = _compound_growth(prices, 12)
-        z_quarter, _, _ = _standardise(quarterly)
-        z_annual, mean_annual, sd_annual = _standardise(annual)
-        score = WEIGHTS[0] * z_quarter + WEIGHTS[1] * z_annual
-        scored = ~np.isnan(score) & ~np.isnan(prices)
         count = int((~np.isnan(prices)).sum())
+        # a shorter series has no IPA (most short series of a large store stop here)
+        if len(prices) <= IPA_SCORED_FROM:
+            scored = np.zeros(len(prices), dtype=bool)
+        else:
+            quarterly = _compound_growth(prices, 3)
+            annual = _compound_growth(prices, 12)
+            z_quarter, _, _ = _standardise(quarterly)
+            z_annual, mean_annual, sd_annual = _standardise(annual)
+            score = WEIGHTS[0] * z_quarter + WEIGHTS[1] * z_annual
+            scored = ~np.isnan(score) & ~np.isnan(prices)
         if not scored.any():
             return DetectionResult(
                 "insufficient_history",
@@ -76,17 +82,17 @@ class PriceAnomalyIndicator(Detector):
                                                                info, rule), rule)
         label, unit = info.label(), info.unit
         explanation = [
-            f"{label}, {date}: {format_value(v, unit)}, IPA {z:.2f} (normal)." if level == own == "normal" else
-            f"{label}, {date}: {format_value(v, unit)}, IPA {z:.2f}: compound growth "
+            f"{label}, {date}: {shown}, IPA {z:.2f} (normal)." if level == own == "normal" else
+            f"{label}, {date}: {shown}, IPA {z:.2f}: compound growth "
             f"{q * 100:+.1f}%/month over 3 months and {a * 100:+.1f}%/month over 12 months"
             + (f"; {comparison}" if (comparison := compared_with_past(v, year, mean, unit)) else "")
             + ("; the rise is too small against these references for a higher phase" if level != own else "")
             + f" ({VERDICT[level]}: {level})."
-            for date, v, z, level, own, q, a, year, mean in zip(
-                dates.tolist(), value.tolist(), score.tolist(), severity, by_score, quarterly[scored].tolist(),
+            for date, v, shown, z, level, own, q, a, year, mean in zip(
+                dates.tolist(), value.tolist(), format_values(value.tolist(), unit), score.tolist(), severity, by_score, quarterly[scored].tolist(),
                 annual[scored].tolist(), last_year[scored].tolist(), average[scored].tolist())]
-        frame = output_frame(dates, value, expected, lower, upper, score, severity, explanation)
-        return DetectionResult("scored", f"{len(frame)} of {count} months scored", frame)
+        rows = output_columns(dates, value, expected, lower, upper, score, severity, explanation)
+        return DetectionResult("scored", f"{len(dates)} of {count} months scored", columns=rows)
 
 
 def _compound_growth(prices: np.ndarray, months: int) -> np.ndarray:

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from . import baseline
-from .base import (INTERVALS, STEP_WORDS, DetectionResult, Detector, SeriesInfo, date_labels, orient, output_frame,
-                   per_interval)
-from .explain import format_value, relative
+from .base import (INTERVALS, STEP_WORDS, DetectionResult, Detector, SeriesInfo, date_labels, observed_count, orient,
+                   output_columns, per_interval)
+from .explain import format_value, format_values, relative
 
 ALLOWANCE = 1.5  # k: deviations under 1.5 scales do not accumulate
 ALARM = 6.0  # h
@@ -63,7 +63,7 @@ class RegimeShift(Detector):
         fitted, too_short = baseline.fit_series(regular, info, frequency)
         if too_short:
             return too_short
-        observed = int(regular.notna().sum())
+        observed = observed_count(regular)
         direction = info.definition.bad_direction
         y, n = fitted.observed, len(regular)
         z = orient((y - fitted.expected) / fitted.scale, direction)
@@ -141,17 +141,17 @@ class RegimeShift(Detector):
         shown = np.clip(fitted.to_units(expected), *bounds)
         label, unit = info.label(), info.unit
         explanation = [
-            self._explain(f"{label}, {date}: {format_value(v, unit)}", unit, v, e, z, level,
+            self._explain(f"{label}, {date}: {text}", unit, v, e, z, level,
                           kind, labels[start] if start >= 0 else "", p - start, frequency)
-            for date, v, e, z, level, kind, start, p in zip(
-                dates.tolist(), value.tolist(), shown.tolist(), score.tolist(), out["severity"],
+            for date, v, text, e, z, level, kind, start, p in zip(
+                dates.tolist(), value.tolist(), format_values(value.tolist(), unit), shown.tolist(), score.tolist(), out["severity"],
                 out["kind"], out["origin"], position.tolist())]
-        frame = output_frame(dates, value, shown, np.clip(fitted.to_units(expected - self.band_width * scale), *bounds),
-                             np.clip(fitted.to_units(expected + self.band_width * scale), *bounds), score,
-                             out["severity"], explanation)
+        rows = output_columns(dates, value, shown, np.clip(fitted.to_units(expected - self.band_width * scale), *bounds),
+                              np.clip(fitted.to_units(expected + self.band_width * scale), *bounds), score,
+                              out["severity"], explanation)
         shifts = out["kind"].count("start")
-        return DetectionResult("scored", f"{len(frame)} of {observed} observations scored; {shifts} level shift(s)",
-                               frame)
+        return DetectionResult("scored", f"{len(position)} of {observed} observations scored; {shifts} level shift(s)",
+                               columns=rows)
 
     @staticmethod
     def _explain(head: str, unit: str, value: float, expected: float, score: float, severity: str, kind: str,

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import changes
 from ..store import Store, now
-from .base import OUTPUT_COLUMNS, DetectionResult, SeriesInfo
+from .base import DetectionResult, Detector, SeriesInfo, regularise
 from .fanout import executor_for
 
 CHUNK_SERIES = 200  # series per unit of work: large enough to ship cheaply, small enough to stream
@@ -27,12 +27,17 @@ def score_series(values: pd.Series, info: SeriesInfo, detectors: list[str] | tup
     call it alike and get the same results."""
     from . import get_detector
 
-    results = {}
+    results, regular = {}, None
     for detector in map(get_detector, detectors):
         if not detector.applies(info):
             continue
         try:
-            result = detector.detect(values, info)
+            if type(detector).detect is not Detector.detect:  # a detector with its own `detect` gets the values
+                result = detector.detect(values, info)
+            else:
+                if regular is None:
+                    regular = regularise(values, info)  # once for all detectors
+                result = detector.detect_regular(regular, info)
         except (ValueError, ArithmeticError, np.linalg.LinAlgError) as error:
             # One odd series must not stop a scheduled job: record why and go on.
             result = DetectionResult("error", f"{detector.name} failed on this series: {error}")
@@ -135,8 +140,7 @@ def detection_summary(counts: dict) -> str:
 
 def _store_results(store: Store, series_id: int, observations: int, by_detector: dict, run_id, counts: Counter) -> None:
     for name, result in by_detector.items():
-        frame = result.frame if result.frame.empty else result.frame[OUTPUT_COLUMNS]
-        store.replace_anomalies(series_id, name, frame, run_id)
+        store.replace_anomalies(series_id, name, result.columns, run_id)  # no pandas frame on the way
         store.set_detection_status(series_id, name, result.status, result.message, observations, run_id)
         counts[f"{name}:{result.status}"] += 1
     statuses = {result.status for result in by_detector.values()}

@@ -12,8 +12,9 @@ import pandas as pd
 from . import baseline
 from scipy import stats
 
-from .base import INTERVALS, DetectionResult, Detector, SeriesInfo, date_labels, orient, output_frame
-from .explain import format_value, relative
+from .base import (INTERVALS, DetectionResult, Detector, SeriesInfo, date_labels, observed_count, orient,
+                   output_columns)
+from .explain import format_value, format_values, relative
 from .severity import phase
 
 
@@ -65,7 +66,7 @@ class SeasonalBaseline(Detector):
         fitted, too_short = baseline.fit_series(regular, info, frequency)
         if too_short:
             return too_short
-        observed = int(regular.notna().sum())
+        observed = observed_count(regular)
         mask = fitted.scorable
         deviation = (fitted.observed - fitted.expected) / fitted.scale
         score = orient(deviation, info.definition.bad_direction)
@@ -79,12 +80,13 @@ class SeasonalBaseline(Detector):
         severity = phase(score, self.thresholds_by_frequency[frequency])
         label, unit = info.label(), info.unit
         explanation = [
-            f"{label}, {date}: {format_value(v, unit)}, within the normal range of the seasonal expectation "
-            f"({format_value(low, unit)} to {format_value(high, unit)})." if level == "normal" else
-            f"{label}, {date}: {format_value(v, unit)}, {relative(v, e, unit)} the seasonal "
-            f"expectation of {format_value(e, unit)} (normal range {format_value(low, unit)} to "
-            f"{format_value(high, unit)}; score {z:.1f}, {level})."
-            for date, v, e, low, high, z, level in zip(dates.tolist(), value.tolist(), expected.tolist(),
-                                                       lower.tolist(), upper.tolist(), score.tolist(), severity)]
-        frame = output_frame(dates, value, expected, lower, upper, score, severity, explanation)
-        return DetectionResult("scored", f"{len(frame)} of {observed} observations scored", frame)
+            f"{label}, {date}: {shown}, within the normal range of the seasonal expectation "
+            f"({low} to {high})." if level == "normal" else
+            f"{label}, {date}: {shown}, {relative(v, e, unit)} the seasonal "
+            f"expectation of {format_value(e, unit)} (normal range {low} to "
+            f"{high}; score {z:.1f}, {level})."
+            for date, v, shown, e, low, high, z, level in zip(
+                dates.tolist(), value.tolist(), format_values(value.tolist(), unit), expected.tolist(),
+                format_values(lower.tolist(), unit), format_values(upper.tolist(), unit), score.tolist(), severity)]
+        rows = output_columns(dates, value, expected, lower, upper, score, severity, explanation)
+        return DetectionResult("scored", f"{len(dates)} of {observed} observations scored", columns=rows)

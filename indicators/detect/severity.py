@@ -135,10 +135,26 @@ def classify_one(score: float, thresholds: dict[str, float], size: float, rule: 
 
 def classify(scores, thresholds: dict[str, float], sizes, rule: SizeRule | None) -> np.ndarray:
     """`classify_one` over arrays of scores and sizes (from `magnitude`): severity names."""
+    ranks = classify_ranks(scores, thresholds, sizes, rule)
+    return np.array(SEVERITIES, dtype=object)[ranks] if len(ranks) else np.array([], dtype=object)
+
+
+def classify_ranks(scores, thresholds: dict[str, float], sizes, rule: SizeRule | None) -> np.ndarray:
+    """`classify_one` over arrays at once (the same comparisons, on whole columns): severity ranks."""
     scores = np.asarray(scores, dtype="float64").reshape(-1)
     sizes = np.broadcast_to(np.asarray(sizes, dtype="float64"), scores.shape)
-    ranks = [classify_one(z, thresholds, m, rule) for z, m in zip(scores.tolist(), sizes.tolist())]
-    return np.array(SEVERITIES, dtype=object)[np.array(ranks, dtype=int)] if ranks else np.array([], dtype=object)
+    by_score = _steps(scores, thresholds["stress"], thresholds["alert"], thresholds["crisis"])  # NaN: 0
+    if rule is None:
+        return by_score
+    allowed = _steps(sizes, rule.stress, rule.alert, rule.crisis)
+    decisive = np.where(scores >= max(DECISIVE_SCORE, thresholds["stress"]),
+                        _steps(sizes, np.inf, rule.decisive_alert, rule.decisive_crisis), 0)
+    return np.where(np.isnan(sizes), by_score, np.maximum(np.minimum(by_score, allowed), decisive))
+
+
+def _steps(values: np.ndarray, first: float, second: float, third: float) -> np.ndarray:
+    """0-3: how many of the increasing bounds each value reaches (NaN reaches none)."""
+    return np.where(values >= third, 3, np.where(values >= second, 2, np.where(values >= first, 1, 0)))
 
 
 def rank(severity) -> int | pd.Series:

@@ -23,10 +23,10 @@ import pandas as pd
 from .. import units
 from . import baseline, intermittent
 from .base import (INTERVALS, STEP_WORDS, DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price,
-                   output_frame, per_interval)
-from .explain import against_usual, compared_with_past, format_value, same_month_references
+                   observed_count, orient, output_columns, per_interval)
+from .explain import against_usual, compared_with_past, format_values, same_month_references
 from .seasonal import SeasonalBaseline
-from .severity import SEVERITIES, classify_one, magnitude, size_rule
+from .severity import SEVERITIES, classify_one, classify_ranks, magnitude, size_rule
 
 WATCH = 1.0  # scores beyond this, in a row, mark where an episode may have begun
 # Within an episode the question is no longer "is this date unusual?" but "is it back to normal?":
@@ -82,25 +82,25 @@ class SeverityState(Detector):
         if too_short:
             return too_short
         walk = _Walk(regular, info, frequency, fitted, self.thresholds_by_frequency[frequency])
-        rows = walk.run()
-        observed = int(regular.notna().sum())
-        if not rows:
+        table = walk.run()
+        observed = observed_count(regular)
+        if not table["position"]:
             return DetectionResult("insufficient_history", "not enough regular history to fit a seasonal baseline")
-        table = pd.DataFrame(rows)
         bounds = (info.definition.min, info.definition.max)
         labels = np.array(date_labels(regular.index, frequency), dtype=object)
-        position = table["position"].to_numpy()
+        position = np.array(table["position"], dtype=int)
         value = regular.to_numpy()[position]
-        expected = np.clip(table["expected"].to_numpy(), *bounds)
-        lower = np.clip(table["lower"].to_numpy(), *bounds)
-        upper = np.clip(table["upper"].to_numpy(), *bounds)
-        severity = table["severity"].to_numpy(dtype=object)
+        centre, scale = np.array(table["expected"], dtype="float64"), np.array(table["scale"], dtype="float64")
+        expected = np.clip(walk.units(centre), *bounds)
+        lower = np.clip(walk.units(centre - 2.0 * scale), *bounds)
+        upper = np.clip(walk.units(centre + 2.0 * scale), *bounds)
+        severity = np.array(SEVERITIES, dtype=object)[np.array(table["severity"], dtype=int)]
         explanation = walk.explain(table, labels, value, expected, lower, upper)
-        frame = output_frame(labels[position], value, expected, lower, upper, table["score"].to_numpy(), severity,
-                             explanation)
-        episodes = int((table["kind"] == "start").sum())
-        return DetectionResult("scored", f"{len(frame)} of {observed} observations scored; {episodes} episode(s)",
-                               frame)
+        rows = output_columns(labels[position], value, expected, lower, upper,
+                              np.array(table["score"], dtype="float64"), severity, explanation)
+        episodes = table["kind"].count("start")
+        return DetectionResult("scored", f"{len(position)} of {observed} observations scored; {episodes} episode(s)",
+                               columns=rows)
 
 
 class _Walk:
@@ -114,6 +114,9 @@ class _Walk:
         self.rule = size_rule(info)
         self.direction = info.definition.bad_direction
         self.use_log = fitted.use_log
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.transformed = np.log(self.values) if self.use_log else self.values
+        self._score_live()
         self.masked = np.zeros(len(regular), dtype=bool)
         self.last_origin, self.last_end = -1, -1
 
@@ -152,9 +155,22 @@ class _Walk:
     def _refit(self) -> None:
         masked = self.regular.where(~self.masked)
         self.fitted = baseline.fit(masked, self.frequency, self.use_log)
+        self._score_live()
+
+    def _score_live(self) -> None:
+        """Every date against the live baseline at once (`_score` on whole columns, the same
+        arithmetic): most dates of a walk are scored so, one by one would cost ten times more."""
+        f = self.fitted
+        with np.errstate(invalid="ignore", divide="ignore"):
+            score = orient((self.transformed - f.expected) / f.scale, self.direction)
+            size = magnitude(self.values, self.units(f.expected), self.info, self.rule)
+        self.live = ~np.isnan(f.expected) & ~np.isnan(f.scale)
+        self.live_expected, self.live_scale = f.expected.tolist(), f.scale.tolist()
+        self.live_score, self.live_size = score.tolist(), size.tolist()
+        self.live_level = classify_ranks(score, self.thresholds, size, self.rule).tolist()
 
     def _score(self, t: int, expected: float, scale: float, within: bool = False) -> tuple[float, float, int]:
-        y = np.log(self.values[t]) if self.use_log else self.values[t]
+        y = self.transformed[t]
         deviation = (y - expected) / scale
         score = -deviation if self.direction == "down" else abs(deviation) if self.direction == "both" else deviation
         usual = float(np.exp(expected)) if self.use_log else float(expected)
@@ -170,19 +186,23 @@ class _Walk:
         self.anchor_slope, self.anchor_time = 0.0, -1
         episode_start, calm, streak, watch_start, peak = -1, 0, 0, -1, 0
         cusum, cusum_start = 0.0, -1
-        rows = []
+        rows = {key: [] for key in ("position", "score", "severity", "kind", "start", "origin", "expected", "scale")}
+        values = self.values.tolist()
         for t in range(n):
-            value = self.values[t]
-            if value != value:
+            if values[t] != values[t]:
                 continue
             if self.mode == ANCHORED and episode_start < 0 and t >= self.anchor_until:
                 self.mode = LIVE  # the baseline now has a full window of the new level
-            expected, scale = self._reference(t)
-            if expected != expected or scale != scale:
-                continue
-            # The lower in-episode thresholds hold once the episode has reached alert: a stress date
-            # alone freezes the normal but does not lower the bar for the next dates.
-            score, size, level = self._score(t, expected, scale)
+            if self.mode == LIVE and self.live[t]:
+                expected, scale = self.live_expected[t], self.live_scale[t]
+                score, size, level = self.live_score[t], self.live_size[t], self.live_level[t]
+            else:
+                expected, scale = self._reference(t)
+                if expected != expected or scale != scale:
+                    continue
+                # The lower in-episode thresholds hold once the episode has reached alert: a stress
+                # date alone freezes the normal but does not lower the bar for the next dates.
+                score, size, level = self._score(t, expected, scale)
             if episode_start >= 0 and peak >= 2:
                 # Hysteresis: the lower in-episode bar holds the episode's phase (at most its peak);
                 # a worse phase still needs the ordinary thresholds.
@@ -240,10 +260,9 @@ class _Walk:
                     expected, scale = self._reference(t)
                     score, size, level = self._score(t, expected, scale)
                     episode_start, streak, watch_start, calm, cusum = -1, 0, -1, 0, 0.0
-            rows.append({"position": t, "score": score, "size": size, "severity": SEVERITIES[level], "kind": kind,
-                         "start": start, "origin": self.origin if self.mode != LIVE else -1,
-                         "expected": self._units(expected), "lower": self._units(expected - 2.0 * scale),
-                         "upper": self._units(expected + 2.0 * scale)})
+            for key, item in zip(rows, (t, score, level, kind, start, self.origin if self.mode != LIVE else -1,
+                                        expected, scale)):
+                rows[key].append(item)
         return rows
 
     def _declare_new_normal(self, t: int) -> None:
@@ -261,34 +280,35 @@ class _Walk:
         self.anchor_until = t + baseline.LEVEL_WINDOW[self.frequency]
         self.mode = ANCHORED
 
-    def _units(self, transformed: float) -> float:
-        return float(np.exp(transformed)) if self.use_log else float(transformed)
+    def units(self, transformed):
+        return np.exp(transformed) if self.use_log else transformed
 
     # -- words ----------------------------------------------------------------------------------
 
-    def explain(self, table: pd.DataFrame, labels, value, expected, lower, upper) -> list[str]:
+    def explain(self, table: dict, labels, value, expected, lower, upper) -> list[str]:
         info, unit, steps = self.info, units.per_period(self.info.unit, self.frequency), STEP_WORDS[self.frequency]
         label = info.label()
         references = (same_month_references(self.values) if is_monthly_price(info) and self.frequency == "monthly"
                       else (np.full(len(self.values), np.nan),) * 2)
         out = []
-        for row, v, e, low, high in zip(table.itertuples(index=False), value.tolist(), expected.tolist(),
-                                        lower.tolist(), upper.tolist()):
-            t, level, kind = row.position, row.severity, row.kind
-            head = f"{label}, {labels[t]}: {format_value(v, unit)}"
+        for t, score, rank, kind, start, origin, v, e, shown, low, high in zip(
+                table["position"], table["score"], table["severity"], table["kind"], table["start"], table["origin"],
+                value.tolist(), expected.tolist(), format_values(value.tolist(), unit),
+                format_values(lower.tolist(), unit), format_values(upper.tolist(), unit)):
+            level = SEVERITIES[rank]
+            head = f"{label}, {labels[t]}: {shown}"
             if kind == "new_normal":
-                out.append(f"{head}: new normal since {labels[row.origin if row.origin >= 0 else t]}, after "
+                out.append(f"{head}: new normal since {labels[origin if origin >= 0 else t]}, after "
                            f"{NEW_NORMAL[self.frequency]} {steps} at this level; now scored against that level "
                            f"({level}).")
                 continue
             if level == "normal":
                 if kind in ("calm", "end"):
                     text = (f"{head}, back within the normal range of before the episode that began "
-                            f"{labels[row.start]} ({format_value(low, unit)} to {format_value(high, unit)})")
+                            f"{labels[start]} ({low} to {high})")
                     out.append(text + ("; the episode has ended." if kind == "end" else "."))
                 else:
-                    out.append(f"{head}, within the normal range ({format_value(low, unit)} to "
-                               f"{format_value(high, unit)}).")
+                    out.append(f"{head}, within the normal range ({low} to {high}).")
                 continue
             text = f"{head}, {against_usual(v, e, unit)}"
             comparison = compared_with_past(v, references[0][t], references[1][t], unit)
@@ -302,9 +322,9 @@ class _Walk:
                     text += (f" with a jump to {v / previous[-1]:.1f} times the previous value: check it, it may be "
                              f"a data error")
             elif kind in ("ongoing", "escalation", "calm"):
-                elapsed = t - row.start + 1
-                text += f"; in an episode since {labels[row.start]} ({elapsed} {steps})"
+                elapsed = t - start + 1
+                text += f"; in an episode since {labels[start]} ({elapsed} {steps})"
                 if kind == "escalation":
                     text += ", now worse"
-            out.append(text + f" (score {row.score:.1f}; {level}).")
+            out.append(text + f" (score {score:.1f}; {level}).")
         return out
