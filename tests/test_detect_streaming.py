@@ -12,26 +12,14 @@ import pandas as pd
 import pytest
 
 from indicators.alerts import consolidated, consolidated_chunks, record_alarms
-from indicators.collectors import get_collector
 from indicators.detect import DETECTORS, get_detector, run_detection
 from indicators.detect.harvest import MIN_SEASONS, _harvest_months
 from indicators.detect.ipa import MIN_YEARS, IPA_SCORED_FROM
 from indicators.episodes import add_counts, episodes_and_alarms, state_counts
 from indicators.store import Store
 
-from report_data import write_inputs
 from test_detect_alps import DIEBOUGOU, FIXTURE, diebougou_millet
-from test_detect_fanout import ANOMALIES, STATUS
-
-
-@pytest.fixture(scope="module")
-def collected(tmp_path_factory):
-    """14 series of every family (two too short to score), not yet scored."""
-    folder = tmp_path_factory.mktemp("streaming")
-    with Store(folder / "collected.db") as store:
-        for path in write_inputs(folder):
-            get_collector("csv").collect_file(store, path)
-    return folder / "collected.db"
+from test_detect_fanout import ANOMALIES, STATUS, collected  # noqa: F401 (the fixture: 14 series, not yet scored)
 
 
 def scored_copy(collected, folder, name, chunk_size):
