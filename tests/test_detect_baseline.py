@@ -66,7 +66,7 @@ def test_a_past_outlier_does_not_blind_the_baseline():
 
 def test_expected_value_follows_the_season_and_trend():
     values = monthly_prices(seed=1, sigma=0.005)
-    fitted = baseline.fit(to_regular(values, "monthly"), "monthly", "log")
+    fitted = baseline.fit(to_regular(values, "monthly"), "monthly", True)
     scored = fitted.scorable
     errors = np.abs(fitted.observed[scored] - fitted.expected[scored])
     assert np.median(errors) < 0.01  # within 1% of prices that swing 14% over the year

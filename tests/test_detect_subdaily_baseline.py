@@ -23,18 +23,18 @@ def regular(values):
 
 def test_the_sub_daily_fit_uses_past_data_only():
     series = regular(feed())
-    fitted = subdaily.fit(series, "5min", transform="level")
+    fitted = subdaily.fit(series, "5min", use_log=False)
     cut = 9 * 288 + 17
     changed = series.copy()
     changed.iloc[cut:] += 500.0
-    refitted = subdaily.fit(changed, "5min", transform="level")
+    refitted = subdaily.fit(changed, "5min", use_log=False)
     for name in ("expected", "scale"):
         assert np.array_equal(getattr(fitted, name)[:cut + 1], getattr(refitted, name)[:cut + 1], equal_nan=True)
     assert not np.allclose(fitted.expected[cut + 300:], refitted.expected[cut + 300:])
 
 
 def test_the_sub_daily_fit_learns_the_time_of_day_and_the_noise():
-    fitted = subdaily.fit(regular(feed()), "5min", transform="level")
+    fitted = subdaily.fit(regular(feed()), "5min", use_log=False)
     scored = fitted.scorable
     assert scored[-288:].all() and not scored[:3 * 288].any()  # three days of profile, two of warm-up
     errors = (fitted.observed - fitted.expected)[scored]

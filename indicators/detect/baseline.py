@@ -18,9 +18,7 @@ before t, and a robust scale, computed for all t at once with numpy (no model re
    the scale is widened by `small_sample_factor` (a Student t predictive interval against a plug-in
    one), so a scale estimated from a few errors does not raise false alarms.
 
-Prices and other positive rates are modelled in logs (multiplicative seasonality), shares of
-k surveyed stations on Anscombe's arcsine square root scale against their binomial noise
-(`transform_for`, `binomial_scale`). Daily series
+Prices and other positive rates are modelled in logs (multiplicative seasonality). Daily series
 also keep, per date, their adjusted level around the same day a year earlier (`annual`): a normal
 frozen at an episode's start follows last year's movement over the same days (the hot season's
 outages), in the direction that makes it worse (`state`).
@@ -67,8 +65,7 @@ Q90_MIN_COUNT = 30  # below this a 90th percentile is unstable (a few anomalies 
 
 @dataclass
 class Baseline:
-    """Per-position arrays (on the `transform`'s scale: logs, arcsine square roots or levels); NaN
-    where not scorable."""
+    """Per-position arrays (transformed scale: logs when `use_log`); NaN where not scorable."""
 
     observed: np.ndarray
     expected: np.ndarray
@@ -77,7 +74,7 @@ class Baseline:
     profile: np.ndarray  # (n, period) seasonal effects known before t
     phase: np.ndarray
     scale: np.ndarray
-    transform: str  # "log", "level" or "stations:k" (`transform_for`)
+    use_log: bool
     period: int
     annual: np.ndarray | None = None  # daily series: the adjusted level around the same day a year earlier
     lag: int = 0  # the level at t is centred this many periods before t
@@ -94,11 +91,8 @@ class Baseline:
     def scorable(self) -> np.ndarray:
         return ~np.isnan(self.observed) & ~np.isnan(self.expected) & ~np.isnan(self.scale)
 
-    def forward(self, values):
-        return forward(values, self.transform)
-
     def to_units(self, values):
-        return to_units(values, self.transform)
+        return np.exp(values) if self.use_log else values
 
     def frozen(self, origin: int, positions: np.ndarray, slope_horizon: int) -> np.ndarray:
         """Expected values at `positions` as the baseline saw them at `origin` (a pre-shift
@@ -107,74 +101,11 @@ class Baseline:
         return self.level[origin] + self.slope[origin] * ahead + self.profile[origin, self.phase[positions]]
 
 
-MOST_STATIONS = 30  # a share on a finer grid (percent) is not taken for a count of stations
-
-
-def station_count(values: pd.Series) -> int | None:
-    """The number of stations k when every value of a share is a whole number of them (a multiple
-    of 1/k, 2 <= k <= MOST_STATIONS, the smallest such k), else None."""
-    present = values.dropna().to_numpy(dtype="float64")
-    if (present < 0).any() or (present > 1).any() or np.isin(present, (0.0, 1.0)).all():
-        return None  # not a share, or nothing in between 0 and 1 to tell the count by
-    for stations in range(2, MOST_STATIONS + 1):
-        if np.allclose(present * stations, np.round(present * stations), rtol=0, atol=1e-6):
-            return stations
-    return None
-
-
-def transform_for(unit: str, values: pd.Series) -> str:
-    """Prices, rates and durations (queues, outages) vary in proportion to their level: "log", as
-    long as every value is positive. A share of k surveyed stations (availability: a multiple of
-    1/k) has binomial noise that shrinks and skews near 100%: "stations:k" (`_stations`). Anything
-    else stays in levels."""
-    dimension = units.dimension_of(unit)
-    proportional = dimension in ("price/mass", "price/volume", "rate", "duration", "duration/day")
-    if proportional and bool((values.dropna() > 0).all()):
-        return "log"
-    stations = station_count(values) if unit == "share" or dimension == "share" else None
-    return f"stations:{stations}" if stations else "level"
-
-
-def _stations(transform: str) -> int | None:
-    return int(transform.split(":")[1]) if transform.startswith("stations:") else None
-
-
-def forward(values, transform: str) -> np.ndarray:
-    """Values on the transform's scale. Shares of k stations: Anscombe's arcsine square root,
-    asin(sqrt((k x + 3/8) / (k + 3/4))), on which a binomial count has variance 1 / (4 k + 2) at
-    every level (Anscombe, Biometrika 35, 1948)."""
-    values = np.asarray(values, dtype="float64")
-    if transform == "log":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.log(values)
-    stations = _stations(transform)
-    if stations:
-        with np.errstate(invalid="ignore"):
-            return np.arcsin(np.sqrt((np.clip(values, 0.0, 1.0) * stations + 0.375) / (stations + 0.75)))
-    return values.copy()
-
-
-def to_units(values, transform: str):
-    """The inverse of `forward` (shares clipped to 0..1)."""
-    if transform == "log":
-        return np.exp(values)
-    stations = _stations(transform)
-    if stations:
-        squared = np.sin(np.clip(values, 0.0, np.pi / 2)) ** 2
-        return np.clip((squared * (stations + 0.75) - 0.375) / stations, 0.0, 1.0)
-    return values
-
-
-def binomial_scale(scale: np.ndarray, transform: str) -> np.ndarray:
-    """A share of k stations is scored against its binomial noise, 1 / sqrt(4 k + 2) on the Anscombe
-    scale, wherever the series is scorable: the empirical scale of a few discrete steps (1.0 on most
-    days, one station dry on the others) is a percentile of two or three values and overstates the
-    noise on this scale (`survey_stations`, tuning seeds: shift recall 0.49 with it, 0.58-0.66 with
-    the binomial scale; docs/detection.md)."""
-    stations = _stations(transform)
-    if not stations:
-        return scale
-    return np.where(np.isnan(scale), np.nan, 1.0 / np.sqrt(4 * stations + 2))
+def uses_log(unit: str, values: pd.Series) -> bool:
+    """Prices, rates and durations (queues, outages) vary in proportion to their level: logs,
+    as long as every value is positive. Shares (availability) stay in levels."""
+    return (units.dimension_of(unit) in ("price/mass", "price/volume", "rate", "duration", "duration/day")
+            and bool((values.dropna() > 0).all()))
 
 
 def fit_series(regular: pd.Series, info, frequency: str):
@@ -189,7 +120,7 @@ def fit_series(regular: pd.Series, info, frequency: str):
         return None, DetectionResult(
             "insufficient_history",
             f"not enough history: {observed} {frequency} observations, {needed} needed for a seasonal baseline")
-    fitted = fit(regular, frequency, transform_for(info.unit, regular))
+    fitted = fit(regular, frequency, uses_log(info.unit, regular))
     if not fitted.scorable.any():
         return None, DetectionResult("insufficient_history", "not enough regular history to fit a seasonal baseline")
     return fitted, None
@@ -216,27 +147,28 @@ def phases(index: pd.PeriodIndex, frequency: str) -> np.ndarray:
 _RECENT: dict = {}  # the seasonal and regime detectors score the same series one after the other
 
 
-def fit(regular: pd.Series, frequency: str, transform: str) -> Baseline:
+def fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
     key = (regular.to_numpy(dtype="float64").tobytes(), regular.index[0].ordinal if len(regular) else 0,
-           frequency, transform)
+           frequency, use_log)
     if key not in _RECENT:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows in gaps are expected
             if len(_RECENT) >= 4:
                 _RECENT.pop(next(iter(_RECENT)))
-            _RECENT[key] = (_fit_subdaily if frequency in INTERVALS else _fit)(regular, frequency, transform)
+            _RECENT[key] = (_fit_subdaily if frequency in INTERVALS else _fit)(regular, frequency, use_log)
     return _RECENT[key]
 
 
-def _fit_subdaily(regular: pd.Series, frequency: str, transform: str) -> Baseline:
+def _fit_subdaily(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
     from . import subdaily  # rolling windows: a sub-daily feed is long and refitted after every episode
 
-    return subdaily.fit(regular, frequency, transform)
+    return subdaily.fit(regular, frequency, use_log)
 
 
-def _fit(regular: pd.Series, frequency: str, transform: str) -> Baseline:
+def _fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
     period = PERIODS[frequency]
-    y = forward(regular.to_numpy(dtype="float64"), transform)
+    raw = regular.to_numpy(dtype="float64")
+    y = np.log(raw) if use_log else raw.copy()
     n = len(y)
     phase = phases(regular.index, frequency)
     profile = _profile(y, phase, period, SEASON_CYCLES[frequency])
@@ -269,14 +201,13 @@ def _fit(regular: pd.Series, frequency: str, transform: str) -> Baseline:
     scale = np.where(count >= MIN_ERRORS, np.fmax(past_scale * small_sample_factor(count), spread),
                      spread * COLD_START_INFLATION * small_sample_factor((~np.isnan(residuals)).sum(axis=1)))
     # A floor keeps a near-constant history from turning every wobble into a crisis.
-    floor = 0.005 if transform == "log" else 0.01 * np.maximum(np.abs(level), 1e-3)
+    floor = 0.005 if use_log else 0.01 * np.maximum(np.abs(level), 1e-3)
     scale = np.fmax(scale, floor)
     # Daily and hourly series are scored only once their own forecast errors set the scale: their
     # first weeks (often a survey's first reports, many exactly 100%) say little about the noise.
     scale[count < WARM_UP[frequency]] = np.nan
-    scale = binomial_scale(scale, transform)
     return Baseline(observed=y, expected=expected, level=level, slope=slope, profile=profile, phase=phase,
-                    scale=scale, transform=transform, period=period, annual=annual, lag=lag)
+                    scale=scale, use_log=use_log, period=period, annual=annual, lag=lag)
 
 
 def _year_earlier(adjusted: np.ndarray) -> np.ndarray:

@@ -113,9 +113,9 @@ class _Walk:
         self.values = regular.to_numpy(dtype="float64")
         self.rule = size_rule(info)
         self.direction = info.definition.bad_direction
-        self.transform = fitted.transform
+        self.use_log = fitted.use_log
         with np.errstate(invalid="ignore", divide="ignore"):
-            self.transformed = fitted.forward(self.values)
+            self.transformed = np.log(self.values) if self.use_log else self.values
         self._score_live()
         self.masked = np.zeros(len(regular), dtype=bool)
         self.last_origin, self.last_end = -1, -1
@@ -154,7 +154,7 @@ class _Walk:
 
     def _refit(self) -> None:
         masked = self.regular.where(~self.masked)
-        self.fitted = baseline.fit(masked, self.frequency, self.transform)
+        self.fitted = baseline.fit(masked, self.frequency, self.use_log)
         self._score_live()
 
     def _score_live(self) -> None:
@@ -173,7 +173,7 @@ class _Walk:
         y = self.transformed[t]
         deviation = (y - expected) / scale
         score = -deviation if self.direction == "down" else abs(deviation) if self.direction == "both" else deviation
-        usual = float(self.units(expected))
+        usual = float(np.exp(expected)) if self.use_log else float(expected)
         size = float(magnitude(self.values[t], usual, self.info, self.rule))
         return score, size, classify_one(score, IN_EPISODE if within else self.thresholds, size, self.rule)
 
@@ -270,7 +270,7 @@ class _Walk:
         of its seasonally adjusted values) until the baseline has a full level window of it."""
         f = self.fitted
         window = np.arange(self.origin, t + 1)
-        y = self.transformed[window]
+        y = np.log(self.values[window]) if self.use_log else self.values[window]
         # the series' own trend before the episode carries on (inflation), from the anchor's date
         slope = self._worse_slope(f.slope[self.origin])
         adjusted = y - f.profile[self.origin, f.phase[window]] + slope * (t - window)
@@ -281,7 +281,7 @@ class _Walk:
         self.mode = ANCHORED
 
     def units(self, transformed):
-        return baseline.to_units(transformed, self.transform)
+        return np.exp(transformed) if self.use_log else transformed
 
     # -- words ----------------------------------------------------------------------------------
 

@@ -165,9 +165,10 @@ def past_scale(errors: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]
     return np.repeat(scale, stride)[:n], np.repeat(count, stride)[:n]
 
 
-def fit(regular: pd.Series, frequency: str, transform: str) -> baseline.Baseline:
+def fit(regular: pd.Series, frequency: str, use_log: bool) -> baseline.Baseline:
     period = PERIODS[frequency]
-    y = baseline.forward(regular.to_numpy(dtype="float64"), transform)
+    raw = regular.to_numpy(dtype="float64")
+    y = np.log(raw) if use_log else raw.copy()
     n = len(y)
     phase = baseline.phases(regular.index, frequency)
     daily = TimeOfDayProfile(y, phase, period, baseline.SEASON_CYCLES[frequency])
@@ -193,9 +194,8 @@ def fit(regular: pd.Series, frequency: str, transform: str) -> baseline.Baseline
     scale = np.where(count >= baseline.MIN_ERRORS, np.fmax(scale_of_errors * baseline.small_sample_factor(count),
                                                            spread),
                      spread * baseline.COLD_START_INFLATION * baseline.small_sample_factor(in_window))
-    floor = 0.005 if transform == "log" else 0.01 * np.maximum(np.abs(level), 1e-3)
+    floor = 0.005 if use_log else 0.01 * np.maximum(np.abs(level), 1e-3)
     scale = np.fmax(scale, floor)
     scale[count < baseline.WARM_UP[frequency]] = np.nan
-    scale = baseline.binomial_scale(scale, transform)
     return baseline.Baseline(observed=y, expected=expected, level=level, slope=np.zeros(n), profile=profile,
-                             phase=phase, scale=scale, transform=transform, period=7 * period)
+                             phase=phase, scale=scale, use_log=use_log, period=7 * period)
