@@ -32,12 +32,21 @@ def imports_done(db):
         return 0
 
 
+def run_started(db):
+    """The collect's run row is stored (the schema exists): it is past start-up, in its first file."""
+    try:
+        return bool(query(db, "SELECT COUNT(*) FROM runs")[0][0])
+    except sqlite3.OperationalError:  # the file or its schema is being created
+        return False
+
+
 @pytest.fixture
 def many_files(tmp_path):
-    """12 files of 3000 rows, each its own series: a collect long enough to be killed half-way."""
+    """40 files of 3000 rows, each its own series: a collect long enough to be killed half-way
+    (bulk ingestion stores a file in tens of milliseconds, so there must be many)."""
     folder = tmp_path / "in"
     folder.mkdir()
-    return [write_rows(folder / f"part{n:02d}.csv", availability_rows(f"Place {n}", 3000)) for n in range(12)]
+    return [write_rows(folder / f"part{n:02d}.csv", availability_rows(f"Place {n}", 3000)) for n in range(40)]
 
 
 @pytest.mark.parametrize("kill_after_imports", [0, 3])
@@ -45,10 +54,9 @@ def test_sigkill_during_collect_then_rerun_loses_and_duplicates_nothing(tmp_path
     db = tmp_path / "track.db"
     job = start_track("collect", "csv", "--db", db, *many_files)
     if kill_after_imports:
-        wait_for(lambda: imports_done(db) >= kill_after_imports)
+        wait_for(lambda: imports_done(db) >= kill_after_imports, every=0.005)
     else:
-        wait_for(lambda: db.exists(), every=0.01)  # somewhere in start-up or the first file
-        time.sleep(0.3)
+        wait_for(lambda: run_started(db), every=0.005)  # killed at once: in the first file
     job.send_signal(signal.SIGKILL)
     job.wait(timeout=30)
     assert job.returncode == -signal.SIGKILL
@@ -65,8 +73,9 @@ def test_sigkill_during_collect_then_rerun_loses_and_duplicates_nothing(tmp_path
     again = track("collect", "csv", "--db", db, *many_files)
     assert again.returncode == 0, again.stderr
     assert integrity(db) == "ok"
-    assert query(db, "SELECT COUNT(*) FROM observations")[0][0] == 12 * 3000
-    assert query(db, "SELECT COUNT(*) FROM (SELECT DISTINCT series_id, date FROM observations)")[0][0] == 12 * 3000
+    assert query(db, "SELECT COUNT(*) FROM observations")[0][0] == len(many_files) * 3000
+    assert query(db, "SELECT COUNT(*) FROM (SELECT DISTINCT series_id, date FROM observations)")[0][0] == \
+        len(many_files) * 3000
     assert query(db, "SELECT COUNT(*) FROM revisions")[0][0] == 0
     assert query(db, "SELECT COUNT(*) FROM rejects")[0][0] == 0
     statuses = [row[0] for row in query(db, "SELECT status FROM runs ORDER BY id")]
