@@ -2,10 +2,12 @@
 the episodes and alarms built on them (`indicators.episodes`)."""
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from .detect.consolidate import consolidate, uncounted_detectors
-from .episodes import EPISODE_COLUMNS, add_counts, episodes_and_alarms, state_counts
+from .episodes import EPISODE_COLUMNS, episodes_and_alarms, state_counts
 from .filters import since_mask
 from .store import SEVERITY_RANK, Store, now
 
@@ -105,9 +107,11 @@ def pending_alarms(store: Store, before_run: int | None = None, alarms: pd.DataF
         _, alarms = episodes_and_alarms(consolidated(store))
     if alarms.empty:
         return alarms
-    sql, params = "SELECT series_id, date, severity FROM run_alerts", []
+    # only these series' earlier alarms are read: an incremental run's pass costs what changed
+    sql = "SELECT series_id, date, severity FROM run_alerts WHERE series_id IN (SELECT value FROM json_each(?))"
+    params = [json.dumps(sorted({int(i) for i in alarms["series_id"]}))]
     if before_run is not None:
-        sql, params = sql + " WHERE run_id < ?", [before_run]
+        sql, params = sql + " AND run_id < ?", params + [before_run]
     seen = store.query_frame(sql, params)
     seen_rank = (seen.assign(rank=seen["severity"].map(SEVERITY_RANK)).groupby(["series_id", "date"])["rank"].max()
                  if not seen.empty else pd.Series(dtype="int64"))
@@ -116,33 +120,46 @@ def pending_alarms(store: Store, before_run: int | None = None, alarms: pd.DataF
     return alarms[alarms["severity"].map(SEVERITY_RANK) > before]
 
 
-def consolidated_chunks(store: Store, chunk_size: int = CHUNK_SERIES):
-    """`consolidated(store)` in parts of at most `chunk_size` series (in series id order): the
-    consolidation is per series, so the parts together are the whole view, and only one part is
-    in memory at a time (a store of 100,000 series holds some 100 million detector rows)."""
-    ids = [row[0] for row in store.conn.execute("SELECT id FROM series ORDER BY id")]
+def consolidated_chunks(store: Store, chunk_size: int = CHUNK_SERIES, series_ids: list[int] | None = None,
+                        with_ids: bool = False):
+    """`consolidated(store)` (of the series in `series_ids` only, when given) in parts of at most
+    `chunk_size` series (in series id order): the consolidation is per series, so the parts
+    together are the whole view, and only one part is in memory at a time (a store of 100,000
+    series holds some 100 million detector rows). `with_ids`: (the part's series ids, its rows),
+    every part, empty ones included."""
+    ids = ([row[0] for row in store.conn.execute("SELECT id FROM series ORDER BY id")] if series_ids is None
+           else sorted(int(i) for i in series_ids))
     uncounted = tuple(sorted(uncounted_detectors()))  # rows the consolidation would drop are not read
     for start in range(0, len(ids), chunk_size):
-        rows = store.anomalies(series_range=(ids[start], ids[min(start + chunk_size, len(ids)) - 1]),
-                               without=uncounted)
-        if not rows.empty:
-            yield consolidate(rows)
+        part = ids[start:start + chunk_size]
+        rows = (store.anomalies(series_range=(part[0], part[-1]), without=uncounted) if series_ids is None
+                else store.anomalies(series_ids=part, without=uncounted))
+        rows = consolidate(rows) if not rows.empty else rows
+        if with_ids:
+            yield part, rows
+        elif not rows.empty:
+            yield rows
 
 
 def record_alarms(store: Store, run_id: int, chunk_size: int = CHUNK_SERIES) -> tuple[pd.DataFrame, dict]:
     """Record in `run_alerts` the alarms that no earlier run raised (`pending_alarms`), and return
-    them with the store's `summary`, both from one consolidation of the store (a chunk of series at
-    a time). Each day of an ongoing episode is a state, not an alarm, so a run on the next day's
-    data raises nothing unless the episode worsens. Call once per detection run."""
-    counts, alarms = state_counts(pd.DataFrame()), []
-    for rows in consolidated_chunks(store, chunk_size):
-        found = episodes_and_alarms(rows)
-        counts = add_counts(counts, state_counts(rows, found))
-        alarms += [found[1]] if not found[1].empty else []
-    alarms = pd.concat(alarms, ignore_index=True) if alarms else pd.DataFrame()
-    new = pending_alarms(store, before_run=run_id, alarms=alarms)
-    if not new.empty:
-        with store.transaction():
+    them with the store's `summary`. Only the series whose anomalies were written since the last
+    pass are consolidated (a chunk of series at a time): the others' alarms were recorded then, and
+    their counts kept in `series_states`, written here in the same transaction. Each day of an
+    ongoing episode is a state, not an alarm, so a run on the next day's data raises nothing unless
+    the episode worsens. Call once per detection run."""
+    from . import series_states
+
+    alarms = []
+    with store.transaction():
+        for ids, rows in consolidated_chunks(store, chunk_size, series_states.stale_series(store), with_ids=True):
+            found = episodes_and_alarms(rows)
+            series_states.save(store, series_states.per_series(ids, rows, found))
+            alarms += [found[1]] if not found[1].empty else []
+        counts = series_states.total_counts(store)
+        alarms = pd.concat(alarms, ignore_index=True) if alarms else pd.DataFrame()
+        new = pending_alarms(store, before_run=run_id, alarms=alarms)
+        if not new.empty:
             store.conn.executemany(
                 """INSERT OR REPLACE INTO run_alerts (run_id, series_id, date, severity, detector, value, expected,
                                                       lower, upper, score, explanation, raised_at)

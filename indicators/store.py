@@ -335,6 +335,20 @@ CREATE TABLE IF NOT EXISTS api_record_revisions (
     superseded_at TEXT NOT NULL,
     new_instance_id TEXT NOT NULL DEFAULT ''
 );
+-- one row per series as the last alarm pass saw it (indicators.series_states): writing a series'
+-- anomalies drops its row, so the next pass recomputes exactly the series that changed
+CREATE TABLE IF NOT EXISTS series_states (
+    series_id INTEGER PRIMARY KEY,
+    scored INTEGER NOT NULL DEFAULT 0,
+    flagged_stress INTEGER NOT NULL DEFAULT 0,
+    flagged_alert INTEGER NOT NULL DEFAULT 0,
+    flagged_crisis INTEGER NOT NULL DEFAULT 0,
+    current TEXT NOT NULL DEFAULT '',
+    episodes INTEGER NOT NULL DEFAULT 0,
+    ongoing_episodes INTEGER NOT NULL DEFAULT 0,
+    alarms_alert INTEGER NOT NULL DEFAULT 0,
+    alarms_crisis INTEGER NOT NULL DEFAULT 0
+);
 """
 
 
@@ -651,6 +665,7 @@ class Store:
         detector's output for the series. Rows already stored keep the run that first raised them.
         `frame` may also be a dict of those columns as numpy arrays (`DetectionResult.columns`)."""
         stamp = now()
+        self.conn.execute("DELETE FROM series_states WHERE series_id = ?", (int(series_id),))  # its alarms are due
         if not len(frame["date"]):  # short series: nothing to keep, one statement
             self.conn.execute("DELETE FROM anomalies WHERE series_id = ? AND detector = ?", (int(series_id), detector))
             return
@@ -697,11 +712,14 @@ class Store:
                ORDER BY s.indicator, s.location, s.item, s.price_type, d.detector""")
 
     def anomalies(self, detector: str | None = None, series_range: tuple[int, int] | None = None,
-                  without: tuple[str, ...] = ()) -> pd.DataFrame:
+                  without: tuple[str, ...] = (), series_ids: list[int] | None = None) -> pd.DataFrame:
         """Every stored detector row joined with its series key (of the series whose id is within
-        `series_range`, both ends included, when given; not of the detectors named in `without`)."""
+        `series_range`, both ends included, or in `series_ids`, when given; not of the detectors
+        named in `without`)."""
         where = [("a.detector = ?", [detector])] if detector else []
         where += [("a.series_id BETWEEN ? AND ?", list(series_range))] if series_range else []
+        where += [("a.series_id IN (SELECT value FROM json_each(?))",
+                   [json.dumps([int(i) for i in series_ids])])] if series_ids is not None else []
         where += [(f"a.detector NOT IN ({', '.join('?' * len(without))})", list(without))] if without else []
         params = [value for _, values in where for value in values]
         where = "WHERE " + " AND ".join(clause for clause, _ in where) if where else ""
