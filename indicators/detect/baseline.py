@@ -221,14 +221,15 @@ def _year_earlier(adjusted: np.ndarray) -> np.ndarray:
     return np.where(enough, nanmedian_rows(windows), np.nan)
 
 
-def _past_scale(errors: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+def _past_scale(errors: np.ndarray, window: int, tail: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Robust scale of the `window` errors before each position, and how many there are; a long
-    window is evaluated every `window // 100` positions and held until the next evaluation."""
+    window is evaluated every `window // 100` positions and held until the next evaluation.
+    `tail`: see `robust_scale`."""
     n = len(errors)
     past = sliding_window_view(np.concatenate([np.full(window, np.nan), errors]), window)[:n]
     stride = window // 100 if window > SCALE_STRIDE_FROM else 1
     rows = past[::stride]
-    scale = robust_scale(rows)
+    scale = robust_scale(rows, tail)
     count = (~np.isnan(rows)).sum(axis=1)
     return np.repeat(scale, stride)[:n], np.repeat(count, stride)[:n]
 
@@ -267,19 +268,31 @@ def _mad(rows: np.ndarray) -> np.ndarray:
     return nanmedian_rows(np.abs(rows - nanmedian_rows(rows)[:, None]))
 
 
-def robust_scale(rows: np.ndarray) -> np.ndarray:
+def robust_scale(rows: np.ndarray, tail: tuple | None = None) -> np.ndarray:
     """Row-wise robust standard deviation: the larger of 1.4826 x MAD and the 90th percentile of
     absolute deviations / 1.645. Both equal the standard deviation for Gaussian errors; the
     percentile keeps discrete data honest (a survey share that is exactly 1.0 on most days has a
     MAD of zero, yet one station in seven running dry is an ordinary day, not a crisis), and it
     still ignores the largest 10% of deviations, so a spell of real anomalies does not widen it.
-    With fewer than `Q90_MIN_COUNT` deviations the percentile is not used."""
+    With fewer than `Q90_MIN_COUNT` deviations the percentile is not used. `tail` = (quantile,
+    its value for |N(0, 1)|, least count): the scale is also at least that quantile of the
+    absolute deviations over its Gaussian value, once `least` deviations are there (sub-daily
+    feeds' bursts: `subdaily.past_scale`). One sort serves the MAD and every quantile."""
     deviations = np.abs(rows - nanmedian_rows(rows)[:, None])
     ordered = np.sort(deviations, axis=1)  # NaN sort last
     count = (~np.isnan(deviations)).sum(axis=1)
-    position = np.clip(np.floor(Q90 * (count - 1)).astype(int), 0, rows.shape[1] - 1)
-    tail = np.where(count >= Q90_MIN_COUNT, ordered[np.arange(len(rows)), position], 0.0)
-    return np.fmax(MAD_TO_SD * nanmedian_rows(deviations), tail / Q90_TO_SD)
+    line, last = np.arange(len(rows)), rows.shape[1] - 1
+
+    def quantile(share: float) -> np.ndarray:
+        return ordered[line, np.clip(np.floor(share * (count - 1)).astype(int), 0, last)]
+
+    mad = 0.5 * (ordered[line, np.clip((count - 1) // 2, 0, None)] + ordered[line, np.clip(count // 2, 0, last)])
+    scale = np.fmax(np.where(count > 0, MAD_TO_SD * mad, np.nan),
+                    np.where(count >= Q90_MIN_COUNT, quantile(Q90) / Q90_TO_SD, 0.0))
+    if tail is not None:
+        share, gaussian, least = tail
+        scale = np.fmax(scale, np.where(count >= least, quantile(share) / gaussian, 0.0))
+    return scale
 
 
 def _profile(y: np.ndarray, phase: np.ndarray, period: int, cycles: int) -> np.ndarray:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
 
 from . import baseline
 from .base import PERIODS
@@ -147,22 +146,7 @@ def past_scale(errors: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]
     not see them, and every ordinary burst would be an alarm. The largest 1% of errors (7 hours
     of four weeks at 5 minutes) still do not move it, and episodes are masked out once they end.
     A long window is evaluated every `window // 100` positions, as `baseline._past_scale` does."""
-    n = len(errors)
-    past = sliding_window_view(np.concatenate([np.full(window, np.nan), errors]), window)[:n]
-    stride = window // 100 if window > baseline.SCALE_STRIDE_FROM else 1
-    rows = past[::stride]
-    count = (~np.isnan(rows)).sum(axis=1)
-    deviations = np.sort(np.abs(rows - baseline.nanmedian_rows(rows)[:, None]), axis=1)  # NaN sort last
-    line = np.arange(len(rows))
-
-    def quantile(share: float) -> np.ndarray:
-        return deviations[line, np.clip(np.floor(share * (count - 1)).astype(int), 0, window - 1)]
-
-    mad = 0.5 * (deviations[line, np.clip((count - 1) // 2, 0, None)] + deviations[line, np.clip(count // 2, 0, window - 1)])
-    scale = np.fmax(np.where(count > 0, baseline.MAD_TO_SD * mad, np.nan),
-                    np.where(count >= baseline.Q90_MIN_COUNT, quantile(baseline.Q90) / baseline.Q90_TO_SD, 0.0))
-    scale = np.fmax(scale, np.where(count >= TAIL_MIN_COUNT, quantile(TAIL_QUANTILE) / TAIL_TO_SD, 0.0))
-    return np.repeat(scale, stride)[:n], np.repeat(count, stride)[:n]
+    return baseline._past_scale(errors, window, tail=(TAIL_QUANTILE, TAIL_TO_SD, TAIL_MIN_COUNT))
 
 
 def fit(regular: pd.Series, frequency: str, use_log: bool) -> baseline.Baseline:
