@@ -291,6 +291,7 @@ def daily_case(rng, indicator: str, number: int, with_events: bool = True, phi=N
     if indicator == "fuel_availability":
         values = rng.uniform(0.85, 0.97) + np.array([-0.03, -0.01, 0.005, 0.01, 0.01, 0.0, -0.015])[weekday] \
             + noise(0.5, rng.uniform(0.008, 0.015)) + pattern()
+        normal = np.clip(values, 0, 1)  # the share each day would have had without an event (the oracle's truth)
         for start, length in shift_slots:
             ramp = np.minimum(np.arange(length) / max(1, rng.integers(0, 4)), 1.0)
             values[start:start + length] -= rng.uniform(0.25, 0.6) * ramp
@@ -323,7 +324,8 @@ def daily_case(rng, indicator: str, number: int, with_events: bool = True, phi=N
     series = _drop_gaps(rng, series, events, 0.01)
     info = SeriesInfo(indicator, f"Area {number}", "petrol" if indicator.startswith("fuel") else "", "",
                       DAILY_KINDS[indicator], "daily")
-    return Case(info, series, sorted(events, key=lambda e: e.start), family)
+    return Case(info, series, sorted(events, key=lambda e: e.start), family,
+                clean=normal if stations else None)
 
 
 def hot_season(rng, index, indicator):
