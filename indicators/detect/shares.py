@@ -10,8 +10,8 @@ stations"):
 
 - stations per day: the collector stores the share only, so n is read from the shares themselves:
   each value's least denominator (k / n in lowest terms, n <= `MAX_STATIONS`); the day's n is the
-  multiple of it nearest to the largest denominator of the last `REFERENCE` days (a day at 100%
-  or at 1/2 of 12 stations is 12 stations; 7/9 is 9). A series is routed here when every one of
+  largest multiple of it up to the largest denominator of the last `REFERENCE` days (a day at 100%
+  or at 1/2 where 12 stations report is 12 stations; 7/9 is 9; 7/8 is 8). A series is routed here when every one of
   its first `ROUTE_SPAN` observed values is such a fraction and some denominator is at least 2;
 - the normal, past data only: the pooled share of the last `REFERENCE` days' stations (days of
   past episodes left out), with a Jeffreys prior; its overdispersion as a quasi-binomial scale
@@ -37,6 +37,7 @@ from scipy import special
 from .. import units
 from .base import DetectionResult, SeriesInfo
 from .baseline import Baseline, phases
+from .explain import format_value
 from .severity import classify_one, classify_ranks
 from .state import ANCHORED, FROZEN, IN_EPISODE, _Walk
 
@@ -83,7 +84,7 @@ def station_counts(regular: pd.Series, info: SeriesInfo, frequency: str) -> np.n
     # before the first share strictly between 0 and 1 the number of stations is not known yet: the
     # first known one (these days only ever serve as the reference of later ones)
     largest = largest.where(largest >= 2).bfill().to_numpy()
-    counts = np.where(q > 0, q * np.maximum(np.round(largest / np.maximum(q, 1)), 1), largest)
+    counts = np.where(q > 0, q * np.maximum(np.floor(largest / np.maximum(q, 1)), 1), largest)
     out = np.full(len(values), np.nan)
     out[observed] = counts
     return out
@@ -254,3 +255,22 @@ class ShareWalk(_Walk):
         self.fitted, self.phi, self.r = fit(self.values, self.counts, self.masked, self.weekday)
         self.sums = recent_sums(self.values, self.counts, self.masked)
         self._score_live()
+
+    def explain(self, table: dict, labels, value, expected, lower, upper) -> list[str]:
+        """The state detector's sentences, with the day's stations ("33% (2 of 6 stations)") and,
+        where the date is flagged, the stations with fuel over the last week."""
+        out = super().explain(table, labels, value, expected, lower, upper)
+        head = f"{self.info.label()}, "
+        week = max(WINDOWS)
+        sums = recent_sums(self.values, self.counts, np.zeros(len(self.values), dtype=bool))[week]
+        for i, (t, rank) in enumerate(zip(table["position"], table["severity"])):
+            n = int(self.counts[t])
+            shown = format_value(self.values[t], "share")
+            prefix = f"{head}{labels[t]}: {shown}"
+            if out[i].startswith(prefix):
+                out[i] = f"{prefix} ({round(self.values[t] * n)} of {n} stations){out[i][len(prefix):]}"
+            if rank > 0:
+                k, surveyed = sums[0][t], sums[1][t]
+                out[i] += (f" Over the last {week} days {k:.0f} of {surveyed:.0f} station reports had fuel "
+                           f"({format_value(k / surveyed, 'share')}).")
+        return out
