@@ -52,6 +52,7 @@ DISPERSION, PRIOR_DAYS = 365, 28  # days of residuals for the dispersion and per
 ONSET_WINDOWS, EPISODE_WINDOWS = (1, 3, 7), (1, 3)
 WINDOWS = sorted(set(ONSET_WINDOWS + EPISODE_WINDOWS))
 MAX_R = 0.9
+HUBER = float(-special.ndtri(0.0005))  # 3.29: the 99.9% range of a standard normal
 EDGE = 0.001  # a normal share is kept within [EDGE, 1 - EDGE]: a count at 0 or 1 has no spread
 SCORE_CAP = 10.0
 WHOLE = 1e-6  # |k - round(k)| below this: a whole number of stations
@@ -119,7 +120,9 @@ def fit(values: np.ndarray, counts: np.ndarray, masked: np.ndarray, weekday: np.
     # shrunk toward the binomial's (1 and 0) as if from `PRIOR_DAYS` more days.
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (k - n * p) / np.sqrt(n * p * (1 - p))
-    z = np.where(seen & ~np.isnan(z), z, 0.0)
+    # Huber: a day beyond `HUBER` sd (a spike, the lead-up of an episode) counts as `HUBER` sd, so
+    # that a few extraordinary days do not widen every ordinary day's noise.
+    z = np.clip(np.where(seen & ~np.isnan(z), z, 0.0), -HUBER, HUBER)
     lagged = z * np.concatenate([[0.0], z[:-1]])
     count, squares, products = (_window_sums(column, DISPERSION) for column in (seen.astype(float), z * z, lagged))
     phi = (squares + PRIOR_DAYS) / (count + PRIOR_DAYS)
