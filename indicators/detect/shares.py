@@ -11,22 +11,25 @@ stations"):
 - stations per day: the collector stores the share only, so n is read from the shares themselves:
   each value's least denominator (k / n in lowest terms, n <= `MAX_STATIONS`); the day's n is the
   largest multiple of it up to the largest denominator of the last `REFERENCE` days (a day at 100%
-  or at 1/2 where 12 stations report is 12 stations; 7/9 is 9; 7/8 is 8). A series is routed here when every one of
-  its first `ROUTE_SPAN` observed values is such a fraction and some denominator is at least 2;
-- the normal, past data only: the pooled share of the last `REFERENCE` days' stations (days of
-  past episodes left out), with a Jeffreys prior; its overdispersion as a quasi-binomial scale
-  phi, the Pearson statistic of those days over their degrees of freedom, between 1 (independent
-  stations) and the mean n (all stations move together); the lag-1 autocorrelation r of the
-  days' residuals, in [0, `MAX_R`];
+  or at 1/2 where 12 stations report is 12 stations; 7/9 is 9; 7/8 is 8). A series is routed here
+  when its first `ROUTE_SPAN` observed values (those before the first score: no look-ahead) are
+  all such fractions and one of them has a denominator of at least 2;
+- the normal, past data only (days of past episodes left out): the pooled share of the last
+  `REFERENCE` days' stations, with a Jeffreys prior, plus weekday offsets (the stations with fuel
+  less that share on the same weekday over up to a year, shrunk toward 0); its dispersion, a
+  quasi-binomial scale phi: the mean square of the days' standardised residuals against their own
+  normal over up to `DISPERSION` days (Huber-clipped at `HUBER`, shrunk toward 1 as if from
+  `PRIOR_DAYS` more days), between 1 (independent stations) and the mean n (all stations moving
+  together); the lag-1 autocorrelation r of the same residuals, in [0, `MAX_R`];
 - the tests, one-sided (fewer stations with fuel than normal): the day's count, and the counts
-  summed over the last 3 and 7 days (`WINDOWS`) when the day itself is below normal (a persistent
-  shift, judged against what n makes normal), each against the quasi-binomial with the normal
-  share, in units of phi times the variance inflation of a sum of w days under AR(1) residuals,
-  1 + 2 sum_j (1 - j / w) r^j. Tails are mid-p (Lancaster), so that a discrete count's score is
-  about standard normal where nothing happens and the state detector's thresholds keep their
-  meaning; the least tail, times the number of tests made (Bonferroni), is the date's score as its
-  standard normal quantile (capped at `SCORE_CAP`), and its size is the tested days' shortfall in
-  points against the normal share.
+  summed over the last 3 and 7 days (`ONSET_WINDOWS`; within an episode 3 days, `EPISODE_WINDOWS`),
+  each longer window where the shorter one is below normal (the shortfall is still on), against
+  the quasi-binomial with the normal share, in units of phi times the variance inflation of a sum
+  of w days under AR(1) residuals, 1 + 2 sum_j (1 - j / w) r^j. Tails are exact, P(K <= k) (a
+  count test must not flag more often than its level says); the least tail, times the number of
+  tests made (Bonferroni), is the date's score as its standard normal quantile (0 to
+  `SCORE_CAP`: the state detector's thresholds keep their meaning), and its size the tested days'
+  shortfall in points against the normal share.
 """
 from __future__ import annotations
 
@@ -42,9 +45,9 @@ from .severity import classify_one, classify_ranks
 from .state import ANCHORED, FROZEN, IN_EPISODE, _Walk
 
 MAX_STATIONS = 60
-ROUTE_SPAN = 84  # observed days the routing rule looks at (no look-ahead beyond them)
 REFERENCE = 56  # days of past counts in the normal: eight whole weeks
 WARM_UP = 28  # usable days in the reference before a date is scored
+ROUTE_SPAN = WARM_UP  # observed days the routing rule looks at: those before the first score
 DISPERSION, PRIOR_DAYS = 365, 28  # days of residuals for the dispersion and persistence; prior days
 # Days summed by the tests: the day and the week while nothing is wrong (a sharp drop; a shortfall
 # of a few stations that lasts); within an episode the day and `state.END_POINTS` days, the span

@@ -72,7 +72,10 @@ class SeverityState(Detector):
         "episode lasting 12 months (26 weeks, 180 days) is declared the new normal. Two months (three days) in a "
         "row at stress with an alert-sized deviation are an alert: a persistent shift. A series that is zero "
         "in at least half of its periods before the first score (an outage logger) is scored by how often its "
-        "outages begin and how long they last instead (docs/detection.md, \"Intermittent series\")."
+        "outages begin and how long they last instead (docs/detection.md, \"Intermittent series\"). A daily share "
+        "of surveyed stations that moves in whole stations (k of n) is scored by exact binomial tail tests of its "
+        "station counts, the day's and the last 3 and 7 days', against the share and dispersion that were normal "
+        "before (docs/detection.md, \"Shares of surveyed stations\")."
     )
 
     def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
