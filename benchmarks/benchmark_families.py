@@ -73,7 +73,8 @@ class Case:
     # failed-harvest coverage (monthly grain prices): the usual harvest fall (pre-harvest month to
     # the mean of the harvest months) and the month-to-month noise (standard deviation of the noise's
     # monthly changes), both in log points; and the noise-free log price without events (the
-    # oracle's truth)
+    # oracle's truth; for shares of surveyed stations, the share each day would have had without an
+    # event, before the stations are drawn: `survey_oracle.py`)
     harvest_fall: float = np.nan
     month_noise: float = np.nan
     clean: np.ndarray | None = None
