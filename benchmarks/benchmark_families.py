@@ -73,7 +73,8 @@ class Case:
     # failed-harvest coverage (monthly grain prices): the usual harvest fall (pre-harvest month to
     # the mean of the harvest months) and the month-to-month noise (standard deviation of the noise's
     # monthly changes), both in log points; and the noise-free log price without events (the
-    # oracle's truth)
+    # oracle's truth; for shares of surveyed stations, the share each day would have had without an
+    # event, before the stations are drawn: `survey_oracle.py`)
     harvest_fall: float = np.nan
     month_noise: float = np.nan
     clean: np.ndarray | None = None
@@ -291,6 +292,7 @@ def daily_case(rng, indicator: str, number: int, with_events: bool = True, phi=N
     if indicator == "fuel_availability":
         values = rng.uniform(0.85, 0.97) + np.array([-0.03, -0.01, 0.005, 0.01, 0.01, 0.0, -0.015])[weekday] \
             + noise(0.5, rng.uniform(0.008, 0.015)) + pattern()
+        normal = np.clip(values, 0, 1)  # the share each day would have had without an event (the oracle's truth)
         for start, length in shift_slots:
             ramp = np.minimum(np.arange(length) / max(1, rng.integers(0, 4)), 1.0)
             values[start:start + length] -= rng.uniform(0.25, 0.6) * ramp
@@ -323,7 +325,8 @@ def daily_case(rng, indicator: str, number: int, with_events: bool = True, phi=N
     series = _drop_gaps(rng, series, events, 0.01)
     info = SeriesInfo(indicator, f"Area {number}", "petrol" if indicator.startswith("fuel") else "", "",
                       DAILY_KINDS[indicator], "daily")
-    return Case(info, series, sorted(events, key=lambda e: e.start), family)
+    return Case(info, series, sorted(events, key=lambda e: e.start), family,
+                clean=normal if stations else None)
 
 
 def hot_season(rng, index, indicator):

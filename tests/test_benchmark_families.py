@@ -11,6 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import benchmark_families as families  # noqa: E402
 import detection_benchmark as bench  # noqa: E402
+import survey_oracle  # noqa: E402
 
 from indicators.detect import SeriesInfo, get_detector  # noqa: E402
 from indicators.detect.severity import SIZE_RULES, classify_one  # noqa: E402
@@ -91,12 +92,27 @@ CLEAN_EVENT_FREE = ["prices_ar2", "fuel_administered", "sahel_daily", "outage_ho
                     "survey_stations", "daily_ar_t", "reporting_gaps"]
 
 
+# Shares of 6-15 surveyed stations: whether a shift's first days stand out of the binomial noise is
+# chance (the first shift of seed 3, 2 of 8 stations on its third day, has a tail of 7e-5 even for a
+# test that knows the true share: beyond alpha at 0.02 false alarms a year on seed 1, within it on
+# seed 2). The expected flag is on the first shift that such a test finds at a tail of 1e-6
+# (benchmarks/survey_oracle.py), far beyond what the false-alarm target needs.
+UNAMBIGUOUS_TAIL = 1e-6
+
+
+def _first_shift(name, cases):
+    for case in cases:
+        for event in case.events:
+            if event.kind in bench.SHIFT_KINDS and (case.clean is None or case.info.frequency != "daily" or (
+                    survey_oracle.least_tails(case)[event.start:event.start + 4].min() < UNAMBIGUOUS_TAIL)):
+                return case, event
+
+
 @pytest.mark.parametrize("name", sorted(families.FAMILIES))
 def test_family_shifts_are_found(name):
-    cases = families.generate_family(name, 10, 3)
-    case = next(c for c in cases if any(e.kind in bench.SHIFT_KINDS for e in c.events))
+    case, shift = _first_shift(name, families.generate_family(name, 10, 3))
     found, _, _ = bench.score_case(case, bench.consolidated_flags([case])[0])
-    assert next(delay for event, delay in found if event.kind in bench.SHIFT_KINDS) is not None
+    assert next(delay for event, delay in found if event == shift) is not None
 
 
 @pytest.mark.parametrize("name", CLEAN_EVENT_FREE)

@@ -72,16 +72,26 @@ class SeverityState(Detector):
         "episode lasting 12 months (26 weeks, 180 days) is declared the new normal. Two months (three days) in a "
         "row at stress with an alert-sized deviation are an alert: a persistent shift. A series that is zero "
         "in at least half of its periods before the first score (an outage logger) is scored by how often its "
-        "outages begin and how long they last instead (docs/detection.md, \"Intermittent series\")."
+        "outages begin and how long they last instead (docs/detection.md, \"Intermittent series\"). A daily share "
+        "of surveyed stations that moves in whole stations (k of n) is scored by exact binomial tail tests of its "
+        "station counts, the day's and the last 3 and 7 days', against the share and dispersion that were normal "
+        "before (docs/detection.md, \"Shares of surveyed stations\")."
     )
 
     def _detect(self, regular: pd.Series, info: SeriesInfo, frequency: str) -> DetectionResult:
         if intermittent.is_intermittent(regular, info, frequency):  # zero most of the time: MAD 0
             return intermittent.detect(regular, info, frequency, self.thresholds_by_frequency, NEW_NORMAL[frequency])
-        fitted, too_short = baseline.fit_series(regular, info, frequency)
-        if too_short:
-            return too_short
-        walk = _Walk(regular, info, frequency, fitted, self.thresholds_by_frequency[frequency])
+        from . import shares  # here, not at the top: it builds on this module's walk
+        counts = shares.station_counts(regular, info, frequency)  # whole stations: a count model
+        if counts is not None:
+            walk = shares.ShareWalk(regular, info, frequency, self.thresholds_by_frequency[frequency], counts)
+            if not walk.live.any():
+                return shares.too_short(regular.to_numpy(dtype="float64"))
+        else:
+            fitted, too_short = baseline.fit_series(regular, info, frequency)
+            if too_short:
+                return too_short
+            walk = _Walk(regular, info, frequency, fitted, self.thresholds_by_frequency[frequency])
         table = walk.run()
         observed = observed_count(regular)
         if not table["position"]:
@@ -99,8 +109,9 @@ class SeverityState(Detector):
         rows = output_columns(labels[position], value, expected, lower, upper,
                               np.array(table["score"], dtype="float64"), severity, explanation)
         episodes = table["kind"].count("start")
-        return DetectionResult("scored", f"{len(position)} of {observed} observations scored; {episodes} episode(s)",
-                               columns=rows)
+        model = f" as a share of surveyed stations ({walk.describe()})" if hasattr(walk, "describe") else ""
+        return DetectionResult("scored", f"{len(position)} of {observed} observations scored{model}; "
+                               f"{episodes} episode(s)", columns=rows)
 
 
 class _Walk:
