@@ -14,7 +14,10 @@ settings, and consolidated as `detect` does. No per-file setting and no use of t
 NAB asks for an anomaly score per timestamp in [0, 1]. It rewards the first detection inside a
 labelled window (earlier is better) and penalises every detection outside one, so the score is
 the tracker's *alarms*: an episode's start and each escalation (`episodes.series_episodes`) get a
-calibrated likelihood of their robust score (`alarm_likelihood`), every other timestamp 0. NAB's
+calibrated likelihood of their robust score, every other timestamp 0: how rare a score that large
+is in a day of the series' own past scores (`tail_likelihood`: a generalised Pareto tail over their
+95th percentile; Gaussian while fewer than 1,000 are known), so that an ordinary burst of a feed
+of bursts counts for less than the same score on a quiet feed. NAB's
 optimiser then picks one threshold per profile for the whole corpus, as NAB's pipeline does for
 every detector (`run.py --optimize`): it only chooses which alarms count.
 Timestamps that fall in one sampling interval share that interval's score.
@@ -43,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from indicators.detect import DETECTORS, SeriesInfo, consolidate  # noqa: E402
 from indicators.detect.consolidate import uncounted_detectors  # noqa: E402
 from indicators.detect.base import INTERVALS, PERIODS, date_labels, to_regular  # noqa: E402
+from indicators.detect.subdaily import TAIL_MIN_COUNT  # noqa: E402
 from indicators.episodes import series_episodes  # noqa: E402
 from indicators.store import infer_frequency  # noqa: E402
 import nab_scoring  # noqa: E402
@@ -51,8 +55,10 @@ ROOT = Path(__file__).resolve().parent.parent
 NAB = (ROOT / ".." / "shared" / "benchmarks" / "NAB").resolve()
 SCORER = (ROOT / ".." / "shared" / "tools" / "nab-score").resolve()
 NAME = "tracker"
+TAIL_SHARE = 0.05  # the peaks over the 95th percentile of a series' past scores make its tail
 PUBLISHED = {"ARTime": 74.9, "Numenta HTM": 70.1, "CAD OSE": 69.9, "KNN CAD": 58.0, "Random Cut Forest": 51.7,
-             "Twitter ADVec": 47.1, "Windowed Gaussian": 39.6, "tracker, last round": 28.1}
+             "Twitter ADVec": 47.1, "Windowed Gaussian": 39.6, "tracker, Gaussian likelihood": 41.7,
+             "tracker, last round": 28.1}
 
 
 def series_scores(timestamps: pd.Series, values: pd.Series, name: str) -> np.ndarray:
@@ -77,10 +83,10 @@ def series_scores(timestamps: pd.Series, values: pd.Series, name: str) -> np.nda
     rows = consolidate(pd.concat(parts, ignore_index=True).assign(
         indicator=info.indicator, location=name, item="", price_type=""))
     alarm = np.zeros(len(rows))
-    strength = alarm_likelihood(rows["score"].to_numpy(dtype="float64"), frequency)
+    score = rows["score"].to_numpy(dtype="float64")
     for episode in series_episodes(rows["date"], rows["severity"]):
         for position, _kind in episode["alarms"]:
-            alarm[position] = strength[position]
+            alarm[position] = tail_likelihood(score, position, frequency)
     by_label = pd.Series(alarm, index=rows["date"].to_numpy())
     # each timestamp -> the label of its sampling interval on the detectors' grid
     grid = to_regular(observed, frequency)
@@ -89,12 +95,44 @@ def series_scores(timestamps: pd.Series, values: pd.Series, name: str) -> np.nda
 
 
 def alarm_likelihood(score: np.ndarray, frequency: str) -> np.ndarray:
-    """NAB's anomaly score for an alarm with robust score `score`: how unlikely a deviation that
-    large is in a day of ordinary (Gaussian) noise at this interval, p = 1 - (1 - tail(z))^(points
-    a day), on a log scale as NAB's HTM detector reports its likelihood: -log10 p / (1 - log10 p),
-    0.5 at one such deviation in ten days, 0.9 at one in a billion (no ties below a z of 37)."""
+    """NAB's anomaly score for an alarm with robust score `score` on a series with Gaussian
+    errors: how unlikely a deviation that large is in a day of Gaussian noise at this interval
+    (`day_likelihood` of the normal tail), 0.5 at one such deviation in ten days, 0.9 at one in a
+    billion (no ties below a z of 37)."""
+    return day_likelihood(stats.norm.logsf(np.nan_to_num(score, nan=0.0)), frequency)
+
+
+def tail_likelihood(score: np.ndarray, position: int, frequency: str) -> float:
+    """NAB's anomaly score for the alarm at `position` of the series' scores (`score`, one per
+    scored date): how unlikely a score that large is in a day of this series' own scores, as known
+    before it (past data only). The tail is the series' own: a generalised Pareto distribution
+    fitted (scipy, maximum likelihood) to the largest `TAIL_SHARE` of the past |scores| over the
+    next one, the peaks-over-threshold model of extreme-value theory (Pickands, 1975; as in SPOT,
+    Siffer et al., 2017); below that threshold the share of past scores at least as large. A feed
+    of bursts (tweets, requests per interval) scores ordinary bursts many scales out, and its
+    alarms are then less surprising than the same score on a quiet feed; a Gaussian feed's tail
+    gives about the Gaussian likelihood. With fewer than `subdaily.TAIL_MIN_COUNT` past scores
+    (1,000) the Gaussian likelihood (`alarm_likelihood`)."""
+    magnitude = np.abs(score[:position + 1])
+    past, value = magnitude[:-1][np.isfinite(magnitude[:-1])], float(np.nan_to_num(magnitude[-1]))
+    if len(past) < TAIL_MIN_COUNT:
+        return float(alarm_likelihood(score[position:position + 1], frequency)[0])
+    threshold = float(np.quantile(past, 1.0 - TAIL_SHARE))
+    if value <= threshold:
+        log_tail = np.log(max(float((past >= value).mean()), 1.0 / len(past)))
+    else:
+        shape, _, spread = stats.genpareto.fit(past[past > threshold] - threshold, floc=0.0)
+        log_tail = np.log(TAIL_SHARE) + stats.genpareto.logsf(value - threshold, shape, 0.0, spread)
+    # never rarer than under Gaussian noise: a light tail's fitted end point is no proof of impossibility
+    log_tail = max(log_tail, float(stats.norm.logsf(value)))
+    return float(day_likelihood(np.array([log_tail]), frequency)[0])
+
+
+def day_likelihood(log_tail: np.ndarray, frequency: str) -> np.ndarray:
+    """From the log of a point's tail probability, NAB's anomaly score: p = 1 - (1 - tail)^(points
+    a day), the chance of a point that rare in a day, on a log scale as NAB's HTM detector reports
+    its likelihood: -log10 p / (1 - log10 p)."""
     per_day = PERIODS[frequency] if frequency in INTERVALS else 1
-    log_tail = stats.norm.logsf(np.nan_to_num(score, nan=0.0))
     with np.errstate(divide="ignore"):
         exact = np.log(-np.expm1(per_day * np.log1p(-np.exp(log_tail))))
     log_day = np.where(log_tail < -30, np.log(per_day) + log_tail, exact)  # p = per_day x tail far out

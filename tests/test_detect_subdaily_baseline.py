@@ -103,3 +103,35 @@ def test_weekday_levels(monkeypatch, weekdays_modelled, holiday, starts):
     values = weekly_feed(holiday) + (0 if weekdays_modelled else 1e-9)  # a new key for the fit cache
     frame, found = episodes(values)
     assert [frame["date"].iloc[e["first"]] for e in found] == starts
+
+
+def first_scored_day(values):
+    fitted = subdaily.fit(regular(values), "5min", use_log=False)
+    return np.flatnonzero(fitted.scorable)[0] / 288
+
+
+@pytest.mark.parametrize("reported, first_day", [
+    (1.0, 5.28),  # complete: three days of profile, two of errors (counted every 80 points), as before
+    (0.4, 5.0),  # 40% of intervals reported: the same spans of time, not a week and then five days
+    (0.1, None),  # under an eighth of the intervals: never warmed up
+])
+def test_the_warm_up_is_a_span_of_time(reported, first_day):
+    values = feed(days=9)
+    values = values[np.random.default_rng(2).random(len(values)) < reported]
+    fitted = subdaily.fit(regular(values), "5min", use_log=False)
+    scored = np.flatnonzero(fitted.scorable)
+    if first_day is None:
+        assert len(scored) == 0
+    else:
+        assert scored[0] / 288 == pytest.approx(first_day, abs=0.05)
+
+
+def test_after_the_warm_up_the_count_of_errors_holds_as_before():
+    """Errors masked out of the window (a long episode) leave fewer than two days of them in the last
+    four weeks: no live scale (the state detector scores against the normal of before the episode),
+    as before the time rule, which only ever shortens a sparse feed's first warm-up."""
+    values = regular(feed(days=34))
+    masked = values.copy()
+    masked.iloc[6 * 288:33 * 288] = np.nan
+    fitted = subdaily.fit(masked, "5min", use_log=False)
+    assert np.isnan(fitted.scale[int(33.5 * 288)]) and not np.isnan(fitted.scale[int(5.9 * 288)])

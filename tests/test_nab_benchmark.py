@@ -55,3 +55,34 @@ def test_alarm_likelihood_is_a_calibrated_monotone_score():
     from scipy import stats
     z_half = stats.norm.isf(0.1 / 288)
     assert nab_benchmark.alarm_likelihood(np.array([z_half]), "5min")[0] == pytest.approx(0.5, abs=0.01)
+
+
+def _history(noise: str, n: int = 3000) -> np.ndarray:
+    rng = np.random.default_rng(11)
+    return np.abs(rng.normal(size=n) if noise == "gaussian" else rng.standard_t(2, size=n))
+
+
+def test_the_tail_likelihood_is_the_series_own():
+    """An alarm 8 scales out is rarer on a Gaussian feed than on a feed of bursts, whose past scores
+    have a heavy tail; on the Gaussian feed it is about the Gaussian likelihood."""
+    alarm = 3000
+    quiet, bursty = (np.append(_history(noise), 8.0) for noise in ("gaussian", "bursts"))
+    gaussian = nab_benchmark.alarm_likelihood(np.array([8.0]), "5min")[0]
+    on_quiet = nab_benchmark.tail_likelihood(quiet, alarm, "5min")
+    on_bursty = nab_benchmark.tail_likelihood(bursty, alarm, "5min")
+    assert on_bursty < 0.5 < on_quiet
+    assert on_quiet == pytest.approx(gaussian, abs=0.15)
+    # a larger score is more surprising on the same feed
+    assert nab_benchmark.tail_likelihood(np.append(_history("bursts"), 80.0), alarm, "5min") > on_bursty
+
+
+def test_the_tail_likelihood_uses_past_scores_only_and_needs_a_tail():
+    scores = np.append(_history("bursts"), [8.0, 500.0, 500.0])
+    later_changed = scores.copy()
+    later_changed[-2:] = 0.0
+    assert nab_benchmark.tail_likelihood(scores, 3000, "5min") == nab_benchmark.tail_likelihood(
+        later_changed, 3000, "5min")
+    # with fewer past scores than the tail needs, the Gaussian likelihood
+    short = scores[-500:]
+    assert nab_benchmark.tail_likelihood(short, 497, "5min") == pytest.approx(
+        nab_benchmark.alarm_likelihood(np.array([8.0]), "5min")[0])

@@ -27,6 +27,7 @@ from . import baseline
 from .base import PERIODS
 
 IQR_TO_SD = 1.349
+SPARSE_SHARE = 1 / 8  # a warm-up (as a level window) holds from an eighth of its points
 WEEKDAY_WEEKS, WEEKDAY_MIN_WEEKS = 4, 2  # weekday levels: median of the last 4 weeks, from 2
 TAIL_QUANTILE, TAIL_TO_SD, TAIL_MIN_COUNT = 0.99, 2.5758, 1000  # 99th percentile of |N(0, 1)|: 2.576
 def detrended(y: np.ndarray, period: int) -> np.ndarray:
@@ -149,6 +150,26 @@ def past_scale(errors: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]
     return baseline._past_scale(errors, window, tail=(TAIL_QUANTILE, TAIL_TO_SD, TAIL_MIN_COUNT))
 
 
+def warmed_up(count: np.ndarray, needed: int, present: np.ndarray) -> np.ndarray:
+    """Where a warm-up of `needed` points is over: `count` (the points before each position, or in
+    its window) reaches `needed`, or, until it first does, as long a span of time has passed since
+    the first `present` point with at least `SPARSE_SHARE` of its points there (the level's own
+    rule). The warm-ups are spans of time (three days of profile, two of errors): a feed that
+    reports 40% of its 5-minute intervals (a traffic sensor, a logger on a weak link) would
+    otherwise wait a week for the first and five more days for the second. A complete feed reaches
+    both at the same position, so it warms up exactly as before, and later (episodes masked out of
+    the window) the count alone holds as before."""
+    n = len(count)
+    by_count = count >= needed
+    before = np.cumsum(present) - present  # points before each position
+    span_end = (int(np.argmax(present)) if present.any() else n) + needed
+    if span_end >= n or before[span_end] >= needed:  # complete over the span: the count decides
+        return by_count
+    until = int(np.argmax(by_count)) if by_count.any() else n
+    positions = np.arange(n)
+    return by_count | ((positions >= span_end) & (before >= SPARSE_SHARE * needed) & (positions < until))
+
+
 def fit(regular: pd.Series, frequency: str, use_log: bool) -> baseline.Baseline:
     period = PERIODS[frequency]
     raw = regular.to_numpy(dtype="float64")
@@ -170,7 +191,7 @@ def fit(regular: pd.Series, frequency: str, use_log: bool) -> baseline.Baseline:
     spread = ((rolling.quantile(0.75) - rolling.quantile(0.25)) / IQR_TO_SD).shift(1).to_numpy()
     in_window = rolling.count().shift(1).fillna(0).to_numpy()
     observed_before = np.cumsum(~np.isnan(y)) - ~np.isnan(y)
-    level[observed_before < baseline.needed_observations(frequency)] = np.nan
+    level[~warmed_up(observed_before, baseline.needed_observations(frequency), ~np.isnan(y))] = np.nan
     expected = level + seasonal
 
     errors = y - expected
@@ -180,6 +201,6 @@ def fit(regular: pd.Series, frequency: str, use_log: bool) -> baseline.Baseline:
                      spread * baseline.COLD_START_INFLATION * baseline.small_sample_factor(in_window))
     floor = 0.005 if use_log else 0.01 * np.maximum(np.abs(level), 1e-3)
     scale = np.fmax(scale, floor)
-    scale[count < baseline.WARM_UP[frequency]] = np.nan
+    scale[~warmed_up(count, baseline.WARM_UP[frequency], ~np.isnan(errors))] = np.nan
     return baseline.Baseline(observed=y, expected=expected, level=level, slope=np.zeros(n), profile=profile,
                              phase=phase, scale=scale, use_log=use_log, period=7 * period)
