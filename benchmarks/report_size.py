@@ -3,6 +3,7 @@
     python benchmarks/report_size.py [--series 400] [--countries 1] [--browser]
     python benchmarks/report_size.py --series 10000 --countries 20
     python benchmarks/report_size.py --global ../shared/data/hdx_wfp_food_prices_global_2026_Q1.csv
+    python benchmarks/report_size.py --series 10000 --db /tmp/s10000.db --out /tmp/report-10000
 
 Builds a temporary database of N series (half monthly grain prices over 10 years, half daily
 fuel availability over a year) through the generic CSV collector, spread over `--countries`
@@ -12,12 +13,19 @@ time (wall clock and this process's CPU), the size of index.html, of the largest
 country folder) and of the folder. `--global FILE` instead collects a WFP/HDX global file with
 the wfp collector, runs detection, and reports on it. `--browser` also times headless Chromium
 loading index.html and the largest page (until every chart is drawn).
+
+Peak memory: the largest resident set size of this process while the report is written
+(sampled from /proc every 20 ms), beside the size before it; building the store is not counted.
+`--db PATH` keeps the store (built when the file does not exist, reused when it does, so one
+store can be reported on again and again); `--out DIR` keeps the report (to compare two versions).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -38,11 +46,17 @@ def main() -> None:
     parser.add_argument("--global", dest="global_file", type=Path, default=None,
                         help="report on this WFP/HDX global file instead (collected and detected first)")
     parser.add_argument("--browser", action="store_true", help="time headless Chromium on the pages")
+    parser.add_argument("--db", type=Path, default=None, help="keep the store here (reused when it exists)")
+    parser.add_argument("--out", type=Path, default=None, help="keep the report here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        with Store(folder / "bench.db") as store:
-            if args.global_file:
+        database = args.db or folder / "bench.db"
+        reuse = database.exists()
+        with Store(database) as store:
+            if reuse:
+                print(f"reusing the store {database}")
+            elif args.global_file:
                 get_collector("wfp").collect_file(store, args.global_file)
                 from indicators.detect import run_detection
 
@@ -51,13 +65,16 @@ def main() -> None:
                 _synthetic(store, folder, args.series, args.countries)
             observations = store.conn.execute("SELECT COUNT(*) FROM observations").fetchone()[0]
             series = store.conn.execute("SELECT COUNT(*) FROM series").fetchone()[0]
-            started, cpu = time.perf_counter(), time.process_time()
-            index = write_report(store, folder / "report")
-            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            before = _rss()
+            with PeakMemory() as peak:
+                started, cpu = time.perf_counter(), time.process_time()
+                index = write_report(store, args.out or folder / "report")
+                seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         pages = sorted((p.stat().st_size, str(p.relative_to(index.parent))) for p in index.parent.rglob("*.html"))
         files = [p for p in index.parent.rglob("*") if p.is_file()]
         print(f"series: {series}; observations: {observations}")
         print(f"report written in {seconds:.1f} s ({cpu:.1f} s CPU)")
+        print(f"peak memory while reporting: {peak.peak / 1e9:.2f} GB resident ({before / 1e9:.2f} GB before)")
         print(f"index.html: {index.stat().st_size / 1e6:.2f} MB")
         print(f"largest page: {pages[-1][1]} {pages[-1][0] / 1e6:.2f} MB; {len(pages)} pages")
         print(f"folder: {sum(p.stat().st_size for p in files) / 1e6:.1f} MB in {len(files)} files")
@@ -69,6 +86,31 @@ def main() -> None:
                 dom = dump_dom(index.parent / name, budget_ms=60000)
                 drawn = dom.count("js-plotly-plot")  # charts below the first screen wait to be scrolled to
                 print(f"chromium: {name} loaded in {time.perf_counter() - started:.1f} s, {drawn} charts drawn")
+
+
+def _rss() -> int:
+    """This process's resident set size in bytes (Linux /proc)."""
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class PeakMemory:
+    """The largest `_rss()` seen while the block runs (a thread samples it every 20 ms)."""
+
+    def __enter__(self):
+        self.peak, self._done = _rss(), threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.02):
+            self.peak = max(self.peak, _rss())
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss())
 
 
 def _synthetic(store: Store, folder: Path, count: int, countries: int) -> None:
