@@ -83,9 +83,7 @@ class ReportData:
             episodes=by_key(self.episodes), status=by_key(self.status), projections=projections, lineage=lineage,
             states=states, files=self.files[self.files["sid"].isin(keep)],
             detector_rows=self.detector_rows[self.detector_rows["series_id"].isin(keep)], last_dates=last_dates,
-            data_date=str(last_dates.max()) if len(last_dates) else "no data",
-            simulated=int(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).sum())
-            if not series.empty else 0)
+            data_date=str(last_dates.max()) if len(last_dates) else "no data", simulated=_simulated(series))
 
     def family_series(self, family: str) -> pd.DataFrame:
         return self.series[self.series["family"] == family]
@@ -97,65 +95,86 @@ class ReportData:
 
 def load(store: Store, run_id: int | None = None, view: dict | None = None) -> ReportData:
     """The report's data from one pass over the store, a chunk of series at a time."""
-    series = store.series()
-    series = series.assign(sid=series["id"].astype(int) if not series.empty else pd.Series(dtype=int))
+    series = _with_sid(store.series())
     reader = StoreRows(store, series, view)
-    latest, described, kept, files, last_dates, currents, episodes, states, detector_rows = ({}, [], [], [], [], [],
-                                                                                               [], [], [])
+    found = _Summaries()
     for part in reader.parts(series["sid"]):
-        observed = part.observations
-        if view:  # the series a view keeps: those with converted observations (others lack a rate or index)
-            kept.append(observed.drop_duplicates(SERIES_KEY)[SERIES_KEY + ["unit"]])
-        scored = part.scored[part.scored["sid"].isin(set(observed["sid"]))] if view else part.scored
-        last_dates.append(observed.groupby("sid")["date"].max())
-        files.append(observed[["sid", "source_file"]].drop_duplicates())
-        described.append(_latest(scored))
-        currents.append(current_alerts(store, part.plain))
-        by_id = scored.rename(columns={"sid": "series_id"})
-        found = episodes_and_alarms(by_id)
-        episodes.append(found[0])
-        states.append(series_states.per_series(part.sids, by_id, found))
-        if not part.anomalies.empty:
-            detector_rows.append(part.anomalies.groupby(["series_id", "detector", "severity"]).size()
-                                 .rename("rows").reset_index())
+        found.add(store, part, view)
     view_note = ""
     if view:
         from .views import note
 
-        kept = pd.concat(kept, ignore_index=True)
-        series = series.drop(columns=["unit", "sid"]).merge(kept, on=SERIES_KEY, how="inner")
-        series = series.assign(sid=series["id"].astype(int) if not series.empty else pd.Series(dtype=int))
+        series = _with_sid(series.drop(columns=["unit", "sid"]).merge(pd.concat(found.kept, ignore_index=True),
+                                                                    on=SERIES_KEY, how="inner"))
         view_note = note(view, reader.missing)
         reader = StoreRows(store, series, view)
-    series = _describe(series, {sid: row for found in described for sid, row in found.items()})
+    series = _describe(series, found.latest)
     keep = set(series["sid"])
-    states = pd.concat(states, ignore_index=True)
+    states = pd.concat(found.states, ignore_index=True)
     states = states[states["series_id"].isin(keep)].reset_index(drop=True)
-    last_dates = pd.concat(last_dates) if last_dates else pd.Series(dtype=object)
-    found = pd.concat(episodes, ignore_index=True).sort_values("series_id", kind="stable")
+    last_dates = pd.concat(found.last_dates)
+    episodes = pd.concat(found.episodes, ignore_index=True).sort_values("series_id", kind="stable")
     projections = load_projections(store)
     return ReportData(
         series=series,
         rows=reader,
-        current=_with_projections(reader, _ranked(currents), series, projections),
+        current=_with_projections(reader, _ranked(found.currents), series, projections),
         counts=state_totals(states),
         new=new_since_last_run(store, run_id),
-        episodes=found[found["series_id"].isin(keep)].drop(columns=["series_id"]).reset_index(drop=True),
+        episodes=episodes[episodes["series_id"].isin(keep)].drop(columns=["series_id"]).reset_index(drop=True),
         status=store.detection_status(),
         data_date=str(last_dates.max()) if len(last_dates) else "no data",
         run_time=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        simulated=int(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).sum())
-        if not series.empty else 0,
+        simulated=_simulated(series),
         events=stored_events(store),
         projections=projections,
         lineage=_lineage(store),
         view_note=view_note,
         states=states,
-        files=pd.concat(files, ignore_index=True),
-        detector_rows=(pd.concat(detector_rows, ignore_index=True) if detector_rows
-                       else pd.DataFrame(columns=["series_id", "detector", "severity", "rows"])),
+        files=pd.concat(found.files, ignore_index=True),
+        detector_rows=pd.concat(found.detector_rows, ignore_index=True),
         last_dates=last_dates,
     )
+
+
+@dataclass
+class _Summaries:
+    """What the load pass keeps of each chunk of series: a few rows per series, never their dates."""
+    latest: dict = field(default_factory=dict)  # `_latest` of every series
+    kept: list = field(default_factory=list)    # in a view: the series it keeps, with their converted unit
+    files: list = field(default_factory=list)
+    last_dates: list = field(default_factory=list)
+    currents: list = field(default_factory=list)
+    episodes: list = field(default_factory=list)
+    states: list = field(default_factory=list)
+    detector_rows: list = field(default_factory=list)
+
+    def add(self, store: Store, part, view: dict | None) -> None:
+        observed = part.observations
+        if view:  # the series a view keeps: those with converted observations (others lack a rate or index)
+            self.kept.append(observed.drop_duplicates(SERIES_KEY)[SERIES_KEY + ["unit"]])
+        scored = part.scored[part.scored["sid"].isin(set(observed["sid"]))] if view else part.scored
+        self.last_dates.append(observed.groupby("sid")["date"].max())
+        self.files.append(observed[["sid", "source_file"]].drop_duplicates())
+        self.latest.update(_latest(scored))
+        self.currents.append(current_alerts(store, part.plain))
+        by_id = scored.rename(columns={"sid": "series_id"})
+        found = episodes_and_alarms(by_id)
+        self.episodes.append(found[0])
+        self.states.append(series_states.per_series(part.sids, by_id, found))
+        anomalies = part.anomalies if not part.anomalies.empty else pd.DataFrame(
+            columns=["series_id", "detector", "severity"])
+        self.detector_rows.append(anomalies.groupby(["series_id", "detector", "severity"]).size()
+                                  .rename("rows").reset_index())
+
+
+def _with_sid(series: pd.DataFrame) -> pd.DataFrame:
+    return series.assign(sid=series["id"].astype(int) if not series.empty else pd.Series(dtype=int))
+
+
+def _simulated(series: pd.DataFrame) -> int:
+    """How many series come from a source marked SIMULATED."""
+    return int(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).sum()) if not series.empty else 0
 
 
 def _ranked(currents: list[pd.DataFrame]) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from ..detect import DETECTORS
 from ..detect.consolidate import consolidate
 from ..store import SERIES_KEY, Store
 
-CHUNK_SERIES = 500  # series read at a time: some 120,000 dated rows for 10 years of monthly data
+CHUNK_SERIES = 200  # series read at a time: some 50,000 dated rows of 10 years of monthly or a year of daily data
 BAND_COLUMNS = ["sid", "date", "expected", "lower", "upper", "band_detector"]
 
 
