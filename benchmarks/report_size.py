@@ -16,6 +16,8 @@ loading index.html and the largest page (until every chart is drawn).
 
 Peak memory: the largest resident set size of this process while the report is written
 (sampled from /proc every 20 ms), beside the size before it; building the store is not counted.
+`--run-step` also times, on a copy of the store, what the `run` job's report step reads for
+"new since the last run" when 1% of the series got new detector rows.
 `--db PATH` keeps the store (built when the file does not exist, reused when it does, so one
 store can be reported on again and again); `--out DIR` keeps the report (to compare two versions).
 """
@@ -48,6 +50,8 @@ def main() -> None:
     parser.add_argument("--browser", action="store_true", help="time headless Chromium on the pages")
     parser.add_argument("--db", type=Path, default=None, help="keep the store here (reused when it exists)")
     parser.add_argument("--out", type=Path, default=None, help="keep the report here")
+    parser.add_argument("--run-step", action="store_true",
+                        help="also time the run job's 'new since the last run' with 1%% of the series changed")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
@@ -78,6 +82,8 @@ def main() -> None:
         print(f"index.html: {index.stat().st_size / 1e6:.2f} MB")
         print(f"largest page: {pages[-1][1]} {pages[-1][0] / 1e6:.2f} MB; {len(pages)} pages")
         print(f"folder: {sum(p.stat().st_size for p in files) / 1e6:.1f} MB in {len(files)} files")
+        if args.run_step:
+            _run_step(database, folder / "run-step.db")
         if args.browser:
             from indicators.report.browser import dump_dom
 
@@ -86,6 +92,38 @@ def main() -> None:
                 dom = dump_dom(index.parent / name, budget_ms=60000)
                 drawn = dom.count("js-plotly-plot")  # charts below the first screen wait to be scrolled to
                 print(f"chromium: {name} loaded in {time.perf_counter() - started:.1f} s, {drawn} charts drawn")
+
+
+def _run_step(database: Path, copy: Path) -> None:
+    """On a copy of the store: an alarm pass (a run), new detector rows for 1% of the series (a
+    crisis on every date), then inside a new run the report's "new since the last run" read from
+    the stale series (`report.data.new_since_last_run`) beside the whole-store reading
+    (`alerts.alarms_since_last_run`)."""
+    import shutil
+
+    from indicators.alerts import alarms_since_last_run, record_alarms
+    from indicators.report.data import new_since_last_run
+
+    shutil.copy(database, copy)
+    with Store(copy) as store:
+        first = store.start_run("detect")
+        record_alarms(store, first)
+        store.finish_run(first, "ok", {"new_alerts": 0})
+        changed = [row[0] for row in store.conn.execute("SELECT id FROM series ORDER BY id")][::100]
+        for series_id in changed:
+            rows = store.anomalies(series_ids=[series_id]).assign(severity="crisis", score=9.0)
+            with store.transaction():
+                for detector, frame in rows.groupby("detector"):
+                    store.replace_anomalies(series_id, detector, frame)
+        run_id = store.start_run("run")
+        found = {}
+        for name, function in (("stale series only", new_since_last_run), ("whole store", alarms_since_last_run)):
+            started, cpu = time.perf_counter(), time.process_time()
+            found[name] = function(store, run_id).reset_index(drop=True)
+            print(f"run step, new since the last run ({len(changed)} of the series changed), {name}: "
+                  f"{time.perf_counter() - started:.1f} s ({time.process_time() - cpu:.1f} s CPU), "
+                  f"{len(found[name])} alarms")
+        print("same alarms:", found["stale series only"].equals(found["whole store"]))
 
 
 def _rss() -> int:
