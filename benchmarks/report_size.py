@@ -97,12 +97,15 @@ def main() -> None:
 def _run_step(database: Path, copy: Path) -> None:
     """On a copy of the store: an alarm pass (a run), new detector rows for 1% of the series (a
     crisis on every date), then inside a new run the report's "new since the last run" read from
-    the stale series (`report.data.new_since_last_run`) beside the whole-store reading
-    (`alerts.alarms_since_last_run`)."""
+    the stale series (`alerts.alarms_since_last_run`) beside the whole-store reading
+    (`alerts.pending_alarms` of every series)."""
     import shutil
 
-    from indicators.alerts import alarms_since_last_run, record_alarms
-    from indicators.report.data import new_since_last_run
+    from indicators.alerts import _alert_columns, alarms_since_last_run, pending_alarms, record_alarms
+
+    def whole_store(store: Store, run_id: int):
+        pending = pending_alarms(store, before_run=run_id)
+        return _alert_columns(pending) if not pending.empty else pending
 
     shutil.copy(database, copy)
     with Store(copy) as store:
@@ -117,7 +120,7 @@ def _run_step(database: Path, copy: Path) -> None:
                     store.replace_anomalies(series_id, detector, frame)
         run_id = store.start_run("run")
         found = {}
-        for name, function in (("stale series only", new_since_last_run), ("whole store", alarms_since_last_run)):
+        for name, function in (("stale series only", alarms_since_last_run), ("whole store", whole_store)):
             started, cpu = time.perf_counter(), time.process_time()
             found[name] = function(store, run_id).reset_index(drop=True)
             print(f"run step, new since the last run ({len(changed)} of the series changed), {name}: "

@@ -4,13 +4,12 @@ series is the report written in one chunk, file for file."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from indicators.alerts import alarms_since_last_run, alerts, consolidated, record_alarms
+from indicators.alerts import alerts, consolidated
 from indicators.report import pages, rows as report_rows, write_report
 from indicators.report import data as report_data
 from indicators.store import SERIES_KEY, Store
@@ -94,31 +93,6 @@ def test_a_report_in_chunks_of_two_series_is_the_one_chunk_report(database, tmp_
         chunked = write_report(store, tmp_path / "chunked").parent
         assert _files(one) == _files(chunked)
         assert len(_files(one)) > 20
-
-
-def test_new_alarms_inside_a_run_read_only_the_stale_series(database, tmp_path):
-    """Inside a run, "new since the last run" from the series whose anomalies were written since
-    the last alarm pass is the same table as from the whole store."""
-    db = tmp_path / "track.db"
-    shutil.copy(database, db)
-    with Store(db) as store:
-        first = store.start_run("detect")
-        record_alarms(store, first)
-        store.finish_run(first, "ok", {"new_alerts": 0})
-        flagged = store.series()["id"].astype(int).tolist()[:3]
-        for series_id in flagged:  # new episodes in three series, as the next day's data would bring
-            rows = store.anomalies(series_ids=[series_id])
-            rows = rows[rows["detector"] == "state"].assign(severity="crisis", score=9.0)
-            with store.transaction():
-                store.replace_anomalies(series_id, "state", rows)
-        second = store.start_run("run")
-        stale = store.conn.execute("SELECT COUNT(*) FROM series WHERE id NOT IN "
-                                   "(SELECT series_id FROM series_states)").fetchone()[0]
-        assert stale == len(flagged)
-        new = report_data.new_since_last_run(store, second)
-        expected = alarms_since_last_run(store, second)
-        assert len(new) and set(new["location"]) <= set(store.series().set_index("id").loc[flagged, "location"])
-        pd.testing.assert_frame_equal(new.reset_index(drop=True), expected.reset_index(drop=True))
 
 
 def test_counts_of_a_subset_are_its_state_counts(database):

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 import pandas as pd
 
 from .. import catalog, series_states
-from ..alerts import ALERT_COLUMNS, _alert_columns, consolidated_chunks, current_alerts, new_alerts, pending_alarms
+from ..alerts import alarms_since_last_run, current_alerts
 from ..episodes import episodes_and_alarms
 from ..detect import SeriesInfo
 from ..event_store import events as stored_events
@@ -120,7 +120,7 @@ def load(store: Store, run_id: int | None = None, view: dict | None = None) -> R
         rows=reader,
         current=_with_projections(reader, _ranked(found.currents), series, projections),
         counts=state_totals(states),
-        new=new_since_last_run(store, run_id),
+        new=alarms_since_last_run(store, run_id),
         episodes=episodes[episodes["series_id"].isin(keep)].drop(columns=["series_id"]).reset_index(drop=True),
         status=store.detection_status(),
         data_date=str(last_dates.max()) if len(last_dates) else "no data",
@@ -201,23 +201,6 @@ def _with_projections(reader: StoreRows, current: pd.DataFrame, series: pd.DataF
         observed = reader.read(sids.iloc[start:start + size].dropna(), scored=False).observations
         parts.append(with_projection_sentences(rows, series, observed, projections))
     return pd.concat(parts)
-
-
-def new_since_last_run(store: Store, run_id: int | None = None) -> pd.DataFrame:
-    """`alerts.alarms_since_last_run`, reading only what it needs: inside run `run_id` (which
-    records its alarms after writing the report), the alarms no earlier run raised are those of
-    the series whose `series_states` row is missing (their anomalies were written since the last
-    alarm pass, which recorded every alarm of the others), consolidated a chunk at a time;
-    otherwise the alarms the latest run raised."""
-    if run_id is None:
-        return new_alerts(store)
-    stale = [row[0] for row in store.conn.execute(
-        "SELECT id FROM series WHERE id NOT IN (SELECT series_id FROM series_states) ORDER BY id")]
-    found = [episodes_and_alarms(rows)[1] for rows in consolidated_chunks(store, series_ids=stale)]
-    found = [alarms for alarms in found if not alarms.empty]
-    pending = pending_alarms(store, before_run=run_id, alarms=pd.concat(found, ignore_index=True)
-                             if found else pd.DataFrame())
-    return _alert_columns(pending) if not pending.empty else pd.DataFrame(columns=ALERT_COLUMNS)
 
 
 def state_totals(states: pd.DataFrame) -> dict:
