@@ -3,6 +3,7 @@
     python benchmarks/report_size.py [--series 400] [--countries 1] [--browser]
     python benchmarks/report_size.py --series 10000 --countries 20
     python benchmarks/report_size.py --global ../shared/data/hdx_wfp_food_prices_global_2026_Q1.csv
+    python benchmarks/report_size.py --series 10000 --db /tmp/s10000.db --out /tmp/report-10000
 
 Builds a temporary database of N series (half monthly grain prices over 10 years, half daily
 fuel availability over a year) through the generic CSV collector, spread over `--countries`
@@ -12,12 +13,21 @@ time (wall clock and this process's CPU), the size of index.html, of the largest
 country folder) and of the folder. `--global FILE` instead collects a WFP/HDX global file with
 the wfp collector, runs detection, and reports on it. `--browser` also times headless Chromium
 loading index.html and the largest page (until every chart is drawn).
+
+Peak memory: the largest resident set size of this process while the report is written
+(sampled from /proc every 20 ms), beside the size before it; building the store is not counted.
+`--run-step` also times, on a copy of the store, what the `run` job's report step reads for
+"new since the last run" when 1% of the series got new detector rows.
+`--db PATH` keeps the store (built when the file does not exist, reused when it does, so one
+store can be reported on again and again); `--out DIR` keeps the report (to compare two versions).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -38,11 +48,19 @@ def main() -> None:
     parser.add_argument("--global", dest="global_file", type=Path, default=None,
                         help="report on this WFP/HDX global file instead (collected and detected first)")
     parser.add_argument("--browser", action="store_true", help="time headless Chromium on the pages")
+    parser.add_argument("--db", type=Path, default=None, help="keep the store here (reused when it exists)")
+    parser.add_argument("--out", type=Path, default=None, help="keep the report here")
+    parser.add_argument("--run-step", action="store_true",
+                        help="also time the run job's 'new since the last run' with 1%% of the series changed")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        with Store(folder / "bench.db") as store:
-            if args.global_file:
+        database = args.db or folder / "bench.db"
+        reuse = database.exists()
+        with Store(database) as store:
+            if reuse:
+                print(f"reusing the store {database}")
+            elif args.global_file:
                 get_collector("wfp").collect_file(store, args.global_file)
                 from indicators.detect import run_detection
 
@@ -51,16 +69,21 @@ def main() -> None:
                 _synthetic(store, folder, args.series, args.countries)
             observations = store.conn.execute("SELECT COUNT(*) FROM observations").fetchone()[0]
             series = store.conn.execute("SELECT COUNT(*) FROM series").fetchone()[0]
-            started, cpu = time.perf_counter(), time.process_time()
-            index = write_report(store, folder / "report")
-            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            before = _rss()
+            with PeakMemory() as peak:
+                started, cpu = time.perf_counter(), time.process_time()
+                index = write_report(store, args.out or folder / "report")
+                seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         pages = sorted((p.stat().st_size, str(p.relative_to(index.parent))) for p in index.parent.rglob("*.html"))
         files = [p for p in index.parent.rglob("*") if p.is_file()]
         print(f"series: {series}; observations: {observations}")
         print(f"report written in {seconds:.1f} s ({cpu:.1f} s CPU)")
+        print(f"peak memory while reporting: {peak.peak / 1e9:.2f} GB resident ({before / 1e9:.2f} GB before)")
         print(f"index.html: {index.stat().st_size / 1e6:.2f} MB")
         print(f"largest page: {pages[-1][1]} {pages[-1][0] / 1e6:.2f} MB; {len(pages)} pages")
         print(f"folder: {sum(p.stat().st_size for p in files) / 1e6:.1f} MB in {len(files)} files")
+        if args.run_step:
+            _run_step(database, folder / "run-step.db")
         if args.browser:
             from indicators.report.browser import dump_dom
 
@@ -69,6 +92,66 @@ def main() -> None:
                 dom = dump_dom(index.parent / name, budget_ms=60000)
                 drawn = dom.count("js-plotly-plot")  # charts below the first screen wait to be scrolled to
                 print(f"chromium: {name} loaded in {time.perf_counter() - started:.1f} s, {drawn} charts drawn")
+
+
+def _run_step(database: Path, copy: Path) -> None:
+    """On a copy of the store: an alarm pass (a run), new detector rows for 1% of the series (a
+    crisis on every date), then inside a new run the report's "new since the last run" read from
+    the stale series (`alerts.alarms_since_last_run`) beside the whole-store reading
+    (`alerts.pending_alarms` of every series)."""
+    import shutil
+
+    from indicators.alerts import _alert_columns, alarms_since_last_run, pending_alarms, record_alarms
+
+    def whole_store(store: Store, run_id: int):
+        pending = pending_alarms(store, before_run=run_id)
+        return _alert_columns(pending) if not pending.empty else pending
+
+    shutil.copy(database, copy)
+    with Store(copy) as store:
+        first = store.start_run("detect")
+        record_alarms(store, first)
+        store.finish_run(first, "ok", {"new_alerts": 0})
+        changed = [row[0] for row in store.conn.execute("SELECT id FROM series ORDER BY id")][::100]
+        for series_id in changed:
+            rows = store.anomalies(series_ids=[series_id]).assign(severity="crisis", score=9.0)
+            with store.transaction():
+                for detector, frame in rows.groupby("detector"):
+                    store.replace_anomalies(series_id, detector, frame)
+        run_id = store.start_run("run")
+        found = {}
+        for name, function in (("stale series only", alarms_since_last_run), ("whole store", whole_store)):
+            started, cpu = time.perf_counter(), time.process_time()
+            found[name] = function(store, run_id).reset_index(drop=True)
+            print(f"run step, new since the last run ({len(changed)} of the series changed), {name}: "
+                  f"{time.perf_counter() - started:.1f} s ({time.process_time() - cpu:.1f} s CPU), "
+                  f"{len(found[name])} alarms")
+        print("same alarms:", found["stale series only"].equals(found["whole store"]))
+
+
+def _rss() -> int:
+    """This process's resident set size in bytes (Linux /proc)."""
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class PeakMemory:
+    """The largest `_rss()` seen while the block runs (a thread samples it every 20 ms)."""
+
+    def __enter__(self):
+        self.peak, self._done = _rss(), threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.02):
+            self.peak = max(self.peak, _rss())
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss())
 
 
 def _synthetic(store: Store, folder: Path, count: int, countries: int) -> None:

@@ -612,8 +612,10 @@ class Store:
                                  "value": pd.Series(dtype="float64")})
         return existing.astype({"series_id": int})
 
-    def observations(self, indicator: str | None = None, series_id: int | None = None) -> pd.DataFrame:
-        """Observations in the generic long format, with provenance."""
+    def observations(self, indicator: str | None = None, series_id: int | None = None,
+                     series_ids: list[int] | None = None) -> pd.DataFrame:
+        """Observations in the generic long format, with provenance (of one series, or of the
+        series in `series_ids`, when given)."""
         clauses, params = [], []
         if indicator:
             clauses.append("s.indicator = ?")
@@ -621,6 +623,9 @@ class Store:
         if series_id is not None:
             clauses.append("s.id = ?")
             params.append(int(series_id))
+        if series_ids is not None:
+            clauses.append("o.series_id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps([int(i) for i in series_ids]))
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         return self.query_frame(
             f"""SELECT s.indicator, s.location, s.item, s.price_type, o.date, o.value, s.unit, s.currency,
@@ -690,11 +695,13 @@ class Store:
                ORDER BY s.indicator, s.location, s.item, s.price_type, d.detector""")
 
     def anomalies(self, detector: str | None = None, series_range: tuple[int, int] | None = None,
-                  without: tuple[str, ...] = (), series_ids: list[int] | None = None) -> pd.DataFrame:
+                  without: tuple[str, ...] = (), series_ids: list[int] | None = None,
+                  flagged: bool = False) -> pd.DataFrame:
         """Every stored detector row joined with its series key (of the series whose id is within
         `series_range`, both ends included, or in `series_ids`, when given; not of the detectors
-        named in `without`)."""
+        named in `without`; only the rows at stress or worse when `flagged`)."""
         where = [("a.detector = ?", [detector])] if detector else []
+        where += [("a.severity != 'normal'", [])] if flagged else []
         where += [("a.series_id BETWEEN ? AND ?", list(series_range))] if series_range else []
         where += [("a.series_id IN (SELECT value FROM json_each(?))",
                    [json.dumps([int(i) for i in series_ids])])] if series_ids is not None else []

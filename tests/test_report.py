@@ -211,7 +211,7 @@ def test_seasonal_profile_compares_this_year_with_past_years():
 def test_band_comes_from_an_early_warning_detector_before_a_market_phase_one():
     """ALPS covers more dates (no warm-up) but is refitted on the whole series: the band drawn is
     the one the alerts were judged against, from a past-data detector whenever one ran."""
-    from indicators.report.data import _band
+    from indicators.report.rows import band as _band
 
     def rows(series_id, detector, dates):
         return [{"series_id": series_id, "detector": detector, "date": f"2025-{m:02d}", "value": 1.0,

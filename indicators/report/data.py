@@ -1,5 +1,7 @@
-"""What a report shows, read once from the store: series with their latest severity, observations,
-the consolidated detector view, each series' expected band, and detection status.
+"""What a report shows: series with their latest severity, the current alerts, episodes, counts
+and detection status, read from the store in one pass a chunk of series at a time; the tables of
+dates (observations, consolidated rows, expected bands) stay in the store and each page reads
+the series it draws (`rows.StoreRows`), so memory is bounded by a chunk, not by the store.
 
 Reports only read the store. Detectors are read generically: whatever names appear in the
 `anomalies` table (and in `indicators.detect.DETECTORS`) are shown, so new detectors need no
@@ -8,19 +10,20 @@ change here.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 import pandas as pd
 
-from .. import catalog
-from ..alerts import alarms_since_last_run, alerts, current_alerts
-from ..episodes import episodes_and_alarms, state_counts
-from ..detect import DETECTORS, SeriesInfo
+from .. import catalog, series_states
+from ..alerts import alarms_since_last_run, current_alerts
+from ..episodes import episodes_and_alarms
+from ..detect import SeriesInfo
 from ..event_store import events as stored_events
 from ..store import SERIES_KEY, SEVERITY_RANK, Store
 from .projections import Projections, with_projection_sentences
 from .projections import load as load_projections
+from .rows import StoreRows
 
 SIMULATED_MARK = "SIMULATED"
 UNSCORED = "unscored"
@@ -31,10 +34,7 @@ FAMILY_ORDER = ("grain", "fuel", "power", "other")
 @dataclass
 class ReportData:
     series: pd.DataFrame        # store.series() + sid, family, title, label, severity, scored_date, since
-    observations: pd.DataFrame  # store.observations() + sid
-    scored: pd.DataFrame        # consolidated rows (normal included) + sid
-    band: pd.DataFrame          # sid, date, expected, lower, upper, band_detector: one detector per series
-    anomalies: pd.DataFrame     # every detector's own rows
+    rows: StoreRows             # the tables of dates, read per page (observations, scored, band)
     current: pd.DataFrame       # current alerts, most severe first
     counts: dict                # `episodes.state_counts`: the counts detect, run and alerts print too
     new: pd.DataFrame           # the alarms (episode starts, escalations) the latest run raised
@@ -47,23 +47,18 @@ class ReportData:
     projections: "Projections | None" = None  # stored projections, their choices and skill (forecast stage)
     lineage: pd.DataFrame = None  # derived values with formula, inputs and detail (indicators.derive.storage)
     view_note: str = ""  # what a --currency / --real view converted, and what it left out
-    alarms: pd.DataFrame = None  # every alarm row (`episodes_and_alarms`), with series_id: counts of a subset
-    _rows: dict = field(default_factory=dict, repr=False)  # frame name -> {sid: row positions}
+    states: pd.DataFrame = None  # `series_states.per_series` rows of every series: the counts of any subset
+    files: pd.DataFrame = None   # sid, source_file: the distinct source files of each series' observations
+    detector_rows: pd.DataFrame = None  # series_id, detector, severity, rows: each detector's own rows counted
+    last_dates: pd.Series = None  # sid -> the series' latest observed date
 
-    def rows_of(self, name: str, sid: int) -> pd.DataFrame:
-        """The rows of one series in the frame `name` ("observations", "band", "scored"), found
-        through an index built once: a filter per series would read the whole frame every time."""
-        frame = getattr(self, name)
-        if name not in self._rows:
-            self._rows[name] = frame.groupby("sid", sort=False).indices if not frame.empty else {}
-        positions = self._rows[name].get(sid)
-        return frame.iloc[positions] if positions is not None else frame.iloc[:0]
+    def parts(self, sids, observations: bool = True, scored: bool = True, flagged: bool = False):
+        """The tables of dates of `sids`, a chunk of series at a time (`StoreRows.parts`)."""
+        return self.rows.parts(sids, observations, scored, flagged)
 
     def subset(self, sids) -> "ReportData":
         """The same report data for some series only (one country of a region report): every
         table keeps the rows of those series; counts are those of the subset."""
-        from dataclasses import replace
-
         keep = set(int(s) for s in sids)
         series = self.series[self.series["sid"].isin(keep)]
         keys = series[SERIES_KEY].drop_duplicates()
@@ -74,12 +69,6 @@ class ReportData:
             kept = frame.merge(keys, on=SERIES_KEY, how="inner")
             return kept.reset_index(drop=True)
 
-        scored = self.scored[self.scored["sid"].isin(keep)]
-        alarms = self.alarms[self.alarms["series_id"].isin(keep)] if self.alarms is not None else None
-        episodes = by_key(self.episodes)
-        counts = self.counts
-        if alarms is not None:
-            counts = state_counts(scored.rename(columns={"sid": "series_id"}), (episodes, alarms))
         projections = self.projections
         if projections is not None:
             projections = Projections(*(frame[frame["sid"].isin(keep)] if "sid" in frame else frame
@@ -87,16 +76,14 @@ class ReportData:
         lineage = self.lineage
         if lineage is not None and not lineage.empty:
             lineage = lineage[lineage["series_id"].isin(keep)]
-        observations = self.observations[self.observations["sid"].isin(keep)]
+        states = self.states[self.states["series_id"].isin(keep)]
+        last_dates = self.last_dates[self.last_dates.index.isin(keep)]
         return replace(
-            self, series=series, observations=observations, scored=scored,
-            band=self.band[self.band["sid"].isin(keep)], anomalies=self.anomalies[self.anomalies["series_id"].isin(keep)]
-            if not self.anomalies.empty else self.anomalies,
-            current=by_key(self.current), counts=counts, new=by_key(self.new), episodes=episodes,
-            status=by_key(self.status), projections=projections, lineage=lineage, alarms=alarms,
-            data_date=str(observations["date"].max()) if not observations.empty else "no data",
-            simulated=int(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).sum())
-            if not series.empty else 0, _rows={})
+            self, series=series, current=by_key(self.current), counts=state_totals(states), new=by_key(self.new),
+            episodes=by_key(self.episodes), status=by_key(self.status), projections=projections, lineage=lineage,
+            states=states, files=self.files[self.files["sid"].isin(keep)],
+            detector_rows=self.detector_rows[self.detector_rows["series_id"].isin(keep)], last_dates=last_dates,
+            data_date=str(last_dates.max()) if len(last_dates) else "no data", simulated=_simulated(series))
 
     def family_series(self, family: str) -> pd.DataFrame:
         return self.series[self.series["family"] == family]
@@ -107,45 +94,124 @@ class ReportData:
 
 
 def load(store: Store, run_id: int | None = None, view: dict | None = None) -> ReportData:
-    series = store.series()
-    observations = store.observations()
-    anomalies = store.anomalies()
-    scored = plain = alerts(store, include_normal=True)
+    """The report's data from one pass over the store, a chunk of series at a time."""
+    series = _with_sid(store.series())
+    reader = StoreRows(store, series, view)
+    found = _Summaries()
+    for part in reader.parts(series["sid"]):
+        found.add(store, part, view)
     view_note = ""
     if view:
-        from .views import converted
+        from .views import note
 
-        series, observations, anomalies, scored, view_note = converted(store, series, observations, anomalies,
-                                                                       scored, view)
-    series = series.assign(sid=series["id"].astype(int) if not series.empty else pd.Series(dtype=int))
-    keys = series[SERIES_KEY + ["sid"]]
-    scored = scored.merge(keys, on=SERIES_KEY, how="inner")
-    observations = observations.rename(columns={"series_id": "sid"})
-    series = _describe(series, scored)
-    simulated = int(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).sum()) \
-        if not series.empty else 0
+        series = _with_sid(series.drop(columns=["unit", "sid"]).merge(pd.concat(found.kept, ignore_index=True),
+                                                                    on=SERIES_KEY, how="inner"))
+        view_note = note(view, reader.missing)
+        reader = StoreRows(store, series, view)
+    series = _describe(series, found.latest)
+    keep = set(series["sid"])
+    states = pd.concat(found.states, ignore_index=True)
+    states = states[states["series_id"].isin(keep)].reset_index(drop=True)
+    last_dates = pd.concat(found.last_dates)
+    episodes = pd.concat(found.episodes, ignore_index=True).sort_values("series_id", kind="stable")
     projections = load_projections(store)
-    found = episodes_and_alarms(scored.rename(columns={"sid": "series_id"}))
     return ReportData(
         series=series,
-        observations=observations,
-        scored=scored,
-        band=_band(anomalies),
-        anomalies=anomalies,
-        current=with_projection_sentences(current_alerts(store, plain), series, observations, projections),
-        counts=state_counts(scored.rename(columns={"sid": "series_id"}), found),
+        rows=reader,
+        current=_with_projections(reader, _ranked(found.currents), series, projections),
+        counts=state_totals(states),
         new=alarms_since_last_run(store, run_id),
-        episodes=found[0].drop(columns=["series_id"]),
+        episodes=episodes[episodes["series_id"].isin(keep)].drop(columns=["series_id"]).reset_index(drop=True),
         status=store.detection_status(),
-        data_date=str(observations["date"].max()) if not observations.empty else "no data",
+        data_date=str(last_dates.max()) if len(last_dates) else "no data",
         run_time=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        simulated=simulated,
+        simulated=_simulated(series),
         events=stored_events(store),
         projections=projections,
         lineage=_lineage(store),
         view_note=view_note,
-        alarms=found[1],
+        states=states,
+        files=pd.concat(found.files, ignore_index=True),
+        detector_rows=pd.concat(found.detector_rows, ignore_index=True),
+        last_dates=last_dates,
     )
+
+
+@dataclass
+class _Summaries:
+    """What the load pass keeps of each chunk of series: a few rows per series, never their dates."""
+    latest: dict = field(default_factory=dict)  # `_latest` of every series
+    kept: list = field(default_factory=list)    # in a view: the series it keeps, with their converted unit
+    files: list = field(default_factory=list)
+    last_dates: list = field(default_factory=list)
+    currents: list = field(default_factory=list)
+    episodes: list = field(default_factory=list)
+    states: list = field(default_factory=list)
+    detector_rows: list = field(default_factory=list)
+
+    def add(self, store: Store, part, view: dict | None) -> None:
+        observed = part.observations
+        if view:  # the series a view keeps: those with converted observations (others lack a rate or index)
+            self.kept.append(observed.drop_duplicates(SERIES_KEY)[SERIES_KEY + ["unit"]])
+        scored = part.scored[part.scored["sid"].isin(set(observed["sid"]))] if view else part.scored
+        self.last_dates.append(observed.groupby("sid")["date"].max())
+        self.files.append(observed[["sid", "source_file"]].drop_duplicates())
+        self.latest.update(_latest(scored))
+        self.currents.append(current_alerts(store, part.plain))
+        by_id = scored.rename(columns={"sid": "series_id"})
+        found = episodes_and_alarms(by_id)
+        self.episodes.append(found[0])
+        self.states.append(series_states.per_series(part.sids, by_id, found))
+        anomalies = part.anomalies if not part.anomalies.empty else pd.DataFrame(
+            columns=["series_id", "detector", "severity"])
+        self.detector_rows.append(anomalies.groupby(["series_id", "detector", "severity"]).size()
+                                  .rename("rows").reset_index())
+
+
+def _with_sid(series: pd.DataFrame) -> pd.DataFrame:
+    return series.assign(sid=series["id"].astype(int) if not series.empty else pd.Series(dtype=int))
+
+
+def _simulated(series: pd.DataFrame) -> int:
+    """How many series come from a source marked SIMULATED."""
+    return int(series["source"].astype(str).str.contains(SIMULATED_MARK, case=False).sum()) if not series.empty else 0
+
+
+def _ranked(currents: list[pd.DataFrame]) -> pd.DataFrame:
+    """The current alerts of every chunk as one table, most severe first, then by score; ties in
+    date order, then in series order."""
+    current = pd.concat(currents, ignore_index=True)
+    if current.empty:
+        return current
+    current = current.sort_values("date", kind="stable")
+    order = current["severity"].map(SEVERITY_RANK)
+    return current.assign(_order=order).sort_values(["_order", "score"], ascending=False, kind="stable") \
+        .drop(columns="_order").reset_index(drop=True)
+
+
+def _with_projections(reader: StoreRows, current: pd.DataFrame, series: pd.DataFrame,
+                      projections: Projections) -> pd.DataFrame:
+    """`projections.with_projection_sentences` a chunk of series at a time."""
+    if current.empty or projections.fans.empty:
+        return current
+    sids = current.merge(series[SERIES_KEY + ["sid"]], on=SERIES_KEY, how="left")["sid"]
+    parts, size = [], reader.chunk_series
+    for start in range(0, len(current), size):
+        rows = current.iloc[start:start + size]
+        observed = reader.read(sids.iloc[start:start + size].dropna(), scored=False).observations
+        parts.append(with_projection_sentences(rows, series, observed, projections))
+    return pd.concat(parts)
+
+
+def state_totals(states: pd.DataFrame) -> dict:
+    """`episodes.state_counts` of the series of `series_states.per_series` rows (their sums)."""
+    def by(prefix: str, severities) -> dict:
+        return {s: int(states[f"{prefix}_{s}"].sum()) for s in severities if states[f"{prefix}_{s}"].sum()}
+    current = states["current"].value_counts()
+    return {"series": int(states["scored"].sum()), "flagged_dates": by("flagged", series_states.FLAGGED),
+            "episodes": int(states["episodes"].sum()), "ongoing_episodes": int(states["ongoing_episodes"].sum()),
+            "current": {s: int(current[s]) for s in series_states.FLAGGED if current.get(s)},
+            "alarms": by("alarms", series_states.ALARMED)}
 
 
 def _lineage(store: Store) -> pd.DataFrame:
@@ -154,16 +220,19 @@ def _lineage(store: Store) -> pd.DataFrame:
     return lineage(store)
 
 
-def _describe(series: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
-    """Family, readable label, latest consolidated severity and since when it has held."""
+def _latest(scored: pd.DataFrame) -> dict:
+    """{sid: (`_latest_run`, latest value, `_suspect`)} of the series with consolidated rows."""
+    return {int(sid): (_latest_run(rows), float(rows["value"].iloc[-1]), _suspect(rows))
+            for sid, rows in scored.sort_values("date").groupby("sid")}
+
+
+def _describe(series: pd.DataFrame, latest: dict) -> pd.DataFrame:
+    """Family, readable label, latest consolidated severity and since when it has held (`latest`:
+    `_latest` of every series)."""
     if series.empty:
         return series.assign(family="", title="", label="", calendar=None, severity="", scored_date="", since="",
                              latest_value=None, suspect=False, licence="")
-    latest, values, suspect = {}, {}, {}
-    for sid, rows in scored.sort_values("date").groupby("sid"):
-        latest[int(sid)] = _latest_run(rows)
-        values[int(sid)] = float(rows["value"].iloc[-1])
-        suspect[int(sid)] = _suspect(rows)
+    runs = {sid: found[0] for sid, found in latest.items()}
     series = series.copy()
     series["family"] = [catalog.get(name).family for name in series["indicator"]]
     series["title"] = [catalog.get(name).title for name in series["indicator"]]
@@ -171,11 +240,11 @@ def _describe(series: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
     series["label"] = [info.label() for info in infos]
     # the crop calendar the harvest detector used (zone and overrides from the series metadata)
     series["calendar"] = [info.crop_calendar() for info in infos]
-    series["severity"] = [latest.get(sid, (UNSCORED, "", ""))[0] for sid in series["sid"]]
-    series["scored_date"] = [latest.get(sid, (UNSCORED, "", ""))[1] for sid in series["sid"]]
-    series["since"] = [latest.get(sid, (UNSCORED, "", ""))[2] for sid in series["sid"]]
-    series["latest_value"] = [values.get(sid) for sid in series["sid"]]
-    series["suspect"] = [suspect.get(sid, False) for sid in series["sid"]]
+    series["severity"] = [runs.get(sid, (UNSCORED, "", ""))[0] for sid in series["sid"]]
+    series["scored_date"] = [runs.get(sid, (UNSCORED, "", ""))[1] for sid in series["sid"]]
+    series["since"] = [runs.get(sid, (UNSCORED, "", ""))[2] for sid in series["sid"]]
+    series["latest_value"] = [latest[sid][1] if sid in latest else None for sid in series["sid"]]
+    series["suspect"] = [latest[sid][2] if sid in latest else False for sid in series["sid"]]
     series["licence"] = [_licence(text) for text in series["metadata"]]
     return series
 
@@ -218,25 +287,3 @@ def _licence(metadata: str) -> str:
     if not isinstance(fields, dict):
         return ""
     return str(fields.get("licence") or fields.get("license") or "")
-
-
-def _band(anomalies: pd.DataFrame) -> pd.DataFrame:
-    """Each series' expected value and band from one detector, so the band does not jump between
-    detectors: an early-warning detector (role "alarm": past data only, the band the alerts are
-    judged against) before a market-phase one (ALPS is refitted on the whole series), then the
-    one with the most dates that have an expected value, then registry order."""
-    columns = ["sid", "date", "expected", "lower", "upper", "band_detector"]
-    if anomalies.empty:
-        return pd.DataFrame(columns=columns)
-    rows = anomalies[anomalies["expected"].notna()]
-    if rows.empty:
-        return pd.DataFrame(columns=columns)
-    order = {name: position for position, name in enumerate(DETECTORS)}
-    counts = rows.groupby(["series_id", "detector"]).size().rename("n").reset_index()
-    counts["order"] = counts["detector"].map(order).fillna(len(order))
-    counts["phase"] = [getattr(DETECTORS.get(name), "role", "alarm") != "alarm" for name in counts["detector"]]
-    best = counts.sort_values(["series_id", "phase", "n", "order"], ascending=[True, True, False, True]) \
-        .drop_duplicates("series_id")[["series_id", "detector"]]
-    chosen = rows.merge(best, on=["series_id", "detector"])
-    return chosen.rename(columns={"series_id": "sid", "detector": "band_detector"})[columns] \
-        .sort_values(["sid", "date"]).reset_index(drop=True)

@@ -15,6 +15,7 @@ from .data import ReportData
 from .headlines import FAMILY_NAMES, headline
 from .layout import chart, download, e, safe_name, severity_badge, shell, table
 from .listing import filtered_table
+from .rows import ChunkedCsv
 
 ALERT_COLUMNS = {"severity": "severity", "title": "indicator", "location": "location", "item": "item",
                  "price_type": "price type", "date": "date", "detector": "detector", "explanation": "explanation"}
@@ -76,7 +77,9 @@ def overview(site, data: ReportData) -> str:
     for family in data.families():
         sentence, severity = headline(family, data.family_series(family))
         items.append(f'<li>{severity_badge(severity)} <a href="{family}.html">{e(sentence)}</a></li>')
-    site.write_csv("alerts.csv", data.scored[data.scored["severity"] != "normal"].drop(columns=["sid"]))
+    with ChunkedCsv(site, "alerts.csv") as flagged:
+        for part in data.parts(data.series["sid"], observations=False, flagged=True):
+            flagged.add(part.scored[part.scored["severity"] != "normal"].drop(columns=["sid"]))
     site.write_csv("episodes.csv", data.episodes)
     href = site.write_csv("current_alerts.csv", data.current)
     current = _families_side_by_side(data.current.merge(data.series[SERIES_KEY + ["label", "family"]], on=SERIES_KEY,
@@ -119,12 +122,13 @@ def _families_side_by_side(current: pd.DataFrame) -> pd.DataFrame:
 
 
 def _grid(data: ReportData) -> str:
-    values = data.observations.groupby("sid")["value"]
-    last = data.observations.groupby("sid")[["date", "value"]].last()
     parts = []
     for family in data.families():
         cards = []
         rows = worst_first(data.family_series(family))
+        observed = data.rows.read(rows.head(CARDS_PER_FAMILY)["sid"], scored=False).observations
+        values = observed.groupby("sid")["value"]
+        last = observed.groupby("sid")[["date", "value"]].last()
         for row in rows.head(CARDS_PER_FAMILY).itertuples(index=False):
             series_values = values.get_group(row.sid) if row.sid in last.index else []
             shown_unit = units.per_period(row.unit, row.frequency)
@@ -177,9 +181,8 @@ def family_page(site, data: ReportData, family: str) -> str:
         parts.append(report_events.section(site, data))
     if family == "power":
         parts.append(_power_heat_map(site, data, series))
-    flagged = data.scored[data.scored["sid"].isin(series["sid"]) & (data.scored["severity"] != "normal")]
     current = data.current[data.current["indicator"].isin(set(series["indicator"]))]
-    site.write_csv(f"alerts-{family}.csv", flagged.drop(columns=["sid"]))
+    files = _series_files(site, data, series, f"alerts-{family}.csv")
     href = site.write_csv(f"current_alerts-{family}.csv", current)
     columns = ALERT_COLUMNS
     if family == "fuel" and not data.events.empty:  # the events behind the fuel alerts, beside each one
@@ -188,12 +191,13 @@ def family_page(site, data: ReportData, family: str) -> str:
     parts.append("<h2>Current alerts</h2>" + download(f"alerts-{family}.csv", "Every flagged date of this page")
                  + table(_with_titles(current), columns, href, "Current alerts of this page",
                          "No series here is flagged at its latest date.", limit=TABLE_ROWS))
-    files = _series_files(site, data, series)
     budget, sections = ChartBudget(), {}
-    for row in worst_first(series).itertuples(index=False):
+    ranked = worst_first(series)
+    charted = data.rows.read(ranked.head(CHARTS_PER_PAGE)["sid"])  # the series a chart may be drawn for
+    for row in ranked.itertuples(index=False):
         if not budget.room():
             break
-        sections[row.sid] = budget.spend(_series_section(site, data, row, files[row.sid]))
+        sections[row.sid] = budget.spend(_series_section(site, data, row, files[row.sid], charted))
     for indicator, group in series.groupby("indicator", sort=True):
         shown = [sections[sid] for sid in group["sid"] if sid in sections]
         if not shown:
@@ -226,24 +230,27 @@ def _series_list(family: str, series: pd.DataFrame, files: dict, charted: set) -
                              {"label": "chart_href", "csv": "csv_href"}, row_ids, "Filter the series"))
 
 
-def _series_files(site, data: ReportData, series: pd.DataFrame) -> dict[int, str]:
-    """Write `data/<series>.csv` for every series of a page (date, value, expected band, flags) in
-    one pass over the tables; returns {sid: link}."""
-    sids = set(series["sid"])
-    observed = data.observations[data.observations["sid"].isin(sids)][["sid", "date", "value"]]
-    band = data.band[data.band["sid"].isin(sids)]
-    scored = data.scored[data.scored["sid"].isin(sids)][["sid", "date", "severity", "detector", "explanation"]]
-    rows = observed.merge(band, on=["sid", "date"], how="left").merge(scored, on=["sid", "date"], how="left")
+def _series_files(site, data: ReportData, series: pd.DataFrame, flagged_csv: str) -> dict[int, str]:
+    """Write `data/<series>.csv` for every series of a page (date, value, expected band, flags),
+    and every flagged date of the page's series into `flagged_csv`, a chunk of series at a time;
+    returns {sid: link}."""
     names = {row.sid: f"data/{safe_name(row.indicator, row.location, row.item, row.price_type)}.csv"
              for row in series.itertuples(index=False)}
-    return site.write_csv_parts(rows, "sid", names)
+    files = {}
+    with ChunkedCsv(site, flagged_csv) as flagged:
+        for part in data.parts(series["sid"]):
+            flagged.add(part.scored[part.scored["severity"] != "normal"].drop(columns=["sid"]))
+            scored = part.scored[["sid", "date", "severity", "detector", "explanation"]]
+            rows = part.observations[["sid", "date", "value"]].merge(part.band, on=["sid", "date"], how="left") \
+                .merge(scored, on=["sid", "date"], how="left")
+            files.update(site.write_csv_parts(rows, "sid", {sid: names[sid] for sid in part.sids}))
+    return files
 
 
-def _series_section(site, data: ReportData, row, href: str) -> str:
+def _series_section(site, data: ReportData, row, href: str, charted) -> str:
+    """A series' chart with its links; `charted`: a `rows.Part` holding the series."""
     name = safe_name(row.indicator, row.location, row.item, row.price_type)
-    observed = data.rows_of("observations", row.sid)
-    band = data.rows_of("band", row.sid)
-    scored = data.rows_of("scored", row.sid)
+    observed, band, scored = (charted.of(table, row.sid) for table in ("observations", "band", "scored"))
     figure = figures.series_figure(observed, band, scored, units.per_period(row.unit, row.frequency), row.frequency)
     if row.family in ("fuel", "grain") and not observed.empty:
         report_events.mark_chart(figure, report_events.for_places(data, [row.location]), observed["value"].max(),
@@ -284,7 +291,7 @@ def _worst_places(series: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 
 def _fuel_panel(site, data: ReportData, series: pd.DataFrame) -> str:
     series, left_out = _worst_places(series)
-    observations = data.observations[data.observations["sid"].isin(series["sid"])]
+    observations = data.rows.read(series["sid"], scored=False, full=True).observations
     premium = tables.fuel_premium(observations)
     panels = [(catalog.get(name).label(), catalog.get(name).unit, observations[observations["indicator"] == name])
               for name in ("fuel_availability", "fuel_queue_time") if (observations["indicator"] == name).any()]
@@ -311,7 +318,7 @@ def _fuel_panel(site, data: ReportData, series: pd.DataFrame) -> str:
 
 def _power_heat_map(site, data: ReportData, series: pd.DataFrame) -> str:
     series, left_out = _worst_places(series)
-    observations = data.observations[data.observations["sid"].isin(series["sid"])]
+    observations = data.rows.read(series["sid"], scored=False, full=True).observations
     # hours within each period of a sub-daily series: their mean over a day, times the periods of a day
     per_day = series.set_index("sid")["frequency"].map(lambda f: units.periods_per_day(f) or 1)
     observations = observations.assign(value=observations["value"] * observations["sid"].map(per_day).fillna(1))
@@ -339,14 +346,14 @@ def _seasonal_series(data: ReportData) -> list:
 def seasonal_page(site, data: ReportData, rows: list) -> str:
     parts, profiles, summary = [], [], []
     budget = ChartBudget()
-    every = tables.seasonal_profiles(data.observations[data.observations["sid"].isin({row.sid for row in rows})])
+    every = {}
+    for part in data.parts([row.sid for row in rows], scored=False):
+        every.update(tables.seasonal_profiles(part.observations))
+    rows = [row for row in rows if row.sid in every and not (every[row.sid][0]["last_year"].isna().all()
+                                                              and not every[row.sid][2])]
+    charted = data.rows.read([row.sid for row in rows[:CHARTS_PER_PAGE]], scored=False)
     for row in rows:
-        if row.sid not in every:
-            continue
-        observed = data.rows_of("observations", row.sid)
         profile, this_year, past = every[row.sid]
-        if profile["last_year"].isna().all() and not past:
-            continue
         key = {"indicator": row.indicator, "location": row.location, "item": row.item, "price_type": row.price_type}
         profiles.append(profile.assign(year=this_year, past_years=past, **key))
         latest = profile.dropna(subset=["this_year"]).tail(1)
@@ -360,6 +367,7 @@ def seasonal_page(site, data: ReportData, rows: list) -> str:
         if not budget.room():
             continue  # the page has enough charts: this series is in the table and the CSV
         figure = figures.seasonal_figure(profile, this_year, past, row.unit, row.calendar)
+        observed = charted.of("observations", row.sid)
         name = "seasonal-" + safe_name(row.indicator, row.location, row.item, row.price_type)
         fan, skill_note = _fan(site, data, row, observed, name)
         projections.add_seasonal_fan(figure, fan, this_year, row.unit)
@@ -430,7 +438,7 @@ def method_page(site, data: ReportData) -> str:
     status_href = site.write_csv("detection_status.csv", data.status)
     provenance = tables.provenance(data)
     shown = provenance.assign(licence=provenance["licence"].replace("", NOT_RECORDED))
-    folder = tables.data_folder(data.observations["source_file"]) if not data.observations.empty else ""
+    folder = tables.data_folder(data.files["source_file"]) if not data.files.empty else ""
     sources = shown.groupby(["source", "licence"], sort=True).size().rename("series").reset_index()
     projection_section = projections.method_section(site, data.projections) if data.projections else ""
     return (f"<h2>Detectors</h2><dl>{entries}</dl>"

@@ -135,11 +135,11 @@ def data_folder(paths) -> str:
 def provenance(data: ReportData) -> pd.DataFrame:
     """Each series' source, files (relative to `data_folder`), licence and last collection time."""
     import os
-    folder = data_folder(data.observations["source_file"]) if not data.observations.empty else ""
+    folder = data_folder(data.files["source_file"]) if not data.files.empty else ""
 
     def shown(name: str) -> str:
         return os.path.relpath(name, folder) if folder and os.path.isabs(name) else name
-    files = data.observations[["sid", "source_file"]].drop_duplicates().groupby("sid")["source_file"].agg(
+    files = data.files.groupby("sid")["source_file"].agg(
         lambda names: "; ".join(sorted({shown(n) for n in names})))
     frame = data.series.assign(files=data.series["sid"].map(files).fillna(""))
     return frame[["indicator", "location", "item", "price_type", "unit", "frequency", "source", "files", "licence",
@@ -161,8 +161,8 @@ def thresholds_text(thresholds: dict) -> str:
 
 def detectors(data: ReportData) -> pd.DataFrame:
     """Every detector in the registry or in the anomalies table, with thresholds and counts."""
-    names = list(DETECTORS) + sorted(set(data.anomalies["detector"]) - set(DETECTORS)) \
-        if not data.anomalies.empty else list(DETECTORS)
+    counted = data.detector_rows
+    names = list(DETECTORS) + sorted(set(counted["detector"]) - set(DETECTORS))
     from ..derive import rules
 
     derived_rules = rules()  # the derive stage's own thresholds (FEWS NET, WFP Market Monitor)
@@ -170,8 +170,7 @@ def detectors(data: ReportData) -> pd.DataFrame:
     for name in names:
         detector = DETECTORS.get(name) or derived_rules.get(name)
         status = data.status[data.status["detector"] == name]["status"].value_counts()
-        own = data.anomalies[data.anomalies["detector"] == name]["severity"].value_counts() \
-            if not data.anomalies.empty else pd.Series(dtype=int)
+        own = counted[counted["detector"] == name].groupby("severity")["rows"].sum()
         thresholds = dict(getattr(detector, "thresholds", {}) or {})
         row = {"detector": name,
                "title": getattr(detector, "title", "") or name,
