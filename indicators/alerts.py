@@ -141,23 +141,34 @@ def consolidated_chunks(store: Store, chunk_size: int = CHUNK_SERIES, series_ids
             yield rows
 
 
-def record_alarms(store: Store, run_id: int, chunk_size: int = CHUNK_SERIES) -> tuple[pd.DataFrame, dict]:
+def record_alarms(store: Store, run_id: int, chunk_size: int = CHUNK_SERIES,
+                  fresh=None) -> tuple[pd.DataFrame, dict]:
     """Record in `run_alerts` the alarms that no earlier run raised (`pending_alarms`), and return
     them with the store's `summary`. Only the series whose anomalies were written since the last
     pass are consolidated (a chunk of series at a time): the others' alarms were recorded then, and
-    their counts kept in `series_states`, written here in the same transaction. Each day of an
-    ongoing episode is a state, not an alarm, so a run on the next day's data raises nothing unless
-    the episode worsens. Call once per detection run."""
+    their counts kept in `series_states`, written here in the same transaction. `fresh` (a
+    `series_states.Fresh` filled by this run's `run_detection`) holds the findings of the series
+    the run scored, so only the other stale series are read back. Each day of an ongoing episode
+    is a state, not an alarm, so a run on the next day's data raises nothing unless the episode
+    worsens. Call once per detection run."""
     from . import series_states
 
     alarms = []
     with store.transaction():
-        for ids, rows in consolidated_chunks(store, chunk_size, series_states.stale_series(store), with_ids=True):
+        stale = series_states.stale_series(store)
+        if fresh is not None:
+            states = fresh.states()
+            series_states.save(store, states)
+            alarms += [_with_currency(store, found) for found in fresh.alarms()]
+            done = set(states["series_id"].astype(int).tolist())
+            stale = [series_id for series_id in stale if series_id not in done]
+        for ids, rows in consolidated_chunks(store, chunk_size, stale, with_ids=True):
             found = episodes_and_alarms(rows)
             series_states.save(store, series_states.per_series(ids, rows, found))
             alarms += [found[1]] if not found[1].empty else []
         counts = series_states.total_counts(store)
-        alarms = pd.concat(alarms, ignore_index=True) if alarms else pd.DataFrame()
+        alarms = (pd.concat(alarms, ignore_index=True).sort_values("series_id", kind="mergesort")
+                  .reset_index(drop=True) if alarms else pd.DataFrame())
         new = pending_alarms(store, before_run=run_id, alarms=alarms)
         if not new.empty:
             store.conn.executemany(
@@ -169,6 +180,14 @@ def record_alarms(store: Store, run_id: int, chunk_size: int = CHUNK_SERIES) -> 
                  for r in new.itertuples(index=False)])
     new = _alert_columns(new) if not new.empty else pd.DataFrame(columns=ALERT_COLUMNS)
     return new, counts
+
+
+def _with_currency(store: Store, alarms: pd.DataFrame) -> pd.DataFrame:
+    """Alarm rows found from fresh scores, with their series' currency (as the stored rows have it)."""
+    ids = json.dumps(sorted({int(i) for i in alarms["series_id"]}))
+    currency = dict(store.conn.execute(
+        "SELECT id, currency FROM series WHERE id IN (SELECT value FROM json_each(?))", [ids]).fetchall())
+    return alarms.assign(currency=alarms["series_id"].map(currency))
 
 
 def record_new_alerts(store: Store, run_id: int) -> pd.DataFrame:

@@ -24,16 +24,16 @@ def date_periods(dates) -> tuple[np.ndarray, str]:
     since 1970 for date-times: the series' most common gap, an hour or less) and the kind of date
     ("monthly", "daily" or "hourly", which stands for every sub-daily interval), and how many
     periods make an hour (1 but for sub-hourly intervals: the gap tolerance is a span of time)."""
-    text = pd.Series(dates, dtype="object").astype(str)
-    longest = int(text.str.len().max()) if len(text) else 10
+    text = [str(date) for date in dates]  # plain strings: a pandas Series per series costs more than the rest
+    longest = max(map(len, text)) if text else 10
     kind = "monthly" if longest <= 7 else "daily" if longest <= 10 else "hourly"
     if kind != "hourly":
         try:  # numpy parses stored ISO dates itself, at a fraction of pandas' cost per series
-            numbers = np.array(text.tolist(), dtype="datetime64[M]" if kind == "monthly" else "datetime64[D]")
+            numbers = np.array(text, dtype="datetime64[M]" if kind == "monthly" else "datetime64[D]")
             return numbers.astype("int64") + (1970 * 12 if kind == "monthly" else 0), kind, 1
         except ValueError:
             pass
-    stamps = pd.to_datetime(text, format="ISO8601", utc=kind == "hourly")
+    stamps = pd.to_datetime(pd.Series(text, dtype="object"), format="ISO8601", utc=kind == "hourly")
     if kind == "monthly":
         return (stamps.dt.year * 12 + stamps.dt.month - 1).to_numpy(), kind, 1
     epoch = pd.Timestamp("1970-01-01", tz="UTC" if kind == "hourly" else None)
@@ -51,7 +51,7 @@ def series_episodes(dates, severities) -> list[dict]:
     positions `first`, `peak`, `last`, `latest`, the `alarms` (positions and kind), `ongoing`
     and `duration` (periods from the start to the end, or to the latest date when ongoing)."""
     periods, kind, per_hour = date_periods(dates)
-    ranks = pd.Series(severities).map(SEVERITY_RANK).fillna(0).to_numpy(dtype=int)
+    ranks = np.array([SEVERITY_RANK.get(severity, 0) for severity in severities], dtype=int)
     tolerance = GAP_TOLERANCE[kind] * per_hour
     episodes: list[dict] = []
     for position in np.flatnonzero(ranks >= ALERT_RANK).tolist():

@@ -180,6 +180,7 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
     from .derive import run_derivations
     from .detect import run_detection
     from .report import write_report
+    from .series_states import Fresh
 
     started = time.monotonic()
     result = JobResult(run_id=0)
@@ -191,9 +192,10 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
         with _timed(result, "derive"):
             result.derivation = run_derivations(store, settings=config.derive, run_id=run_id,
                                                 progress=_stage(progress, "deriving"))
+        fresh = Fresh()  # the alarm pass's findings on the series detection scores, kept for the end
         with _timed(result, "detect"):
             result.detection = run_detection(store, run_id=run_id, progress=_stage(progress, "detecting"),
-                                             workers=workers, scheduler=scheduler, full=full)
+                                             workers=workers, scheduler=scheduler, full=full, fresh=fresh)
         with _timed(result, "forecast"):
             result.forecast = _forecast_step(store, run_id, progress, workers or 1)
         with _timed(result, "report"):
@@ -204,7 +206,7 @@ def run_job(store: Store, config: JobConfig, out_dir: str | Path | None = None, 
         # The new alerts and the run's end are committed together: a job killed before this
         # point raised nothing, so the next run reports the same alerts as new.
         with store.transaction():
-            result.new_alerts, result.detection["states"] = record_alarms(store, run_id)
+            result.new_alerts, result.detection["states"] = record_alarms(store, run_id, fresh=fresh)
             store.finish_run(run_id, "failed" if result.errors else "ok", _run_counts(result),
                              "; ".join(result.errors))
     return result
@@ -244,14 +246,16 @@ def detect_job(store: Store, detectors: list[str] | None = None, indicator: str 
     Returns (detection counts, new alerts)."""
     from .alerts import record_alarms
     from .detect import run_detection
+    from .series_states import Fresh
 
     arguments = " ".join(detectors or []) + (f" --indicator {indicator}" if indicator else "")
     with _job(store, "detect", arguments.strip(), exclusive=True, wait=wait) as run_id:
+        fresh = Fresh()
         counts = run_detection(store, detectors, run_id=run_id, indicator=indicator,
                                progress=_stage(progress, "detecting"), workers=workers, scheduler=scheduler,
-                               full=full)
+                               full=full, fresh=fresh)
         with store.transaction():
-            new, counts["states"] = record_alarms(store, run_id)
+            new, counts["states"] = record_alarms(store, run_id, fresh=fresh)
             store.finish_run(run_id, "ok", dict(counts, new_alerts=len(new)))
     return counts, new
 

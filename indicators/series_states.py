@@ -9,15 +9,82 @@ series without a row are exactly those whose consolidated view may have changed 
 alarm pass (a run killed before its pass leaves them so): that pass consolidates only them,
 records their new alarms and writes their rows back, in the transaction that commits the run. The store-wide counts are
 the sum of the rows, equal to `state_counts` of the whole consolidated view.
+
+A detection run does not read its own rows back for that pass: where a chunk of series is scored
+(this process, a local worker or a Dask worker), `from_scores` consolidates the chunk's fresh
+detector output and finds its episodes and alarms, as the pass would from the stored rows; the
+coordinator keeps them (`Fresh`) for the series whose stored rows are exactly those outputs, and
+the pass writes them with the rest. A run killed before its pass leaves its series stale, so the
+next pass reads them from the store.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 FLAGGED = ("stress", "alert", "crisis")
 ALARMED = ("alert", "crisis")
 COLUMNS = (["series_id", "scored"] + [f"flagged_{s}" for s in FLAGGED] + ["current", "episodes", "ongoing_episodes"]
            + [f"alarms_{s}" for s in ALARMED])
+
+
+class Fresh:
+    """`from_scores` findings a detection run keeps for its alarm pass (`alerts.record_alarms`):
+    state rows and alarms of the series it scored whose stored rows are its own outputs."""
+
+    def __init__(self):
+        self._states, self._alarms = [], []
+
+    def add(self, found: tuple[pd.DataFrame, pd.DataFrame], exclude: set[int] = frozenset()) -> None:
+        """Keep a chunk's `from_scores` findings, but for the series in `exclude` (left to the pass)."""
+        states, alarms = found
+        if exclude:
+            states = states[~states["series_id"].isin(exclude)]
+            alarms = alarms[~alarms["series_id"].isin(exclude)] if not alarms.empty else alarms
+        self._states.append(states)
+        if not alarms.empty:
+            self._alarms.append(alarms)
+
+    def states(self) -> pd.DataFrame:
+        return pd.concat(self._states, ignore_index=True) if self._states else pd.DataFrame(columns=COLUMNS)
+
+    def alarms(self) -> list[pd.DataFrame]:
+        return self._alarms
+
+
+def from_scores(tasks: list[tuple], results: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(`per_series` rows, alarms) of a chunk of freshly scored series: the (values, info,
+    detectors) tasks and each one's {detector: DetectionResult}, consolidated as the stored rows
+    would be (the rows in `Store.anomalies`' columns and order, but for `currency` and the run
+    ids, which the pass adds)."""
+    from .detect.consolidate import consolidate, uncounted_detectors
+    from .episodes import episodes_and_alarms
+
+    uncounted, ids = uncounted_detectors(), [int(info.series_id) for _, info, _ in tasks]
+    parts: dict[str, list] = {name: [] for name in _ROW_COLUMNS}
+    for (_, info, _), by_detector in zip(tasks, results):
+        for name, result in by_detector.items():
+            if name in uncounted or result.empty:
+                continue
+            columns = result.columns
+            for column in _OUTPUT:
+                parts[column].append(columns[column])
+            size = len(columns["date"])
+            for column, value in (("detector", name), ("series_id", int(info.series_id)),
+                                  ("indicator", info.indicator), ("location", info.location), ("item", info.item),
+                                  ("price_type", info.price_type), ("unit", info.unit)):
+                parts[column].append(np.full(size, value, dtype=object if column != "series_id" else "int64"))
+    if not parts["date"]:
+        rows = pd.DataFrame()
+        return per_series(ids, rows, episodes_and_alarms(rows)), pd.DataFrame()
+    rows = pd.DataFrame({column: np.concatenate(values) for column, values in parts.items()})
+    rows = consolidate(rows.sort_values(["series_id", "date", "detector"], kind="mergesort").reset_index(drop=True))
+    found = episodes_and_alarms(rows)
+    return per_series(ids, rows, found), found[1]
+
+
+_OUTPUT = ("date", "value", "expected", "lower", "upper", "score", "severity", "explanation")
+_ROW_COLUMNS = ("indicator", "location", "item", "price_type") + _OUTPUT + ("detector", "series_id", "unit")
 
 
 def stale_series(store) -> list[int]:
@@ -35,9 +102,7 @@ def per_series(series_ids: list[int], rows: pd.DataFrame, found: tuple[pd.DataFr
     frame["current"] = ""
     if not rows.empty:
         frame.loc[rows["series_id"].unique(), "scored"] = 1
-        flagged = rows[rows["severity"].isin(FLAGGED)].groupby(["series_id", "severity"]).size()
-        for (series_id, severity), number in flagged.items():
-            frame.loc[series_id, f"flagged_{severity}"] = int(number)
+        _add_counts(frame, rows[rows["severity"].isin(FLAGGED)], "flagged_")
         latest = rows.sort_values("date").groupby("series_id").tail(1)
         frame.loc[latest["series_id"], "current"] = latest["severity"].to_numpy()
     episodes, alarms = found
@@ -45,10 +110,17 @@ def per_series(series_ids: list[int], rows: pd.DataFrame, found: tuple[pd.DataFr
         sizes = subset.groupby("series_id").size()
         frame.loc[sizes.index, column] = sizes.to_numpy()
     if not alarms.empty:
-        for (series_id, severity), number in alarms.groupby(["series_id", "severity"]).size().items():
-            if severity in ALARMED:
-                frame.loc[series_id, f"alarms_{severity}"] = int(number)
+        _add_counts(frame, alarms[alarms["severity"].isin(ALARMED)], "alarms_")
     return frame.reset_index()[COLUMNS]
+
+
+def _add_counts(frame: pd.DataFrame, rows: pd.DataFrame, prefix: str) -> None:
+    """Set `frame`'s `prefix + severity` columns to the number of `rows` per series and severity."""
+    if rows.empty:
+        return
+    table = rows.groupby(["series_id", "severity"]).size().unstack(fill_value=0)
+    for severity in table.columns:
+        frame.loc[table.index, prefix + severity] = table[severity].to_numpy()
 
 
 def save(store, rows: pd.DataFrame) -> None:

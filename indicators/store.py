@@ -126,7 +126,9 @@ CREATE TABLE IF NOT EXISTS anomalies (
     run_id INTEGER,
     PRIMARY KEY (series_id, date, detector)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS anomalies_severity ON anomalies (severity, date);
+-- no index on severity: no query selects detector rows by it, and at a thousand rows per series it
+-- cost as much as the rows themselves to maintain (stores made before have theirs dropped)
+DROP INDEX IF EXISTS anomalies_severity;
 CREATE TABLE IF NOT EXISTS detection_status (
     series_id INTEGER NOT NULL REFERENCES series(id),
     detector TEXT NOT NULL,
@@ -399,8 +401,9 @@ class Store:
 
     def _has_schema(self) -> bool:
         names = set(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", SCHEMA))
+        dropped = set(re.findall(r"DROP INDEX IF EXISTS (\w+)", SCHEMA))
         present = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master")}
-        return names <= present
+        return names <= present and not dropped & present
 
     def backup(self, target: str | Path) -> Path:
         """Copy the database to `target` (a file, or a folder, existing or ending in "/", for a
@@ -663,46 +666,21 @@ class Store:
     def replace_anomalies(self, series_id: int, detector: str, frame: pd.DataFrame, run_id: int | None = None) -> None:
         """Make `frame` (date, value, expected, lower, upper, score, severity, explanation) the
         detector's output for the series. Rows already stored keep the run that first raised them.
-        `frame` may also be a dict of those columns as numpy arrays (`DetectionResult.columns`)."""
-        stamp = now()
-        self.conn.execute("DELETE FROM series_states WHERE series_id = ?", (int(series_id),))  # its alarms are due
-        if not len(frame["date"]):  # short series: nothing to keep, one statement
-            self.conn.execute("DELETE FROM anomalies WHERE series_id = ? AND detector = ?", (int(series_id), detector))
-            return
-        dates = frame["date"].tolist()
-        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS keep_dates (date TEXT PRIMARY KEY)")
-        self.conn.execute("DELETE FROM keep_dates")
-        self.conn.executemany("INSERT OR IGNORE INTO keep_dates VALUES (?)", [(d,) for d in dates])
-        self.conn.execute(
-            "DELETE FROM anomalies WHERE series_id = ? AND detector = ? AND date NOT IN (SELECT date FROM keep_dates)",
-            (int(series_id), detector))
-        self.conn.executemany(
-            """INSERT INTO anomalies (series_id, date, detector, value, expected, lower, upper, score, severity,
-                                      explanation, detected_at, first_run_id, run_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (series_id, date, detector) DO UPDATE SET
-                 value = excluded.value, expected = excluded.expected, lower = excluded.lower,
-                 upper = excluded.upper, score = excluded.score, explanation = excluded.explanation,
-                 run_id = excluded.run_id,
-                 first_run_id = CASE WHEN anomalies.severity = excluded.severity THEN anomalies.first_run_id
-                                     ELSE excluded.first_run_id END,
-                 detected_at = CASE WHEN anomalies.severity = excluded.severity THEN anomalies.detected_at
-                                    ELSE excluded.detected_at END,
-                 severity = excluded.severity""",
-            zip(itertools.repeat(int(series_id)), dates, itertools.repeat(detector),
-                *(_floats(frame[name]) for name in ("value", "expected", "lower", "upper", "score")),
-                frame["severity"].tolist(), frame["explanation"].tolist(), itertools.repeat(stamp),
-                itertools.repeat(run_id), itertools.repeat(run_id)),  # whole columns zipped: no per-row pandas access
-        )
+        `frame` may also be a dict of those columns as numpy arrays (`DetectionResult.columns`).
+        One output of `anomaly_store.write_outputs`, which writes a whole chunk of them at once."""
+        from .anomaly_store import Output, write_outputs
+
+        columns = {name: frame[name] for name in ("date", "value", "expected", "lower", "upper", "score", "severity",
+                                                  "explanation")}
+        columns = {name: list(values) if name in ("date", "severity", "explanation") else values
+                   for name, values in columns.items()}
+        write_outputs(self, [Output(int(series_id), detector, columns)], run_id, now())
 
     def set_detection_status(self, series_id: int, detector: str, status: str, message: str,
                              observations: int, run_id: int | None = None) -> None:
-        self.conn.execute(
-            """INSERT INTO detection_status (series_id, detector, status, message, observations, updated_at, run_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (series_id, detector) DO UPDATE SET
-               status = excluded.status, message = excluded.message, observations = excluded.observations,
-               updated_at = excluded.updated_at, run_id = excluded.run_id""",
-            (int(series_id), detector, status, message, int(observations), now(), run_id))
+        from .anomaly_store import write_statuses
+
+        write_statuses(self, [(int(series_id), detector, status, message, int(observations), now(), run_id)])
 
     def detection_status(self) -> pd.DataFrame:
         return self.query_frame(
@@ -851,11 +829,6 @@ def _literal(value) -> str:
     if isinstance(value, int):
         return str(int(value))
     return "'" + str(value).replace("'", "''") + "'"
-
-
-def _floats(column: pd.Series) -> list:
-    """A column as Python floats, None where missing (`_float` for a whole column)."""
-    return [None if pd.isna(v) else float(v) for v in column.tolist()]
 
 
 def _ints(column: pd.Series) -> list:

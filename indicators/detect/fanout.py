@@ -28,21 +28,32 @@ def score_chunk(chunk: list[tuple]) -> list[dict]:
     return [score_series(values, info, detectors) for values, info, detectors in chunk]
 
 
-def score_chunk_remotely(chunk: list[tuple]) -> list[dict]:
-    """`score_chunk` where a process or a Dask worker runs it: the unit of work shipped (one call
-    per chunk, so shipping stays small beside the work), returning plain arrays rather than
-    frames, and nothing for a result without rows (most results of a large store, whose frames
-    would cost more to pickle than to compute)."""
+def score_and_summarise(chunk: list[tuple]) -> tuple[list[dict], tuple]:
+    """`score_chunk`, with what the alarm pass will need of the chunk (`series_states.from_scores`),
+    computed here, where the scoring runs, rather than by the one coordinating process."""
+    from ..series_states import from_scores
+
+    results = score_chunk(chunk)
+    return results, from_scores(chunk, results)
+
+
+def score_chunk_remotely(chunk: list[tuple]) -> tuple[list[dict], tuple]:
+    """`score_and_summarise` where a process or a Dask worker runs it: the unit of work shipped
+    (one call per chunk, so shipping stays small beside the work), returning plain arrays rather
+    than frames, and nothing for a result without rows (most results of a large store, whose
+    frames would cost more to pickle than to compute)."""
+    results, found = score_and_summarise(chunk)
     return [{name: (result.status, result.message, None if result.empty else result.columns)
-             for name, result in by_detector.items()} for by_detector in score_chunk(chunk)]
+             for name, result in by_detector.items()} for by_detector in results], found
 
 
-def _unpacked(packed: list[dict]) -> list[dict]:
+def _unpacked(packed: tuple[list[dict], tuple]) -> tuple[list[dict], tuple]:
     """`score_chunk_remotely`'s lists back into `DetectionResult`s."""
     from .base import DetectionResult
 
+    results, found = packed
     return [{name: DetectionResult(status, message, columns=columns)
-             for name, (status, message, columns) in by_detector.items()} for by_detector in packed]
+             for name, (status, message, columns) in by_detector.items()} for by_detector in results], found
 
 
 class Sequential:
@@ -52,7 +63,7 @@ class Sequential:
 
     def map_chunks(self, chunks):
         for chunk in chunks:
-            yield chunk, score_chunk(chunk)
+            yield (chunk, *score_and_summarise(chunk))
 
     def close(self) -> None:
         pass
@@ -70,10 +81,10 @@ class _Pipelined:
             pending.append((chunk, self._submit(chunk)))
             if len(pending) >= self.in_flight:
                 done, future = pending.popleft()
-                yield done, self._result(future)
+                yield (done, *self._result(future))
         while pending:
             done, future = pending.popleft()
-            yield done, self._result(future)
+            yield (done, *self._result(future))
 
 
 class LocalProcesses(_Pipelined):

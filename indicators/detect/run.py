@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import changes
+from ..anomaly_store import Output, write_outputs, write_statuses
 from ..store import Store, now
 from .base import DetectionResult, Detector, SeriesInfo, regularise
 from .fanout import executor_for
@@ -47,7 +48,7 @@ def score_series(values: pd.Series, info: SeriesInfo, detectors: list[str] | tup
 
 def run_detection(store: Store, detectors: list[str] | None = None, run_id: int | None = None,
                   indicator: str | None = None, progress=None, workers: int | None = None, scheduler=None,
-                  full: bool = True, chunk_size: int = CHUNK_SERIES) -> dict:
+                  full: bool = True, chunk_size: int = CHUNK_SERIES, fresh=None) -> dict:
     """Score every series (or one indicator's) with every detector (or the named ones).
 
     `full=False` (the scheduled job's default) re-scores only the series that changed since their
@@ -57,12 +58,16 @@ def run_detection(store: Store, detectors: list[str] | None = None, run_id: int 
     address such as `tcp://10.0.0.5:8786`, or a `dask.distributed.Client`) on a Dask cluster;
     the stored results are the same as in one process. Each chunk of series is written in one
     transaction (each series' output replaces that detector's earlier output).
-    `progress(done, total)` is called after each chunk (a progress bar's hook).
+    `progress(done, total)` is called after each chunk (a progress bar's hook). `fresh` (a
+    `series_states.Fresh`) receives what the alarm pass needs of the series scored, computed
+    where they were scored, so that `alerts.record_alarms(store, run_id, fresh)` need not read
+    their rows back.
 
     Counts: `series` looked at; `scored` (at least one detector scored it), `short_history`
     (every applicable detector lacked history), `failed` (detectors failed on it), `unchanged`
     (skipped); per `detector:status`."""
     from . import DETECTORS, get_detector
+    from .consolidate import uncounted_detectors
 
     names = tuple(detectors or DETECTORS)
     for name in names:
@@ -73,15 +78,18 @@ def run_detection(store: Store, detectors: list[str] | None = None, run_id: int 
         skip = changes.unchanged(series, names)
         counts.update(series=int(skip.sum()), unchanged=int(skip.sum()))
         series = series[~skip]
-    stamp = now()
+    stamp, uncounted = now(), uncounted_detectors()
     executor = executor_for(workers, scheduler)
     try:
-        for chunk, results in executor.map_chunks(series_chunks(store, series, names, chunk_size)):
+        for chunk, results, found in executor.map_chunks(series_chunks(store, series, names, chunk_size)):
             with store.transaction():
-                for (values, info, _), by_detector in zip(chunk, results):
-                    _store_results(store, info.series_id, len(values), by_detector, run_id, counts)
+                others = _store_results(store, chunk, results, run_id, counts)
                 ids = [info.series_id for _, info, _ in chunk]
                 changes.record_scored(store, series[series["id"].isin(ids)], names, stamp)
+            if fresh is not None:  # left to the pass: series also holding counted rows of other detectors;
+                # series with no output at all keep their state as it was (nothing of theirs was written)
+                fresh.add(found, {series_id for series_id, detectors in others.items() if detectors - uncounted}
+                          | (set(ids) - set(others)))
             if progress:
                 progress(counts["series"] - counts["unchanged"], len(series))
     finally:
@@ -138,16 +146,23 @@ def detection_summary(counts: dict) -> str:
     return ", ".join(parts)
 
 
-def _store_results(store: Store, series_id: int, observations: int, by_detector: dict, run_id, counts: Counter) -> None:
-    for name, result in by_detector.items():
-        store.replace_anomalies(series_id, name, result.columns, run_id)  # no pandas frame on the way
-        store.set_detection_status(series_id, name, result.status, result.message, observations, run_id)
-        counts[f"{name}:{result.status}"] += 1
-    statuses = {result.status for result in by_detector.values()}
-    counts["series"] += 1
-    if "scored" in statuses:
-        counts["scored"] += 1
-    elif statuses <= {"insufficient_history"}:
-        counts["short_history"] += 1
-    else:
-        counts["failed"] += 1
+def _store_results(store: Store, chunk: list[tuple], results: list[dict], run_id, counts: Counter) -> dict:
+    """Write a chunk's results (`anomaly_store`: one upsert for the whole chunk) and statuses;
+    count them. Returns `write_outputs`' other detectors stored for each series."""
+    outputs, statuses, stamp = [], [], now()
+    for (values, info, _), by_detector in zip(chunk, results):
+        for name, result in by_detector.items():
+            outputs.append(Output(info.series_id, name, result.columns))  # no pandas frame on the way
+            statuses.append((int(info.series_id), name, result.status, result.message, len(values), stamp, run_id))
+            counts[f"{name}:{result.status}"] += 1
+        statuses_of_series = {result.status for result in by_detector.values()}
+        counts["series"] += 1
+        if "scored" in statuses_of_series:
+            counts["scored"] += 1
+        elif statuses_of_series <= {"insufficient_history"}:
+            counts["short_history"] += 1
+        else:
+            counts["failed"] += 1
+    others = write_outputs(store, outputs, run_id, stamp)
+    write_statuses(store, statuses)
+    return others
