@@ -11,7 +11,8 @@ Two detectors:
   later months arrive. The fit is local: each earlier month counts half as much every
   `HALF_LIFE` months (exponentially weighted least squares), so the trend follows a change of
   inflation, or a level that has moved for good, within a few years, where WFP's linear trend
-  over the whole history lags it for the rest of the series and calls every later month an alert. It counts in the consolidated view at its own phase, once the size of the price rise
+  over the whole history lags it for the rest of the series and calls every later month an
+  alert. It counts in the consolidated view at its own phase, once the size of the price rise
   allows that phase (`severity.classify`: the price must also stand above its trend-and-season
   estimate, a year earlier and the 5-year average by the sizes of `severity.SIZE_RULES`).
 - `alps_whole`: the whole-series fit of the guidance note (reproduces WFP's reference figures);
@@ -31,7 +32,7 @@ MIN_MONTHS = 36  # WFP: at least three years of monthly prices
 MIN_SPREAD = 0.01  # of the mean price: a price fixed for years has no meaningful ALPS
 # The month-by-month fit's memory: an earlier month counts half as much every 5 years (the span of
 # FEWS NET's 5-year average). Chosen on the benchmark's tuning families (36, 48, 60 and 72 months
-# tried; docs/detection.md, "Monthly prices: a local ALPS trend"); 1 / (1 - DISCOUNT), about 87
+# tried; docs/detection.md, "Monthly prices and daily cycles"); 1 / (1 - DISCOUNT), about 87
 # months, is the fit's effective length.
 HALF_LIFE = 60
 DISCOUNT = 0.5 ** (1 / HALF_LIFE)
