@@ -198,9 +198,17 @@ def record_new_alerts(store: Store, run_id: int) -> pd.DataFrame:
 def alarms_since_last_run(store: Store, run_id: int | None = None) -> pd.DataFrame:
     """What a report calls "new since the last run": inside run `run_id` (which records its alarms
     after writing the report), the alarms no earlier run raised; otherwise those the latest run
-    raised."""
+    raised. Inside a run only the series whose alarm pass is due are read (`series_states`): every
+    other series' alarms were recorded by the pass that wrote its state, so a daily run's report
+    costs what changed."""
     if run_id is not None:
-        pending = pending_alarms(store, before_run=run_id)
+        from .series_states import stale_series
+
+        found = [part for _, rows in consolidated_chunks(store, series_ids=stale_series(store, tidy=False),
+                                                         with_ids=True)
+                 if not (part := episodes_and_alarms(rows)[1]).empty]
+        alarms = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
+        pending = pending_alarms(store, before_run=run_id, alarms=alarms)
         return _alert_columns(pending) if not pending.empty else pd.DataFrame(columns=ALERT_COLUMNS)
     return new_alerts(store)
 

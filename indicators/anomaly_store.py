@@ -5,8 +5,8 @@ case): each (series, detector) output replaces that detector's earlier rows for 
 rows of a whole chunk of series go in as one `executemany` upsert, the columns converted with
 numpy rather than value by value; rows already stored keep the run that first raised them
 (`first_run_id`, `detected_at`) while their severity stays the same. Dates an output no longer
-has are deleted afterwards, found from one count per (series, detector) of the chunk, so a
-first detection (nothing stored yet) costs only the insert. A large store holds some thousand
+has are deleted afterwards, found from one count per (series, detector) of the chunk before and
+after the upsert, so a first detection (nothing stored yet) costs only the insert. A large store holds some thousand
 detector rows per series, so this insert is most of what the coordinating process of a
 detection does (docs/scale.md).
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,51 +36,59 @@ UPSERT = """INSERT INTO anomalies (series_id, date, detector, value, expected, l
 @dataclass(frozen=True)
 class Output:
     """One detector's output for one series: `columns` as `DetectionResult.columns` gives them
-    (`OUTPUT_COLUMNS`, one array each); no dates means the detector keeps no rows for the series."""
+    (`OUTPUT_COLUMNS`, one array each); None or no dates: the detector keeps no rows for the series."""
 
     series_id: int
     detector: str
-    columns: dict
+    columns: dict | None
+
+    @property
+    def size(self) -> int:
+        return 0 if self.columns is None else len(self.columns["date"])
 
 
 def write_outputs(store, outputs: list[Output], run_id: int | None, stamp: str) -> dict[int, set[str]]:
     """Make each output its detector's rows for its series (call inside a transaction); drop the
     series' `series_states` rows (their alarms are due). Returns, per series written, the
-    detectors whose rows the store holds for it besides those written here (rows of an earlier
+    detectors whose rows the store holds for it besides those of `outputs` (rows of an earlier
     run of other detectors, derivation rules, or a version's detectors no longer registered)."""
     if not outputs:
         return {}
     series_ids = sorted({int(output.series_id) for output in outputs})
     ids_json = json.dumps(series_ids)
     store.conn.execute("DELETE FROM series_states WHERE series_id IN (SELECT value FROM json_each(?))", [ids_json])
-    written = [output for output in outputs if len(output.columns["date"])]
-    emptied = [(int(output.series_id), output.detector) for output in outputs if not len(output.columns["date"])]
+    before = _stored_counts(store, ids_json)  # nothing on a first detection: then no deletes at all
+    keys = {(int(output.series_id), output.detector) for output in outputs}
+    others: dict[int, set[str]] = {series_id: set() for series_id in series_ids}
+    for series_id, detector in before.keys() - keys:
+        others[series_id].add(detector)
+    written = [output for output in outputs if output.size]
+    emptied = [key for key in ((int(o.series_id), o.detector) for o in outputs if not o.size) if key in before]
     if emptied:
         store.conn.executemany("DELETE FROM anomalies WHERE series_id = ? AND detector = ?", emptied)
     if written:
         store.conn.executemany(UPSERT, _rows(written, run_id, stamp))
-    expected = Counter({(int(o.series_id), o.detector): len(o.columns["date"]) for o in written})
-    others: dict[int, set[str]] = {series_id: set() for series_id in series_ids}
-    stale = []
-    for series_id, detector, stored in store.conn.execute(
-            "SELECT series_id, detector, COUNT(*) FROM anomalies WHERE series_id IN (SELECT value FROM json_each(?)) "
-            "GROUP BY series_id, detector", [ids_json]):
-        if (series_id, detector) not in expected:
-            others[series_id].add(detector)
-        elif stored > expected[series_id, detector]:
-            stale.append((series_id, detector))
-    if stale:
-        dates = {(int(o.series_id), o.detector): o.columns["date"] for o in written}
+    rewritten = [output for output in written if (int(output.series_id), output.detector) in before]
+    if rewritten:  # dates the new output no longer has: the stored count exceeds the output's
+        after = _stored_counts(store, json.dumps(sorted({int(o.series_id) for o in rewritten})))
+        stale = [output for output in rewritten if after[int(output.series_id), output.detector] > output.size]
         store.conn.executemany(
             "DELETE FROM anomalies WHERE series_id = ? AND detector = ? "
             "AND date NOT IN (SELECT value FROM json_each(?))",
-            [(series_id, detector, json.dumps(list(dates[series_id, detector]))) for series_id, detector in stale])
+            [(int(o.series_id), o.detector, json.dumps(list(o.columns["date"]))) for o in stale])
     return others
+
+
+def _stored_counts(store, ids_json: str) -> dict[tuple[int, str], int]:
+    """{(series id, detector): stored rows} of the series in `ids_json`."""
+    return {(series_id, detector): count for series_id, detector, count in store.conn.execute(
+        "SELECT series_id, detector, COUNT(*) FROM anomalies WHERE series_id IN (SELECT value FROM json_each(?)) "
+        "GROUP BY series_id, detector", [ids_json])}
 
 
 def _rows(outputs: list[Output], run_id: int | None, stamp: str):
     """The upsert's parameter rows for every output, whole columns at a time."""
-    sizes = [len(output.columns["date"]) for output in outputs]
+    sizes = [output.size for output in outputs]
     ids = np.repeat([int(output.series_id) for output in outputs], sizes).tolist()
     detectors = list(itertools.chain.from_iterable(itertools.repeat(o.detector, n) for o, n in zip(outputs, sizes)))
     text = {name: list(itertools.chain.from_iterable(o.columns[name] for o in outputs))

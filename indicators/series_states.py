@@ -87,10 +87,12 @@ _OUTPUT = ("date", "value", "expected", "lower", "upper", "score", "severity", "
 _ROW_COLUMNS = ("indicator", "location", "item", "price_type") + _OUTPUT + ("detector", "series_id", "unit")
 
 
-def stale_series(store) -> list[int]:
+def stale_series(store, tidy: bool = True) -> list[int]:
     """Ids of the series whose row is missing (new, or their anomalies written since the last
-    alarm pass), in id order; rows of series no longer in the store are dropped."""
-    store.conn.execute("DELETE FROM series_states WHERE series_id NOT IN (SELECT id FROM series)")
+    alarm pass), in id order; rows of series no longer in the store are dropped (`tidy`; a reader
+    passes False and writes nothing)."""
+    if tidy:
+        store.conn.execute("DELETE FROM series_states WHERE series_id NOT IN (SELECT id FROM series)")
     return [row[0] for row in store.conn.execute(
         "SELECT id FROM series WHERE id NOT IN (SELECT series_id FROM series_states) ORDER BY id")]
 

@@ -60,3 +60,26 @@ def test_the_pass_records_from_fresh_findings_what_it_records_from_the_stored_ro
     assert counts == reference_counts == whole
     assert alarms == reference_alarms
     assert states == reference_states
+
+
+def test_a_runs_report_reads_only_the_series_due_and_finds_the_whole_stores_new_alarms(collected, tmp_path):
+    from indicators.alerts import alarms_since_last_run, pending_alarms, _alert_columns
+    from test_detect_incremental import change_two_series
+
+    _, path = collected
+    with Store(path) as store:
+        detect_and_record(path, series_states.Fresh())  # every series' alarms recorded once
+        change_two_series(tmp_path, store)
+        run_id = store.start_run("run", "")
+        run_detection(store, run_id=run_id, full=False)  # the report is written before the pass
+        due = series_states.stale_series(store, tidy=False)
+        whole = pending_alarms(store, before_run=run_id)  # from every series' rows
+        found = alarms_since_last_run(store, run_id)
+    assert 0 < len(due) < len(every_series(path))
+    assert len(found) > 0
+    pd.testing.assert_frame_equal(found, _alert_columns(whole))
+
+
+def every_series(path):
+    with Store(path) as store:
+        return [row[0] for row in store.conn.execute("SELECT id FROM series")]

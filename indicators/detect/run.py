@@ -152,7 +152,8 @@ def _store_results(store: Store, chunk: list[tuple], results: list[dict], run_id
     outputs, statuses, stamp = [], [], now()
     for (values, info, _), by_detector in zip(chunk, results):
         for name, result in by_detector.items():
-            outputs.append(Output(info.series_id, name, result.columns))  # no pandas frame on the way
+            # no pandas frame on the way, and no columns at all for the many results without rows
+            outputs.append(Output(info.series_id, name, None if result.empty else result.columns))
             statuses.append((int(info.series_id), name, result.status, result.message, len(values), stamp, run_id))
             counts[f"{name}:{result.status}"] += 1
         statuses_of_series = {result.status for result in by_detector.values()}
