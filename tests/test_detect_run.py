@@ -70,7 +70,10 @@ def test_alps_view_gives_every_month_with_the_alps_value(track, detected):
     assert list(rows[0]) == DESIGN_COLUMNS
     assert len(rows) == 108 and {r["detector"] for r in rows} == {"alps_whole"}
     published = track("alerts", "--all", "--detector", "alps", "--format", "csv").output
-    assert len(list(csv.DictReader(io.StringIO(published)))) == 108 - 36  # the first 36 months only fit
+    months = [r["date"] for r in csv.DictReader(io.StringIO(published))]
+    # the first 36 months only fit; later months whose fit's spread is under 1% of the price (this
+    # series' noise is about that: one month of the local fit) have no ALPS
+    assert min(months) > rows[35]["date"] and 108 - 36 - 2 <= len(months) <= 108 - 36
     for row in rows:
         score = float(row["score"])
         expected = "crisis" if score >= 2 else "alert" if score >= 1 else "stress" if score >= 0.25 else "normal"

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from indicators.detect import SeriesInfo, get_detector
-from indicators.detect.alps import _design, expanding_fit
+from indicators.detect.alps import DISCOUNT, _design, expanding_fit
 from indicators.detect.severity import SIZE_RULES, classify_one, magnitude
 from indicators.episodes import series_episodes
 
@@ -117,19 +117,22 @@ def test_every_explanation_names_its_own_severity_and_no_other(demo):
 
 # -- ALPS as published month by month ------------------------------------------------------------
 
-def test_alps_month_by_month_is_the_expanding_ols_and_has_no_look_ahead():
+def test_alps_month_by_month_is_the_weighted_ols_on_past_data_and_has_no_look_ahead():
     values = diebougou_millet(FIXTURE)
     full = get_detector("alps").detect(values, DIEBOUGOU).frame.set_index("date")
     from indicators.detect.base import to_regular
     regular = to_regular(values, "monthly")
     prices, observed, design = _design(regular)
-    for t in (60, 150, 250, len(regular) - 1):  # an independent lstsq on the data up to month t
+    for t in (60, 150, 250, len(regular) - 1):  # an independent weighted lstsq on the data up to month t
         window = observed & (np.arange(len(regular)) <= t)
-        beta, *_ = np.linalg.lstsq(design[window], prices[window], rcond=None)
+        weights = DISCOUNT ** (t - np.flatnonzero(window))
+        root = np.sqrt(weights)[:, None]
+        beta, *_ = np.linalg.lstsq(design[window] * root, prices[window] * root[:, 0], rcond=None)
         residuals = prices[window] - design[window] @ beta
+        spread = np.sqrt((weights * residuals ** 2).sum() / (weights.sum() - 1))
         date = regular.index[t].strftime("%Y-%m")
         if date in full.index:
-            assert full.loc[date, "score"] == pytest.approx((prices[t] - design[t] @ beta) / residuals.std(ddof=1))
+            assert full.loc[date, "score"] == pytest.approx((prices[t] - design[t] @ beta) / spread)
     for cut in (120, 200, 300):
         part = get_detector("alps").detect(values.iloc[:cut], DIEBOUGOU).frame.set_index("date")
         pd.testing.assert_frame_equal(full.loc[part.index], part)

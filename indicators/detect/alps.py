@@ -6,9 +6,13 @@ residuals. Phases: normal < 0.25, stress 0.25-1, alert 1-2, crisis >= 2.
 
 Two detectors:
 - `alps`: ALPS as it would have been published at the time. Each month is scored by the fit on
-  the data up to that month (an expanding window; every window's coefficients at once, from
-  running sums per month: the recursive least-squares estimates in closed form), so a month's value never changes when later months
-  arrive. It counts in the consolidated view at its own phase, once the size of the price rise
+  the data up to that month (every window's coefficients at once, from running sums per month:
+  the recursive least-squares estimates in closed form), so a month's value never changes when
+  later months arrive. The fit is local: each earlier month counts half as much every
+  `HALF_LIFE` months (exponentially weighted least squares), so the trend follows a change of
+  inflation, or a level that has moved for good, within a few years, where WFP's linear trend
+  over the whole history lags it for the rest of the series and calls every later month an
+  alert. It counts in the consolidated view at its own phase, once the size of the price rise
   allows that phase (`severity.classify`: the price must also stand above its trend-and-season
   estimate, a year earlier and the 5-year average by the sizes of `severity.SIZE_RULES`).
 - `alps_whole`: the whole-series fit of the guidance note (reproduces WFP's reference figures);
@@ -26,6 +30,12 @@ from .severity import classify, level_size, phase, size_rule
 
 MIN_MONTHS = 36  # WFP: at least three years of monthly prices
 MIN_SPREAD = 0.01  # of the mean price: a price fixed for years has no meaningful ALPS
+# The month-by-month fit's memory: an earlier month counts half as much every 5 years (the span of
+# FEWS NET's 5-year average). Chosen on the benchmark's tuning families (36, 48, 60 and 72 months
+# tried; docs/detection.md, "Monthly prices and daily cycles"); 1 / (1 - DISCOUNT), about 87
+# months, is the fit's effective length.
+HALF_LIFE = 60
+DISCOUNT = 0.5 ** (1 / HALF_LIFE)
 
 
 class WholeSeriesAlps(Detector):
@@ -75,9 +85,10 @@ class Alps(WholeSeriesAlps):
     role = "phase"
     method = (
         "WFP's Alert for Price Spikes (Technical Guidance Note, 2014) as it would have been published at the "
-        "time: for each month, the OLS regression of the price in levels on a linear trend and twelve monthly "
-        "dummies (no constant) fitted on the data up to that month only (recursive least squares: every window "
-        "at once, in closed form from running sums per month), and the month's residual divided by the standard deviation of that "
+        "time: for each month, the regression of the price in levels on a linear trend and twelve monthly "
+        "dummies (no constant) fitted on the data up to that month only, each earlier month weighted half as much "
+        "every 5 years (a local trend that follows a change of inflation; every window at once, in closed form "
+        "from running sums per month), and the month's residual divided by the weighted standard deviation of that "
         "fit's residuals. Phases normal below 0.25, stress 0.25 to 1, alert 1 to 2, crisis from 2, counted in "
         "the consolidated severity once the price also stands above the trend-and-season estimate, a year "
         "earlier and the 5-year average by the sizes people use (5% for stress, 10% for alert, 25% for "
@@ -90,7 +101,7 @@ class Alps(WholeSeriesAlps):
         if refused:
             return refused
         prices, observed, design = _design(regular)
-        fitted, spread = expanding_fit(prices, observed, design)
+        fitted, spread = expanding_fit(prices, observed, design, discount=DISCOUNT)
         score = (prices - fitted) / spread
         scored = observed & ~np.isnan(score) & (np.cumsum(observed) > MIN_MONTHS)
         if not scored.any():
@@ -106,9 +117,12 @@ class Alps(WholeSeriesAlps):
                                          f"data up to each month)", columns=rows)
 
 
-def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray):
+def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray, discount: float = 1.0):
     """For every month t: the fitted value of month t and the sd of the residuals (ddof 1) of the
-    OLS fit on the observed months up to t (recursive least squares, every window at once).
+    OLS fit on the observed months up to t (recursive least squares, every window at once). With
+    `discount` < 1 the fit is weighted least squares, month s weighing `discount` ** (t - s) in
+    window t, and the sd is the weighted one (squares over the weights' sum less 1); 1 is WFP's
+    unweighted fit.
 
     `design` is `_design`'s: a trend column, then one 0/1 dummy column per calendar month. With
     such a design the OLS has a closed form (Frisch-Waugh-Lovell): the trend's coefficient is the
@@ -125,15 +139,16 @@ def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray):
     month = dummies.argmax(axis=1)
     weight = dummies * observed[:, None]  # (n, months): observed months of each calendar month
     y = np.where(observed, prices, 0.0)
-    count = np.cumsum(weight, axis=0)
+    total = _running_sum(discount, n)
+    count = total(weight)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_trend = np.cumsum(weight * trend[:, None], axis=0) / count
-        mean_price = np.cumsum(weight * y[:, None], axis=0) / count
+        mean_trend = total(weight * trend[:, None]) / count
+        mean_price = total(weight * y[:, None]) / count
         seen = count > 0
-        within_xx = np.where(seen, np.cumsum(weight * (trend * trend)[:, None], axis=0) - count * mean_trend ** 2, 0.0)
-        within_xy = np.where(seen, np.cumsum(weight * (trend * y)[:, None], axis=0) - count * mean_trend * mean_price,
-                             0.0)
+        within_xx = np.where(seen, total(weight * (trend * trend)[:, None]) - count * mean_trend ** 2, 0.0)
+        within_xy = np.where(seen, total(weight * (trend * y)[:, None]) - count * mean_trend * mean_price, 0.0)
         slope = within_xy.sum(axis=1) / within_xx.sum(axis=1)  # (n,): the fit on data up to t
+    slope = np.where(np.isfinite(slope), slope, np.nan)  # one observation per calendar month: no slope yet
     # A month's fit is its mean price moved along the slope from its mean date (fewer roundings
     # than intercept + slope x trend).
     fitted = mean_price[np.arange(n), month] + slope * (trend - mean_trend[np.arange(n), month])
@@ -142,12 +157,28 @@ def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray):
     inside = np.tril(np.ones((n, n), dtype=bool)).T & observed[:, None]
     squares = np.where(inside, residuals, 0.0) ** 2
     count = inside.sum(axis=0)
+    mass = count
+    if discount < 1.0:  # month s weighs discount ** (t - s) in window t: (1 / decay[s]) x decay[t]
+        decay = discount ** np.arange(n)
+        squares *= np.outer(1.0 / decay, decay)
+        mass = total(observed.astype("float64")[:, None])[:, 0]
     with np.errstate(invalid="ignore"):
-        variance = np.where(count > len(keep), squares.sum(axis=0) / np.maximum(count - 1, 1), np.nan)
+        variance = np.where(count > len(keep), squares.sum(axis=0) / np.maximum(mass - 1, 1e-9), np.nan)
     spread = np.sqrt(variance)
     level = np.cumsum(np.where(observed, prices, 0.0)) / np.maximum(np.cumsum(observed), 1)
     spread = np.where(spread > MIN_SPREAD * level, spread, np.nan)
     return fitted, spread
+
+
+def _running_sum(discount: float, n: int):
+    """Column-wise running sums down the `n` rows; with `discount` < 1 each earlier row counts
+    `discount` times less per row (exponentially weighted, a local fit): the running sum of the
+    rows scaled up by discount ** -s, scaled back down at t (a few thousand months stay far
+    inside the floating-point range)."""
+    if discount >= 1.0:
+        return lambda rows: np.cumsum(rows, axis=0)
+    decay = discount ** np.arange(n, dtype="float64")[:, None]
+    return lambda rows: np.cumsum(rows / decay, axis=0) * decay
 
 
 def _refuse(regular: pd.Series, frequency: str) -> DetectionResult | None:

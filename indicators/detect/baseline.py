@@ -26,8 +26,8 @@ outages), in the direction that makes it worse (`state`).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,9 @@ MIN_ERRORS = 12  # past forecast errors needed before they set the scale
 # Daily series with a yearly cycle (outage hours in the hot season): a normal frozen at an episode's
 # start moves as the level moved a year earlier over the same days (`Baseline.annual_change`).
 ANNUAL, YEAR, ANNUAL_WINDOW = {"daily"}, 365, 31
+# A normal frozen at a daily episode's start is uncertain by how far the level moves in ordinary
+# times over as many days (`Baseline.level_drift`), measured up to this horizon from this many changes.
+DRIFT_HORIZON, DRIFT_MIN = 90, 14
 # errors needed before any date is scored
 WARM_UP = per_interval({"monthly": 0, "weekly": 0, "daily": 30, "hourly": 48}, span=True, most=576)
 COLD_START_INFLATION = 2.0  # in-window residuals understate one-step forecast errors
@@ -78,14 +81,54 @@ class Baseline:
     period: int
     annual: np.ndarray | None = None  # daily series: the adjusted level around the same day a year earlier
     lag: int = 0  # the level at t is centred this many periods before t
+    _drift: dict = field(default_factory=dict, repr=False, compare=False)  # `level_drift` per origin
 
     def annual_change(self, origin: int, t: int) -> float:
         """How much the level moved last year from the day the level at `origin` stands for to the
         day of `t` (0 where a year earlier is unknown): the annual cycle a frozen normal follows."""
         if self.annual is None:
             return 0.0
-        change = self.annual[t] - self.annual[max(origin - self.lag, 0)]
+        start = max(origin - self.lag, 0)
+        if self.annual[start] != self.annual[start]:
+            # In a series' second year the day a year before the origin may fall before its first
+            # days: the movement is then counted from the first day a year earlier that is known.
+            known = self._annual_known[self._annual_known >= start]
+            start = int(known[0]) if len(known) and known[0] < t else start
+        change = self.annual[t] - self.annual[start]
         return float(change) if change == change else 0.0
+
+    @cached_property
+    def _annual_known(self) -> np.ndarray:
+        return np.flatnonzero(~np.isnan(self.annual))
+
+    def level_drift(self, origin: int, ahead: int) -> float:
+        """How far the level moves over `ahead` periods in ordinary times: the robust spread (about
+        zero) of the level's own changes over that many periods, from the levels known at `origin`
+        (a daily level wanders over weeks and, before a year of history holds an annual cycle,
+        rises and falls with the season seen so far). Horizons with fewer than `DRIFT_MIN` changes
+        are extrapolated from the longest measured one as a random walk's (square root of time);
+        beyond `DRIFT_HORIZON` periods it stays at that horizon's value."""
+        ahead = min(int(ahead), DRIFT_HORIZON)
+        if ahead <= 0:
+            return 0.0
+        if origin not in self._drift:
+            levels = self.level[:origin + 1]
+            curve = np.full(DRIFT_HORIZON + 1, np.nan)
+            curve[0] = 0.0
+            for h in range(1, min(DRIFT_HORIZON, len(levels) - 1) + 1):
+                changes = np.abs(levels[h:] - levels[:-h])
+                changes = changes[~np.isnan(changes)]
+                if len(changes) < DRIFT_MIN:
+                    break
+                curve[h] = MAD_TO_SD * float(np.median(changes))
+            measured = np.flatnonzero(~np.isnan(curve))[-1]
+            if measured:
+                rest = np.arange(measured + 1, DRIFT_HORIZON + 1)
+                curve[rest] = curve[measured] * np.sqrt(rest / measured)
+            else:
+                curve[1:] = 0.0
+            self._drift[origin] = curve
+        return float(self._drift[origin][ahead])
 
     @property
     def scorable(self) -> np.ndarray:

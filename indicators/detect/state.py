@@ -50,6 +50,9 @@ END_POINTS = per_interval({"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3})
 PERSIST = per_interval({"monthly": 2, "weekly": 2, "daily": 3, "hourly": 3}, span=True)
 NEW_NORMAL = per_interval({"monthly": 12, "weekly": 26, "daily": 180, "hourly": 24 * 14}, span=True)
 SLOPE_HORIZON = per_interval({"monthly": 12, "weekly": 8, "daily": 7, "hourly": 24}, span=True)
+# The frequencies whose frozen normal widens with the level's ordinary drift since the episode's start
+# (`baseline.Baseline.level_drift`): a daily level moves over weeks (and with an annual cycle).
+DRIFTING = {"daily"}
 DATA_ERROR_RATIO = 3.0  # a single date at 3x (or a third of) its neighbour before: possibly a data error
 LIVE, FROZEN, ANCHORED = "live", "frozen", "anchored"
 
@@ -140,7 +143,10 @@ class _Walk:
         # last year's movement over the same days, where it makes the normal worse (a year-ago
         # blockade ending must not lower this year's normal)
         annual = self._worse_slope(f.annual_change(origin, t))
-        return f.level[origin] + slope * ahead + f.profile[origin, f.phase[t]] + annual, f.scale[origin]
+        scale = f.scale[origin]
+        if self.frequency in DRIFTING:
+            scale = float(np.hypot(scale, f.level_drift(origin, t - origin)))
+        return f.level[origin] + slope * ahead + f.profile[origin, f.phase[t]] + annual, scale
 
     def _worse_slope(self, slope: float) -> float:  # also a change of level (annual cycle)
         """The trend is extended only where it makes the normal worse (higher for a price): a fall
