@@ -64,3 +64,13 @@ def build_database(folder: Path) -> Path:
             get_collector("csv").collect_file(store, path)
         run_detection(store)
     return db
+
+
+def collect_and_derive(store: Store, folder: Path) -> None:
+    """The inputs collected into `store` and their derived series derived (nothing detected)."""
+    from indicators.jobs import derive_job
+
+    for path in write_inputs(folder):
+        get_collector("csv").collect_file(store, path)
+    derive_job(store)
+    assert store.conn.execute("SELECT COUNT(*) FROM lineage").fetchone()[0] > 0  # derived series too

@@ -9,13 +9,11 @@ import pytest
 
 from indicators import series_states
 from indicators.alerts import consolidated, record_alarms
-from indicators.collectors import get_collector
 from indicators.detect import run_detection
 from indicators.episodes import state_counts
-from indicators.jobs import derive_job
 from indicators.store import Store
 
-from report_data import write_inputs
+from report_data import collect_and_derive
 
 RUN_ALERTS = "SELECT series_id, date, severity, detector, value, expected, score, explanation FROM run_alerts ORDER BY 1, 2"
 STATES = "SELECT * FROM series_states ORDER BY series_id"
@@ -25,9 +23,7 @@ STATES = "SELECT * FROM series_states ORDER BY series_id"
 def collected(tmp_path):
     """14 series and their derived series, one with rows of a detector this version does not know."""
     with Store(tmp_path / "collected.db") as store:
-        for path in write_inputs(tmp_path):
-            get_collector("csv").collect_file(store, path)
-        derive_job(store)
+        collect_and_derive(store, tmp_path)
         series_id = store.conn.execute("SELECT MIN(id) FROM series").fetchone()[0]
         store.replace_anomalies(series_id, "a_later_versions_rule", pd.DataFrame({
             "date": ["2025-10"], "value": [1.0], "expected": [0.5], "lower": [0.0], "upper": [0.8], "score": [9.0],

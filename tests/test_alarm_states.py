@@ -6,13 +6,12 @@ import pandas as pd
 import pytest
 
 from indicators.alerts import consolidated
-from indicators.collectors import get_collector
 from indicators.detect import run_detection
 from indicators.episodes import state_counts
 from indicators.jobs import derive_job, detect_job
 from indicators.store import Store
 
-from report_data import write_inputs
+from report_data import collect_and_derive
 from test_detect_incremental import change_two_series
 
 RUN_ALERTS = "SELECT series_id, date, severity, detector, value, explanation FROM run_alerts ORDER BY 1, 2, 3"
@@ -22,10 +21,7 @@ RUN_ALERTS = "SELECT series_id, date, severity, detector, value, explanation FRO
 def detected(tmp_path):
     """14 series plus their derived series, detected and their alarms recorded once."""
     with Store(tmp_path / "track.db") as store:
-        for path in write_inputs(tmp_path):
-            get_collector("csv").collect_file(store, path)
-        derive_job(store)
-        assert store.conn.execute("SELECT COUNT(*) FROM lineage").fetchone()[0] > 0  # derived series too
+        collect_and_derive(store, tmp_path)
         counts, new = detect_job(store)
         assert counts["scored"] > 0 and len(new) > 0
     return tmp_path / "track.db"
