@@ -204,8 +204,7 @@ def alarms_since_last_run(store: Store, run_id: int | None = None) -> pd.DataFra
     if run_id is not None:
         from .series_states import stale_series
 
-        found = [part for _, rows in consolidated_chunks(store, series_ids=stale_series(store, tidy=False),
-                                                         with_ids=True)
+        found = [part for rows in consolidated_chunks(store, series_ids=stale_series(store, tidy=False))
                  if not (part := episodes_and_alarms(rows)[1]).empty]
         alarms = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
         pending = pending_alarms(store, before_run=run_id, alarms=alarms)

@@ -6,9 +6,9 @@ rows of a whole chunk of series go in as one `executemany` upsert, the columns c
 numpy rather than value by value; rows already stored keep the run that first raised them
 (`first_run_id`, `detected_at`) while their severity stays the same. Dates an output no longer
 has are deleted afterwards, found from one count per (series, detector) of the chunk before and
-after the upsert, so a first detection (nothing stored yet) costs only the insert. A large store holds some thousand
-detector rows per series, so this insert is most of what the coordinating process of a
-detection does (docs/scale.md).
+after the upsert, so a first detection (nothing stored yet) costs only the insert. A large store
+holds some thousand detector rows per series, so this insert is most of what the coordinating
+process of a detection does (docs/scale.md).
 """
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 FLOAT_COLUMNS = ("value", "expected", "lower", "upper", "score")
+TEXT_COLUMNS = ("severity", "explanation")
+COLUMNS = ("date",) + FLOAT_COLUMNS + TEXT_COLUMNS  # an output's columns, as detectors give them
 UPSERT = """INSERT INTO anomalies (series_id, date, detector, value, expected, lower, upper, score, severity,
                                    explanation, detected_at, first_run_id, run_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -92,7 +94,7 @@ def _rows(outputs: list[Output], run_id: int | None, stamp: str):
     ids = np.repeat([int(output.series_id) for output in outputs], sizes).tolist()
     detectors = list(itertools.chain.from_iterable(itertools.repeat(o.detector, n) for o, n in zip(outputs, sizes)))
     text = {name: list(itertools.chain.from_iterable(o.columns[name] for o in outputs))
-            for name in ("date", "severity", "explanation")}
+            for name in ("date",) + TEXT_COLUMNS}
     numbers = [_nullable(np.concatenate([np.asarray(o.columns[name], dtype="float64") for o in outputs]))
                for name in FLOAT_COLUMNS]
     return zip(ids, text["date"], detectors, *numbers, text["severity"], text["explanation"],

@@ -57,17 +57,19 @@ def from_scores(tasks: list[tuple], results: list[dict]) -> tuple[pd.DataFrame, 
     detectors) tasks and each one's {detector: DetectionResult}, consolidated as the stored rows
     would be (the rows in `Store.anomalies`' columns and order, but for `currency` and the run
     ids, which the pass adds)."""
+    from .detect.base import OUTPUT_COLUMNS
     from .detect.consolidate import consolidate, uncounted_detectors
     from .episodes import episodes_and_alarms
 
     uncounted, ids = uncounted_detectors(), [int(info.series_id) for _, info, _ in tasks]
-    parts: dict[str, list] = {name: [] for name in _ROW_COLUMNS}
+    parts: dict[str, list] = {name: [] for name in ("indicator", "location", "item", "price_type", *OUTPUT_COLUMNS,
+                                                    "detector", "series_id", "unit")}
     for (_, info, _), by_detector in zip(tasks, results):
         for name, result in by_detector.items():
             if name in uncounted or result.empty:
                 continue
             columns = result.columns
-            for column in _OUTPUT:
+            for column in OUTPUT_COLUMNS:
                 parts[column].append(columns[column])
             size = len(columns["date"])
             for column, value in (("detector", name), ("series_id", int(info.series_id)),
@@ -81,10 +83,6 @@ def from_scores(tasks: list[tuple], results: list[dict]) -> tuple[pd.DataFrame, 
     rows = consolidate(rows.sort_values(["series_id", "date", "detector"], kind="mergesort").reset_index(drop=True))
     found = episodes_and_alarms(rows)
     return per_series(ids, rows, found), found[1]
-
-
-_OUTPUT = ("date", "value", "expected", "lower", "upper", "score", "severity", "explanation")
-_ROW_COLUMNS = ("indicator", "location", "item", "price_type") + _OUTPUT + ("detector", "series_id", "unit")
 
 
 def stale_series(store, tidy: bool = True) -> list[int]:

@@ -673,12 +673,9 @@ class Store:
         detector's output for the series. Rows already stored keep the run that first raised them.
         `frame` may also be a dict of those columns as numpy arrays (`DetectionResult.columns`).
         One output of `anomaly_store.write_outputs`, which writes a whole chunk of them at once."""
-        from .anomaly_store import Output, write_outputs
+        from .anomaly_store import COLUMNS, Output, write_outputs
 
-        columns = {name: frame[name] for name in ("date", "value", "expected", "lower", "upper", "score", "severity",
-                                                  "explanation")}
-        columns = {name: list(values) if name in ("date", "severity", "explanation") else values
-                   for name, values in columns.items()}
+        columns = {name: frame[name] for name in COLUMNS}
         write_outputs(self, [Output(int(series_id), detector, columns)], run_id, now())
 
     def set_detection_status(self, series_id: int, detector: str, status: str, message: str,
