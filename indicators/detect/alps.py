@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, observed_count, output_columns
+from .base import (DetectionResult, Detector, SeriesInfo, calendar_months, date_labels, is_monthly_price, observed_count,
+                   output_columns)
 from .explain import compared_with_past_all, format_value, format_values, relatives, same_month_references
 from .severity import classify, level_size, phase, size_rule
 
@@ -196,7 +197,7 @@ def _design(regular: pd.Series):
     """Prices, observed mask, and the trend + monthly dummies design (no constant); a calendar
     month never observed has an all-zero dummy and is left out."""
     observed = ~np.isnan(regular.to_numpy(dtype="float64"))
-    months = regular.index.month.to_numpy()
+    months = calendar_months(regular.index)
     design = np.column_stack([np.arange(len(regular), dtype="float64")]
                              + [(months == m).astype("float64") for m in range(1, 13)])
     design = design[:, np.r_[True, np.isin(np.arange(1, 13), months[observed])]]

@@ -245,6 +245,12 @@ def _on_interval(dates, numbers: np.ndarray, step: int) -> pd.Series:
     return pd.Series(grid, index=index)
 
 
+def calendar_months(index: pd.PeriodIndex) -> np.ndarray:
+    """The calendar month (1-12) of each period of a monthly index, from its ordinals (months since
+    1970-01): pandas' `.month` costs more than a detector's statistics on a short series."""
+    return index.asi8 % 12 + 1
+
+
 def period_label(period: pd.Period, frequency: str) -> str:
     """The stored date string for a period: YYYY-MM for monthly, YYYY-MM-DD otherwise."""
     if frequency == "monthly":

@@ -147,8 +147,10 @@ class Baseline:
 def uses_log(unit: str, values: pd.Series) -> bool:
     """Prices, rates and durations (queues, outages) vary in proportion to their level: logs,
     as long as every value is positive. Shares (availability) stay in levels."""
-    return (units.dimension_of(unit) in ("price/mass", "price/volume", "rate", "duration", "duration/day")
-            and bool((values.dropna() > 0).all()))
+    if units.dimension_of(unit) not in ("price/mass", "price/volume", "rate", "duration", "duration/day"):
+        return False
+    numbers = np.asarray(values, dtype="float64")
+    return bool((numbers[~np.isnan(numbers)] > 0).all())
 
 
 def fit_series(regular: pd.Series, info, frequency: str):
@@ -302,8 +304,8 @@ def nanmedian_rows(rows: np.ndarray) -> np.ndarray:
     ordered = np.sort(flat, axis=1)  # NaN sort last
     count = (~np.isnan(flat)).sum(axis=1)
     line = np.arange(len(flat))
-    low = ordered[line, np.clip((count - 1) // 2, 0, None)]
-    high = ordered[line, np.clip(count // 2, 0, flat.shape[1] - 1)]
+    low = ordered[line, np.maximum((count - 1) // 2, 0)]
+    high = ordered[line, np.minimum(count // 2, flat.shape[1] - 1)]
     return np.where(count > 0, 0.5 * (low + high), np.nan).reshape(shape)
 
 

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .base import (DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, observed_count, orient,
-                   output_columns)
+from .base import (DetectionResult, Detector, SeriesInfo, calendar_months, date_labels, is_monthly_price,
+                   observed_count, orient, output_columns)
 from .baseline import MAD_TO_SD, nanmedian_rows, small_sample_factor
 from .explain import compared_with_past, format_value, same_month_references
 from .severity import classify, magnitude, size_rule
@@ -55,7 +55,7 @@ class HarvestSeasonality(Detector):
         if frequency != "monthly" or crop_calendar is None:
             return DetectionResult("not_applicable", "harvest seasonality needs a monthly price with a crop calendar")
         prices = regular.to_numpy()
-        months = regular.index.month.to_numpy()
+        months = calendar_months(regular.index)
         reference_month = (crop_calendar.harvest[0] - 2) % 12 + 1
         # A usual change needs the same month in MIN_SEASONS earlier years: a series spanning no more
         # than that has no harvest month to score (most short series of a large store stop here).

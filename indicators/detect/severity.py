@@ -65,8 +65,9 @@ def phase(scores, thresholds: dict[str, float]) -> np.ndarray:
     ({"stress": a, "alert": b, "crisis": c}, lower bounds, inclusive)."""
     scores = np.asarray(scores, dtype="float64")
     out = np.full(scores.shape, "normal", dtype=object)
+    scores = np.where(np.isnan(scores), -np.inf, scores)
     for name in ("stress", "alert", "crisis"):
-        out[np.nan_to_num(scores, nan=-np.inf) >= thresholds[name]] = name
+        out[scores >= thresholds[name]] = name
     return out
 
 

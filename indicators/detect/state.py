@@ -117,6 +117,16 @@ class SeverityState(Detector):
                                f"{episodes} episode(s)", columns=rows)
 
 
+def _finite(number: float) -> float:
+    """`np.nan_to_num` of one float (NaN 0, infinities the largest floats), without its cost per call."""
+    if number != number:
+        return 0.0
+    return min(max(number, -_LARGEST), _LARGEST)
+
+
+_LARGEST = float(np.finfo("float64").max)
+
+
 class _Walk:
     """The sequential pass over one series: the reference in force (live baseline, frozen at an
     episode's start, or anchored on a declared new normal) and the episode state."""
@@ -151,7 +161,7 @@ class _Walk:
     def _worse_slope(self, slope: float) -> float:  # also a change of level (annual cycle)
         """The trend is extended only where it makes the normal worse (higher for a price): a fall
         in prices that was under way is not assumed to continue through an episode."""
-        slope = float(np.nan_to_num(slope))
+        slope = _finite(float(slope))
         return max(slope, 0.0) if self.direction == "up" else min(slope, 0.0) if self.direction == "down" else 0.0
 
     def _reference(self, t: int) -> tuple[float, float]:
@@ -170,7 +180,7 @@ class _Walk:
         return expected, scale
 
     def _refit(self) -> None:
-        masked = self.regular.where(~self.masked)
+        masked = pd.Series(np.where(self.masked, np.nan, self.values), index=self.regular.index)
         self.fitted = baseline.fit(masked, self.frequency, self.use_log)
         self._score_live()
 
