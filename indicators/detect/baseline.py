@@ -204,45 +204,76 @@ def fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
     return _RECENT[key]
 
 
+def refit(before: Baseline, regular: pd.Series, frequency: str) -> Baseline:
+    """`fit(regular, frequency, before.use_log)` for a series that differs from the one `before`
+    was fitted on only from some position on (the state refits without an episode that ended):
+    the baseline at t uses data before t only, so up to the first changed value it is `before`'s
+    and only the later positions are computed."""
+    y = _transformed(regular.to_numpy(dtype="float64"), before.use_log)
+    same = (y == before.observed) | (np.isnan(y) & np.isnan(before.observed)) if len(y) == len(before.observed) \
+        else np.zeros(len(y), dtype=bool)
+    start = int(np.argmin(same)) if not same.all() else len(y)
+    if frequency in INTERVALS or not 0 < start < len(y):
+        return fit(regular, frequency, before.use_log)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows in gaps are expected
+        return _fit(regular, frequency, before.use_log, start=start, before=before)
+
+
+def _transformed(raw: np.ndarray, use_log: bool) -> np.ndarray:
+    return np.log(raw) if use_log else raw.copy()
+
+
 def _fit_subdaily(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
     from . import subdaily  # rolling windows: a sub-daily feed is long and refitted after every episode
 
     return subdaily.fit(regular, frequency, use_log)
 
 
-def _fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
+def _fit(regular: pd.Series, frequency: str, use_log: bool, start: int = 0, before: Baseline | None = None
+         ) -> Baseline:
+    """The baseline of every position; from `start` on only, the earlier positions taken from
+    `before` (the same series' baseline up to `start`: `refit`)."""
     period = PERIODS[frequency]
-    raw = regular.to_numpy(dtype="float64")
-    y = np.log(raw) if use_log else raw.copy()
+    y = _transformed(regular.to_numpy(dtype="float64"), use_log)
     n = len(y)
     phase = phases(regular.index, frequency)
-    profile = _profile(y, phase, period, SEASON_CYCLES[frequency])
+    # Every array below has a row per position computed, from `start` on.
+    profile = _profile(y, phase, period, SEASON_CYCLES[frequency], start)
 
     window = LEVEL_WINDOW[frequency]
-    recent = sliding_window_view(np.concatenate([np.full(window, np.nan), y]), window)[:n]  # y[t-window..t-1]
-    recent_phase = (phase[:, None] - window + np.arange(window)[None, :]) % period
+    recent = sliding_window_view(np.concatenate([np.full(window, np.nan), y]), window)[start:n]  # y[t-window..t-1]
+    recent_phase = (phase[start:, None] - window + np.arange(window)[None, :]) % period
     adjusted = recent - np.take_along_axis(profile, recent_phase, axis=1)
     if frequency in TRENDED:
         # Robust slope: the median of the changes over half a window (a cheap Theil-Sen variant).
         lag = window // 2
         slope = nanmedian_rows((adjusted[:, lag:] - adjusted[:, :-lag]) / lag)
     else:
-        slope = np.zeros(n)
+        slope = np.zeros(n - start)
     offsets = np.arange(window) - window  # positions relative to t
     level = nanmedian_rows(adjusted - slope[:, None] * offsets[None, :])
     enough = (~np.isnan(adjusted)).sum(axis=1) >= window // 2
-    observed_before = np.cumsum(~np.isnan(y)) - ~np.isnan(y)
+    observed_before = (np.cumsum(~np.isnan(y)) - ~np.isnan(y))[start:]
     mature = enough & (observed_before >= needed_observations(frequency))
     level[~mature] = np.nan
-    annual = _year_earlier(y - profile[np.arange(n), phase]) if frequency in ANNUAL else None
+    seasonal = profile[np.arange(n - start), phase[start:]]
+    annual = None
+    if frequency in ANNUAL:
+        earlier = before.profile[np.arange(start), phase[:start]] if start else seasonal[:0]
+        annual = _year_earlier(y - np.concatenate([earlier, seasonal]))
     lag = (window + 1) // 2 if annual is not None else 0  # the level is centred this many days back
-    expected = level + profile[np.arange(n), phase]
+    expected = level + seasonal
 
     residuals = adjusted - (level[:, None] + slope[:, None] * offsets[None, :])
     spread = MAD_TO_SD * _mad(residuals)
-    errors = y - expected
+    errors = y[start:] - expected
     scale_window = SCALE_WINDOW[frequency]
-    past_scale, count = _past_scale(errors, scale_window)
+    # the errors behind the first rows computed, as `before` had them
+    first = max(start - scale_window, 0) if scale_window <= SCALE_STRIDE_FROM else 0
+    if start:
+        errors = np.concatenate([y[first:start] - before.expected[first:start], errors])
+    past_scale, count = (part[start - first:] for part in _past_scale(errors, scale_window))
     scale = np.where(count >= MIN_ERRORS, np.fmax(past_scale * small_sample_factor(count), spread),
                      spread * COLD_START_INFLATION * small_sample_factor((~np.isnan(residuals)).sum(axis=1)))
     # A floor keeps a near-constant history from turning every wobble into a crisis.
@@ -251,6 +282,11 @@ def _fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
     # Daily and hourly series are scored only once their own forecast errors set the scale: their
     # first weeks (often a survey's first reports, many exactly 100%) say little about the noise.
     scale[count < WARM_UP[frequency]] = np.nan
+    if start:
+        expected, level, slope, profile, scale = (
+            np.concatenate([old[:start], new]) for old, new in ((before.expected, expected), (before.level, level),
+                                                               (before.slope, slope), (before.profile, profile),
+                                                               (before.scale, scale)))
     return Baseline(observed=y, expected=expected, level=level, slope=slope, profile=profile, phase=phase,
                     scale=scale, use_log=use_log, period=period, annual=annual, lag=lag)
 
@@ -340,13 +376,14 @@ def robust_scale(rows: np.ndarray, tail: tuple | None = None) -> np.ndarray:
     return scale
 
 
-def _profile(y: np.ndarray, phase: np.ndarray, period: int, cycles: int) -> np.ndarray:
-    """(n, period): for each t, the seasonal effect of every phase from data known before t."""
+def _profile(y: np.ndarray, phase: np.ndarray, period: int, cycles: int, start: int = 0) -> np.ndarray:
+    """(n - start, period): for each t from `start` on, the seasonal effect of every phase from
+    data known before t."""
     n = len(y)
     medians, shift, half = cycle_medians(y, phase, period, cycles)
 
     # The last detrended value known before t sits at t - 1 - half (its window must have ended).
-    known = np.arange(n) - 1 - half + shift
+    known = np.arange(start, n) - 1 - half + shift
     cycle = known // period
     columns = np.arange(period)
     row = cycle[:, None] - (columns[None, :] > (known % period)[:, None])

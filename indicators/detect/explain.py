@@ -38,6 +38,14 @@ def format_values(values, unit: str) -> list[str]:
     if unit == "share" or is_duration(unit):
         return [format_value(v, unit) for v in values]
     suffix = f" {unit}".rstrip()  # `format_value` strips the text: only trailing space can go
+    size = np.abs(np.asarray(values, dtype="float64"))
+    # Most columns have every value in one of the three ranges (prices in hundreds): one format then
+    if (size >= 100).all():
+        return [f"{v:,.0f}{suffix}" for v in values]
+    if ((size >= 10) & (size < 100)).all():
+        return [f"{v:.1f}{suffix}" for v in values]
+    if (size < 10).all():
+        return [f"{v:.2f}{suffix}" for v in values]
     return ["n/a" if v != v else f"{v:,.0f}{suffix}" if v >= 100 or v <= -100 else
             f"{v:.1f}{suffix}" if v >= 10 or v <= -10 else f"{v:.2f}{suffix}" for v in values]
 

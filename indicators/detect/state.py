@@ -181,7 +181,7 @@ class _Walk:
 
     def _refit(self) -> None:
         masked = pd.Series(np.where(self.masked, np.nan, self.values), index=self.regular.index)
-        self.fitted = baseline.fit(masked, self.frequency, self.use_log)
+        self.fitted = baseline.refit(self.fitted, masked, self.frequency)
         self._score_live()
 
     def _score_live(self) -> None:
