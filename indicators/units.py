@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Quantity units: canonical base and how many base units one of them is.
 _QUANTITY = {
@@ -110,6 +111,7 @@ def parse(text: str) -> Unit:
     raise UnitError(f"unknown unit {raw!r} (expected e.g. XOF/KG, XOF/100 KG, XOF/L, share, %, hours, minutes, hours/day)")
 
 
+@lru_cache(maxsize=1024)  # asked several times per series by every detector: parsing costs more than them
 def dimension_of(canonical: str) -> str:
     """The dimension of a canonical unit string (as stored in the catalog or a series)."""
     try:

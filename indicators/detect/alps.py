@@ -108,12 +108,12 @@ class Alps(WholeSeriesAlps):
         if not scored.any():
             return DetectionResult("insufficient_history", "ALPS undefined: the prices fit the trend and season "
                                                            "(almost) exactly in every window")
-        last_year, average = same_month_references(prices)
+        references = same_month_references(prices)
         rule = size_rule(info)
-        sizes = level_size(prices, fitted, last_year, average, info, rule)
+        sizes = level_size(prices, fitted, *references, info, rule)
         severity = classify(score[scored], self.thresholds, sizes[scored], rule)
-        rows = _output(regular, info, scored, fitted, spread, score, severity, by_score=phase(score[scored],
-                                                                                           self.thresholds))
+        rows = _output(regular, info, scored, fitted, spread, score, severity,
+                       by_score=phase(score[scored], self.thresholds), references=references)
         return DetectionResult("scored", f"{int(scored.sum())} of {int(observed.sum())} months scored (fit on the "
                                          f"data up to each month)", columns=rows)
 
@@ -198,17 +198,20 @@ def _design(regular: pd.Series):
     month never observed has an all-zero dummy and is left out."""
     observed = ~np.isnan(regular.to_numpy(dtype="float64"))
     months = calendar_months(regular.index)
-    design = np.column_stack([np.arange(len(regular), dtype="float64")]
-                             + [(months == m).astype("float64") for m in range(1, 13)])
-    design = design[:, np.r_[True, np.isin(np.arange(1, 13), months[observed])]]
+    seen = np.zeros(12, dtype=bool)
+    seen[months[observed] - 1] = True
+    dummies = (months[:, None] == np.arange(1, 13)[seen][None, :]).astype("float64")
+    # column-major: the fits' sums across months add in this order (another one rounds differently)
+    design = np.asfortranarray(np.column_stack([np.arange(len(regular), dtype="float64"), dummies]))
     return regular.to_numpy(), observed, design
 
 
-def _output(regular, info, scored, fitted, spread, score, severity, by_score=None) -> dict:
+def _output(regular, info, scored, fitted, spread, score, severity, by_score=None, references=None) -> dict:
     """Output rows of the months `scored`; `by_score`: the phases of the score alone, where the
-    size of the rise lowered some of them (the explanation then says why)."""
+    size of the rise lowered some of them (the explanation then says why); `references`: the
+    prices' `same_month_references` when the caller has them."""
     prices = regular.to_numpy()
-    last_year, average = same_month_references(prices)
+    last_year, average = references or same_month_references(prices)
     dates = np.array(date_labels(regular.index, "monthly"), dtype=object)[scored]
     value, expected, z = prices[scored], fitted[scored], score[scored]
     label, unit = info.label(), info.unit

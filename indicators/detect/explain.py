@@ -66,9 +66,11 @@ def relatives(values, expected, unit: str = "") -> list[str]:
     if unit == "share":
         return [f"{abs(p):.0f} points {'above' if p >= 0 else 'below'}" for p in
                 ((v - e) * 100 for v, e in zip(values, expected))]
-    return [("above" if v > e else "below") if not e else
-            f"{abs(c):.0f}% {'above' if c >= 0 else 'below'}" for v, e, c in
-            ((v, e, (v - e) / abs(e) * 100 if e else 0.0) for v, e in zip(values, expected))]
+    value, base = np.asarray(values, dtype="float64"), np.asarray(expected, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = (value - base) / np.abs(base) * 100  # `relative`'s arithmetic, a column at a time
+    return [(f"{size:.0f}% above" if c >= 0 else f"{size:.0f}% below") if e else ("above" if v > e else "below")
+            for v, e, c, size in zip(values, expected, change.tolist(), np.abs(change).tolist())]
 
 
 def same_month_references(values, period: int = 12, years: int = 5):

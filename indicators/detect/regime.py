@@ -68,11 +68,10 @@ class RegimeShift(Detector):
         y, n = fitted.observed, len(regular)
         z = orient((y - fitted.expected) / fitted.scale, direction)
         labels = date_labels(regular.index, frequency)
-        out = {key: [] for key in ("position", "expected", "scale", "score", "severity", "kind", "origin")}
+        rows = []  # one tuple per scored date, made columns at the end
 
         def emit(t, expected, scale, score, severity, kind, origin=-1):
-            for key, value in zip(out, (t, expected, scale, score, severity, kind, origin)):
-                out[key].append(value)
+            rows.append((t, expected, scale, score, severity, kind, origin))
 
         sign = {"up": 1.0, "down": -1.0}.get(direction)  # None: both directions are bad
         horizon = SLOPE_HORIZON[frequency]
@@ -132,6 +131,8 @@ class RegimeShift(Detector):
             else:
                 emit(t, reference, scales[origin], deviation, "stress", "ongoing", origin)
 
+        out = dict(zip(("position", "expected", "scale", "score", "severity", "kind", "origin"),
+                       [list(column) for column in zip(*rows)] or [[] for _ in range(7)]))
         position = np.array(out["position"], dtype=int)
         expected, scale = np.array(out["expected"]), np.array(out["scale"])
         bounds = (info.definition.min, info.definition.max)

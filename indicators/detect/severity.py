@@ -109,6 +109,20 @@ def magnitude(value, reference, info, rule: SizeRule | None = None) -> np.ndarra
     return -change if direction == "down" else np.abs(change) if direction == "both" else change
 
 
+def magnitude_one(value: float, reference: float, bad_direction: str, rule: SizeRule | None) -> float:
+    """`magnitude` of one value: the same arithmetic on floats, without numpy's cost per call (a
+    walk over a series sizes its dates one by one)."""
+    if rule is None:
+        return float("nan")
+    if rule.measure == "points":
+        change = (value - reference) * 100
+    elif rule.measure == "hours":
+        change = value - reference
+    else:
+        change = (value / reference - 1) * 100 if reference > 0 else float("nan")
+    return -change if bad_direction == "down" else abs(change) if bad_direction == "both" else change
+
+
 def level_size(values, estimate, last_year, average, info, rule: SizeRule | None) -> np.ndarray:
     """Size of a price level for the market-phase indicators (ALPS, IPA): the least of its rise
     over the method's estimate, over a year earlier and over the 5-year average of the same month

@@ -26,7 +26,7 @@ from .base import (INTERVALS, STEP_WORDS, DetectionResult, Detector, SeriesInfo,
                    observed_count, orient, output_columns, per_interval)
 from .explain import against_usual, compared_with_past, format_values, same_month_references
 from .seasonal import SeasonalBaseline
-from .severity import SEVERITIES, classify_one, classify_ranks, magnitude, size_rule
+from .severity import SEVERITIES, classify_one, classify_ranks, magnitude, magnitude_one, size_rule
 
 WATCH = 1.0  # scores beyond this, in a row, mark where an episode may have begun
 # Within an episode the question is no longer "is this date unusual?" but "is it back to normal?":
@@ -55,6 +55,7 @@ SLOPE_HORIZON = per_interval({"monthly": 12, "weekly": 8, "daily": 7, "hourly": 
 DRIFTING = {"daily"}
 DATA_ERROR_RATIO = 3.0  # a single date at 3x (or a third of) its neighbour before: possibly a data error
 LIVE, FROZEN, ANCHORED = "live", "frozen", "anchored"
+TABLE = ("position", "score", "severity", "kind", "start", "origin", "expected", "scale")  # `_Walk.run`'s columns
 
 
 class SeverityState(Detector):
@@ -201,19 +202,19 @@ class _Walk:
         deviation = (y - expected) / scale
         score = -deviation if self.direction == "down" else abs(deviation) if self.direction == "both" else deviation
         usual = float(np.exp(expected)) if self.use_log else float(expected)
-        size = float(magnitude(self.values[t], usual, self.info, self.rule))
+        size = float(magnitude_one(float(self.values[t]), usual, self.direction, self.rule))
         return score, size, classify_one(score, IN_EPISODE if within else self.thresholds, size, self.rule)
 
     # -- the pass -------------------------------------------------------------------------------
 
-    def run(self) -> list[dict]:
+    def run(self) -> dict[str, list]:
         n = len(self.values)
         self.mode, self.origin = LIVE, -1
         self.anchor, self.anchor_fit, self.anchor_origin, self.anchor_until = 0.0, None, -1, -1
         self.anchor_slope, self.anchor_time = 0.0, -1
         episode_start, calm, streak, watch_start, peak = -1, 0, 0, -1, 0
         cusum, cusum_start = 0.0, -1
-        rows = {key: [] for key in ("position", "score", "severity", "kind", "start", "origin", "expected", "scale")}
+        rows = []  # one tuple per scored date (`TABLE`), made columns at the end
         values = self.values.tolist()
         for t in range(n):
             if values[t] != values[t]:
@@ -287,10 +288,8 @@ class _Walk:
                     expected, scale = self._reference(t)
                     score, size, level = self._score(t, expected, scale)
                     episode_start, streak, watch_start, calm, cusum = -1, 0, -1, 0, 0.0
-            for key, item in zip(rows, (t, score, level, kind, start, self.origin if self.mode != LIVE else -1,
-                                        expected, scale)):
-                rows[key].append(item)
-        return rows
+            rows.append((t, score, level, kind, start, self.origin if self.mode != LIVE else -1, expected, scale))
+        return dict(zip(TABLE, [list(column) for column in zip(*rows)] or [[] for _ in TABLE]))
 
     def _declare_new_normal(self, t: int) -> None:
         """The episode has lasted long enough to be the normal: anchor on its own level (median
