@@ -81,8 +81,9 @@ def same_month_references(values, period: int = 12, years: int = 5):
     lagged = np.full((years, n), np.nan)
     for k in range(1, years + 1):
         lagged[k - 1, k * period:] = values[:n - k * period] if n > k * period else []
-    count = (~np.isnan(lagged)).sum(axis=0)
-    average = np.where(count >= 3, np.nansum(lagged, axis=0) / np.maximum(count, 1), np.nan)
+    present = ~np.isnan(lagged)
+    count = present.sum(axis=0)
+    average = np.where(count >= 3, np.where(present, lagged, 0.0).sum(axis=0) / np.maximum(count, 1), np.nan)
     return lagged[0], average
 
 

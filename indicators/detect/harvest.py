@@ -12,7 +12,6 @@ price with the same month last year and with the 5-year average, as FEWS NET doe
 from __future__ import annotations
 
 import calendar
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -20,7 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .base import (DetectionResult, Detector, SeriesInfo, calendar_months, date_labels, is_monthly_price,
                    observed_count, orient, output_columns)
-from .baseline import MAD_TO_SD, nanmedian_rows, small_sample_factor
+from .baseline import MAD_TO_SD, nanmean_rows, nanmedian_rows, small_sample_factor
 from .explain import compared_with_past, format_value, same_month_references
 from .severity import classify, magnitude, size_rule
 
@@ -63,7 +62,8 @@ class HarvestSeasonality(Detector):
                  if len(prices) > 12 * MIN_SEASONS else np.zeros((6, 0)))
         observed = observed_count(regular)
         first_month = (reference_month - REFERENCE_MONTHS) % 12 + 1
-        from_month = f"its {calendar.month_name[first_month]}-{calendar.month_name[reference_month]} level"
+        month_names = list(calendar.month_name)  # looked up once: each lookup formats a date
+        from_month = f"its {month_names[first_month]}-{month_names[reference_month]} level"
         if table.shape[1] == 0:
             return DetectionResult(
                 "insufficient_history",
@@ -84,7 +84,7 @@ class HarvestSeasonality(Detector):
         label, unit = info.label(), info.unit
         explanation = [
             self._explain(f"{label}, {date}: {format_value(v, unit)}", unit, v, level, z, crop,
-                          from_month, calendar.month_name[months[p]], c, u, int(n), last_year[p], average[p])
+                          from_month, month_names[months[p]], c, u, int(n), last_year[p], average[p])
             for date, v, level, z, p, c, u, n in zip(
                 dates.tolist(), value.tolist(), severity, score.tolist(), position.tolist(),
                 change.tolist(), usual.tolist(), count.tolist())]
@@ -139,9 +139,7 @@ def _usual_change(logs: np.ndarray, offset: int, first_column: int, wanted: np.n
         lag = offset + back
         if n > lag:
             lagged[back, lag:] = logs[:n - lag]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        reference = np.nanmean(lagged, axis=0)
+    reference = nanmean_rows(lagged.T)
     change = logs - reference
     rows = -(-(first_column + n) // 12)
     grid = np.full(rows * 12, np.nan)
