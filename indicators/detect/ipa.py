@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .base import DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price, output_columns
-from .explain import compared_with_past, format_values, same_month_references
+from .explain import compared_with_past_all, format_values, same_month_references
 from .severity import classify, level_size, phase, size_rule
 
 MIN_YEARS = 3  # earlier same-month growth rates needed to standardise
@@ -81,16 +81,20 @@ class PriceAnomalyIndicator(Detector):
         severity = classify(score, self.thresholds, level_size(value, expected, last_year[scored], average[scored],
                                                                info, rule), rule)
         label, unit = info.label(), info.unit
+        # the comparisons of the months that are not normal, built a column at a time
+        flagged = ~((severity == "normal") & (by_score == "normal"))
+        comparisons = iter(compared_with_past_all(value[flagged].tolist(), last_year[scored][flagged].tolist(),
+                                                  average[scored][flagged].tolist(), unit))
         explanation = [
             f"{label}, {date}: {shown}, IPA {z:.2f} (normal)." if level == own == "normal" else
             f"{label}, {date}: {shown}, IPA {z:.2f}: compound growth "
             f"{q * 100:+.1f}%/month over 3 months and {a * 100:+.1f}%/month over 12 months"
-            + (f"; {comparison}" if (comparison := compared_with_past(v, year, mean, unit)) else "")
+            + (f"; {comparison}" if (comparison := next(comparisons)) else "")
             + ("; the rise is too small against these references for a higher phase" if level != own else "")
             + f" ({VERDICT[level]}: {level})."
-            for date, v, shown, z, level, own, q, a, year, mean in zip(
-                dates.tolist(), value.tolist(), format_values(value.tolist(), unit), score.tolist(), severity, by_score, quarterly[scored].tolist(),
-                annual[scored].tolist(), last_year[scored].tolist(), average[scored].tolist())]
+            for date, shown, z, level, own, q, a in zip(
+                dates.tolist(), format_values(value.tolist(), unit), score.tolist(), severity, by_score,
+                quarterly[scored].tolist(), annual[scored].tolist())]
         rows = output_columns(dates, value, expected, lower, upper, score, severity, explanation)
         return DetectionResult("scored", f"{len(dates)} of {count} months scored", columns=rows)
 

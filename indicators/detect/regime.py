@@ -120,7 +120,7 @@ class RegimeShift(Detector):
             reference = frozen(origin, t)
             deviation = oriented((value - reference) / scales[origin])
             recent.append(deviation)
-            ended = len(recent) >= END_POINTS[frequency] and float(np.median(recent[-END_POINTS[frequency]:])) < END
+            ended = len(recent) >= END_POINTS[frequency] and _median(recent[-END_POINTS[frequency]:]) < END
             absorbed = t - origin >= ABSORB[frequency]
             if ended or absorbed:
                 emit(t, reference, scales[origin], deviation, "normal", "end" if ended else "absorbed", origin)
@@ -175,3 +175,11 @@ class RegimeShift(Detector):
                     f"shift that started around {onset} ended after {elapsed} {steps}.")
         return (f"{head}: the level shift that started around {onset} has lasted {elapsed} {steps} and is "
                 f"treated as the new normal from here.")
+
+
+def _median(values: list[float]) -> float:
+    """`np.median` of a few floats (NaN when one is NaN), without numpy's cost per call."""
+    if any(value != value for value in values):
+        return float("nan")
+    ordered, middle = sorted(values), len(values) // 2
+    return ordered[middle] if len(values) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
