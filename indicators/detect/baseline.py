@@ -31,7 +31,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 from scipy import stats
 
 from .. import units
@@ -242,7 +242,7 @@ def _fit(regular: pd.Series, frequency: str, use_log: bool, start: int = 0, befo
     profile = _profile(y, phase, period, SEASON_CYCLES[frequency], start)
 
     window = LEVEL_WINDOW[frequency]
-    recent = sliding_window_view(np.concatenate([np.full(window, np.nan), y]), window)[start:n]  # y[t-window..t-1]
+    recent = past_windows(y, window)[start:n]  # y[t-window..t-1]
     recent_phase = (phase[start:, None] - window + np.arange(window)[None, :]) % period
     adjusted = recent - np.take_along_axis(profile, recent_phase, axis=1)
     if frequency in TRENDED:
@@ -297,9 +297,9 @@ def _year_earlier(adjusted: np.ndarray) -> np.ndarray:
     ended episodes out of `adjusted`, so last year's blockade is not taken for the cycle."""
     half = ANNUAL_WINDOW // 2
     padded = np.concatenate([np.full(YEAR + half, np.nan), adjusted])
-    windows = sliding_window_view(padded, ANNUAL_WINDOW)[:len(adjusted)]  # days t-365-half .. t-365+half
-    enough = (~np.isnan(windows)).sum(axis=1) >= half
-    return np.where(enough, nanmedian_rows(windows), np.nan)
+    around = windows(padded, ANNUAL_WINDOW)[:len(adjusted)]  # days t-365-half .. t-365+half
+    enough = (~np.isnan(around)).sum(axis=1) >= half
+    return np.where(enough, nanmedian_rows(around), np.nan)
 
 
 def _past_scale(errors: np.ndarray, window: int, tail: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -307,12 +307,28 @@ def _past_scale(errors: np.ndarray, window: int, tail: tuple | None = None) -> t
     window is evaluated every `window // 100` positions and held until the next evaluation.
     `tail`: see `robust_scale`."""
     n = len(errors)
-    past = sliding_window_view(np.concatenate([np.full(window, np.nan), errors]), window)[:n]
+    past = past_windows(errors, window)
     stride = window // 100 if window > SCALE_STRIDE_FROM else 1
     rows = past[::stride]
     scale = robust_scale(rows, tail)
     count = (~np.isnan(rows)).sum(axis=1)
     return np.repeat(scale, stride)[:n], np.repeat(count, stride)[:n]
+
+
+def windows(values: np.ndarray, width: int) -> np.ndarray:
+    """`sliding_window_view(values, width, axis=0)`: a read-only view whose row t holds values[t ..
+    t + width - 1] along the first axis (the window last), without numpy's cost per call (a
+    series' baselines take a dozen)."""
+    if len(values) < width:
+        raise ValueError("window shape cannot be larger than input array shape")
+    step = values.strides[0]
+    return as_strided(values, shape=(len(values) - width + 1, *values.shape[1:], width),
+                      strides=(step, *values.strides[1:], step), writeable=False)
+
+
+def past_windows(values: np.ndarray, width: int) -> np.ndarray:
+    """(n, width): row t holds the `width` values before t, NaN before the first."""
+    return windows(np.concatenate([np.full(width, np.nan), values]), width)[:len(values)]
 
 
 def small_sample_factor(count):
@@ -412,11 +428,10 @@ def cycle_medians(y: np.ndarray, phase: np.ndarray, period: int, cycles: int,
         weights = np.ones(2 * half + 1)
         if period % 2 == 0:
             weights[[0, -1]] = 0.5
-        windows = sliding_window_view(np.concatenate([np.full(half, np.nan), y, np.full(half, np.nan)]),
-                                      2 * half + 1)
-        present = ~np.isnan(windows)
+        centred_windows = windows(np.concatenate([np.full(half, np.nan), y, np.full(half, np.nan)]), 2 * half + 1)
+        present = ~np.isnan(centred_windows)
         total = present @ weights
-        centred = np.where(present, windows, 0.0) @ weights / np.where(total > 0, total, 1.0)
+        centred = np.where(present, centred_windows, 0.0) @ weights / np.where(total > 0, total, 1.0)
         detrended = np.where(total >= 0.75 * weights.sum(), y - centred, np.nan)
 
     # Cycles as rows (aligned so that column = phase), then a rolling median over `cycles` rows.
@@ -425,5 +440,5 @@ def cycle_medians(y: np.ndarray, phase: np.ndarray, period: int, cycles: int,
     grid = np.full(rows * period, np.nan)
     grid[shift:shift + n] = detrended
     stacked = np.vstack([np.full((cycles - 1, period), np.nan), grid.reshape(rows, period)])
-    medians = nanmedian_rows(sliding_window_view(stacked, cycles, axis=0))  # (rows, period)
+    medians = nanmedian_rows(windows(stacked, cycles))  # (rows, period)
     return medians, shift, half

@@ -15,11 +15,10 @@ import calendar
 
 import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .base import (DetectionResult, Detector, SeriesInfo, calendar_months, date_labels, is_monthly_price,
                    observed_count, orient, output_columns)
-from .baseline import MAD_TO_SD, nanmean_rows, nanmedian_rows, small_sample_factor
+from .baseline import MAD_TO_SD, nanmean_rows, nanmedian_rows, past_windows, small_sample_factor, windows
 from .explain import compared_with_past, format_value, same_month_references
 from .severity import classify, magnitude, size_rule
 
@@ -145,15 +144,14 @@ def _usual_change(logs: np.ndarray, offset: int, first_column: int, wanted: np.n
     grid = np.full(rows * 12, np.nan)
     grid[first_column:first_column + n] = change
     grid = grid.reshape(rows, 12)
-    earlier = sliding_window_view(np.vstack([np.full((SEASONS, 12), np.nan), grid]), SEASONS, axis=0)[:rows]
+    earlier = windows(np.vstack([np.full((SEASONS, 12), np.nan), grid]), SEASONS)[:rows]
     count = (~np.isnan(earlier)).sum(axis=-1)
     usual = np.where(count >= MIN_SEASONS, nanmedian_rows(earlier), np.nan)
     usual = usual.reshape(-1)[first_column:first_column + n]
     count = count.reshape(-1)[first_column:first_column + n]
     deviation = change - usual
     rows_wanted = np.flatnonzero(wanted)  # the spread is only needed in the harvest month
-    past = sliding_window_view(np.concatenate([np.full(SPREAD_WINDOW, np.nan), deviation]),
-                               SPREAD_WINDOW)[rows_wanted]
+    past = past_windows(deviation, SPREAD_WINDOW)[rows_wanted]
     spread = np.full(n, np.nan)
     behind = (~np.isnan(past)).sum(axis=1)
     enough = np.zeros(n, dtype=bool)
