@@ -18,7 +18,7 @@ import pandas as pd
 
 from .base import (DetectionResult, Detector, SeriesInfo, calendar_months, date_labels, is_monthly_price,
                    observed_count, orient, output_columns)
-from .baseline import MAD_TO_SD, nanmean_rows, nanmedian_rows, past_windows, small_sample_factor, windows
+from .baseline import MAD_TO_SD, nanmean_rows, nanmedian_rows, small_sample_factor, windows
 from .explain import compared_with_past, format_value, same_month_references
 from .severity import classify, magnitude, size_rule
 
@@ -112,57 +112,62 @@ def _harvest_months(prices: np.ndarray, months: np.ndarray, harvest: tuple[int, 
     """(6, k): position, pre-harvest reference, change, usual change, spread and seasons behind the
     usual change of every harvest month that can be scored, in calendar order of `harvest`."""
     logs = np.log(np.where(prices > 0, prices, np.nan))
+    wanted = months[None, :] == np.array(harvest, dtype=months.dtype)[:, None]  # (harvest months, n)
+    change, usual, spread, count, reference = _usual_change(
+        logs, [(harvest_month - reference_month) % 12 for harvest_month in harvest], int(months[0]) - 1, wanted)
     parts = []
-    for harvest_month in harvest:
-        offset = (harvest_month - reference_month) % 12
-        change, usual, spread, count, reference = _usual_change(logs, offset, int(months[0]) - 1,
-                                                                months == harvest_month)
-        positions = np.flatnonzero((months == harvest_month) & ~np.isnan(change) & ~np.isnan(usual)
-                                   & ~np.isnan(spread))
-        parts.append(np.vstack([positions, reference[positions], change[positions], usual[positions],
-                                spread[positions], count[positions]]))
+    for row in range(len(harvest)):
+        positions = np.flatnonzero(wanted[row] & ~np.isnan(change[row]) & ~np.isnan(usual[row])
+                                   & ~np.isnan(spread[row]))
+        parts.append(np.vstack([positions, reference[row, positions], change[row, positions], usual[row, positions],
+                                spread[row, positions], count[row, positions]]))
     return np.hstack(parts)
 
 
-def _usual_change(logs: np.ndarray, offset: int, first_column: int, wanted: np.ndarray):
-    """For every position: the log change over `offset` months, its usual value (median of the same
-    calendar month in up to `SEASONS` earlier years, at least `MIN_SEASONS`), the robust spread of
-    all earlier changes of that length around their usual values (pooled over calendar months:
-    a few seasons alone say little about spread), the number of seasons behind the median and the
-    pre-harvest reference level."""
-    n = len(logs)
+def _usual_change(logs: np.ndarray, offsets: list[int], first_column: int, wanted: np.ndarray):
+    """For every harvest month (a row per `offsets` entry, the months since the pre-harvest
+    reference month) and position: the log change over that many months, its usual value (median
+    of the same calendar month in up to `SEASONS` earlier years, at least `MIN_SEASONS`), the
+    robust spread of all earlier changes of that length around their usual values (pooled over
+    calendar months: a few seasons alone say little about spread; needed where `wanted` only),
+    the number of seasons behind the median and the pre-harvest reference level. The harvest
+    months are computed together: the same arithmetic for each, in one pass."""
+    n, k = len(logs), len(offsets)
     # The pre-harvest level: the mean of the last REFERENCE_MONTHS months before the harvest (one
     # noisy month would make every harvest month of the season look odd).
-    lagged = np.full((REFERENCE_MONTHS, n), np.nan)
-    for back in range(REFERENCE_MONTHS):
-        lag = offset + back
-        if n > lag:
-            lagged[back, lag:] = logs[:n - lag]
-    reference = nanmean_rows(lagged.T)
+    lagged = np.full((k, n, REFERENCE_MONTHS), np.nan)
+    for row, offset in enumerate(offsets):
+        for back in range(REFERENCE_MONTHS):
+            lag = offset + back
+            if n > lag:
+                lagged[row, lag:, back] = logs[:n - lag]
+    reference = nanmean_rows(lagged)
     change = logs - reference
+    # years as the first axis, calendar months as the last: (years, harvest months, 12)
     rows = -(-(first_column + n) // 12)
-    grid = np.full(rows * 12, np.nan)
-    grid[first_column:first_column + n] = change
-    grid = grid.reshape(rows, 12)
-    earlier = windows(np.vstack([np.full((SEASONS, 12), np.nan), grid]), SEASONS)[:rows]
+    grid = np.full((k, rows * 12), np.nan)
+    grid[:, first_column:first_column + n] = change
+    years = np.concatenate([np.full((SEASONS, k, 12), np.nan), grid.reshape(k, rows, 12).transpose(1, 0, 2)])
+    earlier = windows(years, SEASONS)[:rows]
     count = (~np.isnan(earlier)).sum(axis=-1)
     usual = np.where(count >= MIN_SEASONS, nanmedian_rows(earlier), np.nan)
-    usual = usual.reshape(-1)[first_column:first_column + n]
-    count = count.reshape(-1)[first_column:first_column + n]
+    usual = usual.transpose(1, 0, 2).reshape(k, -1)[:, first_column:first_column + n]
+    count = count.transpose(1, 0, 2).reshape(k, -1)[:, first_column:first_column + n]
     deviation = change - usual
-    rows_wanted = np.flatnonzero(wanted)  # the spread is only needed in the harvest month
-    past = past_windows(deviation, SPREAD_WINDOW)[rows_wanted]
-    spread = np.full(n, np.nan)
+    which, rows_wanted = np.nonzero(wanted)  # the spread is only needed in the harvest month
+    past = windows(np.concatenate([np.full((SPREAD_WINDOW, k), np.nan), deviation.T]), SPREAD_WINDOW)[
+        rows_wanted, which]  # the SPREAD_WINDOW deviations before each
+    spread = np.full((k, n), np.nan)
     behind = (~np.isnan(past)).sum(axis=1)
-    enough = np.zeros(n, dtype=bool)
-    enough[rows_wanted] = behind >= 12
+    enough = np.zeros((k, n), dtype=bool)
+    enough[which, rows_wanted] = behind >= 12
     centre = nanmedian_rows(past)
     # A spread from few earlier changes is uncertain itself: the same predictive widening as the
     # seasonal baseline's scale.
-    spread[rows_wanted] = MAD_TO_SD * nanmedian_rows(np.abs(past - centre[:, None])) * small_sample_factor(behind)
+    spread[which, rows_wanted] = (MAD_TO_SD * nanmedian_rows(np.abs(past - centre[:, None]))
+                                  * small_sample_factor(behind))
     # The usual change is a median of a few seasons and uncertain itself (variance of a median:
     # about pi/2 x sigma^2 / count): widen the spread to the predictive one.
     spread = np.fmax(spread, MIN_SPREAD) * np.sqrt(1.0 + (np.pi / 2) / np.maximum(count, 1))
     spread = np.where(enough, spread, np.nan)
     return change, usual, spread, count, reference
-
