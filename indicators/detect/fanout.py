@@ -158,7 +158,7 @@ class LocalProcesses(_Pipelined):
         if workers < 1:
             raise ConfigError(f"--workers must be at least 1 (got {workers})")
         self.workers = workers
-        self.in_flight = workers + 1
+        self.in_flight = 2 * workers + 1  # a chunk queued behind each running one: no worker waits on a write
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
         if method == "forkserver":
