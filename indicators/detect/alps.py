@@ -21,6 +21,8 @@ Two detectors:
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -155,13 +157,12 @@ def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray, 
     fitted = mean_price[np.arange(n), month] + slope * (trend - mean_trend[np.arange(n), month])
     # Residuals of every month s under every window's fit t: (s, t); keep s <= t and observed.
     residuals = prices[:, None] - mean_price[:, month].T - slope[None, :] * (trend[:, None] - mean_trend[:, month].T)
-    inside = np.tril(np.ones((n, n), dtype=bool)).T & observed[:, None]
+    inside = _lower_triangle(n).T & observed[:, None]
     squares = np.where(inside, residuals, 0.0) ** 2
     count = inside.sum(axis=0)
     mass = count
     if discount < 1.0:  # month s weighs discount ** (t - s) in window t: (1 / decay[s]) x decay[t]
-        decay = discount ** np.arange(n)
-        squares *= np.outer(1.0 / decay, decay)
+        squares *= _discounts(discount, n)
         mass = total(observed.astype("float64")[:, None])[:, 0]
     with np.errstate(invalid="ignore"):
         variance = np.where(count > len(keep), squares.sum(axis=0) / np.maximum(mass - 1, 1e-9), np.nan)
@@ -169,6 +170,22 @@ def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray, 
     level = np.cumsum(np.where(observed, prices, 0.0)) / np.maximum(np.cumsum(observed), 1)
     spread = np.where(spread > MIN_SPREAD * level, spread, np.nan)
     return fitted, spread
+
+
+@lru_cache(maxsize=8)  # a store's series share a few lengths
+def _lower_triangle(n: int) -> np.ndarray:
+    triangle = np.tril(np.ones((n, n), dtype=bool))
+    triangle.flags.writeable = False
+    return triangle
+
+
+@lru_cache(maxsize=8)
+def _discounts(discount: float, n: int) -> np.ndarray:
+    """(s, t): discount ** (t - s), as (1 / decay[s]) x decay[t]."""
+    decay = discount ** np.arange(n)
+    weights = np.outer(1.0 / decay, decay)
+    weights.flags.writeable = False
+    return weights
 
 
 def _running_sum(discount: float, n: int):
