@@ -118,14 +118,14 @@ class SeverityState(Detector):
                                f"{episodes} episode(s)", columns=rows)
 
 
+_LARGEST = float(np.finfo("float64").max)
+
+
 def _finite(number: float) -> float:
     """`np.nan_to_num` of one float (NaN 0, infinities the largest floats), without its cost per call."""
     if number != number:
         return 0.0
     return min(max(number, -_LARGEST), _LARGEST)
-
-
-_LARGEST = float(np.finfo("float64").max)
 
 
 class _Walk:
