@@ -130,3 +130,37 @@ def test_daily_blockade_in_autocorrelated_noise_is_found():
     starts = alert_starts(series, OUTAGE)
     assert any(series.index[300] <= d <= series.index[303] for d in starts)
     assert not any(d < series.index[300] for d in starts)
+
+
+FUEL = SeriesInfo("fuel_price", "Bamako", "petrol", "pump", "XOF/L", "monthly")
+
+
+def administered_price(seed, step=0.13):
+    """An official pump price fixed for 6-30 months at a time, with ordinary steps of -3 to +8%,
+    and a +`step` step at month 120 (2020-01) that stays."""
+    rng = np.random.default_rng(seed)
+    level, following, out = np.log(650.0), int(rng.integers(6, 31)), np.zeros(MONTHS)
+    for t in range(MONTHS):
+        if t == following:
+            level += rng.uniform(-0.03, 0.08)
+            following = t + int(rng.integers(6, 31))
+        if t == 120:
+            level += step
+        out[t] = level
+    index = pd.period_range("2010-01", periods=MONTHS, freq="M").strftime("%Y-%m")
+    return pd.Series(np.round(np.exp(out)), index=index)
+
+
+@pytest.mark.parametrize("seed", [11, 13, 21, 35])
+def test_a_step_of_an_administered_price_is_still_found_by_persistence(seed):
+    """Its errors stay at a step's size for months (autocorrelated), yet a price unchanged most
+    months is no wander: the plain rule holds and the +13% step is an alert in its second month."""
+    values = administered_price(seed)
+    assert state.fixed_most_of_the_time(values.to_numpy(dtype="float64"), 120, 72)
+    assert any("2020-01" <= d <= "2020-02" for d in alert_starts(values, FUEL))
+
+
+def test_fixed_most_of_the_time():
+    assert state.fixed_most_of_the_time(np.array([5.0, 5.0, 5.0, 6.0, 6.0, np.nan, 6.0]), 7, 72)
+    assert not state.fixed_most_of_the_time(np.array([5.0, 5.1, 5.0, 5.2, 5.2]), 5, 72)
+    assert not state.fixed_most_of_the_time(np.array([5.0]), 1, 72)

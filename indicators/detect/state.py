@@ -60,6 +60,7 @@ DRIFTING = {"daily"}
 # many scales (a spike does not make the noise look autocorrelated), at most `MAX_AUTOCORRELATION`.
 AUTOCORRELATED = {"monthly", "weekly", "daily"}
 AUTOCORRELATION_PAIRS, AUTOCORRELATION_CLIP, MAX_AUTOCORRELATION = 24, 3.0, 0.95
+FIXED_SHARE = 0.5  # a series unchanged from one date to the next this often is fixed, not wandering
 DATA_ERROR_RATIO = 3.0  # a single date at 3x (or a third of) its neighbour before: possibly a data error
 LIVE, FROZEN, ANCHORED = "live", "frozen", "anchored"
 
@@ -141,6 +142,17 @@ def error_autocorrelation(errors: np.ndarray, scale: np.ndarray, t: int, window:
     spread = np.sqrt(float(np.dot(now, now)) * float(np.dot(before, before)))
     r = float(np.dot(now, before)) / spread if spread > 0 else 0.0
     return min(max(r, 0.0), MAX_AUTOCORRELATION)
+
+
+def fixed_most_of_the_time(values: np.ndarray, t: int, window: int) -> bool:
+    """Whether at least `FIXED_SHARE` of the changes between consecutive observed values in the
+    `window` dates before t are exactly zero: a price fixed for months that then steps (an
+    administered pump price). Its one-step errors stay at a step's size until the baseline's level
+    catches up, so they look autocorrelated, but a new step is an event, not a wander of noise."""
+    recent = values[max(t - window, 0):t]
+    changes = np.diff(recent)
+    changes = changes[~np.isnan(changes)]
+    return len(changes) > 0 and float(np.mean(changes == 0.0)) >= FIXED_SHARE
 
 
 def streak_is_unlikely(scores_sum: float, length: int, autocorrelation: float, bar: float) -> bool:
@@ -236,6 +248,8 @@ class _Walk:
         of the live baseline's errors before t (`error_autocorrelation`)."""
         if self.frequency not in AUTOCORRELATED or not self.persistence_autocorrelation:
             return True
+        if fixed_most_of_the_time(self.values, t, baseline.SCALE_WINDOW[self.frequency]):
+            return True  # an administered price moves in steps: its errors' persistence is no wander
         f = self.fitted
         r = error_autocorrelation(f.observed - f.expected, f.scale, t, baseline.SCALE_WINDOW[self.frequency])
         return streak_is_unlikely(streak_sum, streak, r, self.thresholds["alert"])
