@@ -151,7 +151,7 @@ def administered_price(seed, step=0.13):
     return pd.Series(np.round(np.exp(out)), index=index)
 
 
-@pytest.mark.parametrize("seed", [11, 13, 21, 35])
+@pytest.mark.parametrize("seed", [13, 21, 31, 35])
 def test_a_step_of_an_administered_price_is_still_found_by_persistence(seed):
     """Its errors stay at a step's size for months (autocorrelated), yet a price unchanged most
     months is no wander: the plain rule holds and the +13% step is an alert in its second month."""
