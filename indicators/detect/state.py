@@ -12,7 +12,8 @@ dates are scored against (the baseline is refitted without them). An episode tha
 the normal is the episode's own level until the baseline has a full window of it.
 
 Moderate deviations that persist (`PERSIST` consecutive dates at stress whose size allows alert)
-are an alert too: a shift that is modest each day but does not go away. Past data only: the
+are an alert too: a shift that is modest each day but does not go away, as long as the streak is
+unlikely under the series' own autocorrelated noise (`streak_is_unlikely`). Past data only: the
 state at t depends on data up to t, as a scheduled job would have seen it.
 """
 from __future__ import annotations
@@ -81,7 +82,10 @@ class SeverityState(Detector):
         "phase holds from 1, 2 and 3 scales: stress, alert, crisis, still capped by size); the episode "
         "ends after 2 normal months (3 normal days) and its values are kept out of the baseline afterwards. An "
         "episode lasting 12 months (26 weeks, 180 days) is declared the new normal. Two months (three days) in a "
-        "row at stress with an alert-sized deviation are an alert: a persistent shift. A series that is zero "
+        "row at stress with an alert-sized deviation are an alert: a persistent shift, where that streak is unlikely "
+        "under the series' own noise (its mean score against its standard error under AR(1) errors with the lag-1 "
+        "autocorrelation of the past errors: a wander of strongly autocorrelated noise stays at stress for months "
+        "by chance; a price fixed in most months keeps the plain rule). A series that is zero "
         "in at least half of its periods before the first score (an outage logger) is scored by how often its "
         "outages begin and how long they last instead (docs/detection.md, \"Intermittent series\"). A daily share "
         "of surveyed stations that moves in whole stations (k of n) is scored by exact binomial tail tests of its "
