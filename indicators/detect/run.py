@@ -132,7 +132,8 @@ def values_of(store: Store, series_ids: list[int]) -> dict[int, pd.Series]:
     ids = np.asarray(ids, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
     ends = np.r_[starts[1:], len(ids)]
-    return {int(ids[a]): pd.Series(numbers[a:b], index=list(dates[a:b]), dtype="float64", name="value")
+    index, numbers = pd.Index(list(dates)), np.asarray(numbers, dtype="float64")  # converted once, sliced per series
+    return {int(ids[a]): pd.Series(numbers[a:b], index=index[a:b], name="value", copy=True)
             for a, b in zip(starts, ends)}
 
 
