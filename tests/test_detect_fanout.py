@@ -105,3 +105,17 @@ def test_text_columns_travel_joined_and_come_back_the_same():
     for name, values in columns.items():
         assert back[name].dtype == values.dtype
         np.testing.assert_array_equal(back[name], values)
+
+
+def test_collections_are_fewer_during_a_run_and_restored_after():
+    import gc
+
+    from indicators.detect.fanout import fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold()[0] == 50_000
+        with fewer_collections():  # nested (a thread of an in-process cluster): the outer one restores
+            pass
+        assert gc.get_threshold()[0] == 50_000 and gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
