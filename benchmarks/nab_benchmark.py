@@ -84,9 +84,11 @@ def series_scores(timestamps: pd.Series, values: pd.Series, name: str) -> np.nda
         indicator=info.indicator, location=name, item="", price_type=""))
     alarm = np.zeros(len(rows))
     score = rows["score"].to_numpy(dtype="float64")
-    for episode in series_episodes(rows["date"], rows["severity"]):
+    episodes = series_episodes(rows["date"], rows["severity"])
+    ordinary = ordinary_scores(score, episodes)
+    for episode in episodes:
         for position, _kind in episode["alarms"]:
-            alarm[position] = tail_likelihood(score, position, frequency)
+            alarm[position] = tail_likelihood(ordinary, position, frequency, score[position])
     by_label = pd.Series(alarm, index=rows["date"].to_numpy())
     # each timestamp -> the label of its sampling interval on the detectors' grid
     grid = to_regular(observed, frequency)
@@ -102,10 +104,23 @@ def alarm_likelihood(score: np.ndarray, frequency: str) -> np.ndarray:
     return day_likelihood(stats.norm.logsf(np.nan_to_num(score, nan=0.0)), frequency)
 
 
-def tail_likelihood(score: np.ndarray, position: int, frequency: str) -> float:
+def ordinary_scores(score: np.ndarray, episodes: list[dict]) -> np.ndarray:
+    """The scores of ordinary times: NaN from the date after each episode's start to its last date.
+    Within an episode a date is scored against the normal frozen at its start, so a shift that lasts
+    days scores 20 scales for days: those are not draws of the series' noise, and in the tail they
+    would make every later alarm look ordinary. The start keeps its score (it is still the first
+    sight of the deviation)."""
+    ordinary = np.array(score, dtype="float64")
+    for episode in episodes:
+        ordinary[episode["first"] + 1:episode["last"] + 1] = np.nan
+    return ordinary
+
+
+def tail_likelihood(score: np.ndarray, position: int, frequency: str, value: float | None = None) -> float:
     """NAB's anomaly score for the alarm at `position` of the series' scores (`score`, one per
-    scored date): how unlikely a score that large is in a day of this series' own scores, as known
-    before it (past data only). The tail is the series' own: a generalised Pareto distribution
+    scored date; NaN for dates that do not count, `ordinary_scores`): how unlikely a score that
+    large (`value`, by default the score at `position`) is in a day of this series' own scores, as
+    known before it (past data only). The tail is the series' own: a generalised Pareto distribution
     fitted (scipy, maximum likelihood) to the largest `TAIL_SHARE` of the past |scores| over the
     next one, the peaks-over-threshold model of extreme-value theory (Pickands, 1975; as in SPOT,
     Siffer et al., 2017); below that threshold the share of past scores at least as large. A feed
@@ -113,10 +128,11 @@ def tail_likelihood(score: np.ndarray, position: int, frequency: str) -> float:
     alarms are then less surprising than the same score on a quiet feed; a Gaussian feed's tail
     gives about the Gaussian likelihood. With fewer than `subdaily.TAIL_MIN_COUNT` past scores
     (1,000) the Gaussian likelihood (`alarm_likelihood`)."""
-    magnitude = np.abs(score[:position + 1])
-    past, value = magnitude[:-1][np.isfinite(magnitude[:-1])], float(np.nan_to_num(magnitude[-1]))
+    magnitude = np.abs(score[:position])
+    past = magnitude[np.isfinite(magnitude)]
+    value = abs(float(np.nan_to_num(score[position] if value is None else value)))
     if len(past) < TAIL_MIN_COUNT:
-        return float(alarm_likelihood(score[position:position + 1], frequency)[0])
+        return float(alarm_likelihood(np.array([value]), frequency)[0])
     threshold = float(np.quantile(past, 1.0 - TAIL_SHARE))
     if value <= threshold:
         log_tail = np.log(max(float((past >= value).mean()), 1.0 / len(past)))

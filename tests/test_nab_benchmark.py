@@ -86,3 +86,21 @@ def test_the_tail_likelihood_uses_past_scores_only_and_needs_a_tail():
     short = scores[-500:]
     assert nab_benchmark.tail_likelihood(short, 497, "5min") == pytest.approx(
         nab_benchmark.alarm_likelihood(np.array([8.0]), "5min")[0])
+
+
+def test_scores_within_episodes_do_not_count_in_the_tail():
+    """A shift that lasted for days scored 20 scales against its frozen normal at every date: those
+    scores are not the series' noise, so a later alarm is as surprising as on the same feed without
+    that episode (only the episode's start counts)."""
+    quiet = _history("gaussian")
+    shifted = quiet.copy()
+    shifted[1000:1600] = 20.0  # an episode: its start at 1000, then 600 dates against the frozen normal
+    episodes = [{"first": 1000, "last": 1599, "alarms": [(1000, "start")]}]
+    ordinary = nab_benchmark.ordinary_scores(np.append(shifted, 8.0), episodes)
+    assert ordinary[1000] == 20.0 and np.isnan(ordinary[1001:1600]).all() and ordinary[-1] == 8.0
+    without = nab_benchmark.tail_likelihood(np.append(np.delete(shifted, range(1001, 1600)), 8.0), 2401, "5min")
+    assert nab_benchmark.tail_likelihood(ordinary, 3000, "5min") == pytest.approx(without)
+    # counting them, the same alarm would look ordinary
+    assert nab_benchmark.tail_likelihood(np.append(shifted, 8.0), 3000, "5min") < 0.5 * without
+    # an escalation inside the episode is scored by its own score against the ordinary tail
+    assert nab_benchmark.tail_likelihood(ordinary, 1200, "5min", value=30.0) > 0.5
