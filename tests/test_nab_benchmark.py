@@ -104,3 +104,18 @@ def test_scores_within_episodes_do_not_count_in_the_tail():
     assert nab_benchmark.tail_likelihood(np.append(shifted, 8.0), 3000, "5min") < 0.5 * without
     # an escalation inside the episode is scored by its own score against the ordinary tail
     assert nab_benchmark.tail_likelihood(ordinary, 1200, "5min", value=30.0) > 0.5
+
+
+def test_a_sparse_feed_makes_fewer_tests_a_day():
+    """A feed that reports 40% of its 5-minute intervals: its points a day come from the last week
+    before the alarm (past only), and the same score is more surprising in one of its days."""
+    full = pd.date_range("2025-01-01", periods=288 * 10, freq="5min")
+    kept = np.random.default_rng(2).random(len(full)) < 0.4
+    times = full[kept].to_numpy()
+    position = len(times) - 1
+    rate = nab_benchmark.points_a_day(times, position, "5min")
+    assert rate == pytest.approx(0.4 * 288, rel=0.05)
+    assert nab_benchmark.points_a_day(full.to_numpy(), 288 * 9, "5min") == pytest.approx(288, rel=0.01)
+    assert nab_benchmark.points_a_day(times, 10, "5min") == 288  # under a day known: the interval's
+    z = np.array([6.0])
+    assert nab_benchmark.alarm_likelihood(z, "5min", rate)[0] > nab_benchmark.alarm_likelihood(z, "5min")[0]
