@@ -83,6 +83,16 @@ def series_scores(timestamps: pd.Series, values: pd.Series, name: str) -> np.nda
         return score
     rows = consolidate(pd.concat(parts, ignore_index=True).assign(
         indicator=info.indicator, location=name, item="", price_type=""))
+    by_label = pd.Series(alarm_scores(rows, frequency), index=rows["date"].to_numpy())
+    # each timestamp -> the label of its sampling interval on the detectors' grid
+    grid = to_regular(observed, frequency)
+    slot = _slot_labels(dates, frequency, grid)
+    return by_label.reindex(slot).fillna(0.0).to_numpy()
+
+
+def alarm_scores(rows: pd.DataFrame, frequency: str) -> np.ndarray:
+    """NAB's anomaly score of each consolidated row (`date`, `score`, `severity`): the alarms'
+    likelihoods (`tail_likelihood`), 0 elsewhere."""
     alarm = np.zeros(len(rows))
     score = rows["score"].to_numpy(dtype="float64")
     episodes = series_episodes(rows["date"], rows["severity"])
@@ -92,11 +102,7 @@ def series_scores(timestamps: pd.Series, values: pd.Series, name: str) -> np.nda
         for position, _kind in episode["alarms"]:
             alarm[position] = tail_likelihood(ordinary, position, frequency, score[position],
                                               points_a_day(times, position, frequency))
-    by_label = pd.Series(alarm, index=rows["date"].to_numpy())
-    # each timestamp -> the label of its sampling interval on the detectors' grid
-    grid = to_regular(observed, frequency)
-    slot = _slot_labels(dates, frequency, grid)
-    return by_label.reindex(slot).fillna(0.0).to_numpy()
+    return alarm
 
 
 def alarm_likelihood(score: np.ndarray, frequency: str, per_day: float | None = None) -> np.ndarray:
