@@ -17,7 +17,9 @@ the tracker's *alarms*: an episode's start and each escalation (`episodes.series
 calibrated likelihood of their robust score, every other timestamp 0: how rare a score that large
 is in a day of the series' own past scores (`tail_likelihood`: a generalised Pareto tail over their
 95th percentile; Gaussian while fewer than 1,000 are known), so that an ordinary burst of a feed
-of bursts counts for less than the same score on a quiet feed. NAB's
+of bursts counts for less than the same score on a quiet feed. The past scores are those of
+ordinary times (`ordinary_scores`: not the dates inside an episode, scored against its frozen
+normal), and a day holds the points the feed reported in the last week (`points_a_day`). NAB's
 optimiser then picks one threshold per profile for the whole corpus, as NAB's pipeline does for
 every detector (`run.py --optimize`): it only chooses which alarms count.
 Timestamps that fall in one sampling interval share that interval's score.
@@ -58,8 +60,8 @@ NAME = "tracker"
 RATE_DAYS = 7  # the points a day an alarm's likelihood counts: those of the last week
 TAIL_SHARE = 0.05  # the peaks over the 95th percentile of a series' past scores make its tail
 PUBLISHED = {"ARTime": 74.9, "Numenta HTM": 70.1, "CAD OSE": 69.9, "KNN CAD": 58.0, "Random Cut Forest": 51.7,
-             "Twitter ADVec": 47.1, "Windowed Gaussian": 39.6, "tracker, Gaussian likelihood": 41.7,
-             "tracker, last round": 28.1}
+             "Twitter ADVec": 47.1, "Windowed Gaussian": 39.6, "tracker, last round": 49.6,
+             "tracker, two rounds ago": 28.1}
 
 
 def series_scores(timestamps: pd.Series, values: pd.Series, name: str) -> np.ndarray:
