@@ -53,6 +53,10 @@ SLOPE_HORIZON = per_interval({"monthly": 12, "weekly": 8, "daily": 7, "hourly": 
 # The frequencies whose frozen normal widens with the level's ordinary drift since the episode's start
 # (`baseline.Baseline.level_drift`): a daily level moves over weeks (and with an annual cycle).
 DRIFTING = {"daily"}
+# Sub-daily: the median of the last 3 hours at a crisis' distance from normal, in its own scale
+# (`subdaily.drift_scores`), is an alert, once as it crosses; the normal is frozen where the span began.
+DRIFT_ALERT = 7.0
+DRIFT_SPAN = per_interval({"monthly": 0, "weekly": 0, "daily": 0, "hourly": 3}, span=True)
 DATA_ERROR_RATIO = 3.0  # a single date at 3x (or a third of) its neighbour before: possibly a data error
 LIVE, FROZEN, ANCHORED = "live", "frozen", "anchored"
 
@@ -133,6 +137,7 @@ class _Walk:
         self._score_live()
         self.masked = np.zeros(len(regular), dtype=bool)
         self.last_origin, self.last_end = -1, -1
+        self.drift_alerts: dict[int, float] = {}  # dates a drift made alert: their drift scores
 
     # -- references ---------------------------------------------------------------------------
 
@@ -185,6 +190,11 @@ class _Walk:
         self.live_expected, self.live_scale = f.expected.tolist(), f.scale.tolist()
         self.live_score, self.live_size = score.tolist(), size.tolist()
         self.live_level = classify_ranks(score, self.thresholds, size, self.rule).tolist()
+        if self.frequency in INTERVALS:  # sub-daily: a level sliding over hours (`subdaily.drift_scores`)
+            from . import subdaily
+            with np.errstate(invalid="ignore"):
+                drift = orient(subdaily.drift_scores(self.transformed - f.expected, self.frequency), self.direction)
+            self.drift = np.nan_to_num(drift, nan=0.0).tolist()
 
     def _score(self, t: int, expected: float, scale: float, within: bool = False) -> tuple[float, float, int]:
         y = self.transformed[t]
@@ -237,6 +247,14 @@ class _Walk:
                     cusum = max(0.0, cusum + score - CUSUM_K)
                 if level == 0 and cusum >= CUSUM_H and (self.rule is None or size >= self.rule.stress):
                     level, watch_start = 1, min(watch_start if watch_start >= 0 else t, cusum_start)
+                if (self.frequency in INTERVALS and level < 2 and self.mode == LIVE and t > 0
+                        and self.drift[t] >= DRIFT_ALERT > self.drift[t - 1]
+                        and (self.rule is None or size >= self.rule.alert)):
+                    # the last hours have slid away from normal: an alert from where the span began
+                    span = DRIFT_SPAN[self.frequency]
+                    level, score = 2, max(score, self.drift[t])
+                    self.drift_alerts[t] = self.drift[t]
+                    watch_start = max(t - span, 0) if watch_start < 0 else min(watch_start, max(t - span, 0))
                 if level >= FREEZE_FROM[self.frequency]:
                     # Abnormal from here: the normal is frozen where the deviation began, so that
                     # a crisis building up over weeks is not learnt as the new level.
@@ -331,6 +349,9 @@ class _Walk:
             comparison = compared_with_past(v, references[0][t], references[1][t], unit)
             if comparison:
                 text += f" ({comparison})"
+            if t in self.drift_alerts:
+                text += (f"; the last {DRIFT_SPAN['hourly']} hours stand {self.drift_alerts[t]:.1f} scales of such "
+                         f"spans from normal")
             if kind == "start":
                 text += "; an episode begins"
                 previous = self.values[:t][~np.isnan(self.values[:t])]
