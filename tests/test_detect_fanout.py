@@ -87,3 +87,35 @@ def test_detect_and_run_commands_take_workers_and_a_scheduler(track, tmp_path):
         result = track("run", "--config", str(config), "--full", "--scheduler", cluster.scheduler_address)
     # the run also derives fuel-stress series from the fuel and power inputs: 2 more series to score
     assert result.exit_code == 0 and "detection: 14 series scored" in result.output, result.output
+
+
+def test_text_columns_travel_joined_and_come_back_the_same():
+    import numpy as np
+
+    from indicators.detect.fanout import SEPARATOR, _packed, _unpacked_columns
+
+    columns = {"date": np.array(["2025-10", "2025-11"], dtype=object), "value": np.array([412.0, np.nan]),
+               "explanation": np.array(["Millet in Ségou: 38% above", ""], dtype=object),
+               "severity": np.array([f"odd{SEPARATOR}text", "normal"], dtype=object)}
+    packed = _packed(columns)
+    assert isinstance(packed["date"], str) and isinstance(packed["explanation"], str)
+    assert not isinstance(packed["severity"], str)  # holds the separator itself: sent as it is
+    back = _unpacked_columns(packed)
+    assert set(back) == set(columns)
+    for name, values in columns.items():
+        assert back[name].dtype == values.dtype
+        np.testing.assert_array_equal(back[name], values)
+
+
+def test_collections_are_fewer_during_a_run_and_restored_after():
+    import gc
+
+    from indicators.detect.fanout import fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold()[0] == 50_000
+        with fewer_collections():  # nested (a thread of an in-process cluster): the outer one restores
+            pass
+        assert gc.get_threshold()[0] == 50_000 and gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -16,7 +16,7 @@ from .. import changes
 from ..anomaly_store import Output, write_outputs, write_statuses
 from ..store import Store, now
 from .base import DetectionResult, Detector, SeriesInfo, regularise
-from .fanout import executor_for
+from .fanout import executor_for, fewer_collections
 
 CHUNK_SERIES = 200  # series per unit of work: large enough to ship cheaply, small enough to stream
 
@@ -81,17 +81,18 @@ def run_detection(store: Store, detectors: list[str] | None = None, run_id: int 
     stamp, uncounted = now(), uncounted_detectors()
     executor = executor_for(workers, scheduler)
     try:
-        for chunk, results, found in executor.map_chunks(series_chunks(store, series, names, chunk_size)):
-            with store.transaction():
-                others = _store_results(store, chunk, results, run_id, counts)
-                ids = [info.series_id for _, info, _ in chunk]
-                changes.record_scored(store, series[series["id"].isin(ids)], names, stamp)
-            if fresh is not None:  # left to the pass: series also holding counted rows of other detectors;
-                # series with no output at all keep their state as it was (nothing of theirs was written)
-                fresh.add(found, {series_id for series_id, detectors in others.items() if detectors - uncounted}
-                          | (set(ids) - set(others)))
-            if progress:
-                progress(counts["series"] - counts["unchanged"], len(series))
+        with fewer_collections():
+            for chunk, results, found in executor.map_chunks(series_chunks(store, series, names, chunk_size)):
+                with store.transaction():
+                    others = _store_results(store, chunk, results, run_id, counts)
+                    ids = [info.series_id for _, info, _ in chunk]
+                    changes.record_scored(store, series[series["id"].isin(ids)], names, stamp)
+                if fresh is not None:  # left to the pass: series also holding counted rows of other detectors;
+                    # series with no output at all keep their state as it was (nothing of theirs was written)
+                    fresh.add(found, {series_id for series_id, detectors in others.items() if detectors - uncounted}
+                              | (set(ids) - set(others)))
+                if progress:
+                    progress(counts["series"] - counts["unchanged"], len(series))
     finally:
         executor.close()
     return dict(counts)
@@ -132,7 +133,8 @@ def values_of(store: Store, series_ids: list[int]) -> dict[int, pd.Series]:
     ids = np.asarray(ids, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
     ends = np.r_[starts[1:], len(ids)]
-    return {int(ids[a]): pd.Series(numbers[a:b], index=list(dates[a:b]), dtype="float64", name="value")
+    index, numbers = pd.Index(list(dates)), np.asarray(numbers, dtype="float64")  # converted once, sliced per series
+    return {int(ids[a]): pd.Series(numbers[a:b], index=index[a:b], name="value", copy=True)
             for a, b in zip(starts, ends)}
 
 

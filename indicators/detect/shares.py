@@ -207,6 +207,8 @@ class ShareWalk(_Walk):
     """The state detector's walk (episodes, frozen normal, hysteresis, new normal) on the counts
     model: the reference in force is a normal share with its dispersion, the scores the tests'."""
 
+    persistence_autocorrelation = False  # the tests' windows already allow for the counts' autocorrelation r
+
     def __init__(self, regular: pd.Series, info: SeriesInfo, frequency: str, thresholds, counts: np.ndarray):
         values = regular.to_numpy(dtype="float64")
         unmasked = np.zeros(len(values), dtype=bool)

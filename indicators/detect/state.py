@@ -12,7 +12,8 @@ dates are scored against (the baseline is refitted without them). An episode tha
 the normal is the episode's own level until the baseline has a full window of it.
 
 Moderate deviations that persist (`PERSIST` consecutive dates at stress whose size allows alert)
-are an alert too: a shift that is modest each day but does not go away. Past data only: the
+are an alert too: a shift that is modest each day but does not go away, as long as the streak is
+unlikely under the series' own autocorrelated noise (`streak_is_unlikely`). Past data only: the
 state at t depends on data up to t, as a scheduled job would have seen it.
 """
 from __future__ import annotations
@@ -57,6 +58,14 @@ DRIFTING = {"daily"}
 # (`subdaily.drift_scores`), is an alert, once as it crosses; the normal is frozen where the span began.
 DRIFT_ALERT = 7.0
 DRIFT_SPAN = per_interval({"monthly": 0, "weekly": 0, "daily": 0, "hourly": 3}, span=True)
+# The persistence rule judged against the series' own error autocorrelation (`streak_is_unlikely`):
+# monthly, weekly and daily series (sub-daily ones keep the plain rule: their episodes follow the
+# hourly conventions of "Sub-daily series"), the lag-1 autocorrelation of the standardised one-step
+# errors over the scale window before each date, from this many pairs, each error clipped at this
+# many scales (a spike does not make the noise look autocorrelated), at most `MAX_AUTOCORRELATION`.
+AUTOCORRELATED = {"monthly", "weekly", "daily"}
+AUTOCORRELATION_PAIRS, AUTOCORRELATION_CLIP, MAX_AUTOCORRELATION = 24, 3.0, 0.95
+FIXED_SHARE = 0.5  # a series unchanged from one date to the next this often is fixed, not wandering
 DATA_ERROR_RATIO = 3.0  # a single date at 3x (or a third of) its neighbour before: possibly a data error
 LIVE, FROZEN, ANCHORED = "live", "frozen", "anchored"
 
@@ -77,7 +86,10 @@ class SeverityState(Detector):
         "phase holds from 1, 2 and 3 scales: stress, alert, crisis, still capped by size); the episode "
         "ends after 2 normal months (3 normal days) and its values are kept out of the baseline afterwards. An "
         "episode lasting 12 months (26 weeks, 180 days) is declared the new normal. Two months (three days) in a "
-        "row at stress with an alert-sized deviation are an alert: a persistent shift. A sub-daily series is also "
+        "row at stress with an alert-sized deviation are an alert: a persistent shift, where that streak is unlikely "
+        "under the series' own noise (its mean score against its standard error under AR(1) errors with the lag-1 "
+        "autocorrelation of the past errors: a wander of strongly autocorrelated noise stays at stress for months "
+        "by chance; a price fixed in most months keeps the plain rule). A sub-daily series is also "
         "alert when the median of its last 3 hours stands 7 scales of such spans from normal (a level sliding "
         "over hours, which no single point shows; docs/detection.md, \"Sub-daily series\"). A series that is zero "
         "in at least half of its periods before the first score (an outage logger) is scored by how often its "
@@ -123,9 +135,58 @@ class SeverityState(Detector):
                                f"{episodes} episode(s)", columns=rows)
 
 
+def error_autocorrelation(errors: np.ndarray, scale: np.ndarray, t: int, window: int) -> float:
+    """The lag-1 autocorrelation of the standardised one-step errors (each clipped at
+    `AUTOCORRELATION_CLIP` scales) over the `window` dates before t (past data only), 0 to
+    `MAX_AUTOCORRELATION`; 0 (independent errors: the plain persistence rule) with fewer than
+    `AUTOCORRELATION_PAIRS` pairs of consecutive errors. Computed only where the persistence rule
+    is asked (a few dates per series), not for every date."""
+    start = max(t - window, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.clip(errors[start:t] / scale[start:t], -AUTOCORRELATION_CLIP, AUTOCORRELATION_CLIP)
+    now, before = z[1:], z[:-1]
+    pair = ~np.isnan(now) & ~np.isnan(before)
+    if pair.sum() < AUTOCORRELATION_PAIRS:
+        return 0.0
+    now, before = now[pair] - now[pair].mean(), before[pair] - before[pair].mean()
+    spread = np.sqrt(float(np.dot(now, now)) * float(np.dot(before, before)))
+    r = float(np.dot(now, before)) / spread if spread > 0 else 0.0
+    return min(max(r, 0.0), MAX_AUTOCORRELATION)
+
+
+def fixed_most_of_the_time(values: np.ndarray, t: int, window: int) -> bool:
+    """Whether at least `FIXED_SHARE` of the changes between consecutive observed values in the
+    `window` dates before t are exactly zero: a price fixed for months that then steps (an
+    administered pump price). Its one-step errors stay at a step's size until the baseline's level
+    catches up, so they look autocorrelated, but a new step is an event, not a wander of noise."""
+    recent = values[max(t - window, 0):t]
+    changes = np.diff(recent)
+    changes = changes[~np.isnan(changes)]
+    return len(changes) > 0 and float(np.mean(changes == 0.0)) >= FIXED_SHARE
+
+
+def streak_is_unlikely(scores_sum: float, length: int, autocorrelation: float, bar: float) -> bool:
+    """Whether `length` consecutive dates whose scores sum to `scores_sum` are as unlikely under
+    the series' ordinary noise as one date at `bar` (the alert threshold): the mean of the streak's
+    scores against its standard error under AR(1) errors with that lag-1 autocorrelation r,
+    sqrt(v / length) with v = 1 + 2 sum_j (1 - j / length) r^j. With independent errors (r = 0) a
+    streak of two monthly dates at stress (2.5 x sqrt(2) = 3.54 >= 3.5) or three daily ones passes,
+    as the plain rule has it; under r = 0.8 two months must average 3.3 scales: a wander of such
+    noise stays beyond the stress bar for months by chance."""
+    if autocorrelation <= 0.0:
+        return True
+    lags = np.arange(1, length)
+    variance = 1.0 + 2.0 * float(np.sum((1.0 - lags / length) * autocorrelation ** lags))
+    return bool(scores_sum / length * np.sqrt(length / variance) >= bar)
+
+
 class _Walk:
     """The sequential pass over one series: the reference in force (live baseline, frozen at an
     episode's start, or anchored on a declared new normal) and the episode state."""
+
+    # the persistence rule judged against the errors' autocorrelation (`_persists`); a walk whose
+    # scores already allow for it (the station-count tests of `shares`) keeps the plain rule
+    persistence_autocorrelation = True
 
     def __init__(self, regular: pd.Series, info: SeriesInfo, frequency: str, fitted, thresholds):
         self.regular, self.info, self.frequency, self.thresholds = regular, info, frequency, thresholds
@@ -198,6 +259,17 @@ class _Walk:
                 drift = orient(subdaily.drift_scores(self.transformed - f.expected, self.frequency), self.direction)
             self.drift = np.nan_to_num(drift, nan=0.0).tolist()
 
+    def _persists(self, t: int, streak: int, streak_sum: float) -> bool:
+        """The persistence rule's test at date t (`streak_is_unlikely`), against the autocorrelation
+        of the live baseline's errors before t (`error_autocorrelation`)."""
+        if self.frequency not in AUTOCORRELATED or not self.persistence_autocorrelation:
+            return True
+        if fixed_most_of_the_time(self.values, t, baseline.SCALE_WINDOW[self.frequency]):
+            return True  # an administered price moves in steps: its errors' persistence is no wander
+        f = self.fitted
+        r = error_autocorrelation(f.observed - f.expected, f.scale, t, baseline.SCALE_WINDOW[self.frequency])
+        return streak_is_unlikely(streak_sum, streak, r, self.thresholds["alert"])
+
     def _score(self, t: int, expected: float, scale: float, within: bool = False) -> tuple[float, float, int]:
         y = self.transformed[t]
         deviation = (y - expected) / scale
@@ -214,7 +286,7 @@ class _Walk:
         self.anchor, self.anchor_fit, self.anchor_origin, self.anchor_until = 0.0, None, -1, -1
         self.anchor_slope, self.anchor_time = 0.0, -1
         episode_start, calm, streak, watch_start, peak = -1, 0, 0, -1, 0
-        cusum, cusum_start = 0.0, -1
+        cusum, cusum_start, streak_sum = 0.0, -1, 0.0
         rows = {key: [] for key in ("position", "score", "severity", "kind", "start", "origin", "expected", "scale")}
         values = self.values.tolist()
         for t in range(n):
@@ -237,8 +309,12 @@ class _Walk:
                 # a worse phase still needs the ordinary thresholds.
                 level = max(level, min(self._score(t, expected, scale, within=True)[2], peak))
             streak = streak + 1 if level >= 1 else 0
+            streak_sum = streak_sum + score if level >= 1 else 0.0
+            # The autocorrelation test decides alarms (an episode's start, its escalation to alert),
+            # not whether an episode that reached alert carries on: there the plain rule holds.
             if level == 1 and streak >= PERSIST[self.frequency] and (
-                    self.rule is None or size >= self.rule.alert):
+                    self.rule is None or size >= self.rule.alert) and (
+                    (episode_start >= 0 and peak >= 2) or self._persists(t, streak, streak_sum)):
                 level = 2  # modest but persistent: a shift, not noise
             kind, start = "normal", episode_start
             if episode_start < 0:
@@ -290,13 +366,13 @@ class _Walk:
                         self.last_origin, self.last_end = self.origin, t
                         self.mode = LIVE
                         self._refit()
-                    episode_start, streak, watch_start, cusum = -1, 0, -1, 0.0
+                    episode_start, streak, watch_start, cusum, streak_sum = -1, 0, -1, 0.0, 0.0
                 elif self.mode == FROZEN and t - self.origin >= NEW_NORMAL[self.frequency]:
                     kind = "new_normal"
                     self._declare_new_normal(t)
                     expected, scale = self._reference(t)
                     score, size, level = self._score(t, expected, scale)
-                    episode_start, streak, watch_start, calm, cusum = -1, 0, -1, 0, 0.0
+                    episode_start, streak, watch_start, calm, cusum, streak_sum = -1, 0, -1, 0, 0.0, 0.0
             for key, item in zip(rows, (t, score, level, kind, start, self.origin if self.mode != LIVE else -1,
                                         expected, scale)):
                 rows[key].append(item)
