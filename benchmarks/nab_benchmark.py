@@ -17,7 +17,9 @@ the tracker's *alarms*: an episode's start and each escalation (`episodes.series
 calibrated likelihood of their robust score, every other timestamp 0: how rare a score that large
 is in a day of the series' own past scores (`tail_likelihood`: a generalised Pareto tail over their
 95th percentile; Gaussian while fewer than 1,000 are known), so that an ordinary burst of a feed
-of bursts counts for less than the same score on a quiet feed. NAB's
+of bursts counts for less than the same score on a quiet feed. The past scores are those of
+ordinary times (`ordinary_scores`: not the dates inside an episode, scored against its frozen
+normal), and a day holds the points the feed reported in the last week (`points_a_day`). NAB's
 optimiser then picks one threshold per profile for the whole corpus, as NAB's pipeline does for
 every detector (`run.py --optimize`): it only chooses which alarms count.
 Timestamps that fall in one sampling interval share that interval's score.
@@ -55,10 +57,11 @@ ROOT = Path(__file__).resolve().parent.parent
 NAB = (ROOT / ".." / "shared" / "benchmarks" / "NAB").resolve()
 SCORER = (ROOT / ".." / "shared" / "tools" / "nab-score").resolve()
 NAME = "tracker"
+RATE_DAYS = 7  # the points a day an alarm's likelihood counts: those of the last week
 TAIL_SHARE = 0.05  # the peaks over the 95th percentile of a series' past scores make its tail
 PUBLISHED = {"ARTime": 74.9, "Numenta HTM": 70.1, "CAD OSE": 69.9, "KNN CAD": 58.0, "Random Cut Forest": 51.7,
-             "Twitter ADVec": 47.1, "Windowed Gaussian": 39.6, "tracker, Gaussian likelihood": 41.7,
-             "tracker, last round": 28.1}
+             "Twitter ADVec": 47.1, "Windowed Gaussian": 39.6, "tracker, last round": 49.6,
+             "tracker, two rounds ago": 28.1}
 
 
 def series_scores(timestamps: pd.Series, values: pd.Series, name: str) -> np.ndarray:
@@ -82,30 +85,68 @@ def series_scores(timestamps: pd.Series, values: pd.Series, name: str) -> np.nda
         return score
     rows = consolidate(pd.concat(parts, ignore_index=True).assign(
         indicator=info.indicator, location=name, item="", price_type=""))
-    alarm = np.zeros(len(rows))
-    score = rows["score"].to_numpy(dtype="float64")
-    for episode in series_episodes(rows["date"], rows["severity"]):
-        for position, _kind in episode["alarms"]:
-            alarm[position] = tail_likelihood(score, position, frequency)
-    by_label = pd.Series(alarm, index=rows["date"].to_numpy())
+    by_label = pd.Series(alarm_scores(rows, frequency), index=rows["date"].to_numpy())
     # each timestamp -> the label of its sampling interval on the detectors' grid
     grid = to_regular(observed, frequency)
     slot = _slot_labels(dates, frequency, grid)
     return by_label.reindex(slot).fillna(0.0).to_numpy()
 
 
-def alarm_likelihood(score: np.ndarray, frequency: str) -> np.ndarray:
+def alarm_scores(rows: pd.DataFrame, frequency: str) -> np.ndarray:
+    """NAB's anomaly score of each consolidated row (`date`, `score`, `severity`): the alarms'
+    likelihoods (`tail_likelihood`), 0 elsewhere."""
+    alarm = np.zeros(len(rows))
+    score = rows["score"].to_numpy(dtype="float64")
+    episodes = series_episodes(rows["date"], rows["severity"])
+    ordinary = ordinary_scores(score, episodes)
+    times = pd.to_datetime(rows["date"]).to_numpy()
+    for episode in episodes:
+        for position, _kind in episode["alarms"]:
+            alarm[position] = tail_likelihood(ordinary, position, frequency, score[position],
+                                              points_a_day(times, position, frequency))
+    return alarm
+
+
+def alarm_likelihood(score: np.ndarray, frequency: str, per_day: float | None = None) -> np.ndarray:
     """NAB's anomaly score for an alarm with robust score `score` on a series with Gaussian
     errors: how unlikely a deviation that large is in a day of Gaussian noise at this interval
     (`day_likelihood` of the normal tail), 0.5 at one such deviation in ten days, 0.9 at one in a
     billion (no ties below a z of 37)."""
-    return day_likelihood(stats.norm.logsf(np.nan_to_num(score, nan=0.0)), frequency)
+    return day_likelihood(stats.norm.logsf(np.nan_to_num(score, nan=0.0)), frequency, per_day)
 
 
-def tail_likelihood(score: np.ndarray, position: int, frequency: str) -> float:
+def ordinary_scores(score: np.ndarray, episodes: list[dict]) -> np.ndarray:
+    """The scores of ordinary times: NaN from the date after each episode's start to its last date.
+    Within an episode a date is scored against the normal frozen at its start, so a shift that lasts
+    days scores 20 scales for days: those are not draws of the series' noise, and in the tail they
+    would make every later alarm look ordinary. The start keeps its score (it is still the first
+    sight of the deviation)."""
+    ordinary = np.array(score, dtype="float64")
+    for episode in episodes:
+        ordinary[episode["first"] + 1:episode["last"] + 1] = np.nan
+    return ordinary
+
+
+def points_a_day(times: np.ndarray, position: int, frequency: str) -> float:
+    """How many scored points a day the series has had in the `RATE_DAYS` days before `position`
+    (`times`: the scored dates), at most its interval's: a feed that reports 40% of its 5-minute
+    intervals (a traffic sensor, a logger on a weak link) makes 40% of the tests a day, so a
+    score that large is that much rarer in one of its days. Past data only."""
+    full = PERIODS[frequency] if frequency in INTERVALS else 1
+    start = max(times[0], times[position] - np.timedelta64(RATE_DAYS, "D"))
+    days = (times[position] - start) / np.timedelta64(1, "D")
+    if days < 1:
+        return float(full)
+    count = position - int(np.searchsorted(times, start))
+    return float(min(max(count / days, 1.0), full))
+
+
+def tail_likelihood(score: np.ndarray, position: int, frequency: str, value: float | None = None,
+                    per_day: float | None = None) -> float:
     """NAB's anomaly score for the alarm at `position` of the series' scores (`score`, one per
-    scored date): how unlikely a score that large is in a day of this series' own scores, as known
-    before it (past data only). The tail is the series' own: a generalised Pareto distribution
+    scored date; NaN for dates that do not count, `ordinary_scores`): how unlikely a score that
+    large (`value`, by default the score at `position`) is in a day of this series' own scores, as
+    known before it (past data only). The tail is the series' own: a generalised Pareto distribution
     fitted (scipy, maximum likelihood) to the largest `TAIL_SHARE` of the past |scores| over the
     next one, the peaks-over-threshold model of extreme-value theory (Pickands, 1975; as in SPOT,
     Siffer et al., 2017); below that threshold the share of past scores at least as large. A feed
@@ -113,10 +154,11 @@ def tail_likelihood(score: np.ndarray, position: int, frequency: str) -> float:
     alarms are then less surprising than the same score on a quiet feed; a Gaussian feed's tail
     gives about the Gaussian likelihood. With fewer than `subdaily.TAIL_MIN_COUNT` past scores
     (1,000) the Gaussian likelihood (`alarm_likelihood`)."""
-    magnitude = np.abs(score[:position + 1])
-    past, value = magnitude[:-1][np.isfinite(magnitude[:-1])], float(np.nan_to_num(magnitude[-1]))
+    magnitude = np.abs(score[:position])
+    past = magnitude[np.isfinite(magnitude)]
+    value = abs(float(np.nan_to_num(score[position] if value is None else value)))
     if len(past) < TAIL_MIN_COUNT:
-        return float(alarm_likelihood(score[position:position + 1], frequency)[0])
+        return float(alarm_likelihood(np.array([value]), frequency, per_day)[0])
     threshold = float(np.quantile(past, 1.0 - TAIL_SHARE))
     if value <= threshold:
         log_tail = np.log(max(float((past >= value).mean()), 1.0 / len(past)))
@@ -125,14 +167,15 @@ def tail_likelihood(score: np.ndarray, position: int, frequency: str) -> float:
         log_tail = np.log(TAIL_SHARE) + stats.genpareto.logsf(value - threshold, shape, 0.0, spread)
     # never rarer than under Gaussian noise: a light tail's fitted end point is no proof of impossibility
     log_tail = max(log_tail, float(stats.norm.logsf(value)))
-    return float(day_likelihood(np.array([log_tail]), frequency)[0])
+    return float(day_likelihood(np.array([log_tail]), frequency, per_day)[0])
 
 
-def day_likelihood(log_tail: np.ndarray, frequency: str) -> np.ndarray:
+def day_likelihood(log_tail: np.ndarray, frequency: str, per_day: float | None = None) -> np.ndarray:
     """From the log of a point's tail probability, NAB's anomaly score: p = 1 - (1 - tail)^(points
     a day), the chance of a point that rare in a day, on a log scale as NAB's HTM detector reports
     its likelihood: -log10 p / (1 - log10 p)."""
-    per_day = PERIODS[frequency] if frequency in INTERVALS else 1
+    if per_day is None:
+        per_day = PERIODS[frequency] if frequency in INTERVALS else 1
     with np.errstate(divide="ignore"):
         exact = np.log(-np.expm1(per_day * np.log1p(-np.exp(log_tail))))
     log_day = np.where(log_tail < -30, np.log(per_day) + log_tail, exact)  # p = per_day x tail far out

@@ -86,3 +86,36 @@ def test_the_tail_likelihood_uses_past_scores_only_and_needs_a_tail():
     short = scores[-500:]
     assert nab_benchmark.tail_likelihood(short, 497, "5min") == pytest.approx(
         nab_benchmark.alarm_likelihood(np.array([8.0]), "5min")[0])
+
+
+def test_scores_within_episodes_do_not_count_in_the_tail():
+    """A shift that lasted for days scored 20 scales against its frozen normal at every date: those
+    scores are not the series' noise, so a later alarm is as surprising as on the same feed without
+    that episode (only the episode's start counts)."""
+    quiet = _history("gaussian")
+    shifted = quiet.copy()
+    shifted[1000:1600] = 20.0  # an episode: its start at 1000, then 600 dates against the frozen normal
+    episodes = [{"first": 1000, "last": 1599, "alarms": [(1000, "start")]}]
+    ordinary = nab_benchmark.ordinary_scores(np.append(shifted, 8.0), episodes)
+    assert ordinary[1000] == 20.0 and np.isnan(ordinary[1001:1600]).all() and ordinary[-1] == 8.0
+    without = nab_benchmark.tail_likelihood(np.append(np.delete(shifted, range(1001, 1600)), 8.0), 2401, "5min")
+    assert nab_benchmark.tail_likelihood(ordinary, 3000, "5min") == pytest.approx(without)
+    # counting them, the same alarm would look ordinary
+    assert nab_benchmark.tail_likelihood(np.append(shifted, 8.0), 3000, "5min") < 0.5 * without
+    # an escalation inside the episode is scored by its own score against the ordinary tail
+    assert nab_benchmark.tail_likelihood(ordinary, 1200, "5min", value=30.0) > 0.5
+
+
+def test_a_sparse_feed_makes_fewer_tests_a_day():
+    """A feed that reports 40% of its 5-minute intervals: its points a day come from the last week
+    before the alarm (past only), and the same score is more surprising in one of its days."""
+    full = pd.date_range("2025-01-01", periods=288 * 10, freq="5min")
+    kept = np.random.default_rng(2).random(len(full)) < 0.4
+    times = full[kept].to_numpy()
+    position = len(times) - 1
+    rate = nab_benchmark.points_a_day(times, position, "5min")
+    assert rate == pytest.approx(0.4 * 288, rel=0.05)
+    assert nab_benchmark.points_a_day(full.to_numpy(), 288 * 9, "5min") == pytest.approx(288, rel=0.01)
+    assert nab_benchmark.points_a_day(times, 10, "5min") == 288  # under a day known: the interval's
+    z = np.array([6.0])
+    assert nab_benchmark.alarm_likelihood(z, "5min", rate)[0] > nab_benchmark.alarm_likelihood(z, "5min")[0]

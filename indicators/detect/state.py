@@ -54,6 +54,10 @@ SLOPE_HORIZON = per_interval({"monthly": 12, "weekly": 8, "daily": 7, "hourly": 
 # The frequencies whose frozen normal widens with the level's ordinary drift since the episode's start
 # (`baseline.Baseline.level_drift`): a daily level moves over weeks (and with an annual cycle).
 DRIFTING = {"daily"}
+# Sub-daily: the median of the last 3 hours at a crisis' distance from normal, in its own scale
+# (`subdaily.drift_scores`), is an alert, once as it crosses; the normal is frozen where the span began.
+DRIFT_ALERT = 7.0
+DRIFT_SPAN = per_interval({"monthly": 0, "weekly": 0, "daily": 0, "hourly": 3}, span=True)
 # The persistence rule judged against the series' own error autocorrelation (`streak_is_unlikely`):
 # monthly, weekly and daily series (sub-daily ones keep the plain rule: their episodes follow the
 # hourly conventions of "Sub-daily series"), the lag-1 autocorrelation of the standardised one-step
@@ -86,7 +90,9 @@ class SeverityState(Detector):
         "row at stress with an alert-sized deviation are an alert: a persistent shift, where that streak is unlikely "
         "under the series' own noise (its mean score against its standard error under AR(1) errors with the lag-1 "
         "autocorrelation of the past errors: a wander of strongly autocorrelated noise stays at stress for months "
-        "by chance; a price fixed in most months keeps the plain rule). A series that is zero "
+        "by chance; a price fixed in most months keeps the plain rule). A sub-daily series is also "
+        "alert when the median of its last 3 hours stands 7 scales of such spans from normal (a level sliding "
+        "over hours, which no single point shows; docs/detection.md, \"Sub-daily series\"). A series that is zero "
         "in at least half of its periods before the first score (an outage logger) is scored by how often its "
         "outages begin and how long they last instead (docs/detection.md, \"Intermittent series\"). A daily share "
         "of surveyed stations that moves in whole stations (k of n) is scored by exact binomial tail tests of its "
@@ -205,6 +211,7 @@ class _Walk:
         self._score_live()
         self.masked = np.zeros(len(regular), dtype=bool)
         self.last_origin, self.last_end = -1, -1
+        self.drift_alerts: dict[int, float] = {}  # dates a drift made alert: their drift scores
 
     # -- references ---------------------------------------------------------------------------
 
@@ -257,6 +264,11 @@ class _Walk:
         self.live_expected, self.live_scale = f.expected.tolist(), f.scale.tolist()
         self.live_score, self.live_size = score.tolist(), size.tolist()
         self.live_level = classify_ranks(score, self.thresholds, size, self.rule).tolist()
+        if self.frequency in INTERVALS:  # sub-daily: a level sliding over hours (`subdaily.drift_scores`)
+            from . import subdaily
+            with np.errstate(invalid="ignore"):
+                drift = orient(subdaily.drift_scores(self.transformed - f.expected, self.frequency), self.direction)
+            self.drift = np.nan_to_num(drift, nan=0.0).tolist()
 
     def _persists(self, t: int, streak: int, streak_sum: float) -> bool:
         """The persistence rule's test at date t (`streak_is_unlikely`), against the autocorrelation
@@ -324,6 +336,14 @@ class _Walk:
                     cusum = max(0.0, cusum + score - CUSUM_K)
                 if level == 0 and cusum >= CUSUM_H and (self.rule is None or size >= self.rule.stress):
                     level, watch_start = 1, min(watch_start if watch_start >= 0 else t, cusum_start)
+                if (self.frequency in INTERVALS and level < 2 and self.mode == LIVE and t > 0
+                        and self.drift[t] >= DRIFT_ALERT > self.drift[t - 1]
+                        and (self.rule is None or size >= self.rule.alert)):
+                    # the last hours have slid away from normal: an alert from where the span began
+                    span = DRIFT_SPAN[self.frequency]
+                    level, score = 2, max(score, self.drift[t])
+                    self.drift_alerts[t] = self.drift[t]
+                    watch_start = max(t - span, 0) if watch_start < 0 else min(watch_start, max(t - span, 0))
                 if level >= FREEZE_FROM[self.frequency]:
                     # Abnormal from here: the normal is frozen where the deviation began, so that
                     # a crisis building up over weeks is not learnt as the new level.
@@ -416,6 +436,9 @@ class _Walk:
             comparison = compared_with_past(v, references[0][t], references[1][t], unit)
             if comparison:
                 text += f" ({comparison})"
+            if t in self.drift_alerts:
+                text += (f"; the last {DRIFT_SPAN['hourly']} hours stand {self.drift_alerts[t]:.1f} scales of such "
+                         f"spans from normal")
             if kind == "start":
                 text += "; an episode begins"
                 previous = self.values[:t][~np.isnan(self.values[:t])]

@@ -24,11 +24,14 @@ import numpy as np
 import pandas as pd
 
 from . import baseline
-from .base import PERIODS
+from .base import INTERVALS, PERIODS, per_interval
 
 IQR_TO_SD = 1.349
 SPARSE_SHARE = 1 / 8  # a warm-up (as a level window) holds from an eighth of its points
 WEEKDAY_WEEKS, WEEKDAY_MIN_WEEKS = 4, 2  # weekday levels: median of the last 4 weeks, from 2
+DRIFT_HOURS = 3  # the span whose median the drift test scores
+# a week of spans in its scale before the drift test scores: every day of the week seen once
+DRIFT_WARM_UP = per_interval({"monthly": 0, "weekly": 0, "daily": 0, "hourly": 24 * 7}, span=True)
 TAIL_QUANTILE, TAIL_TO_SD, TAIL_MIN_COUNT = 0.99, 2.5758, 1000  # 99th percentile of |N(0, 1)|: 2.576
 def detrended(y: np.ndarray, period: int) -> np.ndarray:
     """Values less their centred moving average over a day (`baseline.cycle_medians`' rule:
@@ -168,6 +171,23 @@ def warmed_up(count: np.ndarray, needed: int, present: np.ndarray) -> np.ndarray
     until = int(np.argmax(by_count)) if by_count.any() else n
     positions = np.arange(n)
     return by_count | ((positions >= span_end) & (before >= SPARSE_SHARE * needed) & (positions < until))
+
+
+def drift_scores(errors: np.ndarray, frequency: str) -> np.ndarray:
+    """How far the last `DRIFT_HOURS` stand from normal: the median of their errors against the
+    baseline, over the robust scale (`past_scale`) of that median's own values before the span
+    began, so that errors which wander over hours (autocorrelated feeds) widen it as much as they
+    move it. A level that slides over hours (a sensor drifting, a load falling through an
+    afternoon) is followed by the two-day level and no single point of it stands out; the median
+    of a span does. NaN until the scale has its warm-up of values."""
+    span = max(DRIFT_HOURS * 60 // INTERVALS[frequency], 1)
+    median = pd.Series(errors).rolling(span, min_periods=max(span // 2, 1)).median().to_numpy()
+    before = np.concatenate([np.full(span, np.nan), median[:-span]]) if len(median) > span else np.full(len(median), np.nan)
+    scale, count = past_scale(before, baseline.SCALE_WINDOW[frequency])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = median / scale
+    score[count < DRIFT_WARM_UP[frequency]] = np.nan
+    return score
 
 
 def fit(regular: pd.Series, frequency: str, use_log: bool) -> baseline.Baseline:
