@@ -119,3 +119,21 @@ def test_collections_are_fewer_during_a_run_and_restored_after():
             pass
         assert gc.get_threshold()[0] == 50_000 and gc.get_freeze_count() > 0
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def _niceness(_):
+    import os
+
+    return os.nice(0)
+
+
+def test_local_workers_yield_the_cores_to_the_writing_process():
+    import os
+
+    from indicators.detect.fanout import WORKER_NICENESS, LocalProcesses
+
+    executor = LocalProcesses(1)
+    try:
+        assert executor.pool.submit(_niceness, None).result() == min(os.nice(0) + WORKER_NICENESS, 19)
+    finally:
+        executor.close()

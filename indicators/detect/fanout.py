@@ -17,6 +17,7 @@ previous one), so memory stays bounded by the chunk size, not by the store.
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from collections import deque
 from contextlib import contextmanager
@@ -163,7 +164,7 @@ class LocalProcesses(_Pipelined):
         context = multiprocessing.get_context(method)
         if method == "forkserver":
             context.set_forkserver_preload(["indicators.detect"])
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_yield_to_the_writer)
 
     def _submit(self, chunk):
         return self.pool.submit(score_chunk_remotely, chunk)
@@ -173,6 +174,21 @@ class LocalProcesses(_Pipelined):
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+WORKER_NICENESS = 5
+
+
+def _yield_to_the_writer() -> None:
+    """A local worker's start: a lower scheduling priority (nice +5), so that when the cores are
+    all busy the one coordinating process, the serial part of a run (it alone writes the
+    store), gets a whole core rather than an equal share with the workers; the workers share
+    what it leaves. Without it, on 2 cores a 100,000-series run's writer got about two thirds
+    of a core and the workers waited on it (docs/scale.md)."""
+    try:
+        os.nice(WORKER_NICENESS)
+    except (AttributeError, OSError):  # no nice() on this platform, or not permitted: run as is
+        pass
 
 
 class DaskCluster(_Pipelined):
