@@ -17,6 +17,14 @@ QUEUE = SeriesInfo("fuel_queue_time", "Bamako", "petrol", "", "hours", "daily")
 OUTAGE = SeriesInfo("power_outage", "Bamako Commune IV", "", "", "hours/day", "daily")
 
 
+def ar1_noise(rng, n, phi, sigma):
+    """AR(1) noise: each value phi times the one before plus a normal shock of sd `sigma`."""
+    noise = np.zeros(n)
+    for t in range(1, n):
+        noise[t] = phi * noise[t - 1] + sigma * rng.standard_normal()
+    return noise
+
+
 def monthly_prices(seed=0, months=120, start="2016-01", sigma=0.015, shock_at=None, shock=0.0, shock_months=None,
                    failed_harvest_year=None, season=SEASON):
     """Monthly prices with trend, season and noise. `shock` multiplies from `shock_at` (for

@@ -11,17 +11,10 @@ import pytest
 from indicators.detect import SeriesInfo, get_detector, state
 from indicators.detect.state import error_autocorrelation, streak_is_unlikely
 
-PRICE = SeriesInfo("grain_price", "Segou", "millet", "retail", "XOF/KG", "monthly")
+from series_factory import PRICE, SEASON, ar1_noise as _ar1
+
 OUTAGE = SeriesInfo("power_outage", "Kati", "", "", "hours/day", "daily")
-SEASON = np.log([0.95, 0.95, 0.97, 0.99, 1.01, 1.04, 1.07, 1.09, 1.09, 1.02, 0.95, 0.93])
 MONTHS = 180
-
-
-def _ar1(rng, n, phi, sigma):
-    noise = np.zeros(n)
-    for t in range(1, n):
-        noise[t] = phi * noise[t - 1] + sigma * rng.standard_normal()
-    return noise
 
 
 def monthly_prices(seed, phi, shift_at=None, shift=0.0, months=8):

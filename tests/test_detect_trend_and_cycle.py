@@ -11,18 +11,11 @@ from indicators.detect.alps import DISCOUNT, HALF_LIFE, _design, expanding_fit
 from indicators.detect.base import to_regular
 from indicators.detect import baseline
 
+from series_factory import PRICE, SEASON, ar1_noise as _ar1
 
-PRICE = SeriesInfo("grain_price", "Segou", "millet", "retail", "XOF/KG", "monthly")
+
 OUTAGE = SeriesInfo("power_outage", "Kati", "", "", "hours/day", "daily")
-SEASON = np.log([0.95, 0.95, 0.97, 0.99, 1.01, 1.04, 1.07, 1.09, 1.09, 1.02, 0.95, 0.93])
 MONTHS = 180
-
-
-def _ar1(rng, n, phi, sigma):
-    noise = np.zeros(n)
-    for t in range(1, n):
-        noise[t] = phi * noise[t - 1] + sigma * rng.standard_normal()
-    return noise
 
 
 def monthly_prices(seed, drift_after=0.02, break_at=MONTHS, burst_at=None, spike_at=None, phi=0.5):
