@@ -6,6 +6,8 @@ the state detector's scale and score-to-severity step could do about them (docs/
     python benchmarks/heavy_tails.py causes --families daily_ar_t --seeds 2     # held out: reported, not tuned on
     python benchmarks/heavy_tails.py tails                                      # can a series' own errors tell its tails?
     python benchmarks/heavy_tails.py oracle --families prices_t --seeds 1,2     # ceiling: each series' true t df
+    python benchmarks/heavy_tails.py oracle --estimated --families sahel_daily  # the same with each series' own estimate
+    python benchmarks/heavy_tails.py real                                       # the estimate on the BFA truth windows
     python benchmarks/heavy_tails.py innovations                                # an AR(1) one-step forecast on t noise
 
 - `causes`: every false alarm (an alert-or-worse run starting outside every event window, as
@@ -20,6 +22,9 @@ the state detector's scale and score-to-severity step could do about them (docs/
   t degrees of freedom (from the generator: no estimate can do better), Phi^-1(F_t(s c)), c the
   q90 / MAD scale of that t in its own units, applied to the dates the score alone made alert or
   worse, then consolidated and scored again: the ceiling of the "calibrate the tail" direction.
+  `--estimated`: each series' own df estimate instead, date by date (`estimated_df`).
+- `real`: the estimated calibration on the BFA file's cereal series, crisis and calm months at
+  alert or worse in the consolidated view (the windows of `detection_benchmark.real_data_part`).
 - `innovations`: on event-free daily series of our own construction (AR(0.75) noise with t(4)
   or normal innovations, seed 4242 / 4243, not a benchmark seed), the days after day 120 at 4.5
   scales or more, scored as today (the live baseline's error on its robust scale) and scored as
