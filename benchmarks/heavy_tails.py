@@ -96,7 +96,7 @@ def causes(names, seeds, count) -> None:
             cases = families.generate_family(name, count, seed)
             flags, sources = consolidated_flags(cases, sources=True)
             tally, event_free, runs = collections.Counter(), collections.Counter(), collections.Counter()
-            sizes = []  # the size of the state's score-alone false alarms, in the size rule's measure
+            sizes = collections.defaultdict(list)  # the state's score-alone false alarms' sizes, per measure
             for number, (case, flagged, source) in enumerate(zip(cases, flags, sources)):
                 starts = false_alarm_starts(case, flagged)
                 frame = state_frame(case) if starts else None
@@ -108,15 +108,16 @@ def causes(names, seeds, count) -> None:
                     runs[why, min(length, 3)] += 1
                     if why == "state: score alone":
                         row = frame.loc[start]
-                        sizes.append(float(magnitude(row["value"], row["expected"], case.info)))
+                        sizes[size_rule(case.info).measure].append(
+                            float(magnitude(row["value"], row["expected"], case.info)))
             print(f"{name}, seed {seed}: {sum(tally.values())} false alarms in {count} series")
             for why, number in tally.most_common():
                 lengths = ", ".join(f"{runs[why, k]}" for k in (1, 2, 3))
                 print(f"  {why:48s} {number:4d}  (event-free series {event_free[why]}; runs of 1 / 2 / 3+ dates: {lengths})")
-            if sizes:
-                low, middle, high = np.percentile(sizes, [10, 50, 90])
-                print(f"  size of the state's score-alone false alarms, percentiles 10 / 50 / 90: "
-                      f"{low:.1f} / {middle:.1f} / {high:.1f} ({size_rule(cases[0].info).measure})")
+            for measure, values in sizes.items():
+                low, middle, high = np.percentile(values, [10, 50, 90])
+                print(f"  size of the state's score-alone false alarms ({measure}, {len(values)}), percentiles "
+                      f"10 / 50 / 90: {low:.1f} / {middle:.1f} / {high:.1f}")
 
 
 def tail_ratio(values: np.ndarray) -> float:
