@@ -239,7 +239,7 @@ def _fit(regular: pd.Series, frequency: str, use_log: bool, start: int = 0, befo
     n = len(y)
     phase = phases(regular.index, frequency)
     # Every array below has a row per position computed, from `start` on.
-    profile = _profile(y, phase, period, SEASON_CYCLES[frequency], start)
+    profile = _profile(y, phase, period, SEASON_CYCLES[frequency], start, outliers=frequency not in INTERVALS)
 
     window = LEVEL_WINDOW[frequency]
     recent = past_windows(y, window)[start:n]  # y[t-window..t-1]
@@ -400,11 +400,32 @@ def robust_scale(rows: np.ndarray, tail: tuple | None = None) -> np.ndarray:
     return scale
 
 
-def _profile(y: np.ndarray, phase: np.ndarray, period: int, cycles: int, start: int = 0) -> np.ndarray:
+OUTLIER_SCALES = 5.0
+
+
+def _without_outliers(table: np.ndarray, cycles: int) -> np.ndarray:
+    """(rows, period) detrended values, one cycle per row: NaN where a value is more than
+    `OUTLIER_SCALES` robust sds from the median of the values of the `cycles` cycles before its
+    own (past data only: its own cycle is not yet whole when it is scored; the first cycle, and a
+    cycle with fewer than a period of earlier values, are kept whole)."""
+    rows, period = table.shape
+    padded = np.vstack([np.full((cycles, period), np.nan), table])
+    before = windows(padded, cycles)[:rows].reshape(rows, -1)  # the `cycles` rows before each, flattened
+    centre = nanmedian_rows(before)
+    spread = MAD_TO_SD * nanmedian_rows(np.abs(before - centre[:, None]))
+    enough = (~np.isnan(before)).sum(axis=1) >= period
+    with np.errstate(invalid="ignore"):
+        outlying = enough[:, None] & (spread[:, None] > 0) & (np.abs(table - centre[:, None]) > OUTLIER_SCALES * spread[:, None])
+    return np.where(outlying, np.nan, table)
+
+
+def _profile(y: np.ndarray, phase: np.ndarray, period: int, cycles: int, start: int = 0,
+             outliers: bool = False) -> np.ndarray:
     """(n - start, period): for each t from `start` on, the seasonal effect of every phase from
-    data known before t."""
+    data known before t; with `outliers`, detrended values far outside those of the earlier
+    cycles are left out (`cycle_medians`)."""
     n = len(y)
-    medians, shift, half = cycle_medians(y, phase, period, cycles)
+    medians, shift, half = cycle_medians(y, phase, period, cycles, outliers=outliers)
 
     # The last detrended value known before t sits at t - 1 - half (its window must have ended).
     known = np.arange(start, n) - 1 - half + shift
@@ -417,11 +438,16 @@ def _profile(y: np.ndarray, phase: np.ndarray, period: int, cycles: int, start: 
 
 
 def cycle_medians(y: np.ndarray, phase: np.ndarray, period: int, cycles: int,
-                  detrended: np.ndarray | None = None) -> tuple[np.ndarray, int, int]:
+                  detrended: np.ndarray | None = None, outliers: bool = False) -> tuple[np.ndarray, int, int]:
     """(rows, period) medians of the detrended values (values less their centred moving average;
     `detrended` when the caller has them) of each phase over the last `cycles` cycles, row r
     ending with cycle r; the phase of y[0] (`shift`) and the moving average's half width: the
-    pieces of `_profile`."""
+    pieces of `_profile`. With `outliers`, a detrended value more than `OUTLIER_SCALES` robust
+    sds (1.4826 x MAD) from the median of all detrended values of the earlier cycles is left out:
+    a season is what recurs, and a one-off shock (a price typed in the wrong unit, a month at a
+    third of the usual) would otherwise be half of its phase's effect while two cycles are known,
+    and stay in it for good once the later values of that phase it makes abnormal are kept out
+    of the baseline as episodes."""
     n = len(y)
     half = period // 2
     if detrended is None:
@@ -439,6 +465,9 @@ def cycle_medians(y: np.ndarray, phase: np.ndarray, period: int, cycles: int,
     rows = -(-(shift + n) // period)
     grid = np.full(rows * period, np.nan)
     grid[shift:shift + n] = detrended
-    stacked = np.vstack([np.full((cycles - 1, period), np.nan), grid.reshape(rows, period)])
+    table = grid.reshape(rows, period)
+    if outliers:
+        table = _without_outliers(table, cycles)
+    stacked = np.vstack([np.full((cycles - 1, period), np.nan), table])
     medians = nanmedian_rows(windows(stacked, cycles))  # (rows, period)
     return medians, shift, half
