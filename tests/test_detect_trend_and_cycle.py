@@ -177,6 +177,7 @@ def test_a_year_earlier_counts_a_year_of_the_trend_once_inflation_changed():
     assert prices[t] / (year_earlier[t] + 12 * fit.slope[t]) < 1.1
     row = get_detector("alps").detect(values, PRICE).frame.set_index("date").loc[values.index[t]]
     assert row["score"] > 1 and row["severity"] == "stress"
+    assert "a year of the trend is added to the price a year earlier" in row["explanation"]
 
 
 def _daily_fit(values):

@@ -132,7 +132,8 @@ class Alps(WholeSeriesAlps):
         sizes = level_size(prices, fitted, last_year, references[1], info, rule)
         severity = classify(score[scored], self.thresholds, sizes[scored], rule)
         rows = _output(regular, info, scored, fitted, spread, score, severity,
-                       by_score=phase(score[scored], self.thresholds), references=references)
+                       by_score=phase(score[scored], self.thresholds), references=references,
+                       trend_added=fit.shortened)
         return DetectionResult("scored", f"{int(scored.sum())} of {int(observed.sum())} months scored (fit on the "
                                          f"data up to each month)", columns=rows)
 
@@ -302,10 +303,12 @@ def _design(regular: pd.Series):
     return regular.to_numpy(), observed, design
 
 
-def _output(regular, info, scored, fitted, spread, score, severity, by_score=None, references=None) -> dict:
+def _output(regular, info, scored, fitted, spread, score, severity, by_score=None, references=None,
+            trend_added=None) -> dict:
     """Output rows of the months `scored`; `by_score`: the phases of the score alone, where the
     size of the rise lowered some of them (the explanation then says why); `references`: the
-    prices' `same_month_references` when the caller has them."""
+    prices' `same_month_references` when the caller has them; `trend_added`: per month, True
+    where the size compared the price with a year earlier plus a year of the trend."""
     prices = regular.to_numpy()
     last_year, average = references or same_month_references(prices)
     dates = np.array(date_labels(regular.index, "monthly"), dtype=object)[scored]
@@ -319,8 +322,9 @@ def _output(regular, info, scored, fitted, spread, score, severity, by_score=Non
                 relatives(value[flagged].tolist(), expected[flagged].tolist(), unit),
                 format_values(expected[flagged].tolist(), unit))
     explanation = []
-    for date, shown, s, level, own in zip(dates.tolist(), format_values(value.tolist(), unit), z.tolist(), severity,
-                                          by_score):
+    added = np.zeros(len(dates), dtype=bool) if trend_added is None else trend_added[scored]
+    for date, shown, s, level, own, grown in zip(dates.tolist(), format_values(value.tolist(), unit), z.tolist(),
+                                                 severity, by_score, added.tolist()):
         if level == "normal" and own == "normal":
             explanation.append(f"{label}, {date}: {shown}, ALPS {s:.2f} (normal).")
             continue
@@ -328,7 +332,9 @@ def _output(regular, info, scored, fitted, spread, score, severity, by_score=Non
         text = (f"{label}, {date}: {shown}, ALPS {s:.2f}: {versus} the "
                 f"trend-and-season estimate of {estimate}" + (f"; {comparison}" if comparison else ""))
         if level != own:
-            text += "; the rise is too small against these references for a higher phase"
+            text += ("; the rise is too small against these references for a higher phase" + (
+                " (inflation has changed for good: a year of the trend is added to the price a year earlier)"
+                if grown else ""))
         explanation.append(text + f" ({level}).")
     return output_columns(dates, value, expected, expected - spread[scored], expected + spread[scored], score[scored],
                           severity, explanation)
