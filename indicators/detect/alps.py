@@ -12,9 +12,12 @@ Two detectors:
   `HALF_LIFE` months (exponentially weighted least squares), so the trend follows a change of
   inflation, or a level that has moved for good, within a few years, where WFP's linear trend
   over the whole history lags it for the rest of the series and calls every later month an
-  alert. It counts in the consolidated view at its own phase, once the size of the price rise
-  allows that phase (`severity.classify`: the price must also stand above its trend-and-season
-  estimate, a year earlier and the 5-year average by the sizes of `severity.SIZE_RULES`).
+  alert. Once inflation has changed for good (`forgetting`: a recent drift that no crisis can
+  move has stood above the fit's slope for 3 years) the memory shortens to `SHORT_HALF_LIFE`
+  months, and the price a year earlier is compared with a year of the trend added. It counts
+  in the consolidated view at its own phase, once the size of the price rise allows that phase
+  (`severity.classify`: the price must also stand above its trend-and-season estimate, a year
+  earlier and the 5-year average by the sizes of `severity.SIZE_RULES`).
 - `alps_whole`: the whole-series fit of the guidance note (reproduces WFP's reference figures);
   its values change as months arrive (look-ahead, by definition), so it is shown under its own
   name and does not count in the consolidated view.
@@ -105,7 +108,8 @@ class Alps(WholeSeriesAlps):
         "from running sums per month), and every year once the median year-on-year change of the last 3 years has "
         "stood 2 points of the mean price a year above the fit's slope for 3 years in a row (inflation changed for "
         "good; there the price a year earlier is compared with a year of the trend added), and the month's residual "
-        "divided by the weighted standard deviation of that fit's residuals. Phases normal below 0.25, stress 0.25 to 1, alert 1 to 2, crisis from 2, counted in "
+        "divided by the weighted standard deviation of that fit's residuals. Phases normal below 0.25, stress "
+        "0.25 to 1, alert 1 to 2, crisis from 2, counted in "
         "the consolidated severity once the price also stands above the trend-and-season estimate, a year "
         "earlier and the 5-year average by the sizes people use (5% for stress, 10% for alert, 25% for "
         "crisis). The first 36 months only fit the model. A price fixed for years (a spread under 1% of the "
