@@ -4,8 +4,8 @@ ordinary month or day at 4-8 scales is not rare, and a tail-calibrated score tha
 series' true degrees of freedom would still lower real events' first dates below alert
 (docs/detection.md, "Heavy-tailed noise"). These cases pin the events that must stay found on
 their first date: a one-month price spike of +20-40% and a daily blockade, on AR(1) noise with
-Student's t innovations; and a single huge shock in a young series' seasonal profile, a known
-source of repeated false alarms (strict xfail: it fails the day it is fixed)."""
+Student's t innovations; and a single huge shock in a young series, which must not become its
+month's seasonal effect (`baseline._without_outliers`)."""
 import sys
 from pathlib import Path
 
@@ -109,10 +109,6 @@ def test_scores_calibrated_to_the_true_tails_would_lose_most_blockades_on_their_
     assert lost >= 8
 
 
-@pytest.mark.xfail(strict=True, reason="known: a huge shock in a young series' February stays in the February "
-                                       "profile (a median of two cycles is their mean; the later Februaries it "
-                                       "makes alerts are then masked out of the baseline), docs/detection.md, "
-                                       "\"Heavy-tailed noise\"")
 def test_one_huge_shock_in_a_young_series_does_not_make_every_later_february_an_alert():
     values = heavy_prices(4, 5.0, shock_at=25, shock=-1.1)  # 2012-02: a third of the usual price
     frame = get_detector("state").detect(values, PRICE).frame
