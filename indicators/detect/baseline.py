@@ -401,13 +401,18 @@ def robust_scale(rows: np.ndarray, tail: tuple | None = None) -> np.ndarray:
 
 
 OUTLIER_SCALES = 5.0
+# ... and at least this far in the model's own units (10% in logs, 10 points of a share): an
+# administered price's detrended values sit at 0 but around its steps, and those steps are its
+# ordinary life, not shocks.
+OUTLIER_FLOOR = 0.1
 
 
 def _without_outliers(table: np.ndarray, cycles: int) -> np.ndarray:
     """(rows, period) detrended values, one cycle per row: NaN where a value is more than
-    `OUTLIER_SCALES` robust sds from the median of the values of the `cycles` cycles before its
-    own (past data only: its own cycle is not yet whole when it is scored; the first cycle, and a
-    cycle with fewer than a period of earlier values, are kept whole)."""
+    `OUTLIER_SCALES` robust sds (and `OUTLIER_FLOOR`) from the median of the values of the
+    `cycles` cycles before its own (past data only: its own cycle is not yet whole when it is
+    scored; the first cycle, and a cycle with fewer than a period of earlier values, are kept
+    whole)."""
     rows, period = table.shape
     padded = np.vstack([np.full((cycles, period), np.nan), table])
     before = windows(padded, cycles)[:rows].reshape(rows, -1)  # the `cycles` rows before each, flattened
@@ -415,7 +420,8 @@ def _without_outliers(table: np.ndarray, cycles: int) -> np.ndarray:
     spread = MAD_TO_SD * nanmedian_rows(np.abs(before - centre[:, None]))
     enough = (~np.isnan(before)).sum(axis=1) >= period
     with np.errstate(invalid="ignore"):
-        outlying = enough[:, None] & (spread[:, None] > 0) & (np.abs(table - centre[:, None]) > OUTLIER_SCALES * spread[:, None])
+        bound = np.fmax(OUTLIER_SCALES * spread, OUTLIER_FLOOR)
+        outlying = enough[:, None] & (spread[:, None] > 0) & (np.abs(table - centre[:, None]) > bound[:, None])
     return np.where(outlying, np.nan, table)
 
 
