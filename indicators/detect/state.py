@@ -54,6 +54,13 @@ SLOPE_HORIZON = per_interval({"monthly": 12, "weekly": 8, "daily": 7, "hourly": 
 # The frequencies whose frozen normal widens with the level's ordinary drift since the episode's start
 # (`baseline.Baseline.level_drift`): a daily level moves over weeks (and with an annual cycle).
 DRIFTING = {"daily"}
+# An ended episode shorter than a week stays in the seasonal profile (day of week, time of day) of
+# daily and sub-daily series and leaves only their level and scale: the profile is a median over
+# cycles, so a one-off short episode barely moves it, while one that recurs on the same weekday
+# every week is the weekly pattern (weekends lower) and must be learnt, not masked out of every
+# week for good. Longer episodes (a blockade) are level shifts and leave the profile too; monthly
+# and weekly series leave every episode out of everything (0).
+WEEK = per_interval({"monthly": 0, "weekly": 0, "daily": 7, "hourly": 24 * 7}, span=True)
 # Sub-daily: the median of the last 3 hours at a crisis' distance from normal, in its own scale
 # (`subdaily.drift_scores`), is an alert, once as it crosses; the normal is frozen where the span began.
 DRIFT_ALERT = 7.0
@@ -210,6 +217,7 @@ class _Walk:
             self.transformed = np.log(self.values) if self.use_log else self.values
         self._score_live()
         self.masked = np.zeros(len(regular), dtype=bool)
+        self.pattern_masked = np.zeros(len(regular), dtype=bool)  # left out of the profile too (`WEEK`)
         self.last_origin, self.last_end = -1, -1
         self.drift_alerts: dict[int, float] = {}  # dates a drift made alert: their drift scores
 
@@ -248,9 +256,17 @@ class _Walk:
             return self._frozen(self.last_origin, t)
         return expected, scale
 
+    def _mask(self, start: int, stop: int) -> None:
+        """Leave an ended episode's dates [start, stop) out of the baseline: its level and scale,
+        and its profile too when it lasted at least a week (`WEEK`)."""
+        self.masked[start:stop] = True
+        if stop - start >= WEEK[self.frequency]:
+            self.pattern_masked[start:stop] = True
+
     def _refit(self) -> None:
-        masked = pd.Series(np.where(self.masked, np.nan, self.values), index=self.regular.index)
-        self.fitted = baseline.refit(self.fitted, masked, self.frequency)
+        masked, pattern = (pd.Series(np.where(mask, np.nan, self.values), index=self.regular.index)
+                           for mask in (self.masked, self.pattern_masked))
+        self.fitted = baseline.refit(self.fitted, masked, self.frequency, pattern=pattern)
         self._score_live()
 
     def _score_live(self) -> None:
@@ -373,7 +389,7 @@ class _Walk:
                 if calm >= END_POINTS[self.frequency]:
                     kind = "end"
                     if self.mode == FROZEN:
-                        self.masked[self.origin:t - calm + 1] = True
+                        self._mask(self.origin, t - calm + 1)
                         self.last_origin, self.last_end = self.origin, t
                         self.mode = LIVE
                         self._refit()
