@@ -3,8 +3,9 @@
 An hourly load that is lower on weekends, scored from a Saturday, used to open an episode on its
 first weekend; once the episode ended its values were left out of the baseline, the weekday levels
 never saw a weekend, and every later weekend was "abnormal" again (0.161 alarms per series-day in
-`benchmarks/subdaily_false_alarms.py --step 60 --days 120`). Short ended episodes now stay in the
-seasonal profile (`state.WEEK`); a blockade that lasts a week or more still leaves it, and is found.
+`benchmarks/subdaily_false_alarms.py --step 60 --days 120`). A short ended episode that recurs a
+week later now stays in a sub-daily seasonal profile, with the one it recurs on (`state.WEEK`); a one-off
+episode or a blockade that lasts a week or more still leaves it, and a blockade is still found.
 """
 import numpy as np
 import pandas as pd
@@ -77,15 +78,26 @@ def test_a_blockade_from_the_first_scored_saturday_is_found_and_weekends_are_lea
     assert all(begin < "2025-04-12" for begin, _, _ in found)
 
 
-def test_short_episodes_stay_in_the_profile_long_ones_leave_it():
+def test_an_episode_that_recurs_a_week_later_stays_in_the_profile_others_leave_it():
     values = to_regular(load("2025-03-03", 42, 60), "hourly")
     info = SeriesInfo("sensor_load", "Bamako", frequency="hourly")
     fitted, _ = baseline.fit_series(values, info, "hourly")
     walk = state._Walk(values, info, "hourly", fitted, SeverityState.thresholds_by_frequency["hourly"])
-    walk._mask(100, 150)  # two days: a weekend
-    walk._mask(400, 400 + 7 * 24)  # a week
-    assert walk.masked[100:150].all() and not walk.pattern_masked[100:150].any()
-    assert walk.pattern_masked[400:568].all() and walk.masked[400:568].all()
+    week = 7 * 24
+    walk._mask(100, 100, 150)  # two days, once: out of everything, as before
+    assert walk.masked[100:150].all() and walk.pattern_masked[100:150].all()
+    walk._mask(100 + week + 5, 100 + week + 5, 150 + week)  # the same days a week later: the weekly pattern
+    assert walk.masked[100 + week + 5:150 + week].all()
+    assert not walk.pattern_masked[100:150].any() and not walk.pattern_masked[100 + week:150 + week].any()
+    walk._mask(200 + 2 * week, 200 + 2 * week, 240 + 2 * week)  # not a week after either: out of the profile
+    assert walk.pattern_masked[200 + 2 * week:240 + 2 * week].all()
+    walk._mask(600, 600, 600 + week)  # a week: a blockade, out of the profile even though it overlaps
+    assert walk.pattern_masked[600:600 + week].all() and walk.masked[600:600 + week].all()
+    assert not walk.masked[:100].any()
+    # an episode scored against an earlier one's normal: the level and scale lose the dates from
+    # that normal's origin, the profile only the episode's own
+    walk._mask(800, 850, 860)
+    assert walk.masked[800:860].all() and not walk.pattern_masked[800:850].any() and walk.pattern_masked[850:860].all()
 
 
 def test_the_sub_daily_profile_is_learnt_from_the_pattern_values():
@@ -116,3 +128,17 @@ def test_a_daily_weekday_pattern_starting_on_a_weekend_raises_no_alarm(start):
     profile and 30 days of errors, by when the weekday profile (a median over 8 weeks) knows weekends."""
     _, found = episodes(daily(start, 200), "daily")
     assert found == []
+
+
+@pytest.mark.xfail(strict=True, reason="known, left open: a daily episode that comes back within the level "
+                   "window masks the level from the first one's origin (docs/detection.md, 'Sub-daily series')")
+def test_a_daily_weekday_pattern_that_begins_mid_series_is_learnt():
+    """Weekends 15 lower from day 100 on (a market that closes on weekends): each weekend is an
+    episode at first, and each comes back within the level window of the last, so its normal is the
+    first one's and at its end the level and scale lose everything from that first origin on,
+    ordinary weekdays included: nothing after day 100 is learnt and every weekend is an alert (19 in
+    150 days). Masking each episode's own dates only, with the sub-daily recurrence rule for daily
+    series too, learns the weekends by the eighth (7 alerts), but lowered three daily benchmark
+    runs' F1 by up to 0.003, so it was not adopted."""
+    _, found = episodes(daily("2025-03-03", 250, from_day=100), "daily")
+    assert found and all(begin < "2025-08-16" for begin, _, _ in found)
