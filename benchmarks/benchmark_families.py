@@ -294,7 +294,9 @@ def daily_case(rng, indicator: str, number: int, with_events: bool = True, phi=N
             + noise(0.5, rng.uniform(0.008, 0.015)) + pattern()
         normal = np.clip(values, 0, 1)  # the share each day would have had without an event (the oracle's truth)
         for start, length in shift_slots:
-            ramp = np.minimum(np.arange(length) / max(1, rng.integers(0, 4)), 1.0)
+            # the shift's first day already moves, as for queues and outages (it was 0 here
+            # until 2026-12-01: the labelled start then came a day before the shortfall began)
+            ramp = np.minimum(np.arange(1, length + 1) / max(1, rng.integers(0, 4)), 1.0)
             values[start:start + length] -= rng.uniform(0.25, 0.6) * ramp
         for start, _ in spike_slots:
             values[start] -= rng.uniform(0.15, 0.3)

@@ -308,7 +308,19 @@ def family_scores(cases: list[Case], flags: list[np.ndarray]) -> dict:
             if len(free) else np.nan,
             "median shift delay": float(shifts.median()) if len(shifts) else np.nan,
             "recall by kind": " ".join(f"{kind} {part['found'].mean():.2f}"
-                                       for kind, part in table[table["events"] > 0].groupby("kind"))}
+                                       for kind, part in table[table["events"] > 0].groupby("kind")),
+            "failed-harvest recall by covered crop (usual fall)": _by_crop(cases, failed[failed["covered"]])}
+
+
+def _by_crop(cases: list[Case], failed: pd.DataFrame) -> str:
+    """Failed-harvest recall of each covered crop, with its usual harvest fall (median over the
+    family's series): a failed harvest is the usual fall that did not come (plus up to 6%), so a
+    crop whose fall is under the alert size (10%) has failed harvests that are mostly stress, not
+    alert, by the size rule (`severity.SIZE_RULES`)."""
+    falls = pd.DataFrame([(c.info.item, c.harvest_fall) for c in cases if c.info.indicator == "grain_price"],
+                         columns=["item", "fall"]).groupby("item")["fall"].median()
+    return " ".join(f"{item} {part['found'].mean():.2f} ({np.expm1(falls[item]):.0%})"
+                    for item, part in failed.groupby("item"))
 
 
 def run_families(families, seeds, count: int) -> pd.DataFrame:
