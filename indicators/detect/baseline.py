@@ -194,7 +194,8 @@ _RECENT: dict = {}  # the seasonal and regime detectors score the same series on
 
 def fit(regular: pd.Series, frequency: str, use_log: bool, pattern: pd.Series | None = None) -> Baseline:
     """The baseline of `regular`; its seasonal profile from `pattern` (the same dates, with fewer
-    values left out: the state's short episodes, `state.WEEK`) when given, else from `regular`."""
+    values left out: a sub-daily weekly pattern's episodes, `state.WEEK`) when given, else from
+    `regular`."""
     key = (regular.to_numpy(dtype="float64").tobytes(), regular.index[0].ordinal if len(regular) else 0,
            frequency, use_log, None if pattern is None else pattern.to_numpy(dtype="float64").tobytes())
     if key not in _RECENT:

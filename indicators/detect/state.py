@@ -8,9 +8,10 @@ later dates are scored against that pre-episode normal, so a blockade stays `ale
 for as long as it lasts instead of being learnt as the new level. The episode ends after
 `END_POINTS` consecutive normal dates; its values are then kept out of the baseline that later
 dates are scored against (the baseline is refitted without them; a short episode that recurs a
-week later stays in a sub-daily series' seasonal profile, since it is the weekly pattern: `WEEK`). An episode that lasts
-`NEW_NORMAL` periods is declared the new normal, explicitly ("new normal since ..."): from then on
-the normal is the episode's own level until the baseline has a full window of it.
+week later stays in a sub-daily series' seasonal profile, since it is the weekly pattern: `WEEK`).
+An episode that lasts `NEW_NORMAL` periods is declared the new normal, explicitly ("new normal
+since ..."): from then on the normal is the episode's own level until the baseline has a full
+window of it.
 
 Moderate deviations that persist (`PERSIST` consecutive dates at stress whose size allows alert)
 are an alert too: a shift that is modest each day but does not go away, as long as the streak is
