@@ -254,10 +254,35 @@ class _Walk:
             return (self.anchor + self.anchor_slope * ahead + f.profile[self.anchor_origin, f.phase[t]],
                     f.scale[self.anchor_origin])
         expected, scale = self.fitted.expected[t], self.fitted.scale[t]
-        if (expected != expected or scale != scale) and self.last_origin >= 0:
-            # Just after an episode the baseline without it may lack a full window: the normal of
-            # before the episode stands in until the baseline can score again.
-            return self._frozen(self.last_origin, t)
+        if expected != expected or scale != scale:
+            if self._after_masking(t):
+                # Just after an episode the baseline without it may lack a full window: the normal
+                # of before the episode stands in until the baseline can score again.
+                return self._frozen(self.last_origin, t)
+            return self._across_gap(t)
+        return expected, scale
+
+    def _after_masking(self, t: int) -> bool:
+        """Is the last episode's masked span still inside the level window before t? Only then
+        does its masking explain a baseline that cannot score t."""
+        return self.last_origin >= 0 and t - self.last_end <= baseline.LEVEL_WINDOW[self.frequency]
+
+    def _across_gap(self, t: int) -> tuple[float, float]:
+        """The normal after a reporting gap too long for the baseline's level window (a year
+        without prices, a month without a survey): the last normal the baseline had before t,
+        carried across the gap as a frozen normal is, its scale widened by how far the level
+        moves over as many periods in ordinary times (`Baseline.level_drift`). An older
+        episode's normal would be stale by the whole gap and call the first value after it a
+        crisis; no normal at all would leave a shift that starts in the gap unseen until the
+        window fills again. NaN where the baseline never had a normal before t."""
+        f = self.fitted
+        known = np.flatnonzero(~np.isnan(f.level[:t]) & ~np.isnan(f.scale[:t]))
+        if not len(known):
+            return float("nan"), float("nan")
+        origin = int(known[-1])
+        expected, scale = self._frozen(origin, t)
+        if self.frequency not in DRIFTING:  # `_frozen` already widens a drifting (daily) normal
+            scale = float(np.hypot(scale, f.level_drift(origin, t - origin)))
         return expected, scale
 
     def _mask(self, start: int, own_start: int, stop: int) -> None:
@@ -383,8 +408,7 @@ class _Walk:
                     if self.mode == LIVE:
                         origin = watch_start if 0 <= watch_start < t else t
                         self.own_origin = origin  # where this episode's own deviation began
-                        if (self.frequency in CUSUM_FREQUENCIES and self.last_origin >= 0
-                                and t - self.last_end <= baseline.LEVEL_WINDOW[self.frequency]):
+                        if self.frequency in CUSUM_FREQUENCIES and self._after_masking(t):
                             # Back into an episode before the baseline has a clean window again: the
                             # normal of before the last episode still holds.
                             origin = self.last_origin
