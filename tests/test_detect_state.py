@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from indicators.detect import SeriesInfo, get_detector
-from indicators.detect.alps import DISCOUNT, _design, expanding_fit
+from indicators.detect.alps import DISCOUNT, SHORT_DISCOUNT, _design, expanding_fit, local_fit
 from indicators.detect.severity import SIZE_RULES, classify_one, magnitude
 from indicators.episodes import series_episodes
 
@@ -123,9 +123,12 @@ def test_alps_month_by_month_is_the_weighted_ols_on_past_data_and_has_no_look_ah
     from indicators.detect.base import to_regular
     regular = to_regular(values, "monthly")
     prices, observed, design = _design(regular)
+    # month s weighs the product of the later months' forgetting factors (DISCOUNT, or
+    # SHORT_DISCOUNT where inflation changed for good: `alps.forgetting`)
+    factor = np.where(local_fit(prices, observed, design).shortened, SHORT_DISCOUNT, DISCOUNT)
     for t in (60, 150, 250, len(regular) - 1):  # an independent weighted lstsq on the data up to month t
         window = observed & (np.arange(len(regular)) <= t)
-        weights = DISCOUNT ** (t - np.flatnonzero(window))
+        weights = np.array([np.prod(factor[s + 1:t + 1]) for s in np.flatnonzero(window)])
         root = np.sqrt(weights)[:, None]
         beta, *_ = np.linalg.lstsq(design[window] * root, prices[window] * root[:, 0], rcond=None)
         residuals = prices[window] - design[window] @ beta

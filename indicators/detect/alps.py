@@ -12,9 +12,12 @@ Two detectors:
   `HALF_LIFE` months (exponentially weighted least squares), so the trend follows a change of
   inflation, or a level that has moved for good, within a few years, where WFP's linear trend
   over the whole history lags it for the rest of the series and calls every later month an
-  alert. It counts in the consolidated view at its own phase, once the size of the price rise
-  allows that phase (`severity.classify`: the price must also stand above its trend-and-season
-  estimate, a year earlier and the 5-year average by the sizes of `severity.SIZE_RULES`).
+  alert. Once inflation has changed for good (`forgetting`: a recent drift that no crisis can
+  move has stood above the fit's slope for 3 years) the memory shortens to `SHORT_HALF_LIFE`
+  months, and the price a year earlier is compared with a year of the trend added. It counts
+  in the consolidated view at its own phase, once the size of the price rise allows that phase
+  (`severity.classify`: the price must also stand above its trend-and-season estimate, a year
+  earlier and the 5-year average by the sizes of `severity.SIZE_RULES`).
 - `alps_whole`: the whole-series fit of the guidance note (reproduces WFP's reference figures);
   its values change as months arrive (look-ahead, by definition), so it is shown under its own
   name and does not count in the consolidated view.
@@ -22,9 +25,11 @@ Two detectors:
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .base import (DetectionResult, Detector, SeriesInfo, calendar_months, date_labels, is_monthly_price, observed_count,
                    output_columns)
@@ -39,6 +44,15 @@ MIN_SPREAD = 0.01  # of the mean price: a price fixed for years has no meaningfu
 # months, is the fit's effective length.
 HALF_LIFE = 60
 DISCOUNT = 0.5 ** (1 / HALF_LIFE)
+# A change of inflation that holds for years (`forgetting`): the recent drift, the median of the
+# year-on-year changes of the last `DRIFT_WINDOW` months (a level shift of any length moves at most
+# 12 of them, so a crisis does not move it), standing `DRIFT_GAP` of the mean price a year above
+# the fit's slope for `DRIFT_SUSTAINED` months in a row; from then on the fit forgets at
+# `SHORT_HALF_LIFE` a month. Chosen on the tuning seeds of `prices_inflation` under the real-data
+# guard (docs/detection.md, "Trend breaks: a memory that shortens when inflation changes for good").
+DRIFT_WINDOW, DRIFT_GAP, DRIFT_SUSTAINED = 36, 0.02, 36
+SHORT_HALF_LIFE = 12
+SHORT_DISCOUNT = 0.5 ** (1 / SHORT_HALF_LIFE)
 
 
 class WholeSeriesAlps(Detector):
@@ -91,8 +105,11 @@ class Alps(WholeSeriesAlps):
         "time: for each month, the regression of the price in levels on a linear trend and twelve monthly "
         "dummies (no constant) fitted on the data up to that month only, each earlier month weighted half as much "
         "every 5 years (a local trend that follows a change of inflation; every window at once, in closed form "
-        "from running sums per month), and the month's residual divided by the weighted standard deviation of that "
-        "fit's residuals. Phases normal below 0.25, stress 0.25 to 1, alert 1 to 2, crisis from 2, counted in "
+        "from running sums per month), and every year once the median year-on-year change of the last 3 years has "
+        "stood 2 points of the mean price a year above the fit's slope for 3 years in a row (inflation changed for "
+        "good; there the price a year earlier is compared with a year of the trend added), and the month's residual "
+        "divided by the weighted standard deviation of that fit's residuals. Phases normal below 0.25, stress "
+        "0.25 to 1, alert 1 to 2, crisis from 2, counted in "
         "the consolidated severity once the price also stands above the trend-and-season estimate, a year "
         "earlier and the 5-year average by the sizes people use (5% for stress, 10% for alert, 25% for "
         "crisis). The first 36 months only fit the model. A price fixed for years (a spread under 1% of the "
@@ -104,7 +121,8 @@ class Alps(WholeSeriesAlps):
         if refused:
             return refused
         prices, observed, design = _design(regular)
-        fitted, spread = expanding_fit(prices, observed, design, discount=DISCOUNT)
+        fit = local_fit(prices, observed, design)
+        fitted, spread = fit.fitted, fit.spread
         score = (prices - fitted) / spread
         scored = observed & ~np.isnan(score) & (np.cumsum(observed) > MIN_MONTHS)
         if not scored.any():
@@ -112,12 +130,61 @@ class Alps(WholeSeriesAlps):
                                                            "(almost) exactly in every window")
         references = same_month_references(prices)
         rule = size_rule(info)
-        sizes = level_size(prices, fitted, *references, info, rule)
+        # Where inflation has changed for good, a year earlier is compared with the year's rise on
+        # the fit's own trend added: at 10% a year every price is 10% above a year earlier.
+        last_year = references[0] + np.where(fit.shortened, 12 * np.fmax(fit.slope, 0.0), 0.0)
+        sizes = level_size(prices, fitted, last_year, references[1], info, rule)
         severity = classify(score[scored], self.thresholds, sizes[scored], rule)
         rows = _output(regular, info, scored, fitted, spread, score, severity,
-                       by_score=phase(score[scored], self.thresholds), references=references)
+                       by_score=phase(score[scored], self.thresholds), references=references,
+                       trend_added=fit.shortened)
         return DetectionResult("scored", f"{int(scored.sum())} of {int(observed.sum())} months scored (fit on the "
                                          f"data up to each month)", columns=rows)
+
+
+class LocalFit(NamedTuple):
+    fitted: np.ndarray  # per month t: the fit on the months up to t, at t
+    spread: np.ndarray  # the weighted sd of that fit's residuals
+    slope: np.ndarray  # its trend per month
+    shortened: np.ndarray  # True where the memory is shortened (`forgetting`)
+
+
+def local_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray) -> LocalFit:
+    """The `alps` fit: `expanding_fit` with a half-life of `HALF_LIFE` months, shortened to
+    `SHORT_HALF_LIFE` where inflation changed for good (`forgetting`)."""
+    n = len(prices)
+    decay = DISCOUNT ** np.arange(n, dtype="float64")
+    means = _window_means(prices, observed, design, decay)
+    shortened = forgetting(prices, observed, means[3])
+    if not shortened.any():
+        return LocalFit(*_fit(prices, observed, design, decay, DISCOUNT, means), shortened)
+    decay = np.cumprod(np.where(shortened, SHORT_DISCOUNT, DISCOUNT))  # window t weighs month s by decay[t] / decay[s]
+    return LocalFit(*_fit(prices, observed, design, decay, None), shortened)
+
+
+def forgetting(prices: np.ndarray, observed: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    """Months from which the fit forgets faster: where the recent drift (the median of the last
+    `DRIFT_WINDOW` year-on-year changes, per month, at least half of them known) has stood more
+    than `DRIFT_GAP` of the mean price to date a year above the fit's slope in each of the last
+    `DRIFT_SUSTAINED` months. A level shift raises at most 12 year-on-year changes (the first
+    year of a crisis, however long), so it does not move the median of 36; a trend break raises
+    all of them after its first year. Faster inflation only: a trend that lags slower prices
+    raises no false alarm."""
+    n = len(prices)
+    yearly = np.full(n, np.nan)
+    known = np.where(observed, prices, np.nan)
+    yearly[12:] = (known[12:] - known[:-12]) / 12
+    # the median of each window's known changes (np.nanmedian's, ten times faster): sorted, NaN last
+    windows = np.sort(sliding_window_view(np.r_[np.full(DRIFT_WINDOW - 1, np.nan), yearly], DRIFT_WINDOW), axis=1)
+    known_count = (~np.isnan(windows)).sum(axis=1)
+    enough = known_count >= DRIFT_WINDOW // 2
+    rows = np.arange(n)
+    drift = (windows[rows, np.maximum(known_count - 1, 0) // 2] + windows[rows, known_count // 2]) / 2
+    mean_price = np.cumsum(np.where(observed, prices, 0.0)) / np.maximum(np.cumsum(observed), 1)
+    with np.errstate(invalid="ignore"):
+        faster = enough & ((drift - slope) * 12 > DRIFT_GAP * mean_price)
+    since = np.arange(n) - np.maximum.accumulate(np.where(faster, -1, np.arange(n)))  # months in a row
+    return since >= DRIFT_SUSTAINED
 
 
 def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray, discount: float = 1.0):
@@ -125,7 +192,14 @@ def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray, 
     OLS fit on the observed months up to t (recursive least squares, every window at once). With
     `discount` < 1 the fit is weighted least squares, month s weighing `discount` ** (t - s) in
     window t, and the sd is the weighted one (squares over the weights' sum less 1); 1 is WFP's
-    unweighted fit.
+    unweighted fit."""
+    decay = discount ** np.arange(len(prices), dtype="float64")
+    return _fit(prices, observed, design, decay, discount)[:2]
+
+
+def _window_means(prices, observed, design, decay):
+    """Per window t (months up to t, month s weighing decay[t] / decay[s]): each month's calendar
+    month, and per calendar month the weighted mean price and mean date, and the trend's slope.
 
     `design` is `_design`'s: a trend column, then one 0/1 dummy column per calendar month. With
     such a design the OLS has a closed form (Frisch-Waugh-Lovell): the trend's coefficient is the
@@ -134,15 +208,11 @@ def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray, 
     per month, so every window's fit costs O(months) rather than a Kalman filter pass
     (statsmodels' RecursiveLS gives the same coefficients up to rounding, at 20 times the cost)."""
     n = len(prices)
-    fitted, spread = np.full(n, np.nan), np.full(n, np.nan)
-    keep = np.flatnonzero(design[observed].any(axis=0))
-    if len(keep) == 0 or observed.sum() <= len(keep):
-        return fitted, spread
     trend, dummies = design[:, 0], design[:, 1:]
     month = dummies.argmax(axis=1)
     weight = dummies * observed[:, None]  # (n, months): observed months of each calendar month
     y = np.where(observed, prices, 0.0)
-    total = _running_sum(discount, n)
+    total = _running_sum(decay)
     count = total(weight)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_trend = total(weight * trend[:, None]) / count
@@ -152,6 +222,20 @@ def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray, 
         within_xy = np.where(seen, total(weight * (trend * y)[:, None]) - count * mean_trend * mean_price, 0.0)
         slope = within_xy.sum(axis=1) / within_xx.sum(axis=1)  # (n,): the fit on data up to t
     slope = np.where(np.isfinite(slope), slope, np.nan)  # one observation per calendar month: no slope yet
+    return month, mean_price, mean_trend, slope
+
+
+def _fit(prices, observed, design, decay, discount, means=None):
+    """Fitted values, spreads and slopes of every window (`_window_means`, or `means` when the
+    caller has them); `discount`: the constant factor `decay` is made of (its weights are
+    cached), or None for a varying one."""
+    n = len(prices)
+    fitted, spread, slope = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    keep = np.flatnonzero(design[observed].any(axis=0))
+    if len(keep) == 0 or observed.sum() <= len(keep):
+        return fitted, spread, slope
+    trend = design[:, 0]
+    month, mean_price, mean_trend, slope = means or _window_means(prices, observed, design, decay)
     # A month's fit is its mean price moved along the slope from its mean date (fewer roundings
     # than intercept + slope x trend).
     fitted = mean_price[np.arange(n), month] + slope * (trend - mean_trend[np.arange(n), month])
@@ -161,15 +245,15 @@ def expanding_fit(prices: np.ndarray, observed: np.ndarray, design: np.ndarray, 
     squares = np.where(inside, residuals, 0.0) ** 2
     count = inside.sum(axis=0)
     mass = count
-    if discount < 1.0:  # month s weighs discount ** (t - s) in window t: (1 / decay[s]) x decay[t]
-        squares *= _discounts(discount, n)
-        mass = total(observed.astype("float64")[:, None])[:, 0]
+    if discount != 1.0:  # month s weighs decay[t] / decay[s] in window t
+        squares *= _discounts(discount, n) if discount is not None else np.outer(1.0 / decay, decay)
+        mass = _running_sum(decay)(observed.astype("float64")[:, None])[:, 0]
     with np.errstate(invalid="ignore"):
         variance = np.where(count > len(keep), squares.sum(axis=0) / np.maximum(mass - 1, 1e-9), np.nan)
     spread = np.sqrt(variance)
     level = np.cumsum(np.where(observed, prices, 0.0)) / np.maximum(np.cumsum(observed), 1)
     spread = np.where(spread > MIN_SPREAD * level, spread, np.nan)
-    return fitted, spread
+    return fitted, spread, slope
 
 
 @lru_cache(maxsize=8)  # a store's series share a few lengths
@@ -188,14 +272,14 @@ def _discounts(discount: float, n: int) -> np.ndarray:
     return weights
 
 
-def _running_sum(discount: float, n: int):
-    """Column-wise running sums down the `n` rows; with `discount` < 1 each earlier row counts
-    `discount` times less per row (exponentially weighted, a local fit): the running sum of the
-    rows scaled up by discount ** -s, scaled back down at t (a few thousand months stay far
-    inside the floating-point range)."""
-    if discount >= 1.0:
+def _running_sum(decay: np.ndarray):
+    """Column-wise running sums down the rows, row s counting decay[t] / decay[s] at row t
+    (`decay` falling from 1: exponentially weighted, a local fit; all ones: plain sums): the
+    running sum of the rows scaled up by 1 / decay[s], scaled back down at t (a few thousand
+    months stay far inside the floating-point range)."""
+    if decay[-1] == 1.0:
         return lambda rows: np.cumsum(rows, axis=0)
-    decay = discount ** np.arange(n, dtype="float64")[:, None]
+    decay = decay[:, None]
     return lambda rows: np.cumsum(rows / decay, axis=0) * decay
 
 
@@ -223,10 +307,12 @@ def _design(regular: pd.Series):
     return regular.to_numpy(), observed, design
 
 
-def _output(regular, info, scored, fitted, spread, score, severity, by_score=None, references=None) -> dict:
+def _output(regular, info, scored, fitted, spread, score, severity, by_score=None, references=None,
+            trend_added=None) -> dict:
     """Output rows of the months `scored`; `by_score`: the phases of the score alone, where the
     size of the rise lowered some of them (the explanation then says why); `references`: the
-    prices' `same_month_references` when the caller has them."""
+    prices' `same_month_references` when the caller has them; `trend_added`: per month, True
+    where the size compared the price with a year earlier plus a year of the trend."""
     prices = regular.to_numpy()
     last_year, average = references or same_month_references(prices)
     dates = np.array(date_labels(regular.index, "monthly"), dtype=object)[scored]
@@ -240,8 +326,9 @@ def _output(regular, info, scored, fitted, spread, score, severity, by_score=Non
                 relatives(value[flagged].tolist(), expected[flagged].tolist(), unit),
                 format_values(expected[flagged].tolist(), unit))
     explanation = []
-    for date, shown, s, level, own in zip(dates.tolist(), format_values(value.tolist(), unit), z.tolist(), severity,
-                                          by_score):
+    added = np.zeros(len(dates), dtype=bool) if trend_added is None else trend_added[scored]
+    for date, shown, s, level, own, grown in zip(dates.tolist(), format_values(value.tolist(), unit), z.tolist(),
+                                                 severity, by_score, added.tolist()):
         if level == "normal" and own == "normal":
             explanation.append(f"{label}, {date}: {shown}, ALPS {s:.2f} (normal).")
             continue
@@ -249,7 +336,9 @@ def _output(regular, info, scored, fitted, spread, score, severity, by_score=Non
         text = (f"{label}, {date}: {shown}, ALPS {s:.2f}: {versus} the "
                 f"trend-and-season estimate of {estimate}" + (f"; {comparison}" if comparison else ""))
         if level != own:
-            text += "; the rise is too small against these references for a higher phase"
+            text += ("; the rise is too small against these references for a higher phase" + (
+                " (inflation has changed for good: a year of the trend is added to the price a year earlier)"
+                if grown else ""))
         explanation.append(text + f" ({level}).")
     return output_columns(dates, value, expected, expected - spread[scored], expected + spread[scored], score[scored],
                           severity, explanation)
