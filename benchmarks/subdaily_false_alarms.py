@@ -8,8 +8,11 @@ Each family is a 5-minute feed with a daily cycle and nothing abnormal in it: Ga
 AR(1) noise with phi 0.8 and 0.98 (errors that wander over minutes and over hours; standard
 deviation 1), a random-walk level (steps of 0.05 every 5 minutes) under noise 1, Student's t noise with 3 degrees of
 freedom (heavy tails), Poisson counts (a quantised feed of events per interval), a weekly pattern
-(weekends 15 lower, as a grid load), and a sparse feed that reports 40% of its intervals at
-random. Scored by the `state` detector (the counted one for such feeds) with the default
+(weekends 15 lower, as a grid load; from a Monday, so an hourly feed is first scored on Saturday
+at 01:00 and a 5-minute one at 06:40), the same pattern started so that its first score falls on
+a Saturday at midnight at every interval (`weekly_saturday`: the first weekend is then an episode,
+which used to keep every later weekend out of the weekday levels), and a sparse feed that reports
+40% of its intervals at random. Scored by the `state` detector (the counted one for such feeds) with the default
 settings; an alarm is an episode's start or escalation (`episodes.series_episodes`), counted per
 scored series-day. Seeds start at 100 (the tests use others).
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -30,13 +34,29 @@ from indicators.detect.state import SeverityState  # noqa: E402
 from indicators.episodes import series_episodes  # noqa: E402
 from indicators.store import infer_frequency  # noqa: E402
 
-FAMILIES = ("gaussian", "ar1_0.8", "ar1_0.98", "random_walk", "student_t3", "poisson", "weekly", "sparse_40pct")
+FAMILIES = ("gaussian", "ar1_0.8", "ar1_0.98", "random_walk", "student_t3", "poisson", "weekly", "weekly_saturday",
+            "sparse_40pct")
+MONDAY = pd.Timestamp("2025-03-03")
+
+
+@lru_cache(maxsize=None)
+def first_score_from_monday(step: int) -> pd.Timedelta:
+    """How long after its start a complete feed every `step` minutes is first scored (the
+    baseline's warm-up: three days of profile, two of errors, the scale counted every
+    window/100 points), measured on the feed itself."""
+    from indicators.detect import baseline
+    from indicators.detect.base import to_regular
+    series = feed("gaussian", 0, 8, step)
+    frequency = infer_frequency(series.index.tolist())
+    fitted = baseline.fit(to_regular(series, frequency), frequency, use_log=False)
+    return pd.Timedelta(minutes=step * int(np.flatnonzero(fitted.scorable)[0]))
 
 
 def feed(family: str, seed: int, days: int, step: int = 5) -> pd.Series:
     """One ordinary feed of `family` every `step` minutes (see the module docstring)."""
     rng = np.random.default_rng(seed)
-    stamps = pd.date_range("2025-03-03", periods=days * 1440 // step, freq=f"{step}min")  # a Monday
+    start = MONDAY + pd.Timedelta(days=5) - first_score_from_monday(step) if family == "weekly_saturday" else MONDAY
+    stamps = pd.date_range(start, periods=days * 1440 // step, freq=f"{step}min")
     hour = stamps.hour + stamps.minute / 60
     cycle = 50 + 20 * np.sin(2 * np.pi * (hour - 6) / 24)
     n = len(stamps)
@@ -53,7 +73,7 @@ def feed(family: str, seed: int, days: int, step: int = 5) -> pd.Series:
         values = cycle + rng.standard_t(3, n)
     elif family == "poisson":
         values = rng.poisson(cycle / 5).astype("float64")
-    elif family == "weekly":
+    elif family.startswith("weekly"):
         values = cycle - 15 * (stamps.day_of_week >= 5) + rng.normal(0, 1, n)
     else:
         values = cycle + rng.normal(0, 1, n)

@@ -192,54 +192,64 @@ def phases(index: pd.PeriodIndex, frequency: str) -> np.ndarray:
 _RECENT: dict = {}  # the seasonal and regime detectors score the same series one after the other
 
 
-def fit(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
+def fit(regular: pd.Series, frequency: str, use_log: bool, pattern: pd.Series | None = None) -> Baseline:
+    """The baseline of `regular`; its seasonal profile from `pattern` (the same dates, with fewer
+    values left out: a sub-daily weekly pattern's episodes, `state.WEEK`) when given, else from
+    `regular`."""
     key = (regular.to_numpy(dtype="float64").tobytes(), regular.index[0].ordinal if len(regular) else 0,
-           frequency, use_log)
+           frequency, use_log, None if pattern is None else pattern.to_numpy(dtype="float64").tobytes())
     if key not in _RECENT:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows in gaps are expected
             if len(_RECENT) >= 4:
                 _RECENT.pop(next(iter(_RECENT)))
-            _RECENT[key] = (_fit_subdaily if frequency in INTERVALS else _fit)(regular, frequency, use_log)
+            _RECENT[key] = (_fit_subdaily if frequency in INTERVALS else _fit)(regular, frequency, use_log,
+                                                                                pattern=pattern)
     return _RECENT[key]
 
 
-def refit(before: Baseline, regular: pd.Series, frequency: str) -> Baseline:
-    """`fit(regular, frequency, before.use_log)` for a series that differs from the one `before`
-    was fitted on only from some position on (the state refits without an episode that ended):
-    the baseline at t uses data before t only, so up to the first changed value it is `before`'s
-    and only the later positions are computed."""
+def refit(before: Baseline, regular: pd.Series, frequency: str, pattern: pd.Series | None = None) -> Baseline:
+    """`fit(regular, frequency, before.use_log, pattern)` for a series that differs from the one
+    `before` was fitted on only from some position on (the state refits without an episode that
+    ended; `pattern` leaves out no more than `regular` does): the baseline at t uses data before t
+    only, so up to the first changed value it is `before`'s and only the later positions are computed."""
     y = _transformed(regular.to_numpy(dtype="float64"), before.use_log)
     same = (y == before.observed) | (np.isnan(y) & np.isnan(before.observed)) if len(y) == len(before.observed) \
         else np.zeros(len(y), dtype=bool)
     start = int(np.argmin(same)) if not same.all() else len(y)
     if frequency in INTERVALS or not 0 < start < len(y):
-        return fit(regular, frequency, before.use_log)
+        return fit(regular, frequency, before.use_log, pattern)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows in gaps are expected
-        return _fit(regular, frequency, before.use_log, start=start, before=before)
+        return _fit(regular, frequency, before.use_log, start=start, before=before, pattern=pattern)
 
 
 def _transformed(raw: np.ndarray, use_log: bool) -> np.ndarray:
     return np.log(raw) if use_log else raw.copy()
 
 
-def _fit_subdaily(regular: pd.Series, frequency: str, use_log: bool) -> Baseline:
+def _fit_subdaily(regular: pd.Series, frequency: str, use_log: bool, pattern: pd.Series | None = None) -> Baseline:
     from . import subdaily  # rolling windows: a sub-daily feed is long and refitted after every episode
 
-    return subdaily.fit(regular, frequency, use_log)
+    return subdaily.fit(regular, frequency, use_log, pattern=pattern)
 
 
-def _fit(regular: pd.Series, frequency: str, use_log: bool, start: int = 0, before: Baseline | None = None
-         ) -> Baseline:
+def seasonal_values(y: np.ndarray, pattern: pd.Series | None, use_log: bool) -> np.ndarray:
+    """The transformed values a seasonal profile is learnt from: `pattern`'s where given (`fit`)."""
+    return y if pattern is None else _transformed(pattern.to_numpy(dtype="float64"), use_log)
+
+
+def _fit(regular: pd.Series, frequency: str, use_log: bool, start: int = 0, before: Baseline | None = None,
+         pattern: pd.Series | None = None) -> Baseline:
     """The baseline of every position; from `start` on only, the earlier positions taken from
-    `before` (the same series' baseline up to `start`: `refit`)."""
+    `before` (the same series' baseline up to `start`: `refit`); the profile from `pattern` (`fit`)."""
     period = PERIODS[frequency]
     y = _transformed(regular.to_numpy(dtype="float64"), use_log)
     n = len(y)
     phase = phases(regular.index, frequency)
     # Every array below has a row per position computed, from `start` on.
-    profile = _profile(y, phase, period, SEASON_CYCLES[frequency], start, outliers=frequency not in INTERVALS)
+    profile = _profile(seasonal_values(y, pattern, use_log), phase, period, SEASON_CYCLES[frequency], start,
+                       outliers=frequency not in INTERVALS)
 
     window = LEVEL_WINDOW[frequency]
     recent = past_windows(y, window)[start:n]  # y[t-window..t-1]

@@ -7,9 +7,11 @@ where the deviation began (the first of the consecutive dates beyond `WATCH` sca
 later dates are scored against that pre-episode normal, so a blockade stays `alert` or `crisis`
 for as long as it lasts instead of being learnt as the new level. The episode ends after
 `END_POINTS` consecutive normal dates; its values are then kept out of the baseline that later
-dates are scored against (the baseline is refitted without them). An episode that lasts
-`NEW_NORMAL` periods is declared the new normal, explicitly ("new normal since ..."): from then on
-the normal is the episode's own level until the baseline has a full window of it.
+dates are scored against (the baseline is refitted without them; a short episode that recurs a
+week later stays in a sub-daily series' seasonal profile, since it is the weekly pattern: `WEEK`).
+An episode that lasts `NEW_NORMAL` periods is declared the new normal, explicitly ("new normal
+since ..."): from then on the normal is the episode's own level until the baseline has a full
+window of it.
 
 Moderate deviations that persist (`PERSIST` consecutive dates at stress whose size allows alert)
 are an alert too: a shift that is modest each day but does not go away, as long as the streak is
@@ -54,6 +56,14 @@ SLOPE_HORIZON = per_interval({"monthly": 12, "weekly": 8, "daily": 7, "hourly": 
 # The frequencies whose frozen normal widens with the level's ordinary drift since the episode's start
 # (`baseline.Baseline.level_drift`): a daily level moves over weeks (and with an annual cycle).
 DRIFTING = {"daily"}
+# Sub-daily: an ended episode shorter than a week that recurs a week later (its dates a week before
+# overlap an earlier ended episode) is the weekly pattern (weekends lower), not a crisis: both stay
+# in the seasonal profile (time of day, weekday levels) and leave only the level and scale, so the
+# pattern is learnt instead of masked out of every week for good. A one-off episode, or one that
+# lasts a week or more (a blockade), leaves the profile too. Daily, weekly and monthly series leave
+# every episode out of everything (0): a daily series is first scored when its weekday profile
+# already knows its weekly pattern, and the rule moved daily benchmark runs both ways.
+WEEK = per_interval({"monthly": 0, "weekly": 0, "daily": 0, "hourly": 24 * 7}, span=True)
 # Sub-daily: the median of the last 3 hours at a crisis' distance from normal, in its own scale
 # (`subdaily.drift_scores`), is an alert, once as it crosses; the normal is frozen where the span began.
 DRIFT_ALERT = 7.0
@@ -210,7 +220,9 @@ class _Walk:
             self.transformed = np.log(self.values) if self.use_log else self.values
         self._score_live()
         self.masked = np.zeros(len(regular), dtype=bool)
-        self.last_origin, self.last_end = -1, -1
+        self.pattern_masked = np.zeros(len(regular), dtype=bool)  # left out of the profile too (`WEEK`)
+        self.short_episodes: list[tuple[int, int]] = []  # ended episodes shorter than a week: [start, stop)
+        self.last_origin, self.last_end, self.own_origin = -1, -1, -1
         self.drift_alerts: dict[int, float] = {}  # dates a drift made alert: their drift scores
 
     # -- references ---------------------------------------------------------------------------
@@ -273,9 +285,28 @@ class _Walk:
             scale = float(np.hypot(scale, f.level_drift(origin, t - origin)))
         return expected, scale
 
+    def _mask(self, start: int, own_start: int, stop: int) -> None:
+        """Leave an ended episode's dates [start, stop) out of the baseline's level and scale
+        (`start`: the origin of its normal, an earlier episode's when it came back before the
+        baseline had a clean window), and its own dates [own_start, stop) out of the profile too
+        unless they are a weekly recurrence (`WEEK`), which brings the episode they recur on back
+        into the profile."""
+        self.masked[start:stop] = True
+        week = WEEK[self.frequency]
+        earlier = [(first, last) for first, last in self.short_episodes
+                   if first < stop - week and last > own_start - week]  # overlaps these dates a week before
+        if stop - own_start < week:
+            self.short_episodes.append((own_start, stop))
+            if earlier:
+                for first, last in earlier:
+                    self.pattern_masked[first:last] = False
+                return
+        self.pattern_masked[own_start:stop] = True
+
     def _refit(self) -> None:
-        masked = pd.Series(np.where(self.masked, np.nan, self.values), index=self.regular.index)
-        self.fitted = baseline.refit(self.fitted, masked, self.frequency)
+        masked, pattern = (pd.Series(np.where(mask, np.nan, self.values), index=self.regular.index)
+                           for mask in (self.masked, self.pattern_masked))
+        self.fitted = baseline.refit(self.fitted, masked, self.frequency, pattern=pattern)
         self._score_live()
 
     def _score_live(self) -> None:
@@ -376,6 +407,7 @@ class _Walk:
                     start = t
                     if self.mode == LIVE:
                         origin = watch_start if 0 <= watch_start < t else t
+                        self.own_origin = origin  # where this episode's own deviation began
                         if self.frequency in CUSUM_FREQUENCIES and self._after_masking(t):
                             # Back into an episode before the baseline has a clean window again: the
                             # normal of before the last episode still holds.
@@ -397,7 +429,7 @@ class _Walk:
                 if calm >= END_POINTS[self.frequency]:
                     kind = "end"
                     if self.mode == FROZEN:
-                        self.masked[self.origin:t - calm + 1] = True
+                        self._mask(self.origin, self.own_origin, t - calm + 1)
                         self.last_origin, self.last_end = self.origin, t
                         self.mode = LIVE
                         self._refit()

@@ -190,16 +190,19 @@ def drift_scores(errors: np.ndarray, frequency: str) -> np.ndarray:
     return score
 
 
-def fit(regular: pd.Series, frequency: str, use_log: bool) -> baseline.Baseline:
+def fit(regular: pd.Series, frequency: str, use_log: bool, pattern: pd.Series | None = None) -> baseline.Baseline:
+    """The baseline of `regular`, its time-of-day profile and weekday levels from `pattern` when
+    given (`baseline.fit`: an ended weekend episode stays in them, so weekends are learnt)."""
     period = PERIODS[frequency]
     raw = regular.to_numpy(dtype="float64")
     y = np.log(raw) if use_log else raw.copy()
     n = len(y)
     phase = baseline.phases(regular.index, frequency)
-    daily = TimeOfDayProfile(y, phase, period, baseline.SEASON_CYCLES[frequency])
+    seasonal_y = baseline.seasonal_values(y, pattern, use_log)
+    daily = TimeOfDayProfile(seasonal_y, phase, period, baseline.SEASON_CYCLES[frequency])
     day = (int(phase[0]) + np.arange(n)) // period if n else np.zeros(0, dtype=int)
     weekday = (regular.index[0].day_of_week + day) % 7 if n else day
-    profile = WeekdayProfile(daily, weekday_effects(y, day, weekday, period), day, period)
+    profile = WeekdayProfile(daily, weekday_effects(seasonal_y, day, weekday, period), day, period)
     phase = weekday * period + phase  # the time of the week
     seasonal = profile[np.arange(n), phase]
 
