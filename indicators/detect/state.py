@@ -276,10 +276,13 @@ class _Walk:
         crisis; no normal at all would leave a shift that starts in the gap unseen until the
         window fills again. NaN where the baseline never had a normal before t."""
         f = self.fitted
-        known = np.flatnonzero(~np.isnan(f.level[:t]) & ~np.isnan(f.scale[:t]))
-        if not len(known):
+        if getattr(self, "_normals_of", None) is not f:  # once per fit: the last position before each
+            had = np.where(~np.isnan(f.level) & ~np.isnan(f.scale), np.arange(len(f.level)), -1)
+            self._last_normal = np.concatenate([[-1], np.maximum.accumulate(had)[:-1]]).tolist()
+            self._normals_of = f
+        origin = self._last_normal[t]
+        if origin < 0:
             return float("nan"), float("nan")
-        origin = int(known[-1])
         expected, scale = self._frozen(origin, t)
         if self.frequency not in DRIFTING:  # `_frozen` already widens a drifting (daily) normal
             scale = float(np.hypot(scale, f.level_drift(origin, t - origin)))
