@@ -459,7 +459,8 @@ def cycle_medians(y: np.ndarray, phase: np.ndarray, period: int, cycles: int,
     `detrended` when the caller has them) of each phase over the last `cycles` cycles, row r
     ending with cycle r; the phase of y[0] (`shift`) and the moving average's half width: the
     pieces of `_profile`. With `outliers`, a detrended value more than `OUTLIER_SCALES` robust
-    sds (1.4826 x MAD) from the median of all detrended values of the earlier cycles is left out:
+    sds (1.4826 x MAD) from the median of the detrended values of the `cycles` cycles before its
+    own is left out (`_without_outliers`):
     a season is what recurs, and a one-off shock (a price typed in the wrong unit, a month at a
     third of the usual) would otherwise be half of its phase's effect while two cycles are known,
     and stay in it for good once the later values of that phase it makes abnormal are kept out

@@ -223,6 +223,7 @@ class _Walk:
         self.pattern_masked = np.zeros(len(regular), dtype=bool)  # left out of the profile too (`WEEK`)
         self.short_episodes: list[tuple[int, int]] = []  # ended episodes shorter than a week: [start, stop)
         self.last_origin, self.last_end, self.own_origin = -1, -1, -1
+        self._normals_of, self._last_normal = None, []  # `_across_gap`: the fit they were found on
         self.drift_alerts: dict[int, float] = {}  # dates a drift made alert: their drift scores
 
     # -- references ---------------------------------------------------------------------------
@@ -276,7 +277,7 @@ class _Walk:
         crisis; no normal at all would leave a shift that starts in the gap unseen until the
         window fills again. NaN where the baseline never had a normal before t."""
         f = self.fitted
-        if getattr(self, "_normals_of", None) is not f:  # once per fit: the last position before each
+        if self._normals_of is not f:  # once per fit: the last position before each
             had = np.where(~np.isnan(f.level) & ~np.isnan(f.scale), np.arange(len(f.level)), -1)
             self._last_normal = np.concatenate([[-1], np.maximum.accumulate(had)[:-1]]).tolist()
             self._normals_of = f
