@@ -126,13 +126,19 @@ def differences(mine: dict, theirs: dict, limit: int = 20) -> list[str]:
     return found
 
 
-def score_with(commit: str, corpus_file: Path, out: Path, folder: Path) -> None:
-    """Score the pickled corpus with `commit`'s code in a subprocess."""
+def extract(commit: str, folder: Path) -> Path:
+    """`commit`'s files (`git archive`) in `folder`/reference: the code another checkout is compared with."""
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], check=True, capture_output=True).stdout
     source = folder / "reference"
     source.mkdir()
     with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
         tar.extractall(source, filter="data")
+    return source
+
+
+def score_with(commit: str, corpus_file: Path, out: Path, folder: Path) -> None:
+    """Score the pickled corpus with `commit`'s code in a subprocess."""
+    source = extract(commit, folder)
     subprocess.run([sys.executable, __file__, "--score", str(corpus_file), str(out), "--code", str(source)],
                    check=True)
 

@@ -308,8 +308,10 @@ class _Walk:
         self.pattern_masked[own_start:stop] = True
 
     def _refit(self) -> None:
-        masked, pattern = (pd.Series(np.where(mask, np.nan, self.values), index=self.regular.index)
-                           for mask in (self.masked, self.pattern_masked))
+        masked = pd.Series(np.where(self.masked, np.nan, self.values), index=self.regular.index)
+        # the profile's own values only where they differ (`_mask`: a recurrence, an earlier origin)
+        pattern = None if np.array_equal(self.masked, self.pattern_masked) else \
+            pd.Series(np.where(self.pattern_masked, np.nan, self.values), index=self.regular.index)
         self.fitted = baseline.refit(self.fitted, masked, self.frequency, pattern=pattern)
         self._score_live()
 
