@@ -432,6 +432,9 @@ def _without_outliers(table: np.ndarray, cycles: int) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         bound = np.fmax(OUTLIER_SCALES * spread, OUTLIER_FLOOR)
         outlying = enough[:, None] & (spread[:, None] > 0) & (np.abs(table - centre[:, None]) > bound[:, None])
+        # ... unless its phase was as far out a cycle before: it recurs (a weekday pattern that began)
+        previous = np.vstack([np.full((1, period), np.nan), table[:-1]])
+        outlying &= ~(np.abs(table - previous) <= bound[:, None])
     return np.where(outlying, np.nan, table)
 
 
