@@ -137,12 +137,13 @@ def test_a_daily_weekday_pattern_that_begins_mid_series_is_learnt():
     episode at first, and each came back within the level window of the last, so its normal was the
     first one's and at its end the level and scale lost everything from that first origin on,
     ordinary weekdays included: nothing after day 100 was learnt and every weekend was an alert (19
-    in 150 days). Now an episode's alert dates that were alert dates on the same weekday in each of
+    in 150 days). Now an episode's abnormal dates that were abnormal on the same weekday in each of
     the two weeks before, with normal days between, are the weekly pattern (`state.WEEKDAY_PATTERN`):
-    they stay in the weekday profile, the level and scale lose only the episode's alert dates, and a
-    recurring weekday effect is no longer an outlier of the profile (`baseline._without_outliers`)."""
+    they stay in the weekday profile, the level and scale lose only the episode's abnormal dates,
+    and a recurring weekday effect is no longer an outlier of the profile
+    (`baseline._without_outliers`)."""
     _, found = episodes(daily("2025-03-03", 250, from_day=100), "daily")
-    # its first weekends are alerts (5 of them, the last beginning 2025-07-26), none after
+    # its first weekend is an alert (the rule learns the third; 2025-06-14 and 15), none after
     assert found and all(begin < "2025-08-16" for begin, _, _ in found) and len(found) < 8
 
 

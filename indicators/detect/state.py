@@ -338,7 +338,7 @@ class _Walk:
             if row[0] < own_start - DAYS_A_WEEK:
                 break
             level[row[0]] = row[2]
-            if own_start <= row[0] < stop and row[2] >= 2:
+            if own_start <= row[0] < stop and row[2] >= FREEZE_FROM[self.frequency]:
                 alerts.append(row[0])
         self.alert_dates.update(alerts)
         weeks, needed = range(1, WEEKDAY_RECURRENCES + 1), END_POINTS[self.frequency]
