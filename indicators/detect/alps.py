@@ -17,7 +17,10 @@ Two detectors:
   months, and the price a year earlier is compared with a year of the trend added. It counts
   in the consolidated view at its own phase, once the size of the price rise allows that phase
   (`severity.classify`: the price must also stand above its trend-and-season estimate, a year
-  earlier and the 5-year average by the sizes of `severity.SIZE_RULES`).
+  earlier and the 5-year average by the sizes of `severity.SIZE_RULES`). An excursion already
+  under way (last month's ALPS beyond the alert bar, held at stress by the size) starts no alert
+  when the size alone catches up, unless the month's own news passes the crisis bar once the
+  part the ALPS values' own autocorrelation explains is taken out (`held_in_excursion`).
 - `alps_whole`: the whole-series fit of the guidance note (reproduces WFP's reference figures);
   its values change as months arrive (look-ahead, by definition), so it is shown under its own
   name and does not count in the consolidated view.
@@ -34,7 +37,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .base import (DetectionResult, Detector, SeriesInfo, calendar_months, date_labels, is_monthly_price, observed_count,
                    output_columns)
 from .explain import compared_with_past_all, format_value, format_values, relatives, same_month_references
-from .severity import classify, level_size, phase, size_rule
+from .severity import SEVERITIES, SEVERITY_RANK, classify_ranks, level_size, phase, size_rule
 
 MIN_MONTHS = 36  # WFP: at least three years of monthly prices
 MIN_SPREAD = 0.01  # of the mean price: a price fixed for years has no meaningful ALPS
@@ -53,6 +56,9 @@ DISCOUNT = 0.5 ** (1 / HALF_LIFE)
 DRIFT_WINDOW, DRIFT_GAP, DRIFT_SUSTAINED = 36, 0.02, 36
 SHORT_HALF_LIFE = 12
 SHORT_DISCOUNT = 0.5 ** (1 / SHORT_HALF_LIFE)
+# The past ALPS values whose lag-1 autocorrelation `held_in_excursion` takes out of a month's news:
+# the state detector's monthly scale window (`baseline.SCALE_WINDOW`), 6 years.
+EXCURSION_WINDOW = 72
 
 
 class WholeSeriesAlps(Detector):
@@ -134,12 +140,48 @@ class Alps(WholeSeriesAlps):
         # the fit's own trend added: at 10% a year every price is 10% above a year earlier.
         last_year = references[0] + np.where(fit.shortened, 12 * np.fmax(fit.slope, 0.0), 0.0)
         sizes = level_size(prices, fitted, last_year, references[1], info, rule)
-        severity = classify(score[scored], self.thresholds, sizes[scored], rule)
+        ranks = np.zeros(len(prices), dtype=int)
+        ranks[scored] = classify_ranks(score[scored], self.thresholds, sizes[scored], rule)
+        held = held_in_excursion(np.where(scored, score, np.nan), ranks, self.thresholds)
+        ranks[list(held)] = SEVERITY_RANK["stress"]
+        severity = np.array(SEVERITIES, dtype=object)[ranks[scored]]
         rows = _output(regular, info, scored, fitted, spread, score, severity,
                        by_score=phase(score[scored], self.thresholds), references=references,
-                       trend_added=fit.shortened)
+                       trend_added=fit.shortened, held=held)
         return DetectionResult("scored", f"{int(scored.sum())} of {int(observed.sum())} months scored (fit on the "
                                          f"data up to each month)", columns=rows)
+
+
+def held_in_excursion(score: np.ndarray, ranks: np.ndarray, thresholds: dict[str, float]) -> dict:
+    """Months whose alert (or crisis) would start an ALPS alert run inside an excursion already
+    under way, and that are held at stress: {month: (last month's ALPS, r, the month's news)}.
+
+    Under autocorrelated noise an excursion of the price lasts for months: its ALPS value passes
+    the alert bar while the rise is still under the alert size (stress), and the month the size
+    catches up would start an alert although nothing new happened. So where the month before was
+    already beyond the alert bar, the month starts an alert only if its own news, the ALPS value
+    less what the month before predicts under AR(1), (a_t - r a_{t-1}) / sqrt(1 - r^2), reaches
+    the crisis bar; r is the lag-1 autocorrelation of the past `EXCURSION_WINDOW` ALPS values
+    (`state.error_autocorrelation`: clipped at 3, 0 with fewer than 24 pairs, at most 0.95).
+    An alert after a month below the alert bar (a real crisis begins so on the BFA file: every
+    documented crisis's first alert month), and every later month of a run, keep their phase.
+    `score`: the ALPS values (NaN where not scored); `ranks`: their severity ranks."""
+    from .state import error_autocorrelation
+
+    held: dict[int, tuple[float, float, float]] = {}
+    alert, crisis = thresholds["alert"], thresholds["crisis"]
+    starts = ranks >= SEVERITY_RANK["alert"]
+    ones = np.ones(len(score))
+    for t in np.flatnonzero(starts):
+        if t == 0 or not score[t - 1] >= alert:
+            continue  # a new excursion (or a gap before it): the plain phase
+        if starts[t - 1] and t - 1 not in held:
+            continue  # inside an alert run
+        r = error_autocorrelation(score, ones, t, EXCURSION_WINDOW)
+        news = (score[t] - r * score[t - 1]) / np.sqrt(1.0 - r * r)
+        if news < crisis:
+            held[int(t)] = (float(score[t - 1]), r, float(news))
+    return held
 
 
 class LocalFit(NamedTuple):
@@ -308,11 +350,12 @@ def _design(regular: pd.Series):
 
 
 def _output(regular, info, scored, fitted, spread, score, severity, by_score=None, references=None,
-            trend_added=None) -> dict:
+            trend_added=None, held=None) -> dict:
     """Output rows of the months `scored`; `by_score`: the phases of the score alone, where the
     size of the rise lowered some of them (the explanation then says why); `references`: the
     prices' `same_month_references` when the caller has them; `trend_added`: per month, True
-    where the size compared the price with a year earlier plus a year of the trend."""
+    where the size compared the price with a year earlier plus a year of the trend; `held`: the
+    months `held_in_excursion` kept at stress, with its figures."""
     prices = regular.to_numpy()
     last_year, average = references or same_month_references(prices)
     dates = np.array(date_labels(regular.index, "monthly"), dtype=object)[scored]
@@ -327,15 +370,20 @@ def _output(regular, info, scored, fitted, spread, score, severity, by_score=Non
                 format_values(expected[flagged].tolist(), unit))
     explanation = []
     added = np.zeros(len(dates), dtype=bool) if trend_added is None else trend_added[scored]
-    for date, shown, s, level, own, grown in zip(dates.tolist(), format_values(value.tolist(), unit), z.tolist(),
-                                                 severity, by_score, added.tolist()):
+    excursion = [(held or {}).get(t) for t in np.flatnonzero(scored).tolist()]
+    for date, shown, s, level, own, grown, kept in zip(dates.tolist(), format_values(value.tolist(), unit),
+                                                       z.tolist(), severity, by_score, added.tolist(), excursion):
         if level == "normal" and own == "normal":
             explanation.append(f"{label}, {date}: {shown}, ALPS {s:.2f} (normal).")
             continue
         comparison, versus, estimate = next(words)
         text = (f"{label}, {date}: {shown}, ALPS {s:.2f}: {versus} the "
                 f"trend-and-season estimate of {estimate}" + (f"; {comparison}" if comparison else ""))
-        if level != own:
+        if kept:
+            text += (f"; an excursion already under way (ALPS {kept[0]:.2f} the month before): this month's own "
+                     f"news, {kept[2]:.2f} once the part the ALPS values' autocorrelation ({kept[1]:.2f}) "
+                     f"explains is taken out, is under the crisis bar, so it starts no alert")
+        elif level != own:
             text += ("; the rise is too small against these references for a higher phase" + (
                 " (inflation has changed for good: a year of the trend is added to the price a year earlier)"
                 if grown else ""))
