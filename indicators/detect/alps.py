@@ -19,8 +19,8 @@ Two detectors:
   (`severity.classify`: the price must also stand above its trend-and-season estimate, a year
   earlier and the 5-year average by the sizes of `severity.SIZE_RULES`). An excursion already
   under way (last month's ALPS beyond the alert bar, held at stress by the size) starts no alert
-  when the size alone catches up, unless the month's own news passes the crisis bar once the
-  part the ALPS values' own autocorrelation explains is taken out (`held_in_excursion`).
+  when the size alone catches up, unless some month of it brought news past the crisis bar once
+  the part the ALPS values' own autocorrelation explains is taken out (`held_in_excursion`).
 - `alps_whole`: the whole-series fit of the guidance note (reproduces WFP's reference figures);
   its values change as months arrive (look-ahead, by definition), so it is shown under its own
   name and does not count in the consolidated view.
@@ -28,6 +28,7 @@ Two detectors:
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -153,34 +154,45 @@ class Alps(WholeSeriesAlps):
 
 
 def held_in_excursion(score: np.ndarray, ranks: np.ndarray, thresholds: dict[str, float]) -> dict:
-    """Months whose alert (or crisis) would start an ALPS alert run inside an excursion already
-    under way, and that are held at stress: {month: (last month's ALPS, r, the month's news)}.
+    """Months whose alert (or crisis) would start an ALPS alert run inside an excursion of noise
+    already under way, and that are held at stress: {month: (last month's ALPS, r, the largest
+    news of the excursion)}.
 
     Under autocorrelated noise an excursion of the price lasts for months: its ALPS value passes
     the alert bar while the rise is still under the alert size (stress), and the month the size
     catches up would start an alert although nothing new happened. So where the month before was
-    already beyond the alert bar, the month starts an alert only if its own news, the ALPS value
-    less what the month before predicts under AR(1), (a_t - r a_{t-1}) / sqrt(1 - r^2), reaches
-    the crisis bar; r is the lag-1 autocorrelation of the past `EXCURSION_WINDOW` ALPS values
-    (`state.error_autocorrelation`: clipped at 3, 0 with fewer than 24 pairs, at most 0.95).
-    An alert after a month below the alert bar (a real crisis begins so on the BFA file: every
-    documented crisis's first alert month), and every later month of a run, keep their phase.
+    already beyond the alert bar, the month starts an alert only if the excursion brought news:
+    some month of it, from its first month beyond the alert bar to this one, has an ALPS value
+    that what the month before predicts under AR(1) does not explain, (a_s - r a_{s-1}) /
+    sqrt(1 - r^2) at the crisis bar or beyond (a shift or a failed harvest jumps; a wander of
+    such noise drifts). r is the lag-1 autocorrelation of the past `EXCURSION_WINDOW` ALPS values
+    (`state.error_autocorrelation`: clipped at 3, 0 with fewer than 24 pairs, at most 0.95). An
+    alert after a month below the alert bar (every documented crisis's first alert month on the
+    BFA file), after a gap, and every later month of a run keep their phase.
     `score`: the ALPS values (NaN where not scored); `ranks`: their severity ranks."""
-    from .state import error_autocorrelation
-
     held: dict[int, tuple[float, float, float]] = {}
     alert, crisis = thresholds["alert"], thresholds["crisis"]
     starts = ranks >= SEVERITY_RANK["alert"]
+    with np.errstate(invalid="ignore"):
+        beyond = score >= alert  # NaN (a gap): False
+    under_way = np.flatnonzero(starts[1:] & beyond[:-1]) + 1
+    if not len(under_way):
+        return held
+    from .state import error_autocorrelation
+
     ones = np.ones(len(score))
-    for t in np.flatnonzero(starts):
-        if t == 0 or not score[t - 1] >= alert:
-            continue  # a new excursion (or a gap before it): the plain phase
+    # the first month of each run of months beyond the alert bar, for every month
+    first = np.maximum.accumulate(np.where(beyond & ~np.r_[False, beyond[:-1]], np.arange(len(score)), 0))
+    for t in under_way.tolist():
         if starts[t - 1] and t - 1 not in held:
             continue  # inside an alert run
+        begun = first[t - 1]
+        if begun == 0:
+            continue  # the excursion began with the series' values: nothing to compare it with
         r = error_autocorrelation(score, ones, t, EXCURSION_WINDOW)
-        news = (score[t] - r * score[t - 1]) / np.sqrt(1.0 - r * r)
-        if news < crisis:
-            held[int(t)] = (float(score[t - 1]), r, float(news))
+        news = float(np.max(score[begun:t + 1] - r * score[begun - 1:t])) / np.sqrt(1.0 - r * r)
+        if news < crisis:  # NaN before the excursion (a gap): no news test, the plain phase
+            held[int(t)] = (float(score[t - 1]), r, news)
     return held
 
 
@@ -370,7 +382,7 @@ def _output(regular, info, scored, fitted, spread, score, severity, by_score=Non
                 format_values(expected[flagged].tolist(), unit))
     explanation = []
     added = np.zeros(len(dates), dtype=bool) if trend_added is None else trend_added[scored]
-    excursion = [(held or {}).get(t) for t in np.flatnonzero(scored).tolist()]
+    excursion = [held.get(t) for t in np.flatnonzero(scored).tolist()] if held else repeat(None)
     for date, shown, s, level, own, grown, kept in zip(dates.tolist(), format_values(value.tolist(), unit),
                                                        z.tolist(), severity, by_score, added.tolist(), excursion):
         if level == "normal" and own == "normal":
@@ -380,9 +392,10 @@ def _output(regular, info, scored, fitted, spread, score, severity, by_score=Non
         text = (f"{label}, {date}: {shown}, ALPS {s:.2f}: {versus} the "
                 f"trend-and-season estimate of {estimate}" + (f"; {comparison}" if comparison else ""))
         if kept:
-            text += (f"; an excursion already under way (ALPS {kept[0]:.2f} the month before): this month's own "
-                     f"news, {kept[2]:.2f} once the part the ALPS values' autocorrelation ({kept[1]:.2f}) "
-                     f"explains is taken out, is under the crisis bar, so it starts no alert")
+            text += (f"; an excursion already under way (ALPS {kept[0]:.2f} the month before) that rose as "
+                     f"autocorrelated noise does: its largest month-on-month news, {kept[2]:.2f} once the part "
+                     f"the ALPS values' autocorrelation ({kept[1]:.2f}) explains is taken out, is under the "
+                     f"crisis bar, so the size catching up starts no alert")
         elif level != own:
             text += ("; the rise is too small against these references for a higher phase" + (
                 " (inflation has changed for good: a year of the trend is added to the price a year earlier)"
