@@ -68,29 +68,28 @@ def test_a_shift_inside_a_held_excursion_is_found(seed, month, date):
     assert {date, str(following)} & set(alarm_starts(consolidated(values)))
 
 
-def sequence(rise, past_phi=0.8, seed=1):
-    """80 months of past ALPS values (AR(1) with `past_phi`, kept under the alert bar), then
+def sequence(rise, past_phi=0.8, seed=1, past=80):
+    """`past` months of past ALPS values (AR(1) with `past_phi`, kept under the alert bar), then
     `rise`: the last month is an alert by its size, the ones before it stress (capped by size)
     where they are beyond the stress bar."""
     rng = np.random.default_rng(seed)
-    past = np.clip(ar1_noise(rng, 80, past_phi, 0.6), -2.0, 0.9)
-    score = np.r_[past, rise]
+    score = np.r_[np.clip(ar1_noise(rng, past, past_phi, 0.6), -2.0, 0.9), rise]
     ranks = np.where(score >= THRESHOLDS["stress"], STRESS, NORMAL)
     ranks[-1] = ALERT
     ranks[np.isnan(score)] = NORMAL
     return score, ranks
 
 
-@pytest.mark.parametrize("rise, past_phi, held", [
-    ([0.6, 1.1, 1.3, 1.4], 0.8, True),    # a gradual rise of autocorrelated noise: the size catches up
-    ([-0.5, 1.6, 1.8], 0.8, False),       # the excursion began with a jump (news 3.6): a shift
-    ([0.6, 0.9, 1.3], 0.8, False),        # the month before is under the alert bar: a new excursion
-    ([np.nan, 1.2, 1.4], 0.8, False),     # a gap before the excursion: nothing to compare with
-    ([0.5, 1.2, 1.4], 0.0, True),         # independent past values: news is the value, under 2
-    ([0.5, 1.2, 2.3], 0.0, False),        # ... and a month at 2.3 is news
+@pytest.mark.parametrize("rise, past, held", [
+    ([0.6, 1.1, 1.3, 1.4], 80, True),    # a gradual rise of autocorrelated noise: the size catches up
+    ([-0.5, 1.6, 1.8], 80, False),       # the excursion began with a jump (news 3.6): a shift
+    ([0.6, 0.9, 1.3], 80, False),        # the month before is under the alert bar: a new excursion
+    ([np.nan, 1.2, 1.4], 80, False),     # a gap before the excursion: nothing to compare with
+    ([0.6, 1.1, 1.3, 2.6], 80, False),   # a month of the excursion with news past the crisis bar
+    ([0.6, 1.1, 1.3, 1.4], 20, False),   # too few past values to tell an autocorrelation: r = 0, news
 ])
-def test_held_in_excursion(rise, past_phi, held):
-    score, ranks = sequence(rise, past_phi)
+def test_held_in_excursion(rise, past, held):
+    score, ranks = sequence(rise, past=past)
     result = held_in_excursion(score, ranks, THRESHOLDS)
     assert (len(score) - 1 in result) is held
     assert set(result) <= {len(score) - 1}

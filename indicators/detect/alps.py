@@ -166,9 +166,10 @@ def held_in_excursion(score: np.ndarray, ranks: np.ndarray, thresholds: dict[str
     that what the month before predicts under AR(1) does not explain, (a_s - r a_{s-1}) /
     sqrt(1 - r^2) at the crisis bar or beyond (a shift or a failed harvest jumps; a wander of
     such noise drifts). r is the lag-1 autocorrelation of the past `EXCURSION_WINDOW` ALPS values
-    (`state.error_autocorrelation`: clipped at 3, 0 with fewer than 24 pairs, at most 0.95). An
-    alert after a month below the alert bar (every documented crisis's first alert month on the
-    BFA file), after a gap, and every later month of a run keep their phase.
+    (`state.error_autocorrelation`: clipped at 3, at most 0.95); where it is 0 (independent
+    values, or fewer than 24 pairs to tell) the persistence itself is news and nothing is held.
+    An alert after a month below the alert bar (every documented crisis's first alert month on
+    the BFA file), after a gap, and every later month of a run keep their phase.
     `score`: the ALPS values (NaN where not scored); `ranks`: their severity ranks."""
     held: dict[int, tuple[float, float, float]] = {}
     alert, crisis = thresholds["alert"], thresholds["crisis"]
@@ -190,6 +191,8 @@ def held_in_excursion(score: np.ndarray, ranks: np.ndarray, thresholds: dict[str
         if begun == 0:
             continue  # the excursion began with the series' values: nothing to compare it with
         r = error_autocorrelation(score, ones, t, EXCURSION_WINDOW)
+        if r <= 0.0:
+            continue  # independent values, or too few to tell: the persistence itself is news
         news = float(np.max(score[begun:t + 1] - r * score[begun - 1:t])) / np.sqrt(1.0 - r * r)
         if news < crisis:  # NaN before the excursion (a gap): no news test, the plain phase
             held[int(t)] = (float(score[t - 1]), r, news)
