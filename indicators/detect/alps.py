@@ -119,7 +119,10 @@ class Alps(WholeSeriesAlps):
         "0.25 to 1, alert 1 to 2, crisis from 2, counted in "
         "the consolidated severity once the price also stands above the trend-and-season estimate, a year "
         "earlier and the 5-year average by the sizes people use (5% for stress, 10% for alert, 25% for "
-        "crisis). The first 36 months only fit the model. A price fixed for years (a spread under 1% of the "
+        "crisis). An excursion already under way (last month's ALPS beyond the alert bar) whose size catches up "
+        "starts no alert where the past ALPS values are autocorrelated and no month of it brought news past the "
+        "crisis bar (its ALPS value less the part the month before predicts under AR(1)). The first 36 months "
+        "only fit the model. A price fixed for years (a spread under 1% of the "
         "price) has no ALPS."
     )
 
