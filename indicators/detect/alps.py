@@ -400,8 +400,8 @@ def _output(regular, info, scored, fitted, spread, score, severity, by_score=Non
         if kept:
             text += (f"; an excursion already under way (ALPS {kept[0]:.2f} the month before) that rose as "
                      f"autocorrelated noise does: its largest month-on-month news, {kept[2]:.2f} once the part "
-                     f"the ALPS values' autocorrelation ({kept[1]:.2f}) explains is taken out, is under the "
-                     f"crisis bar, so the size catching up starts no alert")
+                     f"the ALPS values' autocorrelation ({kept[1]:.2f}) explains is taken out, is under 2, so the "
+                     f"size catching up starts no new episode")
         elif level != own:
             text += ("; the rise is too small against these references for a higher phase" + (
                 " (inflation has changed for good: a year of the trend is added to the price a year earlier)"
