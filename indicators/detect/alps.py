@@ -177,12 +177,13 @@ def held_in_excursion(score: np.ndarray, ranks: np.ndarray, thresholds: dict[str
     held: dict[int, tuple[float, float, float]] = {}
     alert, crisis = thresholds["alert"], thresholds["crisis"]
     starts = ranks >= SEVERITY_RANK["alert"]
-    with np.errstate(invalid="ignore"):
-        beyond = score >= alert  # NaN (a gap): False
-    under_way = np.flatnonzero(starts[1:] & beyond[:-1]) + 1
+    under_way = np.flatnonzero(starts[1:])
+    under_way = under_way[score[under_way] >= alert] + 1  # the month before beyond the bar (a gap, NaN: not)
     if not len(under_way):
         return held
     from .state import error_autocorrelation
+
+    beyond = score >= alert
 
     ones = np.ones(len(score))
     # the first month of each run of months beyond the alert bar, for every month
