@@ -17,7 +17,10 @@ Two detectors:
   months, and the price a year earlier is compared with a year of the trend added. It counts
   in the consolidated view at its own phase, once the size of the price rise allows that phase
   (`severity.classify`: the price must also stand above its trend-and-season estimate, a year
-  earlier and the 5-year average by the sizes of `severity.SIZE_RULES`).
+  earlier and the 5-year average by the sizes of `severity.SIZE_RULES`). An excursion already
+  under way (last month's ALPS beyond the alert bar, held at stress by the size) starts no alert
+  when the size alone catches up, unless some month of it brought news past the crisis bar once
+  the part the ALPS values' own autocorrelation explains is taken out (`held_in_excursion`).
 - `alps_whole`: the whole-series fit of the guidance note (reproduces WFP's reference figures);
   its values change as months arrive (look-ahead, by definition), so it is shown under its own
   name and does not count in the consolidated view.
@@ -25,6 +28,7 @@ Two detectors:
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -34,7 +38,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .base import (DetectionResult, Detector, SeriesInfo, calendar_months, date_labels, is_monthly_price, observed_count,
                    output_columns)
 from .explain import compared_with_past_all, format_value, format_values, relatives, same_month_references
-from .severity import classify, level_size, phase, size_rule
+from .severity import SEVERITIES, SEVERITY_RANK, classify_ranks, level_size, phase, size_rule
 
 MIN_MONTHS = 36  # WFP: at least three years of monthly prices
 MIN_SPREAD = 0.01  # of the mean price: a price fixed for years has no meaningful ALPS
@@ -53,6 +57,9 @@ DISCOUNT = 0.5 ** (1 / HALF_LIFE)
 DRIFT_WINDOW, DRIFT_GAP, DRIFT_SUSTAINED = 36, 0.02, 36
 SHORT_HALF_LIFE = 12
 SHORT_DISCOUNT = 0.5 ** (1 / SHORT_HALF_LIFE)
+# The past ALPS values whose lag-1 autocorrelation `held_in_excursion` takes out of a month's news:
+# the state detector's monthly scale window (`baseline.SCALE_WINDOW`), 6 years.
+EXCURSION_WINDOW = 72
 
 
 class WholeSeriesAlps(Detector):
@@ -112,7 +119,10 @@ class Alps(WholeSeriesAlps):
         "0.25 to 1, alert 1 to 2, crisis from 2, counted in "
         "the consolidated severity once the price also stands above the trend-and-season estimate, a year "
         "earlier and the 5-year average by the sizes people use (5% for stress, 10% for alert, 25% for "
-        "crisis). The first 36 months only fit the model. A price fixed for years (a spread under 1% of the "
+        "crisis). An excursion already under way (last month's ALPS beyond the alert bar) whose size catches up "
+        "starts no alert where the past ALPS values are autocorrelated and no month of it brought news past the "
+        "crisis bar (its ALPS value less the part the month before predicts under AR(1)). The first 36 months "
+        "only fit the model. A price fixed for years (a spread under 1% of the "
         "price) has no ALPS."
     )
 
@@ -134,12 +144,63 @@ class Alps(WholeSeriesAlps):
         # the fit's own trend added: at 10% a year every price is 10% above a year earlier.
         last_year = references[0] + np.where(fit.shortened, 12 * np.fmax(fit.slope, 0.0), 0.0)
         sizes = level_size(prices, fitted, last_year, references[1], info, rule)
-        severity = classify(score[scored], self.thresholds, sizes[scored], rule)
+        ranks = np.zeros(len(prices), dtype=int)
+        ranks[scored] = classify_ranks(score[scored], self.thresholds, sizes[scored], rule)
+        held = held_in_excursion(np.where(scored, score, np.nan), ranks, self.thresholds)
+        ranks[list(held)] = SEVERITY_RANK["stress"]
+        severity = np.array(SEVERITIES, dtype=object)[ranks[scored]]
         rows = _output(regular, info, scored, fitted, spread, score, severity,
                        by_score=phase(score[scored], self.thresholds), references=references,
-                       trend_added=fit.shortened)
+                       trend_added=fit.shortened, held=held)
         return DetectionResult("scored", f"{int(scored.sum())} of {int(observed.sum())} months scored (fit on the "
                                          f"data up to each month)", columns=rows)
+
+
+def held_in_excursion(score: np.ndarray, ranks: np.ndarray, thresholds: dict[str, float]) -> dict:
+    """Months whose alert (or crisis) would start an ALPS alert run inside an excursion of noise
+    already under way, and that are held at stress: {month: (last month's ALPS, r, the largest
+    news of the excursion)}.
+
+    Under autocorrelated noise an excursion of the price lasts for months: its ALPS value passes
+    the alert bar while the rise is still under the alert size (stress), and the month the size
+    catches up would start an alert although nothing new happened. So where the month before was
+    already beyond the alert bar, the month starts an alert only if the excursion brought news:
+    some month of it, from its first month beyond the alert bar to this one, has an ALPS value
+    that what the month before predicts under AR(1) does not explain, (a_s - r a_{s-1}) /
+    sqrt(1 - r^2) at the crisis bar or beyond (a shift or a failed harvest jumps; a wander of
+    such noise drifts). r is the lag-1 autocorrelation of the past `EXCURSION_WINDOW` ALPS values
+    (`state.error_autocorrelation`: clipped at 3, at most 0.95); where it is 0 (independent
+    values, or fewer than 24 pairs to tell) the persistence itself is news and nothing is held.
+    An alert after a month below the alert bar (every documented crisis's first alert month on
+    the BFA file), after a gap, and every later month of a run keep their phase.
+    `score`: the ALPS values (NaN where not scored); `ranks`: their severity ranks."""
+    held: dict[int, tuple[float, float, float]] = {}
+    alert, crisis = thresholds["alert"], thresholds["crisis"]
+    starts = ranks >= SEVERITY_RANK["alert"]
+    under_way = np.flatnonzero(starts[1:])
+    under_way = under_way[score[under_way] >= alert] + 1  # the month before beyond the bar (a gap, NaN: not)
+    if not len(under_way):
+        return held
+    from .state import error_autocorrelation
+
+    beyond = score >= alert
+
+    ones = np.ones(len(score))
+    # the first month of each run of months beyond the alert bar, for every month
+    first = np.maximum.accumulate(np.where(beyond & ~np.r_[False, beyond[:-1]], np.arange(len(score)), 0))
+    for t in under_way.tolist():
+        if starts[t - 1] and t - 1 not in held:
+            continue  # inside an alert run
+        begun = first[t - 1]
+        if begun == 0:
+            continue  # the excursion began with the series' values: nothing to compare it with
+        r = error_autocorrelation(score, ones, t, EXCURSION_WINDOW)
+        if r <= 0.0:
+            continue  # independent values, or too few to tell: the persistence itself is news
+        news = float(np.max(score[begun:t + 1] - r * score[begun - 1:t])) / np.sqrt(1.0 - r * r)
+        if news < crisis:  # NaN before the excursion (a gap): no news test, the plain phase
+            held[int(t)] = (float(score[t - 1]), r, news)
+    return held
 
 
 class LocalFit(NamedTuple):
@@ -308,11 +369,12 @@ def _design(regular: pd.Series):
 
 
 def _output(regular, info, scored, fitted, spread, score, severity, by_score=None, references=None,
-            trend_added=None) -> dict:
+            trend_added=None, held=None) -> dict:
     """Output rows of the months `scored`; `by_score`: the phases of the score alone, where the
     size of the rise lowered some of them (the explanation then says why); `references`: the
     prices' `same_month_references` when the caller has them; `trend_added`: per month, True
-    where the size compared the price with a year earlier plus a year of the trend."""
+    where the size compared the price with a year earlier plus a year of the trend; `held`: the
+    months `held_in_excursion` kept at stress, with its figures."""
     prices = regular.to_numpy()
     last_year, average = references or same_month_references(prices)
     dates = np.array(date_labels(regular.index, "monthly"), dtype=object)[scored]
@@ -327,15 +389,21 @@ def _output(regular, info, scored, fitted, spread, score, severity, by_score=Non
                 format_values(expected[flagged].tolist(), unit))
     explanation = []
     added = np.zeros(len(dates), dtype=bool) if trend_added is None else trend_added[scored]
-    for date, shown, s, level, own, grown in zip(dates.tolist(), format_values(value.tolist(), unit), z.tolist(),
-                                                 severity, by_score, added.tolist()):
+    excursion = [held.get(t) for t in np.flatnonzero(scored).tolist()] if held else repeat(None)
+    for date, shown, s, level, own, grown, kept in zip(dates.tolist(), format_values(value.tolist(), unit),
+                                                       z.tolist(), severity, by_score, added.tolist(), excursion):
         if level == "normal" and own == "normal":
             explanation.append(f"{label}, {date}: {shown}, ALPS {s:.2f} (normal).")
             continue
         comparison, versus, estimate = next(words)
         text = (f"{label}, {date}: {shown}, ALPS {s:.2f}: {versus} the "
                 f"trend-and-season estimate of {estimate}" + (f"; {comparison}" if comparison else ""))
-        if level != own:
+        if kept:
+            text += (f"; an excursion already under way (ALPS {kept[0]:.2f} the month before) that rose as "
+                     f"autocorrelated noise does: its largest month-on-month news, {kept[2]:.2f} once the part "
+                     f"the ALPS values' autocorrelation ({kept[1]:.2f}) explains is taken out, is under 2, so the "
+                     f"size catching up starts no new episode")
+        elif level != own:
             text += ("; the rise is too small against these references for a higher phase" + (
                 " (inflation has changed for good: a year of the trend is added to the price a year earlier)"
                 if grown else ""))
