@@ -26,8 +26,9 @@ ago and the 5-year average; this detector is that short-memory comparison:
   reference. The score bars are high (stress 3, alert 6, crisis 8 scales): with the size rule's
   decisive sizes, a rise of 25% (WFP's Market Monitor: a "severe" month-on-month rise) is alert
   from 3 scales, 50% crisis; a smaller rise needs 6 scales. Price shocks of 10-16% at 4-5 scales
-  are ordinary in heavy-tailed noise. From an alert an episode runs: later months are scored against the pre-jump reference
-  (moved by the usual changes since) with the scale in force at the start, the phase held by the
+  are ordinary in heavy-tailed noise (the benchmark's `prices_t`). From an alert an episode runs:
+  later months are scored against the pre-jump reference (moved by the usual changes since) with
+  the scale in force at the start, the phase held by the
   state detector's lower in-episode bar (`state.IN_EPISODE`, never above the month before; a higher
   phase needs the ordinary bar), so a shift stays alert for as long as it lasts. The episode ends
   after `END_POINTS` normal months and its changes are then kept out of the usual changes and the
