@@ -64,6 +64,19 @@ def test_a_past_outlier_does_not_blind_the_baseline():
     assert frame.loc[values.index[100], "severity"] == "crisis"
 
 
+@pytest.mark.parametrize("recurring, kept", [(False, [False]), (True, [False, True, True])])
+def test_a_profile_outlier_that_recurs_the_next_cycle_is_a_season(recurring, kept):
+    """A detrended value far from the earlier cycles' is left out of the seasonal profile when it is
+    a one-off; when its phase is as far out again a cycle later it recurs (a weekday pattern that
+    begins mid-series), and from that cycle on it is kept (`baseline._without_outliers`)."""
+    table = np.random.default_rng(1).normal(0, 1, (12, 7))
+    weeks = [8, 9, 10] if recurring else [8]
+    table[weeks, 5] -= 13.0  # Saturdays 13 lower, more than 5 robust sds
+    cleaned = baseline._without_outliers(table, 8)
+    assert (~np.isnan(cleaned[weeks, 5])).tolist() == kept
+    assert not np.isnan(cleaned[:8]).any() and np.isnan(cleaned).sum() == 1  # nothing else left out
+
+
 def test_expected_value_follows_the_season_and_trend():
     values = monthly_prices(seed=1, sigma=0.005)
     fitted = baseline.fit(to_regular(values, "monthly"), "monthly", True)

@@ -422,7 +422,8 @@ def _without_outliers(table: np.ndarray, cycles: int) -> np.ndarray:
     `OUTLIER_SCALES` robust sds (and `OUTLIER_FLOOR`) from the median of the values of the
     `cycles` cycles before its own (past data only: its own cycle is not yet whole when it is
     scored; the first cycle, and a cycle with fewer than a period of earlier values, are kept
-    whole)."""
+    whole), unless the same phase a cycle before is within that bound of it: a value that recurs is
+    a season (a weekday pattern that begins mid-series), not a one-off."""
     rows, period = table.shape
     padded = np.vstack([np.full((cycles, period), np.nan), table])
     before = windows(padded, cycles)[:rows].reshape(rows, -1)  # the `cycles` rows before each, flattened
@@ -432,6 +433,9 @@ def _without_outliers(table: np.ndarray, cycles: int) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         bound = np.fmax(OUTLIER_SCALES * spread, OUTLIER_FLOOR)
         outlying = enough[:, None] & (spread[:, None] > 0) & (np.abs(table - centre[:, None]) > bound[:, None])
+        # ... unless its phase was as far out a cycle before: it recurs
+        previous = np.vstack([np.full((1, period), np.nan), table[:-1]])
+        outlying &= ~(np.abs(table - previous) <= bound[:, None])
     return np.where(outlying, np.nan, table)
 
 

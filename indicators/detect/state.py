@@ -8,7 +8,8 @@ later dates are scored against that pre-episode normal, so a blockade stays `ale
 for as long as it lasts instead of being learnt as the new level. The episode ends after
 `END_POINTS` consecutive normal dates; its values are then kept out of the baseline that later
 dates are scored against (the baseline is refitted without them; a short episode that recurs a
-week later stays in a sub-daily series' seasonal profile, since it is the weekly pattern: `WEEK`).
+week later stays in a sub-daily series' seasonal profile, since it is the weekly pattern: `WEEK`;
+a daily series' dates that recur on the same weekday, `WEEKDAY_PATTERN`).
 An episode that lasts `NEW_NORMAL` periods is declared the new normal, explicitly ("new normal
 since ..."): from then on the normal is the episode's own level until the baseline has a full
 window of it.
@@ -62,8 +63,18 @@ DRIFTING = {"daily"}
 # pattern is learnt instead of masked out of every week for good. A one-off episode, or one that
 # lasts a week or more (a blockade), leaves the profile too. Daily, weekly and monthly series leave
 # every episode out of everything (0): a daily series is first scored when its weekday profile
-# already knows its weekly pattern, and the rule moved daily benchmark runs both ways.
+# already knows its weekly pattern, and the rule moved daily benchmark runs both ways (a pattern
+# that begins later has a daily rule of its own: `WEEKDAY_PATTERN`).
 WEEK = per_interval({"monthly": 0, "weekly": 0, "daily": 0, "hourly": 24 * 7}, span=True)
+# Daily: a weekday pattern that begins mid-series (a market that starts closing on weekends) is
+# judged date by date, since hysteresis may hold one episode over two weekends (`_weekday_pattern`):
+# an ended episode's abnormal dates that were abnormal on the same weekday in each of the
+# `WEEKDAY_RECURRENCES` weeks before, with `END_POINTS` normal days between, are the weekly pattern,
+# as long as they leave `END_POINTS` weekdays a week normal (a persistent shift is abnormal on every
+# weekday and never qualifies): those dates stay in the seasonal profile, and the episode leaves
+# only its abnormal dates out of the level and scale (the days between weekends were ordinary
+# ones), not everything from an earlier episode's origin on (docs/detection.md, "Sub-daily series").
+WEEKDAY_PATTERN, WEEKDAY_RECURRENCES, DAYS_A_WEEK = {"daily"}, 2, 7
 # Sub-daily: the median of the last 3 hours at a crisis' distance from normal, in its own scale
 # (`subdaily.drift_scores`), is an alert, once as it crosses; the normal is frozen where the span began.
 DRIFT_ALERT = 7.0
@@ -222,6 +233,8 @@ class _Walk:
         self.masked = np.zeros(len(regular), dtype=bool)
         self.pattern_masked = np.zeros(len(regular), dtype=bool)  # left out of the profile too (`WEEK`)
         self.short_episodes: list[tuple[int, int]] = []  # ended episodes shorter than a week: [start, stop)
+        self.abnormal_dates: set[int] = set()  # daily: ended episodes' abnormal dates (`_weekday_pattern`)
+        self.rows: list[tuple] = []  # `run`'s rows so far (`TABLE`)
         self.last_origin, self.last_end, self.own_origin = -1, -1, -1
         self._normals_of, self._last_normal = None, []  # `_across_gap`: the fit they were found on
         self.drift_alerts: dict[int, float] = {}  # dates a drift made alert: their drift scores
@@ -289,12 +302,19 @@ class _Walk:
             scale = float(np.hypot(scale, f.level_drift(origin, t - origin)))
         return expected, scale
 
-    def _mask(self, start: int, own_start: int, stop: int) -> None:
+    def _mask(self, start: int, own_start: int, stop: int) -> bool:
         """Leave an ended episode's dates [start, stop) out of the baseline's level and scale
         (`start`: the origin of its normal, an earlier episode's when it came back before the
         baseline had a clean window), and its own dates [own_start, stop) out of the profile too
         unless they are a weekly recurrence (`WEEK`), which brings the episode they recur on back
-        into the profile."""
+        into the profile. A daily weekday pattern (`_weekday_pattern`) leaves only its abnormal
+        dates out of the level and scale, and its pattern dates stay in the profile. Whether it was
+        one."""
+        abnormal, pattern = self._weekday_pattern(own_start, stop) if self.frequency in WEEKDAY_PATTERN else ([], [])
+        if pattern:
+            self.masked[abnormal] = True
+            self.pattern_masked[pattern] = False
+            return True
         self.masked[start:stop] = True
         week = WEEK[self.frequency]
         earlier = [(first, last) for first, last in self.short_episodes
@@ -304,8 +324,32 @@ class _Walk:
             if earlier:
                 for first, last in earlier:
                     self.pattern_masked[first:last] = False
-                return
+                return False
         self.pattern_masked[own_start:stop] = True
+        return False
+
+    def _weekday_pattern(self, own_start: int, stop: int) -> tuple[list[int], list[int]]:
+        """An episode ending on [own_start, stop) (daily, `WEEKDAY_PATTERN`): its abnormal dates
+        (at `FREEZE_FROM` or worse), and the dates of the weekday pattern it completes: those of
+        them that were abnormal on the same weekday in each of the `WEEKDAY_RECURRENCES` weeks
+        before (in ended episodes or earlier in this one), with at least `END_POINTS` normal dates
+        in the week between (a shift has none, also in a series that reports on a few weekdays), and
+        those earlier dates; none when they fall on so many weekdays that fewer
+        than `END_POINTS` a week are left normal."""
+        abnormal, level = [], {}
+        for row in reversed(self.rows):  # the episode's rows are the last ones, the week before it next
+            if row[0] < own_start - DAYS_A_WEEK:
+                break
+            level[row[0]] = row[2]
+            if own_start <= row[0] < stop and row[2] >= FREEZE_FROM[self.frequency]:
+                abnormal.append(row[0])
+        self.abnormal_dates.update(abnormal)
+        weeks, needed = range(1, WEEKDAY_RECURRENCES + 1), END_POINTS[self.frequency]
+        recurring = [t for t in abnormal if all(t - k * DAYS_A_WEEK in self.abnormal_dates for k in weeks)
+                     and sum(level.get(d, 1) == 0 for d in range(t - DAYS_A_WEEK + 1, t)) >= needed]
+        if len({t % DAYS_A_WEEK for t in recurring}) > DAYS_A_WEEK - needed:
+            return abnormal, []
+        return abnormal, sorted({t - k * DAYS_A_WEEK for t in recurring for k in (0, *weeks)})
 
     def _refit(self) -> None:
         masked, pattern = (pd.Series(np.where(mask, np.nan, self.values), index=self.regular.index)
@@ -358,7 +402,7 @@ class _Walk:
         self.anchor_slope, self.anchor_time = 0.0, -1
         episode_start, calm, streak, watch_start, peak = -1, 0, 0, -1, 0
         cusum, cusum_start, streak_sum = 0.0, -1, 0.0
-        rows = []  # one tuple per scored date (`TABLE`), made columns at the end
+        rows = self.rows = []  # one tuple per scored date (`TABLE`), made columns at the end
         values = self.values.tolist()
         for t in range(n):
             if values[t] != values[t]:
@@ -433,8 +477,10 @@ class _Walk:
                 if calm >= END_POINTS[self.frequency]:
                     kind = "end"
                     if self.mode == FROZEN:
-                        self._mask(self.origin, self.own_origin, t - calm + 1)
-                        self.last_origin, self.last_end = self.origin, t
+                        pattern = self._mask(self.origin, self.own_origin, t - calm + 1)
+                        # after a weekday pattern the baseline is clean but for its own dates: the
+                        # next episode has a normal of its own, not this one's origin's
+                        self.last_origin, self.last_end = -1 if pattern else self.origin, t
                         self.mode = LIVE
                         self._refit()
                     episode_start, streak, watch_start, cusum, streak_sum = -1, 0, -1, 0.0, 0.0
