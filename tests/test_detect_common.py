@@ -82,7 +82,7 @@ def test_alps_is_the_documented_exception_to_no_look_ahead():
 
 
 @pytest.mark.parametrize("info, expected", [
-    (PRICE, {"state", "seasonal", "regime", "harvest", "alps", "alps_whole", "ipa"}),
+    (PRICE, {"state", "seasonal", "regime", "harvest", "alps", "alps_whole", "ipa", "change"}),
     (AVAILABILITY, {"state", "seasonal", "regime"}),
     (QUEUE, {"state", "seasonal", "regime"}),
     (OUTAGE, {"state", "seasonal", "regime"}),

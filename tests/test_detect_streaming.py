@@ -96,6 +96,9 @@ PINNED = {  # status message, severity counts, sha256 of every "date|severity|ex
     "alps_whole": ("340 months scored (whole-series fit, sd of residuals 33.7 XOF/KG)",
                    {"normal": 229, "stress": 53, "alert": 49, "crisis": 9}, "623fe28a62674e3f"),
     "ipa": ("267 of 340 months scored", {"normal": 205, "stress": 32, "alert": 25, "crisis": 5}, "d75ff4f3082f8e62"),
+    # added after the speed work (issue 10, the change from the recent price): pinned at its first version
+    "change": ("99 of 340 months scored (those with the price 10% below its level of the last 24 months, and "
+               "episodes); 0 episode(s)", {"normal": 99}, "2b57819fe7a1d52d"),
 }
 
 

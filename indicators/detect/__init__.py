@@ -8,6 +8,7 @@ from .base import DetectionResult, Detector, SeriesInfo
 from .consolidate import CONSOLIDATION_RULE, consolidate
 from .run import run_detection
 from .alps import Alps, WholeSeriesAlps
+from .change import MonthlyChange
 from .harvest import HarvestSeasonality
 from .ipa import PriceAnomalyIndicator
 from .regime import RegimeShift
@@ -22,6 +23,7 @@ DETECTORS: dict[str, type[Detector]] = {
     Alps.name: Alps,
     WholeSeriesAlps.name: WholeSeriesAlps,
     PriceAnomalyIndicator.name: PriceAnomalyIndicator,
+    MonthlyChange.name: MonthlyChange,
 }
 
 

@@ -9,7 +9,8 @@ from .severity import rank
 CONSOLIDATION_RULE = (
     "max-severity: the consolidated severity of a series on a date is the highest severity given by the "
     "detectors that count: the severity state (against the pre-episode normal), harvest seasonality, ALPS as "
-    "published month by month and IPA (all past data only, every severity combining a score with the size of "
+    "published month by month and the change from the recent price where the normal over years is stale (all "
+    "past data only, every severity combining a score with the size of "
     "the deviation); expected value, band, score and explanation come from the top detector (ties: the "
     "largest score), so the badge and the words of a row always agree; the detector column lists every "
     "counted detector that flags the date (stress or worse), the top one first. The seasonal and regime "
