@@ -66,6 +66,22 @@ def test_shift_after_a_fall_stays_alert_while_it_lasts():
     assert not alerted(after).any()  # and it ends when the shift does
 
 
+def test_months_of_a_shift_say_which_price_they_are_compared_with():
+    """After its first month a shift is scored against the price before the jump, not against last
+    month's: the sentences say so, and the shift's first month still names last month's price."""
+    values = random_walk(5, fall=0.3)
+    values.iloc[AT:AT + 8] *= 1.20
+    rows = change_rows(values)
+    first, later = values.index[AT], values.index[AT + 1:AT + 8]
+    assert "last month's price" in rows.loc[first, "explanation"]
+    for month in later:
+        text = rows.loc[month, "explanation"]
+        assert f"the price before the rise of {first}" in text and "last month's price" not in text, text
+    calm = [m for m in rows.index[rows["severity"] == "normal"] if m > first and rows.loc[m, "explanation"]
+            .count("back within the usual range")]
+    assert calm  # the months it takes to end are described against the same reference
+
+
 @pytest.mark.parametrize("seed", [1, 3, 7])
 @pytest.mark.parametrize("fall", [0.0, 0.3])
 def test_random_walk_without_events_raises_no_alarm(seed, fall):

@@ -100,9 +100,12 @@ class MonthlyChange(Detector):
         value, score, rank = values[scored], table["score"][scored], table["severity"][scored]
         expected, lower, upper = np.exp(centre), np.exp(centre - 2 * spread), np.exp(centre + 2 * spread)
         severity = np.array(SEVERITIES, dtype=object)[rank]
-        dates = np.array(date_labels(regular.index, frequency), dtype=object)[scored]
+        labels = date_labels(regular.index, frequency)
+        dates = np.array(labels, dtype=object)[scored]
+        onsets = [labels[first] if held else "" for first, held in zip(table["since"][scored].tolist(),
+                                                                         table["frozen"][scored].tolist())]
         explanation = _explain(info, dates.tolist(), value, expected, lower, upper, score, severity,
-                               table["since"][scored])
+                               table["since"][scored], onsets)
         rows = output_columns(dates, value, expected, lower, upper, score, severity, explanation)
         return DetectionResult("scored", f"{int(scored.sum())} of {observed} months scored (those with the price "
                                f"{STALE_WORDS} below its level of the last {LEVEL_MONTHS} months, and episodes); "
@@ -178,6 +181,7 @@ class _Walk:
         out_expected, out_spread = self.expected.copy(), self.spread.copy()
         out_score, out_rank = self.score.copy(), self.rank.copy()
         since = np.full(n, -1)  # the episode's first month, where one runs
+        frozen = np.zeros(n, dtype=bool)  # scored against the episode's pre-jump reference
         scored = self.stale.copy()
         at = 0
         observed = self.observed.tolist()
@@ -187,16 +191,16 @@ class _Walk:
                 break
             start = at + int(alerts[0])
             self.starts.append(start)
-            end = self._episode(start, observed, out_expected, out_spread, out_score, out_rank, since, scored)
+            end = self._episode(start, observed, out_expected, out_spread, out_score, out_rank, since, scored, frozen)
             if self._live():
                 out_expected[end + 1:], out_spread[end + 1:] = self.expected[end + 1:], self.spread[end + 1:]
                 out_score[end + 1:], out_rank[end + 1:] = self.score[end + 1:], self.rank[end + 1:]
             scored[end + 1:] = self.stale[end + 1:]
             at = end + 1
         return {"expected": out_expected, "spread": out_spread, "score": out_score, "severity": out_rank,
-                "since": since, "scored": scored}
+                "since": since, "frozen": frozen, "scored": scored}
 
-    def _episode(self, start, observed, out_expected, out_spread, out_score, out_rank, since, scored) -> int:
+    def _episode(self, start, observed, out_expected, out_spread, out_score, out_rank, since, scored, frozen) -> int:
         """Score the months of the episode that begins at `start` against its frozen reference;
         the last month of the episode (then `_live` is refitted without its changes)."""
         reference, scale, held = self.reference[start], self.unit_scale[start], int(self.rank[start])
@@ -216,7 +220,7 @@ class _Walk:
                 level, expected, score = int(self.rank[t]), self.expected[t], self.score[t]
                 out_spread[t] = self.spread[t]
             else:
-                out_spread[t] = scale
+                out_spread[t], frozen[t] = scale, True
             out_expected[t], out_score[t], out_rank[t], scored[t], since[t] = expected, score, level, True, start
             held, last = level, t
             calm = calm + 1 if level == 0 else 0
@@ -259,16 +263,23 @@ def _usual_changes(one_month: np.ndarray, current: np.ndarray, months: np.ndarra
     return np.where(enough, usual, 0.0).reshape(-1)[offset:offset + n]
 
 
-def _explain(info, dates, value, expected, lower, upper, score, severity, since) -> list[str]:
+def _explain(info, dates, value, expected, lower, upper, score, severity, since, onsets) -> list[str]:
+    """The sentences; `onsets`: per month, the episode's first month where the month is scored
+    against the episode's pre-jump reference (its own price a month before does not count then),
+    else ""."""
     label, unit = info.label(), info.unit
     shown, low, high = (format_values(column.tolist(), unit) for column in (value, lower, upper))
     out = []
-    for date, v, e, text, lo, hi, z, level, first in zip(dates, value.tolist(), expected.tolist(), shown, low, high,
-                                                         score.tolist(), severity, since.tolist()):
+    for date, v, e, text, lo, hi, z, level, first, onset in zip(dates, value.tolist(), expected.tolist(), shown, low,
+                                                                high, score.tolist(), severity, since.tolist(), onsets):
+        reference = (f"the price before the rise of {onset}, moved by the usual changes since" if onset else
+                     "last month's price moved by its usual change for the month")
         if level == "normal":
-            out.append(f"{label}, {date}: {text}, within the usual change from the last month ({lo} to {hi}).")
+            out.append(f"{label}, {date}: {text}, within the usual change from the last month ({lo} to {hi})."
+                       if not onset else f"{label}, {date}: {text}, back within the usual range of {reference} "
+                                         f"({lo} to {hi}).")
         else:
             episode = "" if first < 0 else "; an episode of sharp rises is running"
-            out.append(f"{label}, {date}: {text}, {against_usual(v, e, unit)} (last month's price moved by its usual "
-                       f"change for the month){episode} (score {z:.1f}; {level}).")
+            out.append(f"{label}, {date}: {text}, {against_usual(v, e, unit)} ({reference}){episode} "
+                       f"(score {z:.1f}; {level}).")
     return out
