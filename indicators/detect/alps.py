@@ -38,7 +38,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .base import (DetectionResult, Detector, SeriesInfo, calendar_months, date_labels, is_monthly_price, observed_count,
                    output_columns)
 from .explain import compared_with_past_all, format_value, format_values, relatives, same_month_references
-from .severity import SEVERITIES, SEVERITY_RANK, classify_ranks, level_size, phase, size_rule
+from .severity import SEVERITY_RANK, classify_ranks, level_size, names, phase, size_rule
 
 MIN_MONTHS = 36  # WFP: at least three years of monthly prices
 MIN_SPREAD = 0.01  # of the mean price: a price fixed for years has no meaningful ALPS
@@ -148,7 +148,7 @@ class Alps(WholeSeriesAlps):
         ranks[scored] = classify_ranks(score[scored], self.thresholds, sizes[scored], rule)
         held = held_in_excursion(np.where(scored, score, np.nan), ranks, self.thresholds)
         ranks[list(held)] = SEVERITY_RANK["stress"]
-        severity = np.array(SEVERITIES, dtype=object)[ranks[scored]]
+        severity = names(ranks[scored])
         rows = _output(regular, info, scored, fitted, spread, score, severity,
                        by_score=phase(score[scored], self.thresholds), references=references,
                        trend_added=fit.shortened, held=held)

@@ -46,7 +46,7 @@ from .base import (DetectionResult, Detector, SeriesInfo, calendar_months, date_
                    output_columns)
 from .baseline import nanmedian_rows, past_windows, robust_scale
 from .explain import against_usual, format_values
-from .severity import SEVERITIES, classify_one, classify_ranks, magnitude, magnitude_one, size_rule
+from .severity import classify_one, classify_ranks, magnitude, magnitude_one, names, size_rule
 from .state import END_POINTS, IN_EPISODE, NEW_NORMAL
 
 WINDOW, MIN_CHANGES = 36, 24  # past adjusted changes behind the scale, and the least number scored from
@@ -99,13 +99,13 @@ class MonthlyChange(Detector):
         centre, spread = table["expected"][scored], table["spread"][scored]
         value, score, rank = values[scored], table["score"][scored], table["severity"][scored]
         expected, lower, upper = np.exp(centre), np.exp(centre - 2 * spread), np.exp(centre + 2 * spread)
-        severity = np.array(SEVERITIES, dtype=object)[rank]
+        severity = names(rank)
         labels = date_labels(regular.index, frequency)
         dates = np.array(labels, dtype=object)[scored]
-        onsets = [labels[first] if held else "" for first, held in zip(table["since"][scored].tolist(),
-                                                                         table["frozen"][scored].tolist())]
-        explanation = _explain(info, dates.tolist(), value, expected, lower, upper, score, severity,
-                               table["since"][scored], onsets)
+        since = table["since"][scored]
+        frozen = table["frozen"][scored]
+        onsets = [labels[first] if held else "" for first, held in zip(since.tolist(), frozen.tolist())]
+        explanation = _explain(info, dates.tolist(), value, expected, lower, upper, score, severity, since, onsets)
         rows = output_columns(dates, value, expected, lower, upper, score, severity, explanation)
         return DetectionResult("scored", f"{int(scored.sum())} of {observed} months scored (those with the price "
                                f"{STALE_WORDS} below its level of the last {LEVEL_MONTHS} months, and episodes); "

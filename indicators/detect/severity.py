@@ -150,8 +150,12 @@ def classify_one(score: float, thresholds: dict[str, float], size: float, rule: 
 
 def classify(scores, thresholds: dict[str, float], sizes, rule: SizeRule | None) -> np.ndarray:
     """`classify_one` over arrays of scores and sizes (from `magnitude`): severity names."""
-    ranks = classify_ranks(scores, thresholds, sizes, rule)
-    return np.array(SEVERITIES, dtype=object)[ranks] if len(ranks) else np.array([], dtype=object)
+    return names(classify_ranks(scores, thresholds, sizes, rule))
+
+
+def names(ranks) -> np.ndarray:
+    """Severity names (an object array) of severity ranks, 0 normal .. 3 crisis."""
+    return np.array(SEVERITIES, dtype=object)[np.asarray(ranks, dtype=int)]
 
 
 def classify_ranks(scores, thresholds: dict[str, float], sizes, rule: SizeRule | None) -> np.ndarray:

@@ -30,7 +30,7 @@ from .base import (INTERVALS, STEP_WORDS, DetectionResult, Detector, SeriesInfo,
                    observed_count, orient, output_columns, per_interval)
 from .explain import against_usual, compared_with_past, format_values, same_month_references
 from .seasonal import SeasonalBaseline
-from .severity import SEVERITIES, classify_one, classify_ranks, magnitude, magnitude_one, size_rule
+from .severity import SEVERITIES, classify_one, classify_ranks, magnitude, magnitude_one, names, size_rule
 
 WATCH = 1.0  # scores beyond this, in a row, mark where an episode may have begun
 # Within an episode the question is no longer "is this date unusual?" but "is it back to normal?":
@@ -147,7 +147,7 @@ class SeverityState(Detector):
         expected = np.clip(walk.units(centre), *bounds)
         lower = np.clip(walk.units(centre - 2.0 * scale), *bounds)
         upper = np.clip(walk.units(centre + 2.0 * scale), *bounds)
-        severity = np.array(SEVERITIES, dtype=object)[np.array(table["severity"], dtype=int)]
+        severity = names(table["severity"])
         explanation = walk.explain(table, labels, value, expected, lower, upper)
         rows = output_columns(labels[position], value, expected, lower, upper,
                               np.array(table["score"], dtype="float64"), severity, explanation)
