@@ -39,6 +39,7 @@ from .base import (DetectionResult, Detector, SeriesInfo, calendar_months, date_
                    output_columns)
 from .explain import compared_with_past_all, format_value, format_values, relatives, same_month_references
 from .severity import SEVERITY_RANK, classify_ranks, level_size, names, phase, size_rule
+from .state import error_autocorrelation
 
 MIN_MONTHS = 36  # WFP: at least three years of monthly prices
 MIN_SPREAD = 0.01  # of the mean price: a price fixed for years has no meaningful ALPS
@@ -181,8 +182,6 @@ def held_in_excursion(score: np.ndarray, ranks: np.ndarray, thresholds: dict[str
     under_way = under_way[score[under_way] >= alert] + 1  # the month before beyond the bar (a gap, NaN: not)
     if not len(under_way):
         return held
-    from .state import error_autocorrelation
-
     beyond = score >= alert
 
     ones = np.ones(len(score))
