@@ -16,6 +16,11 @@ failed_harvest):
 - `prices_inflation`: a permanent trend break (the yearly drift changes by -3 to +8 points at a
   random month, unlabelled: the detector must follow it) and, in most series, an inflation burst
   (4-8% a month for 3-6 months, prices then stay at the higher level: labelled `burst`);
+- `prices_random_walk`: a local level (Harvey's random walk plus noise): the seasonally adjusted
+  level moves by Gaussian steps of 3-5.5% a month and never returns, with measurement noise of
+  0.3-1.2%; calibrated to the WFP Burkina Faso cereal series, whose deseasonalised month-to-month
+  changes have a median robust spread of 4.7% and whose 12-month changes vary about as a random
+  walk's do (variance ratio 0.84; the AR families' 0.27-0.38: `variance_ratio`);
 - `prices_missing`: long missing stretches (one or two of 6-18 months) and monthly reporting gaps
   (runs of 1-3 months, about 8% of months);
 - `fuel_administered`: monthly official pump prices (XOF/L) flat for 6-30 months, then stepping;
@@ -118,6 +123,22 @@ def ar2_noise(rng, n):
     phi1 = rng.uniform(0.5, 1.0)
     phi2 = rng.uniform(-0.25, 0.8 - phi1)
     return _ar2(rng, n, phi1, phi2, rng.uniform(0.015, 0.025))
+
+
+def random_walk_noise(rng, n):
+    """A random-walk level (steps of 3-5.5% a month) plus white measurement noise (0.3-1.2%)."""
+    steps = rng.standard_normal(n) * rng.uniform(0.03, 0.055)
+    steps[0] = 0.0
+    return np.cumsum(steps) + rng.standard_normal(n) * rng.uniform(0.003, 0.012)
+
+
+def variance_ratio(log_prices: pd.Series, months: np.ndarray, horizon: int = 12) -> float:
+    """The variance of `horizon`-month log changes over `horizon` times the variance of
+    deseasonalised one-month changes (Lo and MacKinlay, 1988): about 1 for a random walk, far below
+    for noise about a stable level."""
+    one = log_prices.diff()
+    one = one - one.groupby(months).transform("median")
+    return float(np.nanvar(log_prices.diff(horizon)) / (horizon * np.nanvar(one)))
 
 
 def t_noise(rng, n):
@@ -397,6 +418,7 @@ FAMILIES = {
     "prices_ar1_strong": _monthly_family("prices_ar1_strong", noise=strong_ar1_noise),
     "prices_ar2": _monthly_family("prices_ar2", noise=ar2_noise),
     "prices_t": _monthly_family("prices_t", noise=t_noise),
+    "prices_random_walk": _monthly_family("prices_random_walk", noise=random_walk_noise),
     "prices_inflation": _monthly_family("prices_inflation", structure=inflation_structure),
     "prices_missing": _monthly_family("prices_missing", gaps=missing_stretches),
     "fuel_administered": lambda rng, number, with_events: administered_case(rng, number, with_events),
@@ -409,8 +431,8 @@ FAMILIES = {
     "daily_ar_t": _daily_family("daily_ar_t", phi=lambda rng: rng.uniform(0.7, 0.8), innovations=lambda rng, n: _t_innovations(rng, n, 3, 5)),
     "reporting_gaps": _daily_family("reporting_gaps", gaps=reporting_gaps),
 }
-TUNING_FAMILIES = ("sahel_prices", "prices_ar1_strong", "prices_t", "prices_inflation", "prices_missing",
-                   "sahel_daily", "outage_hot_season", "survey_stations")
+TUNING_FAMILIES = ("sahel_prices", "prices_ar1_strong", "prices_t", "prices_inflation", "prices_random_walk",
+                   "prices_missing", "sahel_daily", "outage_hot_season", "survey_stations")
 HELD_OUT_FAMILIES = ("prices_ar2", "fuel_administered", "fuel_holidays", "daily_ar_t", "reporting_gaps")
 TUNING_SEEDS = (1, 2)
 HELD_OUT_SEEDS = (7, 2025)

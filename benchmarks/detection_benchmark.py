@@ -1,6 +1,6 @@
 """Labelled detection benchmark: realistic series with injected events, scored by event.
 
-    python benchmarks/detection_benchmark.py            # 13 generator families x seeds 1, 2, 7, 2025, 100 series each
+    python benchmarks/detection_benchmark.py            # 14 generator families x seeds 1, 2, 7, 2025, 100 series each
     python benchmarks/detection_benchmark.py --quick    # 40 series each, seeds 1 (tuning) and 7 (held out)
     python benchmarks/detection_benchmark.py --families held-out --seeds 7,2025 --count 50
     python benchmarks/detection_benchmark.py --legacy   # the original generator: 1,000 monthly + 150 daily, peers, speed

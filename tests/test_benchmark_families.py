@@ -22,6 +22,12 @@ def _noise(case):
     return np.log(case.values.reindex(labels).to_numpy()) - case.clean
 
 
+def _log_grid(case):
+    """A monthly case's log prices on its full 15-year grid (NaN where missing)."""
+    labels = pd.period_range("2010-01", periods=len(case.clean), freq="M").strftime("%Y-%m")
+    return pd.Series(np.log(case.values.reindex(labels).to_numpy()))
+
+
 def _lag1(x):
     x = pd.Series(x)
     return x.autocorr()
@@ -51,6 +57,9 @@ STRUCTURE = {
     "prices_inflation": lambda cases: np.mean([abs(np.polyfit(np.arange(60), c.clean[-60:], 1)[0]
                                                    - np.polyfit(np.arange(60), c.clean[:60], 1)[0]) > 0.001
                                                for c in cases]) > 0.5,
+    # 12-month changes vary as a random walk's do: variance ratio about 1 (the AR families' 0.13-0.38)
+    "prices_random_walk": lambda cases: np.median([families.variance_ratio(_log_grid(c), np.arange(180) % 12)
+                                                   for c in cases]) > 0.7,
     "prices_missing": lambda cases: all(len(c.values) <= 180 - 6 for c in cases),
     "fuel_administered": lambda cases: all((np.diff(c.values.to_numpy()) == 0).mean() > 0.8 for c in cases),
     "sahel_daily": lambda cases: all(len(c.values) > 700 for c in cases),
