@@ -571,7 +571,7 @@ def families_main(args) -> int:
 
 
 def semi_synthetic_main(bfa: Path, seeds) -> None:
-    from semi_synthetic import GLOBAL, MIN_OBSERVED, global_series_counts, semi_synthetic_part
+    from semi_synthetic import GLOBAL, MIN_OBSERVED, global_series_counts, recall_by_size, semi_synthetic_part
 
     if GLOBAL.exists():
         longest = global_series_counts(GLOBAL)
@@ -581,10 +581,13 @@ def semi_synthetic_main(bfa: Path, seeds) -> None:
         print(f"\n(semi-synthetic part skipped: {bfa} not found)")
         return
     started = time.process_time()
-    table = semi_synthetic_part(bfa, seeds)
+    sizes = []
+    table = semi_synthetic_part(bfa, seeds, sizes)
     print(f"\n== semi-synthetic: up to two labelled events injected into each real cereal series of {bfa.name} with "
           f"at least {MIN_OBSERVED} months ({time.process_time() - started:.1f} CPU s) ==")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("\nrecall by the injected change's size in the real series' month-to-month noises (all seeds):")
+    print(recall_by_size(sizes).to_string(float_format=lambda v: f"{v:.3f}"))
 
 
 if __name__ == "__main__":

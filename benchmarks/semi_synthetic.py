@@ -31,6 +31,7 @@ from indicators.detect.base import to_regular
 MIN_OBSERVED = 72  # 6 years: 4 years before the events, room for them after
 WARM_UP = 48  # observed months before the first injected event
 EVENTS_PER_SERIES, GAP = 2, 12
+SIZE_BINS, SIZE_LABELS = [0, 4, 6, np.inf], ["under 4 noises", "4-6 noises", "6 noises or more"]
 GLOBAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "hdx_wfp_food_prices_global_2026_Q1.csv"
 
 
@@ -79,17 +80,32 @@ def inject(rng, case, calm: np.ndarray):
 def harvest_covered(case) -> bool:
     """The issue's rule for the failed-harvest target on one real series (without injections): its
     usual harvest fall (the median over its seasons of the log mean October-December price less
-    the log September price) is at least twice its month-to-month noise (1.4826 x the MAD of its
-    monthly log changes, less each calendar month's median change: the season is not noise)."""
+    the log September price) is at least twice its month-to-month noise (`month_noise`)."""
     regular = to_regular(case.values, "monthly")
     logs = pd.Series(np.log(regular.to_numpy(dtype="float64")), index=regular.index)
     months = regular.index.month.to_numpy()
     falls = [logs.iloc[t + 1:t + 4].mean() - logs.iloc[t] for t in np.flatnonzero(months == 9)
              if t + 3 < len(logs) and logs.iloc[t + 1:t + 4].notna().all() and logs.iloc[t] == logs.iloc[t]]
+    return bool(falls) and -float(np.median(falls)) >= 2 * month_noise(case)
+
+
+def month_noise(case) -> float:
+    """A real series' month-to-month noise: 1.4826 x the MAD of its monthly log changes, less each
+    calendar month's median change (the season is not noise)."""
+    regular = to_regular(case.values, "monthly")
+    logs = pd.Series(np.log(regular.to_numpy(dtype="float64")), index=regular.index)
     changes = logs.diff()  # from the month before, where both are observed
-    deseasonalised = changes - changes.groupby(months).transform("median")
-    noise = 1.4826 * float((deseasonalised - deseasonalised.median()).abs().median())
-    return bool(falls) and -float(np.median(falls)) >= 2 * noise
+    deseasonalised = changes - changes.groupby(regular.index.month.to_numpy()).transform("median")
+    return 1.4826 * float((deseasonalised - deseasonalised.median()).abs().median())
+
+
+def recall_by_size(found: list[tuple[str, float, bool]]) -> pd.DataFrame:
+    """Recall per event kind and size in noises (the injected log change at its largest over the
+    series' `month_noise`): events of 6 noises or more stand far out of the month-to-month noise."""
+    frame = pd.DataFrame(found, columns=["kind", "noises", "found"])
+    frame["size"] = pd.cut(frame["noises"], SIZE_BINS, right=False, labels=SIZE_LABELS)
+    table = frame.groupby(["kind", "size"], observed=True)["found"].agg(["size", "mean"])
+    return table.rename(columns={"size": "events", "mean": "recall"}).unstack("size")
 
 
 def _fell(values: np.ndarray, september: int) -> bool:
@@ -97,9 +113,10 @@ def _fell(values: np.ndarray, september: int) -> bool:
     return bool(values[september] == values[september] and values[september + 2] <= 0.95 * values[september])
 
 
-def semi_synthetic_part(bfa: Path, seeds) -> pd.DataFrame:
+def semi_synthetic_part(bfa: Path, seeds, sizes: list | None = None) -> pd.DataFrame:
     """Per seed: recall by event kind, injection-caused false alarms, precision, F1; and the real
-    series' own alarms per series-year."""
+    series' own alarms per series-year. With `sizes`, also (kind, size in noises, found) per
+    injected event over all seeds (`recall_by_size`)."""
     from benchmark_families import Case
     from detection_benchmark import TOLERANCE, bfa_series, consolidated_flags, episode_starts, score_case
 
@@ -108,6 +125,7 @@ def semi_synthetic_part(bfa: Path, seeds) -> pd.DataFrame:
     clean_starts = [episode_starts(case, flags)[1] for case, flags in zip(real, clean_flags)]
     years = sum(len(case.values) for case in real) / 12
     covered = [case.info.item in ("millet", "sorghum") and harvest_covered(case) for case in real]
+    noise = [month_noise(case) for case in real]
     rows = []
     for seed in seeds:
         rng = np.random.default_rng([seed, 3])
@@ -117,8 +135,14 @@ def semi_synthetic_part(bfa: Path, seeds) -> pd.DataFrame:
         found, extra = {}, 0
         for (number, case), flagged in zip(injected, flags):
             result, _, _ = score_case(case, flagged)
+            before = to_regular(real[number].values, "monthly").to_numpy(dtype="float64")
+            after = to_regular(case.values, "monthly").to_numpy(dtype="float64")
             for event, delay in result:
                 found.setdefault(event.kind, []).append(delay is not None)
+                if sizes is not None:
+                    window = slice(event.start, event.end + 1)
+                    size = float(np.nanmax(np.abs(np.log(after[window]) - np.log(before[window]))))
+                    sizes.append((event.kind, size / noise[number], delay is not None))
                 if event.kind == "failed_harvest" and covered[number]:
                     found.setdefault("failed_harvest (covered)", []).append(delay is not None)
             for start in episode_starts(case, flagged)[1]:
