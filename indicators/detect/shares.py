@@ -22,7 +22,8 @@ stations"):
   `PRIOR_DAYS` more days), between 1 (independent stations) and the mean n (all stations moving
   together); the lag-1 autocorrelation r of the same residuals, in [0, `MAX_R`];
 - the tests, one-sided (fewer stations with fuel than normal): the day's count, and the counts
-  summed over the last 3 and 7 days (`ONSET_WINDOWS`; within an episode 3 days, `EPISODE_WINDOWS`),
+  summed over the last 2, 3 and 7 days (`ONSET_WINDOWS`; within an episode 2 and 3 days,
+  `EPISODE_WINDOWS`; the 2-day window finds a drop that builds over two days on its second day),
   each longer window where the shorter one is below normal (the shortfall is still on), against
   the quasi-binomial with the normal share, in units of phi times the variance inflation of a sum
   of w days under AR(1) residuals, 1 + 2 sum_j (1 - j / w) r^j. Tails are exact, P(K <= k) (a
@@ -49,10 +50,12 @@ REFERENCE = 56  # days of past counts in the normal: eight whole weeks
 WARM_UP = 28  # usable days in the reference before a date is scored
 ROUTE_SPAN = WARM_UP  # observed days the routing rule looks at: those before the first score
 DISPERSION, PRIOR_DAYS = 365, 28  # days of residuals for the dispersion and persistence; prior days
-# Days summed by the tests: the day and the week while nothing is wrong (a sharp drop; a shortfall
-# of a few stations that lasts); within an episode the day and `state.END_POINTS` days, the span
-# that says whether it is over (a longer window would still hold the episode's days after its end).
-ONSET_WINDOWS, EPISODE_WINDOWS = (1, 3, 7), (1, 3)
+# Days summed by the tests: the day, two days and the week while nothing is wrong (a sharp drop; a
+# drop that builds over two days, found on its second day: with the day and 3 days only, its first
+# day, still near normal, dilutes the 3-day sum and the alert came a day later; a shortfall of a few
+# stations that lasts); within an episode the windows up to `state.END_POINTS` days, the span that
+# says whether it is over (a longer window would still hold the episode's days after its end).
+ONSET_WINDOWS, EPISODE_WINDOWS = (1, 2, 3, 7), (1, 2, 3)
 WINDOWS = sorted(set(ONSET_WINDOWS + EPISODE_WINDOWS))
 MAX_R = 0.9
 HUBER = float(-special.ndtri(0.0005))  # 3.29: the 99.9% range of a standard normal

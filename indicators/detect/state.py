@@ -117,7 +117,7 @@ class SeverityState(Detector):
         "in at least half of its periods before the first score (an outage logger) is scored by how often its "
         "outages begin and how long they last instead (docs/detection.md, \"Intermittent series\"). A daily share "
         "of surveyed stations that moves in whole stations (k of n) is scored by exact binomial tail tests of its "
-        "station counts, the day's and the last 3 and 7 days', against the share and dispersion that were normal "
+        "station counts, the day's and the last 2, 3 and 7 days', against the share and dispersion that were normal "
         "before (docs/detection.md, \"Shares of surveyed stations\")."
     )
 
