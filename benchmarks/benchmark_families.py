@@ -20,7 +20,7 @@ failed_harvest):
   level moves by Gaussian steps of 3-5.5% a month and never returns, with measurement noise of
   0.3-1.2%; calibrated to the WFP Burkina Faso cereal series, whose deseasonalised month-to-month
   changes have a median robust spread of 4.7% and whose 12-month changes vary about as a random
-  walk's do (variance ratio 0.84; the AR families' 0.27-0.38: `variance_ratio`);
+  walk's do (variance ratio 0.84; the AR families' event-free series 0.13-0.38: `variance_ratio`);
 - `prices_missing`: long missing stretches (one or two of 6-18 months) and monthly reporting gaps
   (runs of 1-3 months, about 8% of months);
 - `fuel_administered`: monthly official pump prices (XOF/L) flat for 6-30 months, then stepping;
@@ -132,12 +132,17 @@ def random_walk_noise(rng, n):
     return np.cumsum(steps) + rng.standard_normal(n) * rng.uniform(0.003, 0.012)
 
 
+def deseasonalised_changes(log_prices: pd.Series, months: np.ndarray) -> pd.Series:
+    """One-month log changes less each calendar month's median change (the season is not noise)."""
+    changes = log_prices.diff()
+    return changes - changes.groupby(months).transform("median")
+
+
 def variance_ratio(log_prices: pd.Series, months: np.ndarray, horizon: int = 12) -> float:
     """The variance of `horizon`-month log changes over `horizon` times the variance of
     deseasonalised one-month changes (Lo and MacKinlay, 1988): about 1 for a random walk, far below
     for noise about a stable level."""
-    one = log_prices.diff()
-    one = one - one.groupby(months).transform("median")
+    one = deseasonalised_changes(log_prices, months)
     return float(np.nanvar(log_prices.diff(horizon)) / (horizon * np.nanvar(one)))
 
 

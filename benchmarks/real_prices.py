@@ -5,8 +5,8 @@
 
 Per series (BFA: every cereal series of the WFP Burkina Faso file with at least 72 months, as the
 semi-synthetic part takes them; a family: its series of seed 1), then the quartiles over series:
-- noise: the robust spread (1.4826 x MAD) of the deseasonalised one-month log changes (each
-  calendar month's median change taken out);
+- noise: the robust spread (`semi_synthetic.robust_noise`, 1.4826 x MAD) of the deseasonalised
+  one-month log changes (`benchmark_families.deseasonalised_changes`);
 - r1: the lag-1 autocorrelation of those changes (a random walk's are uncorrelated; noise about a
   stable level gives negative values);
 - VR12: the variance ratio of 12-month changes (`benchmark_families.variance_ratio`, Lo and
@@ -30,7 +30,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchmark_families import FAMILIES, generate_family, variance_ratio  # noqa: E402
+from benchmark_families import FAMILIES, deseasonalised_changes, generate_family, variance_ratio  # noqa: E402
+from semi_synthetic import robust_noise  # noqa: E402
 from indicators.detect.base import to_regular  # noqa: E402
 from indicators.detect.state import SeverityState  # noqa: E402
 
@@ -41,9 +42,8 @@ def describe(info, values: pd.Series) -> dict:
     regular = to_regular(values, "monthly")
     logs = pd.Series(np.log(regular.to_numpy(dtype="float64")))
     months = regular.index.month.to_numpy()
-    changes = logs.diff()
-    adjusted = changes - changes.groupby(months).transform("median")
-    noise = 1.4826 * float((adjusted - adjusted.median()).abs().median())
+    adjusted = deseasonalised_changes(logs, months)
+    noise = robust_noise(adjusted)
     frame = SeverityState().detect(values, info).frame
     scale = np.log(frame["upper"].astype(float) / frame["lower"].astype(float)) / 4
     return {"noise": noise, "r1": float(adjusted.autocorr(1)), "VR12": variance_ratio(logs, months),

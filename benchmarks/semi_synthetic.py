@@ -90,13 +90,18 @@ def harvest_covered(case) -> bool:
 
 
 def month_noise(case) -> float:
-    """A real series' month-to-month noise: 1.4826 x the MAD of its monthly log changes, less each
-    calendar month's median change (the season is not noise)."""
+    """A real series' month-to-month noise: the robust spread (`robust_noise`) of its monthly log
+    changes less each calendar month's median change (`benchmark_families.deseasonalised_changes`)."""
+    from benchmark_families import deseasonalised_changes
+
     regular = to_regular(case.values, "monthly")
     logs = pd.Series(np.log(regular.to_numpy(dtype="float64")), index=regular.index)
-    changes = logs.diff()  # from the month before, where both are observed
-    deseasonalised = changes - changes.groupby(regular.index.month.to_numpy()).transform("median")
-    return 1.4826 * float((deseasonalised - deseasonalised.median()).abs().median())
+    return robust_noise(deseasonalised_changes(logs, regular.index.month.to_numpy()))
+
+
+def robust_noise(changes: pd.Series) -> float:
+    """1.4826 x the MAD of the changes (NaN left out): their standard deviation were they Gaussian."""
+    return 1.4826 * float((changes - changes.median()).abs().median())
 
 
 def recall_by_size(found: list[tuple[str, float, bool]]) -> pd.DataFrame:
