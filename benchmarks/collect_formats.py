@@ -24,9 +24,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from collect_benchmark import best_of, floor_load, make_csv  # noqa: E402
 from indicators.collectors import get_collector  # noqa: E402
 from indicators.store import Store  # noqa: E402
+from shared_folder import DATA  # noqa: E402
 
 DEMO = ROOT / "datasets" / "demo"
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = DATA
 
 
 def main(argv=None) -> int:

@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from indicators.detect import DETECTORS, SeriesInfo, consolidate  # noqa: E402
 from indicators.detect.base import PERIODS, orient, to_regular  # noqa: E402
 from indicators.store import SEVERITY_RANK  # noqa: E402
+from shared_folder import DATA, required  # noqa: E402
 
 from benchmark_families import (FAMILIES, HELD_OUT_FAMILIES, HELD_OUT_SEEDS, TUNING_FAMILIES,  # noqa: E402,F401
                                 CROPS, TUNING_SEEDS, Case, Event, generate, generate_family)
@@ -413,7 +414,7 @@ def oracle_failed_harvest(cases: list[Case]) -> float:
 
 # -- real data: Burkina Faso prices (WFP via HDX) against documented crises and calm years ---------
 
-BFA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wfp_food_prices_bfa.csv"
+BFA = DATA / "wfp_food_prices_bfa.csv"
 # Truth, from public sources (docs/detection.md, "Real-data benchmark"): months of documented cereal
 # price crises in Burkina Faso, and months of documented calm (prices near or below the 5-year average).
 CRISES = {
@@ -488,7 +489,9 @@ def main(argv=None) -> int:
     parser.add_argument("--verbose", action="store_true", help="legacy: full tables for every method")
     parser.add_argument("--no-peers", action="store_true", help="legacy: skip the naive baseline and ADTK")
     parser.add_argument("--no-real", action="store_true", help="skip the real-data and semi-synthetic parts")
-    parser.add_argument("--bfa", type=Path, default=BFA, help="WFP Burkina Faso file for the real-data part")
+    parser.add_argument("--bfa", type=Path, default=None,
+                        help=f"WFP Burkina Faso file for the real-data parts (default {BFA}; a missing default skips them, "
+                             f"with a warning)")
     args = parser.parse_args(argv)
     pd.set_option("display.width", 250)
     if not args.legacy:
@@ -539,12 +542,11 @@ def main(argv=None) -> int:
     print(pd.DataFrame(overview).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if args.no_real:
         return 0
-    if args.bfa.exists():
+    if required(args.bfa or BFA, args.bfa is not None, "real-data part"):
+        args.bfa = args.bfa or BFA
         print(f"\n== real data: {args.bfa.name}, cereal series, documented crises {list(CRISES)} and calm periods "
               f"{list(CALM)} (share of series-months at alert or worse) ==")
         print(real_data_part(args.bfa).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    else:
-        print(f"\n(real-data part skipped: {args.bfa} not found)")
     return 0
 
 
@@ -566,19 +568,18 @@ def families_main(args) -> int:
     print(family_report(run_families(families, seeds, count)))
     print(f"\n({time.process_time() - started:.1f} CPU s)")
     if not args.no_real:
-        semi_synthetic_main(args.bfa, seeds)
+        semi_synthetic_main(args.bfa or BFA, seeds, given=args.bfa is not None)
     return 0
 
 
-def semi_synthetic_main(bfa: Path, seeds) -> None:
+def semi_synthetic_main(bfa: Path, seeds, given: bool = False) -> None:
     from semi_synthetic import GLOBAL, MIN_OBSERVED, global_series_counts, recall_by_size, semi_synthetic_part
 
     if GLOBAL.exists():
         longest = global_series_counts(GLOBAL)
         print(f"\n(semi-synthetic: {GLOBAL.name} skipped: its longest series has {longest} months, "
               f"{MIN_OBSERVED} needed)")
-    if not bfa.exists():
-        print(f"\n(semi-synthetic part skipped: {bfa} not found)")
+    if not required(bfa, given, "semi-synthetic part"):
         return
     started = time.process_time()
     sizes = []

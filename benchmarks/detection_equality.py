@@ -26,8 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import shared_folder
+
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+SHARED = shared_folder.SHARED
 NAB_FILES = ("realKnownCause/machine_temperature_system_failure.csv", "realTraffic/speed_7578.csv")
 
 

@@ -21,8 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from detection_benchmark import detection_speed, generate  # noqa: E402
+from shared_folder import DATA  # noqa: E402
 
-GLOBAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "hdx_wfp_food_prices_global_2026_Q1.csv"
+GLOBAL = DATA / "hdx_wfp_food_prices_global_2026_Q1.csv"
 
 
 def global_file(path: Path) -> None:

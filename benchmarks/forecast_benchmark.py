@@ -35,8 +35,9 @@ from indicators.forecast.project import SELECTED  # noqa: E402
 from indicators.forecast.run import _projections  # noqa: E402
 from indicators.jobs import demo_config  # noqa: E402
 from indicators.store import Store  # noqa: E402
+from shared_folder import DATA  # noqa: E402
 
-BFA = Path("/work/shared/data/wfp_food_prices_bfa.csv")
+BFA = DATA / "wfp_food_prices_bfa.csv"
 
 
 def store_tasks(store: Store, keep) -> list:

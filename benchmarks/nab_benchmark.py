@@ -52,10 +52,11 @@ from indicators.detect.subdaily import TAIL_MIN_COUNT  # noqa: E402
 from indicators.episodes import series_episodes  # noqa: E402
 from indicators.store import infer_frequency  # noqa: E402
 import nab_scoring  # noqa: E402
+from shared_folder import SHARED  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-NAB = (ROOT / ".." / "shared" / "benchmarks" / "NAB").resolve()
-SCORER = (ROOT / ".." / "shared" / "tools" / "nab-score").resolve()
+NAB = SHARED / "benchmarks" / "NAB"
+SCORER = SHARED / "tools" / "nab-score"
 NAME = "tracker"
 RATE_DAYS = 7  # the points a day an alarm's likelihood counts: those of the last week
 TAIL_SHARE = 0.05  # the peaks over the 95th percentile of a series' past scores make its tail

@@ -27,12 +27,13 @@ import numpy as np
 import pandas as pd
 
 from indicators.detect.base import to_regular
+from shared_folder import DATA
 
 MIN_OBSERVED = 72  # 6 years: 4 years before the events, room for them after
 WARM_UP = 48  # observed months before the first injected event
 EVENTS_PER_SERIES, GAP = 2, 12
 SIZE_BINS, SIZE_LABELS = [0, 4, 6, np.inf], ["under 4 noises", "4-6 noises", "6 noises or more"]
-GLOBAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "hdx_wfp_food_prices_global_2026_Q1.csv"
+GLOBAL = DATA / "hdx_wfp_food_prices_global_2026_Q1.csv"
 
 
 def global_series_counts(path: Path) -> int:
