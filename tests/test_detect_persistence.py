@@ -4,11 +4,15 @@ with an alert-sized deviation were an alert however autocorrelated the noise; a 
 noise with phi 0.8 passes that by chance. Now the streak's mean score is tested against its
 standard error under AR(1) errors with the lag-1 autocorrelation of the series' past errors.
 Parametrised expected-flag cases on small deterministic series, plus the pieces they rest on."""
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from indicators.detect import SeriesInfo, get_detector, state
+from indicators.detect.severity import classify_one, magnitude_one, size_rule
 from indicators.detect.state import error_autocorrelation, streak_is_unlikely
 
 from series_factory import PRICE, SEASON, ar1_noise as _ar1
@@ -157,3 +161,65 @@ def test_fixed_most_of_the_time():
     assert state.fixed_most_of_the_time(np.array([5.0, 5.0, 5.0, 6.0, 6.0, np.nan, 6.0]), 7, 72)
     assert not state.fixed_most_of_the_time(np.array([5.0, 5.1, 5.0, 5.2, 5.2]), 5, 72)
     assert not state.fixed_most_of_the_time(np.array([5.0]), 1, 72)
+
+
+# -- in an episode: the phase held is the date before's, and a return to alert is a new alarm --
+
+RANK = {"normal": 0, "stress": 1, "alert": 2, "crisis": 3}
+
+
+def _episode_steps(seed, monkeypatch, count=100):
+    """Every date inside a state episode (after its first date) on `prices_ar1_strong` series:
+    (previous severity, its severity, its severity by the ordinary thresholds, by the lower
+    in-episode ones, each with the size rule, and what the persistence test said there: None
+    where it was not asked)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import benchmark_families
+
+    asked = {}
+    original = state._Walk._persists
+
+    def recording(walk, t, streak, streak_sum):
+        asked[str(walk.regular.index[t])] = answer = original(walk, t, streak, streak_sum)
+        return answer
+
+    monkeypatch.setattr(state._Walk, "_persists", recording)
+    steps = []
+    bar = state.SeverityState.thresholds_by_frequency["monthly"]
+    for case in benchmark_families.generate_family("prices_ar1_strong", count, seed):
+        asked.clear()
+        frame = get_detector("state").detect(case.values, case.info).frame
+        rule = size_rule(case.info)
+        rank = frame["severity"].map(RANK).to_numpy()
+        for i in range(1, len(frame)):
+            text = frame["explanation"].iloc[i]
+            if "in an episode since" not in text and "back within the normal range of before" not in text:
+                continue
+            size = magnitude_one(float(frame["value"].iloc[i]), float(frame["expected"].iloc[i]), "up", rule)
+            score = float(frame["score"].iloc[i])
+            steps.append((rank[i - 1], rank[i], classify_one(score, bar, size, rule),
+                          classify_one(score, state.IN_EPISODE, size, rule), asked.get(frame["date"].iloc[i])))
+    return steps
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_in_an_episode_a_return_to_alert_is_judged_as_a_new_alarm(seed, monkeypatch):
+    """Once an episode's phase has fallen below alert, a month reaches alert again by the ordinary
+    thresholds or by the persistence rule with its autocorrelation test, never by the lower
+    in-episode bar alone and never by the plain rule. Under the earlier rule, noise wandering at
+    stress months after a real event ended was an alert again in its second month."""
+    steps = _episode_steps(seed, monkeypatch)
+    back = [(ordinary, within, answer) for before, now, ordinary, within, answer in steps if before <= 1 and now >= 2]
+    assert all(ordinary >= 2 or answer for ordinary, within, answer in back)
+    # where the earlier rule would have raised alert, the test was asked and said no
+    refused = [within for before, now, ordinary, within, answer in steps if before <= 1 and now == 1 and answer is False]
+    assert len(refused) >= 5
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_in_an_episode_an_alert_holds_from_the_lower_bar(seed, monkeypatch):
+    """From a month at alert or worse, the next is at alert or worse wherever the in-episode bar (2
+    scales, with an alert-sized deviation) says so: a crisis is not understated once it began."""
+    held = [now for before, now, _, within, _ in _episode_steps(seed, monkeypatch) if before >= 2 and within >= 2]
+    assert len(held) >= 20
+    assert all(now >= 2 for now in held)

@@ -14,9 +14,12 @@ An episode that lasts `NEW_NORMAL` periods is declared the new normal, explicitl
 since ..."): from then on the normal is the episode's own level until the baseline has a full
 window of it.
 
-Moderate deviations that persist (`PERSIST` consecutive dates at stress whose size allows alert)
-are an alert too: a shift that is modest each day but does not go away, as long as the streak is
-unlikely under the series' own autocorrelated noise (`streak_is_unlikely`). Past data only: the
+Within an episode that reached alert, a lower bar holds the phase of the date before (`IN_EPISODE`:
+never more, so a phase the episode fell from needs the ordinary thresholds again; sub-daily points
+hold up to the episode's peak). Moderate deviations that persist (`PERSIST` consecutive dates at
+stress whose size allows alert) are an alert too: a shift that is modest each day but does not go
+away, as long as the streak is unlikely under the series' own autocorrelated noise
+(`streak_is_unlikely`); from a date at alert or worse, the plain rule carries the alert on. Past data only: the
 state at t depends on data up to t, as a scheduled job would have seen it.
 """
 from __future__ import annotations
@@ -105,7 +108,8 @@ class SeverityState(Detector):
         "outages (a 3% move is never a crisis however quiet the series; a large size is alert or crisis once it "
         "is 2.5 scales out of the noise). From the first date at alert (stress for daily series), an episode runs and the normal is "
         "frozen where the deviation began, so the crisis stays a crisis for as long as it lasts (within an episode the "
-        "phase holds from 1, 2 and 3 scales: stress, alert, crisis, still capped by size); the episode "
+        "phase holds from 1, 2 and 3 scales: stress, alert, crisis, never above the date before's and still capped "
+        "by size; a return to alert after a fall below it is judged as a new alarm); the episode "
         "ends after 2 normal months (3 normal days) and its values are kept out of the baseline afterwards. An "
         "episode lasting 12 months (26 weeks, 180 days) is declared the new normal. Two months (three days) in a "
         "row at stress with an alert-sized deviation are an alert: a persistent shift, where that streak is unlikely "
@@ -421,18 +425,25 @@ class _Walk:
                 # The lower in-episode thresholds hold once the episode has reached alert: a stress
                 # date alone freezes the normal but does not lower the bar for the next dates.
                 score, size, level = self._score(t, expected, scale)
-            if episode_start >= 0 and peak >= 2:
-                # Hysteresis: the lower in-episode bar holds the episode's phase (at most its peak);
-                # a worse phase still needs the ordinary thresholds.
-                level = max(level, min(self._score(t, expected, scale, within=True)[2], peak))
+            held = episode_start >= 0 and peak >= 2
+            if held:
+                # Hysteresis: the lower in-episode bar keeps the episode from ending while the dates
+                # are not back to normal (stress from `WATCH` scales), and holds alert or crisis only
+                # where the date before was there: a phase it has fallen from, or a worse one, needs
+                # the ordinary thresholds again (or the persistence rule, below). Sub-daily points
+                # hold the episode's peak: one noisy point in five minutes is no fall.
+                held_phase = max(rows[-1][2], 1) if self.frequency in AUTOCORRELATED else peak
+                level = max(level, min(self._score(t, expected, scale, within=True)[2], held_phase))
             streak = streak + 1 if level >= 1 else 0
             streak_sum = streak_sum + score if level >= 1 else 0.0
-            # The autocorrelation test decides alarms (an episode's start, its escalation to alert),
-            # not whether an episode that reached alert carries on: there the plain rule holds.
+            # Modest but persistent: a shift, not noise, where the streak is unlikely under the
+            # series' own noise (`_persists`). In an episode, an alert carries on by the plain rule
+            # from a date at alert or worse (a crisis is not over while its size allows alert); once
+            # the phase has fallen below alert, a return to it is judged as a new alarm is.
             if level == 1 and streak >= PERSIST[self.frequency] and (
                     self.rule is None or size >= self.rule.alert) and (
-                    (episode_start >= 0 and peak >= 2) or self._persists(t, streak, streak_sum)):
-                level = 2  # modest but persistent: a shift, not noise
+                    (held and rows[-1][2] >= 2) or self._persists(t, streak, streak_sum)):
+                level = 2
             kind, start = "normal", episode_start
             if episode_start < 0:
                 watch_start = (watch_start if watch_start >= 0 else t) if score >= WATCH else -1
