@@ -14,7 +14,7 @@ from scipy import stats
 
 from .base import (INTERVALS, DetectionResult, Detector, SeriesInfo, date_labels, observed_count, orient,
                    output_columns)
-from .explain import format_value, format_values, relative
+from .explain import format_value, format_values, normal_range_words, relative
 from .severity import phase
 
 
@@ -78,15 +78,17 @@ class SeasonalBaseline(Detector):
         upper = np.clip(fitted.to_units((fitted.expected + self.band_width * fitted.scale)[mask]), *bounds)
         score = score[mask]
         severity = phase(score, self.thresholds_by_frequency[frequency])
-        label, unit = info.label(), info.unit
+        label, unit, direction = info.label(), info.unit, info.definition.bad_direction
+        of = " of the seasonal expectation"
         explanation = [
-            f"{label}, {date}: {shown}, within the normal range of the seasonal expectation "
-            f"({low} to {high})." if level == "normal" else
+            f"{label}, {date}: {shown}, "
+            f"{normal_range_words(v, below, above, low, high, direction, of=of)}." if level == "normal" else
             f"{label}, {date}: {shown}, {relative(v, e, unit)} the seasonal "
             f"expectation of {format_value(e, unit)} (normal range {low} to "
             f"{high}; score {z:.1f}, {level})."
-            for date, v, shown, e, low, high, z, level in zip(
+            for date, v, shown, e, low, high, z, level, below, above in zip(
                 dates.tolist(), value.tolist(), format_values(value.tolist(), unit), expected.tolist(),
-                format_values(lower.tolist(), unit), format_values(upper.tolist(), unit), score.tolist(), severity)]
+                format_values(lower.tolist(), unit), format_values(upper.tolist(), unit), score.tolist(), severity,
+                lower.tolist(), upper.tolist())]
         rows = output_columns(dates, value, expected, lower, upper, score, severity, explanation)
         return DetectionResult("scored", f"{len(dates)} of {observed} observations scored", columns=rows)

@@ -31,7 +31,7 @@ from .. import units
 from . import baseline, intermittent
 from .base import (INTERVALS, STEP_WORDS, DetectionResult, Detector, SeriesInfo, date_labels, is_monthly_price,
                    observed_count, orient, output_columns, per_interval)
-from .explain import against_usual, compared_with_past, format_values, same_month_references
+from .explain import against_usual, compared_with_past, format_values, normal_range_words, same_month_references
 from .seasonal import SeasonalBaseline
 from .severity import SEVERITIES, classify_one, classify_ranks, magnitude, magnitude_one, names, size_rule
 
@@ -532,10 +532,11 @@ class _Walk:
         references = (same_month_references(self.values) if is_monthly_price(info) and self.frequency == "monthly"
                       else (np.full(len(self.values), np.nan),) * 2)
         out = []
-        for t, score, rank, kind, start, origin, v, e, shown, low, high in zip(
+        for t, score, rank, kind, start, origin, v, e, shown, low, high, below, above in zip(
                 table["position"], table["score"], table["severity"], table["kind"], table["start"], table["origin"],
                 value.tolist(), expected.tolist(), format_values(value.tolist(), unit),
-                format_values(lower.tolist(), unit), format_values(upper.tolist(), unit)):
+                format_values(lower.tolist(), unit), format_values(upper.tolist(), unit), lower.tolist(),
+                upper.tolist()):
             level = SEVERITIES[rank]
             head = f"{label}, {labels[t]}: {shown}"
             if kind == "new_normal":
@@ -545,11 +546,11 @@ class _Walk:
                 continue
             if level == "normal":
                 if kind in ("calm", "end"):
-                    text = (f"{head}, back within the normal range of before the episode that began "
-                            f"{labels[start]} ({low} to {high})")
+                    text = f"{head}, " + normal_range_words(v, below, above, low, high, self.direction, back=True,
+                                                            of=f" of before the episode that began {labels[start]}")
                     out.append(text + ("; the episode has ended." if kind == "end" else "."))
                 else:
-                    out.append(f"{head}, within the normal range ({low} to {high}).")
+                    out.append(f"{head}, {normal_range_words(v, below, above, low, high, self.direction)}.")
                 continue
             text = f"{head}, {against_usual(v, e, unit)}"
             comparison = compared_with_past(v, references[0][t], references[1][t], unit)
