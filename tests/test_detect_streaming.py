@@ -84,9 +84,9 @@ PINNED = {  # status message, severity counts, sha256 of every "date|severity|ex
     # re-pinned 2026-12-02 (in-episode hysteresis holds the phase of the month before, not the
     # peak): 1997-04, at 3.6 scales after a month at alert, is alert (crisis needs 4.5 again)
     "state": ("303 of 340 observations scored; 2 episode(s)", {"normal": 241, "crisis": 54, "alert": 8},
-              "f61fd63f5100a6fb"),  # and its words (2026-12-02): a normal month outside its range says so
+              "d4992ace2e843254"),  # and its words (2026-12-02): a normal month outside its range says so
     "seasonal": ("303 of 340 observations scored", {"normal": 299, "stress": 3, "alert": 1},
-                 "cdd59cea480f1d57"),  # re-pinned 2026-12-02: a normal month outside its range says so
+                 "be5279ae5bed7b9f"),  # re-pinned 2026-12-02: a normal month outside its range says so
     "regime": ("303 of 340 observations scored; 1 level shift(s)",
                {"normal": 282, "stress": 19, "alert": 1, "crisis": 1}, "6788c5e3af726092"),
     "harvest": ("71 harvest months scored", {"normal": 63, "stress": 4, "alert": 4}, "c6d0b19b0ff4b110"),

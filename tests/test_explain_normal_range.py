@@ -14,11 +14,11 @@ from test_detect_streaming import DIEBOUGOU, FIXTURE, diebougou_millet
 
 @pytest.mark.parametrize("value, direction, expected", [
     (100.0, "up", "within the normal range (80 to 120)"),
-    (130.0, "up", "above the normal range (80 to 120), but not far enough out to count as stress"),
+    (130.0, "up", "above the normal range (80 to 120), but not far enough out to be unusual"),
     (70.0, "up", "below the normal range (80 to 120), which is no alarm for this indicator (only higher values are)"),
-    (70.0, "down", "below the normal range (80 to 120), but not far enough out to count as stress"),
+    (70.0, "down", "below the normal range (80 to 120), but not far enough out to be unusual"),
     (130.0, "down", "above the normal range (80 to 120), which is no alarm for this indicator (only lower values are)"),
-    (130.0, "both", "above the normal range (80 to 120), but not far enough out to count as stress"),
+    (130.0, "both", "above the normal range (80 to 120), but not far enough out to be unusual"),
     (float("nan"), "up", "within the normal range (80 to 120)"),
 ])
 def test_normal_range_words(value, direction, expected):
@@ -30,7 +30,7 @@ def test_back_after_an_episode():
     assert normal_range_words(100.0, 80.0, 120.0, "80", "120", "up", of=of, back=True) == \
         "back within the normal range of before the episode that began 2024-03 (80 to 120)"
     assert normal_range_words(125.0, 80.0, 120.0, "80", "120", "up", of=of, back=True).endswith(
-        "(80 to 120), but not far enough out to count as stress any more")
+        "(80 to 120), but no longer far enough out to be unusual")
 
 
 @pytest.mark.parametrize("name", ["state", "seasonal"])

@@ -142,12 +142,13 @@ def normal_range_words(value: float, lower: float, upper: float, low: str, high:
     "within the normal range ..." where the value is inside it. Where it is outside, it says so
     instead of calling the value within: on the side that is bad for the indicator (`direction`:
     up, down or both) the range is drawn at 2 scales and stress needs more (or a size that
-    matters); on the other side a value is no alarm at all. `of` qualifies the range ("of before
+    matters), so the words name no phase (the date is normal); on the other side a value is no
+    alarm at all. `of` qualifies the range ("of before
     the episode that began ..."), `back` says it is back there after an episode's abnormal dates."""
     if not value > upper and not value < lower:  # inside, or unknown
         return f"{'back ' if back else ''}within the normal range{of} ({low} to {high})"
     side = "above" if value > upper else "below"
     text = f"{side} the normal range{of} ({low} to {high})"
     if direction in ("both", "up" if side == "above" else "down"):
-        return text + ", but not far enough out to count as stress" + (" any more" if back else "")
+        return text + (", but no longer" if back else ", but not") + " far enough out to be unusual"
     return text + f", which is no alarm for this indicator (only {'higher' if side == 'below' else 'lower'} values are)"
