@@ -490,9 +490,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-peers", action="store_true", help="legacy: skip the naive baseline and ADTK")
     parser.add_argument("--no-real", action="store_true", help="skip the real-data and semi-synthetic parts")
     parser.add_argument("--bfa", type=Path, default=None,
-                        help=f"WFP Burkina Faso file for the real-data parts (default {BFA}; a missing default skips them, "
-                             f"with a warning)")
+                        help=f"WFP Burkina Faso file for the real-data parts (default {BFA}; a missing default "
+                             f"skips them, with a warning)")
     args = parser.parse_args(argv)
+    args.bfa_given, args.bfa = args.bfa is not None, args.bfa or BFA  # `required`: a named file must exist
     pd.set_option("display.width", 250)
     if not args.legacy:
         return families_main(args)
@@ -542,8 +543,7 @@ def main(argv=None) -> int:
     print(pd.DataFrame(overview).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if args.no_real:
         return 0
-    if required(args.bfa or BFA, args.bfa is not None, "real-data part"):
-        args.bfa = args.bfa or BFA
+    if required(args.bfa, args.bfa_given, "real-data part"):
         print(f"\n== real data: {args.bfa.name}, cereal series, documented crises {list(CRISES)} and calm periods "
               f"{list(CALM)} (share of series-months at alert or worse) ==")
         print(real_data_part(args.bfa).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
@@ -568,7 +568,7 @@ def families_main(args) -> int:
     print(family_report(run_families(families, seeds, count)))
     print(f"\n({time.process_time() - started:.1f} CPU s)")
     if not args.no_real:
-        semi_synthetic_main(args.bfa or BFA, seeds, given=args.bfa is not None)
+        semi_synthetic_main(args.bfa, seeds, given=args.bfa_given)
     return 0
 
 

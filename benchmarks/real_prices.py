@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchmark_families import FAMILIES, deseasonalised_changes, generate_family, variance_ratio  # noqa: E402
 from semi_synthetic import robust_noise  # noqa: E402
+from shared_folder import required  # noqa: E402
 from indicators.detect.base import to_regular  # noqa: E402
 from indicators.detect.state import SeverityState  # noqa: E402
 
@@ -63,14 +64,15 @@ def main(argv=None) -> int:
     monthly = [name for name in FAMILIES if name.startswith("prices_") or name == "sahel_prices"]
     parser.add_argument("--families", default=",".join(monthly), help="comma-separated monthly price families")
     parser.add_argument("--count", type=int, default=100, help="series per family (seed 1)")
-    parser.add_argument("--bfa", type=Path, default=BFA)
+    parser.add_argument("--bfa", type=Path, default=None, help=f"WFP Burkina Faso file (default {BFA})")
     args = parser.parse_args(argv)
+    bfa, given = args.bfa or BFA, args.bfa is not None
     table = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        if args.bfa.exists():
-            table[f"BFA ({args.bfa.name})"] = quartiles([describe(info, values) for info, values in bfa_series(args.bfa)
-                                                         if values.notna().sum() >= MIN_OBSERVED])
+        if required(bfa, given, "BFA row"):
+            table[f"BFA ({bfa.name})"] = quartiles([describe(info, values) for info, values in bfa_series(bfa)
+                                                    if values.notna().sum() >= MIN_OBSERVED])
         for name in args.families.split(","):
             cases = [c for c in generate_family(name, args.count, 1) if c.info.frequency == "monthly"]
             table[name] = quartiles([describe(c.info, c.values) for c in cases])

@@ -143,8 +143,8 @@ def normal_range_words(value: float, lower: float, upper: float, low: str, high:
     instead of calling the value within: on the side that is bad for the indicator (`direction`:
     up, down or both) the range is drawn at 2 scales and stress needs more (or a size that
     matters), so the words name no phase (the date is normal); on the other side a value is no
-    alarm at all. `of` qualifies the range ("of before
-    the episode that began ..."), `back` says it is back there after an episode's abnormal dates."""
+    alarm at all. `of` qualifies the range ("of before the episode that began ..."), `back` says
+    it is back there after an episode's abnormal dates."""
     if not value > upper and not value < lower:  # inside, or unknown
         return f"{'back ' if back else ''}within the normal range{of} ({low} to {high})"
     side = "above" if value > upper else "below"
