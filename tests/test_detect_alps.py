@@ -1,5 +1,6 @@
 """ALPS (WFP, 2014), whole-series fit: reference figures on real WFP data, phases, history rule,
 price-only. The month-by-month ALPS that counts is tested in test_detect_state.py."""
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +11,11 @@ from indicators.detect import SeriesInfo, get_detector
 
 from series_factory import AVAILABILITY, PRICE, monthly_prices
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from shared_folder import DATA  # noqa: E402  (the team's shared/ beside the checkout or a folder above a worktree)
+
 FIXTURE = Path(__file__).parent / "fixtures" / "wfp_food_prices_bfa_diebougou_millet.csv"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "wfp_food_prices_bfa.csv"
+SHARED = DATA / "wfp_food_prices_bfa.csv"
 DIEBOUGOU = SeriesInfo("grain_price", "Diebougou", "millet", "retail", "XOF/KG", "monthly")
 REFERENCE_COUNTS = {"normal": 229, "stress": 53, "alert": 49, "crisis": 9}
 REFERENCE_CRISIS = ["1998-07", "1998-08", "1998-09", "1998-10", "2005-06", "2005-08", "2005-09", "2005-10",
@@ -28,7 +32,7 @@ def diebougou_millet(path: Path) -> pd.Series:
 
 @pytest.mark.parametrize("path", [
     FIXTURE,
-    pytest.param(SHARED, marks=pytest.mark.skipif(not SHARED.exists(), reason="shared/data not beside the checkout")),
+    pytest.param(SHARED, marks=pytest.mark.skipif(not SHARED.exists(), reason="shared/data not found beside the checkout or above it")),
 ], ids=["fixture subset", "full HDX country file"])
 def test_reference_figures_on_wfp_burkina_faso_data(path):
     values = diebougou_millet(path)

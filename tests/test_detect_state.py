@@ -145,7 +145,7 @@ def test_alps_month_by_month_is_the_weighted_ols_on_past_data_and_has_no_look_ah
 
 @pytest.mark.parametrize("path", [
     FIXTURE,
-    pytest.param(SHARED, marks=pytest.mark.skipif(not SHARED.exists(), reason="shared/data not beside the checkout")),
+    pytest.param(SHARED, marks=pytest.mark.skipif(not SHARED.exists(), reason="shared/data not found beside the checkout or above it")),
 ], ids=["fixture subset", "full HDX country file"])
 def test_the_2005_lean_season_peak_of_diebougou_millet_is_a_crisis(path):
     values = diebougou_millet(path)
