@@ -1,4 +1,5 @@
 """Harvest seasonality: prices that did not fall at harvest, crop calendars, FEWS NET comparisons."""
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -78,3 +79,39 @@ def test_applies_to_food_prices_only():
     assert harvest.applies(PRICE)
     assert not harvest.applies(AVAILABILITY)
     assert not harvest.applies(SeriesInfo("fuel_price", "Bamako", "petrol", "pump", "XOF/L", "monthly"))
+
+
+# Rice with a usual harvest fall of 6-8%, below the 10% alert size, and well beyond its noise.
+RICE_SEASON = np.log([0.98, 0.98, 0.99, 1.00, 1.01, 1.03, 1.05, 1.065, 1.065, 1.06, 1.00, 0.985])
+
+
+def rice_prices(seed: int, held: tuple[str, ...] = ()) -> pd.Series:
+    """Rice with small noise (0.6%); the months `held` stay at the September-October level (the
+    harvest failing in them)."""
+    values = monthly_prices(seed=seed, months=120, sigma=0.006, season=RICE_SEASON)
+    reference = values.loc[["2023-09", "2023-10"]].mean()
+    for month in held:
+        values.loc[month] = reference * 1.002
+    return values
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_small_fall_failing_in_full_for_two_months_is_alert(seed):
+    # The usual fall (6% into November, 7-8% into December and January) is under the 10% alert
+    # size, so the size rule alone holds a failed harvest at stress for good. Failing in full in
+    # two harvest months in a row at the alert score, it is alert from the second.
+    frame = get_detector("harvest").detect(rice_prices(seed, ("2023-11", "2023-12", "2024-01")), RICE).frame
+    rows = frame.set_index("date")
+    assert rows.loc["2023-11", "severity"] == "stress"  # one month is no failed season yet
+    assert rows.loc["2023-12", "severity"] == "alert" and rows.loc["2024-01", "severity"] == "alert"
+    text = rows.loc["2023-12", "explanation"]
+    assert "did not fall at harvest" in text and "failed in full in two harvest months in a row" in text
+    assert "a usual fall smaller than the 10% alert size, all of it missing" in text and ", alert); " in text
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_late_harvest_is_not_alert(seed):
+    # November held at the pre-harvest level, then the usual fall: a harvest a month late.
+    frame = get_detector("harvest").detect(rice_prices(seed, ("2023-11",)), RICE).frame
+    season = frame.set_index("date")["severity"].loc[["2023-11", "2023-12", "2024-01"]]
+    assert not season.isin(["alert", "crisis"]).any()

@@ -78,22 +78,26 @@ class HarvestSeasonality(Detector):
         value = prices[position]
         rule = size_rule(info)
         usual_price = base * np.exp(usual)
-        severity = classify(score, self.thresholds, magnitude(value, usual_price, info, rule), rule)
+        size = magnitude(value, usual_price, info, rule)
+        severity = classify(score, self.thresholds, size, rule)
+        in_full = _failed_in_full(position, usual, size, score, self.thresholds["alert"], rule) & (severity != "crisis")
+        severity = np.where(in_full, "alert", severity).astype(object)
         crop = crop_calendar.crop.capitalize() if crop_calendar.crop else "The price"
         label, unit = info.label(), info.unit
         explanation = [
             self._explain(f"{label}, {date}: {format_value(v, unit)}", unit, v, level, z, crop,
-                          from_month, month_names[months[p]], c, u, int(n), last_year[p], average[p])
-            for date, v, level, z, p, c, u, n in zip(
+                          from_month, month_names[months[p]], c, u, int(n), last_year[p], average[p],
+                          rule.words(rule.alert) if full else "")
+            for date, v, level, z, p, c, u, n, full in zip(
                 dates.tolist(), value.tolist(), severity, score.tolist(), position.tolist(),
-                change.tolist(), usual.tolist(), count.tolist())]
+                change.tolist(), usual.tolist(), count.tolist(), in_full.tolist())]
         rows = output_columns(dates, value, usual_price, base * np.exp(usual - self.band_width * spread),
                               base * np.exp(usual + self.band_width * spread), score, severity, explanation)
         return DetectionResult("scored", f"{len(position)} harvest months scored", columns=rows)
 
     @staticmethod
     def _explain(head, unit, value, severity, score, crop, from_month, to_month, change, usual, seasons_used,
-                 last_year, average) -> str:
+                 last_year, average, alert_size: str = "") -> str:
         usual_pct, this_pct = (np.exp(usual) - 1) * 100, (np.exp(change) - 1) * 100
         usually = f"usually {'falls' if usual_pct < 0 else 'rises'} {abs(usual_pct):.0f}%"
         this_year = f"this year it {'fell' if this_pct < 0 else 'rose'} {abs(this_pct):.0f}%"
@@ -101,12 +105,30 @@ class HarvestSeasonality(Detector):
                 f"harvests); {this_year}")
         if severity == "normal":
             return text + ", within the usual range."
-        if usual_pct < 0 and this_pct > usual_pct:
+        if alert_size:
+            text += (f": prices did not fall at harvest as usual, and the harvest failed in full in two harvest months "
+                     f"in a row (a usual fall smaller than the {alert_size} alert size, all of it missing; score "
+                     f"{score:.1f}, {severity})")
+        elif usual_pct < 0 and this_pct > usual_pct:
             text += f": prices did not fall at harvest as usual (score {score:.1f}, {severity})"
         else:
             text += f" (score {score:.1f}, {severity})"
         comparison = compared_with_past(value, last_year, average, unit)
         return text + (f"; {comparison}" if comparison else "") + "."
+
+def _failed_in_full(position, usual, size, score, alert: float, rule) -> np.ndarray:
+    """Per scored harvest month (in time order): where a crop's usual fall is smaller than the
+    alert size of the size rule, the harvest failing in full (the price at least the whole usual
+    fall above its usual harvest price, the score at the alert bar) in this harvest month and the
+    one before. The size rule alone would hold such a failure below alert for good, though the
+    issue counts these crops (a usual fall at least twice their month-to-month noise); two months
+    in a row tell a failed season from one noisy month or a harvest a month late."""
+    if rule is None or rule.measure != "percent":
+        return np.zeros(len(position), dtype=bool)
+    fall = (1.0 - np.exp(usual)) * 100
+    failed = (fall > 0) & (fall < rule.alert) & (size >= fall) & (score >= alert)
+    return failed & np.r_[False, failed[:-1]] & (np.diff(position, prepend=-2) == 1)
+
 
 def _harvest_months(prices: np.ndarray, months: np.ndarray, harvest: tuple[int, ...], reference_month: int) -> np.ndarray:
     """(6, k): position, pre-harvest reference, change, usual change, spread and seasons behind the
