@@ -40,7 +40,9 @@ class HarvestSeasonality(Detector):
         "harvest) is compared with the usual change, the median of the same change in up to 10 earlier seasons "
         "(at least 3). The score is the excess over the usual change in robust standard deviations of earlier "
         "changes of that length (at least 2%, widened for the uncertainty of the median and, Student's t, for "
-        "the number of earlier changes behind it): stress from 1.5, alert from 2, crisis from 4. The explanation "
+        "the number of earlier changes behind it): stress from 1.5, alert from 2, crisis from 4, with the size "
+        "rule (alert needs the price 10% above its usual harvest level; for a crop whose usual fall is smaller, a "
+        "harvest failing in full, all of the usual fall missing, in two harvest months in a row). The explanation "
         "adds the comparisons with the same month last year and "
         "with the 5-year average (FEWS NET). Monthly food and grain prices only."
     )
