@@ -118,6 +118,7 @@ class HarvestSeasonality(Detector):
         comparison = compared_with_past(value, last_year, average, unit)
         return text + (f"; {comparison}" if comparison else "") + "."
 
+
 def _failed_in_full(position, usual, size, score, alert: float, rule) -> np.ndarray:
     """Per scored harvest month (in time order): where a crop's usual fall is smaller than the
     alert size of the size rule, the harvest failing in full (the price at least the whole usual
